@@ -1,0 +1,441 @@
+//! Newline-aligned chunks of one file -> counts and events.
+//!
+//! Input: a chunk of bytes that starts at a line start and ends after a newline
+//! (or at the end of the file), and a line parser. Output: a [`ChunkSink`] with
+//! the chunk's counters, its first unparsed lines, and (when asked) its events.
+//! Sinks of consecutive chunks [`merge`](ChunkSink::merge) in file order, so the
+//! result is the same whether a file was parsed as one chunk or as many, on one
+//! thread or many: line numbers are rebased and continuation lines at the start
+//! of a chunk are attached to the last entry of the chunk before it.
+
+use std::collections::BTreeMap;
+
+use super::event::{flags, Event, Record, SourceRef, Sym, Symbols};
+use super::formats::Parsed;
+use super::operation;
+
+/// Lines longer than this are not parsed; they are counted and reported.
+pub const MAX_LINE: usize = 1 << 20;
+/// How many unparsed lines of each file are kept as examples.
+pub const EXAMPLES: usize = 3;
+/// Messages kept on events are cut to this many bytes.
+const MAX_MESSAGE: usize = 512;
+
+/// A line that could not be read, kept as an example for the user.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BadLine {
+    /// 1-based line number in the file (0-based within the chunk until merged).
+    pub line: u64,
+    pub reason: &'static str,
+    /// The start of the line, lossily decoded, at most 200 characters.
+    pub text: String,
+}
+
+/// What the sink needs to know about the file its chunk comes from.
+#[derive(Clone, Debug, Default)]
+pub struct FileInfo {
+    /// Index of the file in the run's file list.
+    pub file: u32,
+    /// Service name for entries that do not name one (from the path).
+    pub default_service: String,
+    /// Keep [`Event`]s (report) or only count (inspect).
+    pub keep_events: bool,
+}
+
+/// Counters, examples and events of one chunk, or of several merged chunks.
+#[derive(Debug, Default, Clone)]
+pub struct ChunkSink {
+    pub info: FileInfo,
+    /// Lines seen, including blank ones.
+    pub lines: u64,
+    pub blank: u64,
+    pub entries: u64,
+    pub continuation: u64,
+    pub unparsed: u64,
+    pub invalid_utf8: u64,
+    pub long_lines: u64,
+    pub binary_lines: u64,
+    pub crlf: u64,
+    /// Entries that are errors (5xx, level error+, exception).
+    pub errors: u64,
+    pub examples: Vec<BadLine>,
+    pub time_min: Option<i64>,
+    pub time_max: Option<i64>,
+    /// Entries without a usable time.
+    pub untimed: u64,
+    /// Entries per service symbol (index = symbol number).
+    pub services: BTreeMap<Sym, u64>,
+    /// Entries that carried an id, per field name the id came from.
+    pub id_fields: BTreeMap<&'static str, u64>,
+    pub events: Vec<Event>,
+    pub symbols: Symbols,
+    /// Continuation lines before the first entry of this chunk: they belong to
+    /// the last entry of the chunk before.
+    lead_continuation: bool,
+    lead_exception: bool,
+    /// Index in `events` of the entry continuation lines attach to.
+    open_entry: bool,
+}
+
+impl ChunkSink {
+    pub fn new(info: FileInfo) -> Self {
+        ChunkSink {
+            info,
+            ..Default::default()
+        }
+    }
+
+    /// Walks the lines of `chunk`, handing each to `parse`.
+    pub fn run_lines<F>(&mut self, chunk: &[u8], mut parse: F)
+    where
+        F: for<'a> FnMut(&'a str, &mut Record<'a>) -> Parsed,
+    {
+        let mut start = 0;
+        while start < chunk.len() {
+            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+            let line = &chunk[start..end];
+            start = end + 1;
+            self.line(line, &mut parse);
+        }
+    }
+
+    /// Handles one raw line (without its `\n`).
+    pub fn line<F>(&mut self, mut line: &[u8], parse: &mut F)
+    where
+        F: for<'a> FnMut(&'a str, &mut Record<'a>) -> Parsed,
+    {
+        let n = self.lines;
+        self.lines += 1;
+        if let Some(rest) = line.strip_suffix(b"\r") {
+            line = rest;
+            self.crlf += 1;
+        }
+        if line.len() > MAX_LINE {
+            self.long_lines += 1;
+            self.bad(n, "line longer than 1 MiB", line);
+            return;
+        }
+        // NUL padding left by a crash: drop it, keep what follows.
+        if line.first() == Some(&0) {
+            let first = line.iter().position(|&b| b != 0).unwrap_or(line.len());
+            line = &line[first..];
+        }
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            self.blank += 1;
+            return;
+        }
+        let text = match std::str::from_utf8(line) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                self.invalid_utf8 += 1;
+                if looks_binary(line) {
+                    self.binary_lines += 1;
+                    self.bad(n, "binary data", line);
+                    return;
+                }
+                String::from_utf8_lossy(line)
+            }
+        };
+        if looks_binary(text.as_bytes()) {
+            self.binary_lines += 1;
+            self.bad(n, "binary data", line);
+            return;
+        }
+        let mut rec = Record::default();
+        match parse(&text, &mut rec) {
+            Parsed::Entry => self.entry(n, &rec),
+            Parsed::Continuation => {
+                self.continuation += 1;
+                if self.open_entry {
+                    if let Some(ev) = self.events.last_mut() {
+                        ev.flags |= flags::MULTILINE;
+                        if rec.exception {
+                            mark_exception(ev, &mut self.errors);
+                        }
+                    } else if rec.exception {
+                        // counting only: remember the last entry failed
+                        self.errors += u64::from(!self.lead_exception);
+                    }
+                } else {
+                    self.lead_continuation = true;
+                    self.lead_exception |= rec.exception;
+                }
+            }
+            Parsed::Unparsed => self.bad(n, "not in the detected format", line),
+        }
+    }
+
+    fn bad(&mut self, n: u64, reason: &'static str, line: &[u8]) {
+        self.unparsed += 1;
+        if self.examples.len() < EXAMPLES {
+            let cut = &line[..line.len().min(800)];
+            let text: String = String::from_utf8_lossy(cut)
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .take(200)
+                .collect();
+            self.examples.push(BadLine {
+                line: n,
+                reason,
+                text,
+            });
+        }
+    }
+
+    fn entry(&mut self, n: u64, rec: &Record<'_>) {
+        self.entries += 1;
+        self.open_entry = true;
+        match rec.time_ns {
+            Some(t) => {
+                self.time_min = Some(self.time_min.map_or(t, |m| m.min(t)));
+                self.time_max = Some(self.time_max.map_or(t, |m| m.max(t)));
+            }
+            None => self.untimed += 1,
+        }
+        let service = match rec.service.as_deref() {
+            Some(s) if !s.is_empty() => self.symbols.intern(s),
+            _ => self.symbols.intern(&self.info.default_service),
+        };
+        *self.services.entry(service).or_default() += 1;
+        for f in &rec.id_fields {
+            *self.id_fields.entry(f).or_default() += 1;
+        }
+        let mut ev = Event {
+            time_ns: rec.time_ns.unwrap_or(Event::NO_TIME),
+            duration_ns: rec.duration_ns.unwrap_or(Event::NO_DURATION),
+            source: SourceRef {
+                file: self.info.file,
+                line: n as u32,
+            },
+            service,
+            status: rec.status.unwrap_or(0),
+            level: rec.level,
+            flags: if rec.exception { flags::EXCEPTION } else { 0 },
+            ..Default::default()
+        };
+        if rec.time_without_date {
+            ev.flags |= flags::TIME_INFERRED;
+        }
+        if ev.is_error() {
+            self.errors += 1;
+        }
+        if !self.info.keep_events {
+            // Counting only: one placeholder stands for the open entry so that
+            // continuation lines can still mark it as failed.
+            self.events.clear();
+            self.events.push(ev);
+            return;
+        }
+        ev.operation = operation::operation(rec, &mut self.symbols);
+        ev.request_id = self.symbols.intern_opt(rec.request_id.as_deref());
+        ev.trace_id = self.symbols.intern_opt(rec.trace_id.as_deref());
+        ev.span_id = self.symbols.intern_opt(rec.span_id.as_deref());
+        ev.parent_span_id = self.symbols.intern_opt(rec.parent_span_id.as_deref());
+        if ev.is_error() || rec.level >= super::event::Level::Warn {
+            ev.message = self.symbols.intern(cut_message(&rec.message));
+        }
+        self.events.push(ev);
+    }
+
+    /// Appends the sink of the chunk that follows this one in the file.
+    pub fn merge(&mut self, mut later: ChunkSink) {
+        let base = self.lines;
+        if later.lead_continuation && self.open_entry {
+            if let Some(ev) = self.events.last_mut() {
+                ev.flags |= flags::MULTILINE;
+                if later.lead_exception {
+                    mark_exception(ev, &mut self.errors);
+                }
+            }
+        }
+        self.lines += later.lines;
+        self.blank += later.blank;
+        self.entries += later.entries;
+        self.continuation += later.continuation;
+        self.unparsed += later.unparsed;
+        self.invalid_utf8 += later.invalid_utf8;
+        self.long_lines += later.long_lines;
+        self.binary_lines += later.binary_lines;
+        self.crlf += later.crlf;
+        self.errors += later.errors;
+        self.untimed += later.untimed;
+        for mut ex in later.examples.drain(..) {
+            if self.examples.len() < EXAMPLES {
+                ex.line += base;
+                self.examples.push(ex);
+            }
+        }
+        self.time_min = min_opt(self.time_min, later.time_min);
+        self.time_max = max_opt(self.time_max, later.time_max);
+        let map = self.symbols.remap_from(&later.symbols);
+        for (s, c) in later.services {
+            *self.services.entry(map[s.0 as usize]).or_default() += c;
+        }
+        for (f, c) in later.id_fields {
+            *self.id_fields.entry(f).or_default() += c;
+        }
+        if !self.info.keep_events {
+            self.events.clear();
+        }
+        for mut ev in later.events {
+            ev.remap(&map);
+            ev.source.line += base as u32;
+            self.events.push(ev);
+        }
+        if later.entries > 0 {
+            self.open_entry = true;
+        }
+        if self.lines == later.lines {
+            // This sink was empty: the later one's leading lines had no entry to join.
+            self.lead_continuation = later.lead_continuation;
+            self.lead_exception = later.lead_exception;
+        }
+    }
+
+    /// Converts 0-based line numbers to 1-based once the whole file is merged.
+    pub fn finish(&mut self) {
+        for ex in &mut self.examples {
+            ex.line += 1;
+        }
+        for ev in &mut self.events {
+            ev.source.line += 1;
+        }
+        if !self.info.keep_events {
+            self.events.clear();
+        }
+    }
+}
+
+fn mark_exception(ev: &mut Event, errors: &mut u64) {
+    if !ev.is_error() {
+        *errors += 1;
+    }
+    ev.flags |= flags::EXCEPTION;
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn cut_message(m: &str) -> &str {
+    if m.len() <= MAX_MESSAGE {
+        return m;
+    }
+    let mut end = MAX_MESSAGE;
+    while !m.is_char_boundary(end) {
+        end -= 1;
+    }
+    &m[..end]
+}
+
+/// True when a line is mostly not text: many control bytes or NULs.
+pub fn looks_binary(line: &[u8]) -> bool {
+    let sample = &line[..line.len().min(512)];
+    let bad = sample
+        .iter()
+        .filter(|&&b| (b < 0x20 && b != b'\t' && b != 0x1b) || b == 0x7f)
+        .count();
+    bad * 10 > sample.len() || (bad > 0 && sample.contains(&0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::Level;
+
+    /// A toy format: lines starting with a digit are entries, `!` marks an error,
+    /// indented lines continue, `?` lines are unparsed.
+    fn toy<'a>(line: &'a str, rec: &mut Record<'a>) -> Parsed {
+        if line.starts_with(' ') {
+            rec.exception = line.contains("Exception");
+            return Parsed::Continuation;
+        }
+        if line.starts_with('?') {
+            return Parsed::Unparsed;
+        }
+        rec.time_ns = line.get(..1).and_then(|d| d.parse::<i64>().ok());
+        rec.level = if line.contains('!') {
+            Level::Error
+        } else {
+            Level::Info
+        };
+        rec.message = line.into();
+        Parsed::Entry
+    }
+
+    fn run(chunks: &[&[u8]]) -> ChunkSink {
+        let info = FileInfo {
+            file: 0,
+            default_service: "svc".into(),
+            keep_events: true,
+        };
+        let mut total = ChunkSink::new(info.clone());
+        for c in chunks {
+            let mut s = ChunkSink::new(info.clone());
+            s.run_lines(c, toy);
+            total.merge(s);
+        }
+        total.finish();
+        total
+    }
+
+    #[test]
+    fn merging_chunks_equals_one_pass() {
+        let text: &[u8] = b"1 a\n2 b\n   at Exception\n?? junk\n\n3 c!\r\n4 d\n   more\n";
+        let whole = run(&[text]);
+        let split = run(&[&text[..8], &text[8..24], &text[24..]]);
+        assert_eq!(whole.events, split.events);
+        assert_eq!(whole.examples, split.examples);
+        assert_eq!(
+            (
+                whole.lines,
+                whole.entries,
+                whole.continuation,
+                whole.unparsed,
+                whole.blank
+            ),
+            (8, 4, 2, 1, 1)
+        );
+        assert_eq!(whole.errors, split.errors);
+        assert_eq!(whole.errors, 2, "the stack trace and the `!` line");
+        assert_eq!(whole.examples[0].line, 4);
+        assert_eq!(whole.events[2].source.line, 6);
+        assert_eq!(whole.crlf, 1);
+    }
+
+    #[test]
+    fn junk_and_padding_are_counted_not_parsed() {
+        let s =
+            run(&[b"1 ok\n\0\0\0\0\x012 after crash\n\x00\x01\x02\x03\x04\x05\n\xff\xfe ok?\n"]);
+        assert_eq!(
+            s.entries, 3,
+            "the line after the NUL padding and the lossy one are read"
+        );
+        assert_eq!(s.binary_lines, 1);
+        assert_eq!(s.invalid_utf8, 1);
+    }
+
+    #[test]
+    fn overlong_lines_are_reported() {
+        let mut long = vec![b'1'; MAX_LINE + 10];
+        long.push(b'\n');
+        let s = run(&[&long]);
+        assert_eq!((s.long_lines, s.unparsed, s.entries), (1, 1, 0));
+    }
+}

@@ -1,0 +1,413 @@
+//! The data that leaves the ingest stage.
+//!
+//! Input: what a format parser found in one log entry, as a borrowed [`Record`].
+//! Output: a compact, owned [`Event`] whose strings are interned [`Sym`]s, so an
+//! event costs a few dozen bytes whatever the size of its line, and nothing
+//! downstream holds the raw log text.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Severity, ordered from least to most severe. `Unknown` when the line says nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Unknown,
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Reads the level names real loggers write (`WARN`, `warning`, `E`, `crit`, `50`, ...).
+    pub fn parse(s: &str) -> Level {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<u32>() {
+            // bunyan/pino numeric levels
+            return match n {
+                0..=10 => Level::Trace,
+                11..=20 => Level::Debug,
+                21..=30 => Level::Info,
+                31..=40 => Level::Warn,
+                41..=50 => Level::Error,
+                _ => Level::Fatal,
+            };
+        }
+        let b = s.as_bytes();
+        let eq = |w: &str| s.eq_ignore_ascii_case(w);
+        if b.len() == 1 {
+            return match b[0].to_ascii_uppercase() {
+                b'T' => Level::Trace,
+                b'D' => Level::Debug,
+                b'I' => Level::Info,
+                b'W' => Level::Warn,
+                b'E' => Level::Error,
+                b'F' | b'C' => Level::Fatal,
+                _ => Level::Unknown,
+            };
+        }
+        if eq("info") || eq("information") || eq("informational") || eq("notice") || eq("inf") {
+            Level::Info
+        } else if eq("debug") || eq("dbg") || eq("fine") || eq("finer") || eq("config") {
+            Level::Debug
+        } else if eq("trace") || eq("finest") || eq("verbose") || eq("trc") {
+            Level::Trace
+        } else if eq("warn") || eq("warning") || eq("wrn") {
+            Level::Warn
+        } else if eq("error") || eq("err") || eq("severe") || eq("eror") {
+            Level::Error
+        } else if eq("fatal")
+            || eq("critical")
+            || eq("crit")
+            || eq("alert")
+            || eq("emerg")
+            || eq("emergency")
+            || eq("panic")
+            || eq("dpanic")
+        {
+            Level::Fatal
+        } else {
+            Level::Unknown
+        }
+    }
+
+    /// Error, fatal and critical count as failures.
+    pub fn is_error(self) -> bool {
+        self >= Level::Error
+    }
+}
+
+/// The kinds of correlation id an entry can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdKind {
+    Request,
+    Trace,
+    Span,
+    ParentSpan,
+}
+
+impl IdKind {
+    pub const ALL: [IdKind; 4] = [
+        IdKind::Request,
+        IdKind::Trace,
+        IdKind::Span,
+        IdKind::ParentSpan,
+    ];
+}
+
+/// What a parser found in one entry. Borrows from the line where it can.
+///
+/// Parsers fill what they find and leave the rest `None`; [`Record::clear`]
+/// resets it for reuse so the hot loop allocates nothing for ordinary lines.
+#[derive(Debug, Default, Clone)]
+pub struct Record<'a> {
+    /// UTC nanoseconds since the Unix epoch.
+    pub time_ns: Option<i64>,
+    /// True when the time had no date (e.g. `16:49:08.656`): the reader may fill
+    /// the date from an envelope or from the entries around it.
+    pub time_without_date: bool,
+    /// True when the time had no zone; `--tz` applies to it.
+    pub time_without_zone: bool,
+    pub level: Level,
+    pub service: Option<Cow<'a, str>>,
+    pub request_id: Option<Cow<'a, str>>,
+    pub trace_id: Option<Cow<'a, str>>,
+    pub span_id: Option<Cow<'a, str>>,
+    pub parent_span_id: Option<Cow<'a, str>>,
+    /// Names of the fields the ids came from (e.g. `request_id`, `TraceID`), for `inspect`.
+    pub id_fields: Vec<&'static str>,
+    pub method: Option<Cow<'a, str>>,
+    /// Request path or URL as logged (query and ids still in it).
+    pub path: Option<Cow<'a, str>>,
+    /// A route template the application logged (`/users/:id`).
+    pub route: Option<Cow<'a, str>>,
+    /// Logger or component name (`c.c.ConfigController`).
+    pub logger: Option<Cow<'a, str>>,
+    pub status: Option<u16>,
+    /// Duration of the work this entry reports, in nanoseconds.
+    pub duration_ns: Option<u64>,
+    /// Upstream (backend) time for proxies, in nanoseconds (sum of retries).
+    pub upstream_ns: Option<u64>,
+    pub message: Cow<'a, str>,
+    /// The entry names an exception or carries a stack trace.
+    pub exception: bool,
+}
+
+impl<'a> Record<'a> {
+    /// Resets the record for the next line, keeping the id-field buffer's allocation.
+    pub fn clear(&mut self) {
+        let mut fields = std::mem::take(&mut self.id_fields);
+        fields.clear();
+        *self = Record {
+            id_fields: fields,
+            ..Default::default()
+        };
+    }
+
+    /// Stores a correlation id of `kind` unless one is already there (the first
+    /// field found wins), and remembers the field name for `inspect`.
+    /// Empty values and placeholders (`-`, `null`, all zeros) are ignored.
+    pub fn put_id(&mut self, kind: IdKind, value: Cow<'a, str>, field: &'static str) {
+        let value = trim_id(value);
+        if is_placeholder_id(&value) {
+            return;
+        }
+        let slot = match kind {
+            IdKind::Request => &mut self.request_id,
+            IdKind::Trace => &mut self.trace_id,
+            IdKind::Span => &mut self.span_id,
+            IdKind::ParentSpan => &mut self.parent_span_id,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+            if !self.id_fields.contains(&field) {
+                self.id_fields.push(field);
+            }
+        }
+    }
+
+    /// The id of `kind`, if any.
+    pub fn id(&self, kind: IdKind) -> Option<&str> {
+        match kind {
+            IdKind::Request => self.request_id.as_deref(),
+            IdKind::Trace => self.trace_id.as_deref(),
+            IdKind::Span => self.span_id.as_deref(),
+            IdKind::ParentSpan => self.parent_span_id.as_deref(),
+        }
+    }
+}
+
+fn trim_id(value: Cow<'_, str>) -> Cow<'_, str> {
+    let strip = |c: char| c == '"' || c == '\'' || c.is_whitespace();
+    match value {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim_matches(strip)),
+        Cow::Owned(o) => {
+            let t = o.trim_matches(strip);
+            if t.len() == o.len() {
+                Cow::Owned(o)
+            } else {
+                Cow::Owned(t.to_owned())
+            }
+        }
+    }
+}
+
+fn is_placeholder_id(v: &str) -> bool {
+    v.is_empty()
+        || v == "-"
+        || v.eq_ignore_ascii_case("null")
+        || v.eq_ignore_ascii_case("none")
+        || v.eq_ignore_ascii_case("undefined")
+        || v.bytes().all(|b| b == b'0' || b == b'-')
+}
+
+/// An interned string: an index into a [`Symbols`] table. `Sym::NONE` means absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    pub const NONE: Sym = Sym(0);
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+    pub fn is_some(self) -> bool {
+        self.0 != 0
+    }
+}
+
+/// A string table. Index 0 is the empty string and stands for "absent".
+///
+/// Each chunk interns into its own table while parsing in parallel; tables are
+/// merged in input order (see [`Symbols::remap_from`]), so symbol numbers do not
+/// depend on the thread count.
+#[derive(Debug, Clone)]
+pub struct Symbols {
+    strings: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+}
+
+impl Default for Symbols {
+    fn default() -> Self {
+        let empty: Arc<str> = Arc::from("");
+        let mut index = HashMap::new();
+        index.insert(empty.clone(), 0);
+        Symbols {
+            strings: vec![empty],
+            index,
+        }
+    }
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if s.is_empty() {
+            return Sym::NONE;
+        }
+        if let Some(&i) = self.index.get(s) {
+            return Sym(i);
+        }
+        let i = self.strings.len() as u32;
+        let a: Arc<str> = Arc::from(s);
+        self.strings.push(a.clone());
+        self.index.insert(a, i);
+        Sym(i)
+    }
+
+    pub fn intern_opt(&mut self, s: Option<&str>) -> Sym {
+        s.map_or(Sym::NONE, |s| self.intern(s))
+    }
+
+    pub fn get(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.len() <= 1
+    }
+
+    /// Interns every string of `other` into `self` and returns the table that
+    /// maps `other`'s symbols to `self`'s.
+    pub fn remap_from(&mut self, other: &Symbols) -> Vec<Sym> {
+        other.strings.iter().map(|s| self.intern(s)).collect()
+    }
+}
+
+/// Where an event came from: an index into the run's file list and a 1-based line number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceRef {
+    pub file: u32,
+    pub line: u32,
+}
+
+/// Event flags.
+pub mod flags {
+    /// The entry named an exception or was followed by a stack trace.
+    pub const EXCEPTION: u8 = 1;
+    /// The time had no date and was completed from context.
+    pub const TIME_INFERRED: u8 = 2;
+    /// Continuation lines were attached to this entry.
+    pub const MULTILINE: u8 = 4;
+}
+
+/// One log entry, compact and owned. 64 bytes; the strings live in [`Symbols`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    /// UTC nanoseconds since the Unix epoch; `i64::MIN` when the entry had no usable time.
+    pub time_ns: i64,
+    /// Duration of the reported work in nanoseconds; `u64::MAX` when not logged.
+    pub duration_ns: u64,
+    pub source: SourceRef,
+    pub service: Sym,
+    /// `METHOD /path/{id}`, else the route, else the logger.
+    pub operation: Sym,
+    pub request_id: Sym,
+    pub trace_id: Sym,
+    pub span_id: Sym,
+    pub parent_span_id: Sym,
+    /// The message, kept only for warnings and errors (error templates need it);
+    /// other events keep `Sym::NONE` so memory does not grow with the text.
+    pub message: Sym,
+    /// HTTP status; 0 when none.
+    pub status: u16,
+    pub level: Level,
+    pub flags: u8,
+}
+
+impl Event {
+    pub const NO_TIME: i64 = i64::MIN;
+    pub const NO_DURATION: u64 = u64::MAX;
+
+    pub fn time(&self) -> Option<i64> {
+        (self.time_ns != Self::NO_TIME).then_some(self.time_ns)
+    }
+    pub fn duration(&self) -> Option<u64> {
+        (self.duration_ns != Self::NO_DURATION).then_some(self.duration_ns)
+    }
+    pub fn id(&self, kind: IdKind) -> Sym {
+        match kind {
+            IdKind::Request => self.request_id,
+            IdKind::Trace => self.trace_id,
+            IdKind::Span => self.span_id,
+            IdKind::ParentSpan => self.parent_span_id,
+        }
+    }
+    /// True when the entry reports a failure: HTTP 5xx, level error or worse, or an exception.
+    pub fn is_error(&self) -> bool {
+        self.status >= 500 || self.level.is_error() || self.flags & flags::EXCEPTION != 0
+    }
+    /// Rewrites every symbol through `map` (see [`Symbols::remap_from`]).
+    pub fn remap(&mut self, map: &[Sym]) {
+        for s in [
+            &mut self.service,
+            &mut self.operation,
+            &mut self.request_id,
+            &mut self.trace_id,
+            &mut self.span_id,
+            &mut self.parent_span_id,
+            &mut self.message,
+        ] {
+            *s = map[s.0 as usize];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_stays_small() {
+        assert!(
+            std::mem::size_of::<Event>() <= 64,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+
+    #[test]
+    fn levels_from_many_loggers() {
+        assert_eq!(Level::parse("WARN"), Level::Warn);
+        assert_eq!(Level::parse("warning"), Level::Warn);
+        assert_eq!(Level::parse("E"), Level::Error);
+        assert_eq!(Level::parse("50"), Level::Error);
+        assert_eq!(Level::parse("crit"), Level::Fatal);
+        assert_eq!(Level::parse("banana"), Level::Unknown);
+    }
+
+    #[test]
+    fn placeholder_ids_are_ignored() {
+        let mut r = Record::default();
+        r.put_id(IdKind::Request, "-".into(), "rid");
+        r.put_id(
+            IdKind::Trace,
+            "00000000000000000000000000000000".into(),
+            "trace_id",
+        );
+        assert!(r.request_id.is_none() && r.trace_id.is_none());
+        r.put_id(IdKind::Request, "\"abc\"".into(), "rid");
+        r.put_id(IdKind::Request, "def".into(), "x");
+        assert_eq!(r.request_id.as_deref(), Some("abc"));
+        assert_eq!(r.id_fields, vec!["rid"]);
+    }
+
+    #[test]
+    fn symbols_remap_in_order() {
+        let mut a = Symbols::default();
+        let x = a.intern("x");
+        let mut b = Symbols::default();
+        b.intern("y");
+        let map = b.remap_from(&a);
+        assert_eq!(b.get(map[x.0 as usize]), "x");
+        assert_eq!(map[0], Sym::NONE);
+    }
+}

@@ -1,0 +1,113 @@
+//! The log formats logtrace reads, one file per family.
+//!
+//! Input: one line of text (newline and `\r` already removed). Output: a
+//! [`Record`] filled with what the line says, and whether the line starts an
+//! entry, continues the previous one, or could not be read ([`Parsed`]).
+//! Each family also answers "is this line mine?" ([`Sniff`]) for detection.
+//!
+//! Parsers are built once per file (with that file's context, see
+//! [`FormatContext`]) and shared by the threads that parse its chunks, so
+//! `parse_line` takes `&self` and must not allocate for ordinary lines.
+
+pub mod access;
+pub mod container;
+pub mod custom;
+pub mod json;
+pub mod logfmt;
+pub mod text;
+
+use super::chunk::ChunkSink;
+use super::event::Record;
+
+/// A detector's answer for one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sniff {
+    Yes,
+    No,
+    /// Could be this format, but other formats fit as well (e.g. a bare message).
+    Maybe,
+}
+
+/// What one line was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// The line starts a new entry; the record holds what it says.
+    Entry,
+    /// The line belongs to the entry before it (stack trace, wrapped text).
+    /// The record's `exception` flag may be set when the line shows one.
+    Continuation,
+    /// The line could not be read as this format.
+    Unparsed,
+}
+
+/// Identifies a format family; `Custom(i)` is the i-th format of the config file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatKind {
+    /// nginx/Apache access logs (common, combined, and their common extensions).
+    Access,
+    /// An access log with an explicit nginx `log_format` or Apache `LogFormat` from the config.
+    AccessCustom(String),
+    Json,
+    Logfmt,
+    Text,
+    /// Docker json-file envelopes.
+    Docker,
+    /// CRI (containerd/CRI-O) lines.
+    Cri,
+    /// A regex format from the config file, by name.
+    Custom(String),
+}
+
+impl FormatKind {
+    pub fn name(&self) -> String {
+        match self {
+            FormatKind::Access => "access".into(),
+            FormatKind::AccessCustom(n) => format!("access:{n}"),
+            FormatKind::Json => "json".into(),
+            FormatKind::Logfmt => "logfmt".into(),
+            FormatKind::Text => "text".into(),
+            FormatKind::Docker => "docker".into(),
+            FormatKind::Cri => "cri".into(),
+            FormatKind::Custom(n) => format!("custom:{n}"),
+        }
+    }
+}
+
+/// What a parser may know about the file it reads.
+#[derive(Clone, Debug, Default)]
+pub struct FormatContext {
+    /// Offset in seconds east of UTC for times written without a zone (`--tz`).
+    /// `None` means UTC.
+    pub tz: Option<jiff::tz::TimeZone>,
+    /// The year for formats that omit it (syslog RFC 3164), from `--year` or the file's time.
+    pub year: i32,
+}
+
+impl FormatContext {
+    /// Converts a wall-clock time read as if it were UTC into real UTC using `--tz`.
+    pub fn local_to_utc(&self, wall_ns: i64) -> i64 {
+        let Some(tz) = &self.tz else { return wall_ns };
+        let secs = wall_ns.div_euclid(1_000_000_000);
+        let Ok(ts) = jiff::Timestamp::from_second(secs) else {
+            return wall_ns;
+        };
+        // The offset in force at that wall time; close enough around DST changes.
+        let off = tz.to_offset(ts).seconds() as i64;
+        wall_ns - off * 1_000_000_000
+    }
+}
+
+/// One format's line parser.
+pub trait LineFormat: Send + Sync {
+    fn kind(&self) -> FormatKind;
+
+    /// Parses one line into `out` (which the caller has cleared).
+    fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed;
+
+    /// Parses a whole chunk. The default walks lines through [`Self::parse_line`];
+    /// container formats override it to join partial lines.
+    fn parse_chunk(&self, chunk: &[u8], sink: &mut ChunkSink) {
+        sink.run_lines(chunk, |line, rec| self.parse_line(line, rec));
+    }
+}

@@ -1,0 +1,124 @@
+//! Operation names: what a request did, in a form that groups well.
+//!
+//! Input: a parsed [`Record`]. Output: `METHOD /path/{id}` with the query dropped
+//! and id-like path segments (numbers, UUIDs, long hex, tokens with digits)
+//! replaced by `{id}`; else the route the application logged; else the logger.
+
+use super::event::{Record, Sym, Symbols};
+
+/// Interns the operation of `rec`, or returns `Sym::NONE` when it names none.
+pub fn operation(rec: &Record<'_>, symbols: &mut Symbols) -> Sym {
+    let mut buf = String::new();
+    if let Some(path) = rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-") {
+        if let Some(m) = rec.method.as_deref() {
+            buf.push_str(m);
+            buf.push(' ');
+        }
+        normalize_path(path, &mut buf);
+        return symbols.intern(&buf);
+    }
+    if let Some(route) = rec.route.as_deref().filter(|r| !r.is_empty()) {
+        if let Some(m) = rec.method.as_deref() {
+            buf.push_str(m);
+            buf.push(' ');
+        }
+        buf.push_str(route);
+        return symbols.intern(&buf);
+    }
+    symbols.intern_opt(rec.logger.as_deref())
+}
+
+/// Appends `path` to `out` without scheme, host and query, ids replaced by `{id}`.
+pub fn normalize_path(path: &str, out: &mut String) {
+    let mut p = path;
+    if let Some(i) = p.find("://") {
+        p = &p[i + 3..];
+        p = p.find('/').map_or("/", |j| &p[j..]);
+    }
+    let p = p.split(['?', '#', ';']).next().unwrap_or("");
+    if p.is_empty() {
+        out.push('/');
+        return;
+    }
+    for (i, seg) in p.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if is_id_segment(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+}
+
+/// Numbers, UUIDs, hex of 8+ chars, and long tokens mixing letters and digits.
+pub fn is_id_segment(seg: &str) -> bool {
+    let b = seg.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    let hexish = b.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    if hexish && b.len() >= 8 && digits > 0 {
+        return true;
+    }
+    // Opaque tokens: long, with digits, no obvious word shape (e.g. `a1b2c3d4e5f6g7`, `usr_8Hf3kd93`).
+    b.len() >= 16
+        && digits >= 3
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_=.".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(p: &str) -> String {
+        let mut s = String::new();
+        normalize_path(p, &mut s);
+        s
+    }
+
+    #[test]
+    fn ids_become_placeholders() {
+        assert_eq!(norm("/products/42"), "/products/{id}");
+        assert_eq!(
+            norm("/u/550e8400-e29b-41d4-a716-446655440000/cart?x=1"),
+            "/u/{id}/cart"
+        );
+        assert_eq!(norm("/v2/orders/deadbeef01/items"), "/v2/orders/{id}/items");
+        assert_eq!(
+            norm("https://api.example.com/users/7?full=1"),
+            "/users/{id}"
+        );
+        assert_eq!(norm("/api/v1/health"), "/api/v1/health");
+        assert_eq!(norm("/static/app.css"), "/static/app.css");
+        assert_eq!(norm("?q=1"), "/");
+    }
+
+    #[test]
+    fn operation_prefers_path_then_route_then_logger() {
+        let mut s = Symbols::default();
+        let mut r = Record {
+            method: Some("GET".into()),
+            path: Some("/a/1".into()),
+            ..Default::default()
+        };
+        let op = operation(&r, &mut s);
+        assert_eq!(s.get(op), "GET /a/{id}");
+        r.path = None;
+        r.route = Some("/a/:id".into());
+        let op = operation(&r, &mut s);
+        assert_eq!(s.get(op), "GET /a/:id");
+        let r = Record {
+            logger: Some("c.c.Ctl".into()),
+            ..Default::default()
+        };
+        let op = operation(&r, &mut s);
+        assert_eq!(s.get(op), "c.c.Ctl");
+    }
+}
