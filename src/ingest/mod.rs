@@ -7,8 +7,11 @@
 //! counts what could not be read.
 
 pub mod chunk;
+pub mod discover;
 pub mod event;
 pub mod formats;
 pub mod message;
 pub mod operation;
+pub mod read;
+pub mod service;
 pub mod time;
