@@ -66,7 +66,7 @@ pub struct ChunkSink {
     /// Entries per service symbol (index = symbol number).
     pub services: BTreeMap<Sym, u64>,
     /// Entries that carried an id, per field name the id came from.
-    pub id_fields: BTreeMap<&'static str, u64>,
+    pub id_fields: BTreeMap<String, u64>,
     pub events: Vec<Event>,
     pub symbols: Symbols,
     /// Continuation lines before the first entry of this chunk: they belong to
@@ -203,8 +203,13 @@ impl ChunkSink {
             _ => self.symbols.intern(&self.info.default_service),
         };
         *self.services.entry(service).or_default() += 1;
-        for f in &rec.id_fields {
-            *self.id_fields.entry(f).or_default() += 1;
+        for &f in &rec.id_fields {
+            match self.id_fields.get_mut(f) {
+                Some(c) => *c += 1,
+                None => {
+                    self.id_fields.insert(f.to_owned(), 1);
+                }
+            }
         }
         let mut ev = Event {
             time_ns: rec.time_ns.unwrap_or(Event::NO_TIME),

@@ -121,7 +121,7 @@ pub struct Record<'a> {
     pub span_id: Option<Cow<'a, str>>,
     pub parent_span_id: Option<Cow<'a, str>>,
     /// Names of the fields the ids came from (e.g. `request_id`, `TraceID`), for `inspect`.
-    pub id_fields: Vec<&'static str>,
+    pub id_fields: Vec<&'a str>,
     pub method: Option<Cow<'a, str>>,
     /// Request path or URL as logged (query and ids still in it).
     pub path: Option<Cow<'a, str>>,
@@ -153,7 +153,7 @@ impl<'a> Record<'a> {
     /// Stores a correlation id of `kind` unless one is already there (the first
     /// field found wins), and remembers the field name for `inspect`.
     /// Empty values and placeholders (`-`, `null`, all zeros) are ignored.
-    pub fn put_id(&mut self, kind: IdKind, value: Cow<'a, str>, field: &'static str) {
+    pub fn put_id(&mut self, kind: IdKind, value: Cow<'a, str>, field: &'a str) {
         let value = trim_id(value);
         if is_placeholder_id(&value) {
             return;

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod container;
 pub mod custom;
+pub mod fields;
 pub mod json;
 pub mod logfmt;
 pub mod text;

@@ -1,0 +1,359 @@
+//! Field names -> meanings, shared by every key/value format.
+//!
+//! Input: a key as JSON, logfmt or a `key=value` pair in free text writes it
+//! (`request_id`, `traceId`, `trace.id`, `duration_ms`, `@timestamp`, ...) and
+//! its value. Output: the [`Record`] field it fills. One table, so JSON,
+//! logfmt and text agree on what a name means.
+
+use std::borrow::Cow;
+
+use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::time;
+
+/// What a key means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Time,
+    Level,
+    Message,
+    Service,
+    Id(IdKind),
+    /// A duration; the unit comes from the name, else from the value.
+    Duration(Unit),
+    Status,
+    Method,
+    Path,
+    Route,
+    /// A full URL: its path is used.
+    Url,
+    Logger,
+    /// An error or exception object/string: marks the entry as failed.
+    Error,
+}
+
+/// The unit a duration field name implies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Ns,
+    Us,
+    Ms,
+    S,
+    /// Not in the name: `120ms`, `1.2s` carry a unit; a bare number is taken as ms.
+    FromValue,
+}
+
+/// The meaning of `key`, compared without case and with `_`, `-` and `.` ignored
+/// (`request_id`, `requestId`, `request-id` and `Request.ID` are one name).
+pub fn classify(key: &str) -> Option<Field> {
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    for &b in key.as_bytes() {
+        if b == b'_' || b == b'-' || b == b'.' || b == b'@' {
+            continue;
+        }
+        if n == buf.len() {
+            return None;
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let k = &buf[..n];
+    Some(match k {
+        b"ts" | b"time" | b"timestamp" | b"datetime" | b"date" | b"t" | b"eventtime"
+        | b"logtime" | b"timelocal" | b"timeiso8601" => Field::Time,
+        b"level" | b"lvl" | b"severity" | b"loglevel" | b"levelname" | b"severitytext" | b"l" => {
+            Field::Level
+        }
+        b"msg" | b"message" | b"logmessage" | b"text" => Field::Message,
+        b"service" | b"servicename" | b"svc" | b"app" | b"application" | b"appname"
+        | b"component" => Field::Service,
+        b"requestid" | b"reqid" | b"xrequestid" | b"correlationid" | b"xcorrelationid" | b"rid"
+        | b"httpreqid" | b"httprequestid" => Field::Id(IdKind::Request),
+        b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid" => {
+            Field::Id(IdKind::Trace)
+        }
+        b"spanid" | b"span" | b"xb3spanid" | b"ddspanid" | b"otelspanid" => Field::Id(IdKind::Span),
+        b"parentspanid" | b"parentid" | b"parent" | b"xb3parentspanid" => {
+            Field::Id(IdKind::ParentSpan)
+        }
+        b"durationms" | b"elapsedms" | b"latencyms" | b"tookms" | b"responsetimems" | b"timems"
+        | b"ms" => Field::Duration(Unit::Ms),
+        b"durationus" | b"elapsedus" | b"latencyus" | b"us" | b"micros" => {
+            Field::Duration(Unit::Us)
+        }
+        b"durationns" | b"elapsedns" | b"latencyns" | b"ns" | b"nanos" => Field::Duration(Unit::Ns),
+        b"durations"
+        | b"durationsec"
+        | b"durationseconds"
+        | b"elapseds"
+        | b"elapsedseconds"
+        | b"requesttime"
+        | b"latencyseconds"
+        | b"responsetimeseconds"
+        | b"rt" => Field::Duration(Unit::S),
+        b"duration" | b"elapsed" | b"latency" | b"took" | b"responsetime" | b"elapsedtime" => {
+            Field::Duration(Unit::FromValue)
+        }
+        b"status"
+        | b"statuscode"
+        | b"httpstatus"
+        | b"httpstatuscode"
+        | b"code"
+        | b"httpresponsestatuscode"
+        | b"responsestatus" => Field::Status,
+        b"method" | b"httpmethod" | b"verb" | b"httprequestmethod" | b"httpreqmethod" => {
+            Field::Method
+        }
+        b"path" | b"uri" | b"httppath" | b"urlpath" | b"httpreqpath" | b"requestpath"
+        | b"httptarget" | b"target" => Field::Path,
+        b"route" | b"httproute" | b"endpoint" | b"operation" | b"handler" => Field::Route,
+        b"url" | b"httpurl" | b"urloriginal" | b"requesturl" | b"requesturi" => Field::Url,
+        b"logger" | b"loggername" | b"name" | b"category" | b"module" => Field::Logger,
+        b"error" | b"err" | b"exception" | b"stacktrace" | b"stack" | b"errorstack" | b"exc"
+        | b"excinfo" => Field::Error,
+        _ => return None,
+    })
+}
+
+/// Stores `value` into the record field `field` names, unless that field is set.
+/// Returns false when the value did not fit the field (e.g. a status that is not a number).
+pub fn apply<'a>(field: Field, key: &'a str, value: Cow<'a, str>, out: &mut Record<'a>) -> bool {
+    match field {
+        Field::Time => {
+            if out.time_ns.is_some() {
+                return true;
+            }
+            match parse_time_value(&value) {
+                Some((ns, zone)) => {
+                    out.time_ns = Some(ns);
+                    out.time_without_zone = !zone;
+                    true
+                }
+                None => false,
+            }
+        }
+        Field::Level => {
+            if out.level == Level::Unknown {
+                out.level = Level::parse(&value);
+            }
+            true
+        }
+        Field::Message => {
+            if out.message.is_empty() {
+                out.message = value;
+            }
+            true
+        }
+        Field::Service => {
+            if out.service.is_none() && !value.is_empty() {
+                out.service = Some(value);
+            }
+            true
+        }
+        Field::Id(kind) => {
+            out.put_id(kind, value, key);
+            true
+        }
+        Field::Duration(unit) => {
+            if out.duration_ns.is_some() {
+                return true;
+            }
+            match parse_duration(&value, unit) {
+                Some(ns) => {
+                    out.duration_ns = Some(ns);
+                    true
+                }
+                None => false,
+            }
+        }
+        Field::Status => match value.trim().parse::<u16>() {
+            Ok(s) if (100..1000).contains(&s) => {
+                out.status.get_or_insert(s);
+                true
+            }
+            _ => false,
+        },
+        Field::Method => {
+            if out.method.is_none() && is_http_method(&value) {
+                out.method = Some(value);
+            }
+            true
+        }
+        Field::Path | Field::Url => {
+            if out.path.is_none() && !value.is_empty() {
+                out.path = Some(value);
+            }
+            true
+        }
+        Field::Route => {
+            if out.route.is_none() && !value.is_empty() {
+                out.route = Some(value);
+            }
+            true
+        }
+        Field::Logger => {
+            if out.logger.is_none() && !value.is_empty() {
+                out.logger = Some(value);
+            }
+            true
+        }
+        Field::Error => {
+            let v = value.trim();
+            if !v.is_empty() && v != "null" && v != "false" && v != "nil" && v != "<nil>" {
+                out.exception = true;
+            }
+            true
+        }
+    }
+}
+
+/// An RFC 3339 / ISO string or a numeric epoch (s, ms, µs or ns). Returns (ns, had zone).
+pub fn parse_time_value(v: &str) -> Option<(i64, bool)> {
+    let v = v.trim();
+    if let Some(s) = time::parse_iso(v.as_bytes()) {
+        return Some((s.ns, s.has_zone));
+    }
+    time::parse_epoch_str(v).map(|ns| (ns, true))
+}
+
+/// HTTP methods as they appear in logs (upper case, a known verb).
+pub fn is_http_method(m: &str) -> bool {
+    matches!(
+        m,
+        "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS" | "CONNECT" | "TRACE"
+    )
+}
+
+/// A duration value: `120`, `0.25`, `120ms`, `1.2s`, `350µs`, `2m`, `1h2m3.5s`, `"PT0.5S"`.
+pub fn parse_duration(v: &str, unit: Unit) -> Option<u64> {
+    let v = v.trim().trim_matches('"');
+    let num_end = v
+        .bytes()
+        .position(|b| {
+            !(b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'e' || b == b'E' || b == b'+')
+        })
+        .unwrap_or(v.len());
+    // `e` in `1e3` is part of a number, but not when a unit follows (as in `2.5e` - none exists).
+    let (num, suffix) = v.split_at(num_end);
+    let n: f64 = num.parse().ok()?;
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    let suffix = suffix.trim();
+    let scale = match suffix {
+        "" => match unit {
+            Unit::Ns => 1.0,
+            Unit::Us => 1e3,
+            Unit::Ms | Unit::FromValue => 1e6,
+            Unit::S => 1e9,
+        },
+        "ns" => 1.0,
+        "us" | "µs" | "μs" => 1e3,
+        "ms" => 1e6,
+        "s" | "sec" | "secs" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => return parse_go_duration(v),
+    };
+    let ns = n * scale;
+    (ns < 1.8e19).then_some(ns.round() as u64)
+}
+
+/// Go-style compound durations: `1h2m3.5s`, `2m30s`, `1.5ms` already handled above.
+fn parse_go_duration(v: &str) -> Option<u64> {
+    let mut total = 0f64;
+    let mut rest = v;
+    while !rest.is_empty() {
+        let end = rest
+            .bytes()
+            .position(|b| !(b.is_ascii_digit() || b == b'.'))?;
+        if end == 0 {
+            return None;
+        }
+        let n: f64 = rest[..end].parse().ok()?;
+        rest = &rest[end..];
+        let (scale, used) = if rest.starts_with("ms") {
+            (1e6, 2)
+        } else if rest.starts_with("us") {
+            (1e3, 2)
+        } else if rest.starts_with("µs") {
+            (1e3, "µs".len())
+        } else if rest.starts_with("ns") {
+            (1.0, 2)
+        } else if rest.starts_with('h') {
+            (3600e9, 1)
+        } else if rest.starts_with('m') {
+            (60e9, 1)
+        } else if rest.starts_with('s') {
+            (1e9, 1)
+        } else {
+            return None;
+        };
+        total += n * scale;
+        rest = &rest[used..];
+    }
+    (total < 1.8e19).then_some(total.round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_compared_loosely() {
+        for k in [
+            "request_id",
+            "requestId",
+            "req_id",
+            "x_request_id",
+            "X-Request-ID",
+            "correlation_id",
+        ] {
+            assert_eq!(classify(k), Some(Field::Id(IdKind::Request)), "{k}");
+        }
+        for k in ["trace_id", "traceId", "trace.id"] {
+            assert_eq!(classify(k), Some(Field::Id(IdKind::Trace)), "{k}");
+        }
+        assert_eq!(classify("parentId"), Some(Field::Id(IdKind::ParentSpan)));
+        assert_eq!(classify("@timestamp"), Some(Field::Time));
+        assert_eq!(classify("log.level"), Some(Field::Level));
+        assert_eq!(classify("service.name"), Some(Field::Service));
+        assert_eq!(classify("duration_ms"), Some(Field::Duration(Unit::Ms)));
+        assert_eq!(classify("user_id"), None);
+        assert_eq!(
+            classify("a_very_long_key_name_that_is_longer_than_the_buffer"),
+            None
+        );
+    }
+
+    #[test]
+    fn durations_take_units_from_name_or_value() {
+        assert_eq!(parse_duration("120", Unit::Ms), Some(120_000_000));
+        assert_eq!(parse_duration("0.25", Unit::S), Some(250_000_000));
+        assert_eq!(parse_duration("120ms", Unit::FromValue), Some(120_000_000));
+        assert_eq!(parse_duration("1.2s", Unit::FromValue), Some(1_200_000_000));
+        assert_eq!(parse_duration("350µs", Unit::FromValue), Some(350_000));
+        assert_eq!(
+            parse_duration("1m30s", Unit::FromValue),
+            Some(90_000_000_000)
+        );
+        assert_eq!(parse_duration("1500", Unit::Us), Some(1_500_000));
+        assert_eq!(parse_duration("fast", Unit::Ms), None);
+        assert_eq!(parse_duration("-3", Unit::Ms), None);
+    }
+
+    #[test]
+    fn apply_keeps_the_first_value() {
+        let mut r = Record::default();
+        assert!(apply(Field::Status, "status", "503".into(), &mut r));
+        assert!(apply(Field::Status, "code", "200".into(), &mut r));
+        assert_eq!(r.status, Some(503));
+        assert!(!apply(Field::Status, "status", "ok".into(), &mut r));
+        assert!(apply(Field::Time, "ts", "1700000000123".into(), &mut r));
+        assert_eq!(r.time_ns, Some(1_700_000_000_123_000_000));
+        apply(Field::Error, "error", "null".into(), &mut r);
+        assert!(!r.exception);
+        apply(Field::Error, "error", "connection refused".into(), &mut r);
+        assert!(r.exception);
+    }
+}
