@@ -1,1 +1,55 @@
-fn main() {}
+//! The `logtrace` binary: parse arguments, call the library, print, exit.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = match run(cli) {
+        Ok(()) => 0,
+        Err((code, msg)) => {
+            eprintln!("logtrace: {msg}");
+            code
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
+    match cli.command {
+        cli::Command::Inspect(args) => {
+            let opts = args.to_options().map_err(|m| (2, m))?;
+            threads(args.input.threads)?;
+            let found = logtrace::inspect(&args.input.paths, &opts).map_err(fail)?;
+            print(&found.output)?;
+            found.nothing_parsed.map_or(Ok(()), |e| Err(fail(e)))
+        }
+    }
+}
+
+fn fail(e: logtrace::Error) -> (i32, String) {
+    (e.exit_code(), e.to_string())
+}
+
+/// Sizes the worker pool once, before any parallel work.
+fn threads(n: Option<usize>) -> Result<(), (i32, String)> {
+    if let Some(n) = n {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| (2, format!("cannot start {n} threads: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends quietly.
+fn print(s: &str) -> Result<(), (i32, String)> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err((2, format!("cannot write output: {e}"))),
+    }
+}

@@ -1,12 +1,15 @@
-//! Paths -> events: everything between a folder of logs and the events of the analysis.
+//! Paths -> events: everything between a folder of logs and the analysis.
 //!
 //! Stages, each in its own module: [`discover`] finds files and rotation sets,
 //! [`read`] decompresses and cuts newline-aligned chunks, [`detect`] picks each
 //! file's format from its first lines, [`formats`] parse lines into
 //! [`event::Record`]s, [`chunk`] turns records into compact [`event::Event`]s and
-//! counts what could not be read.
+//! counts what could not be read. [`ingest`] runs them: files in parallel, and
+//! the chunks of a large file in parallel too, merged back in file order so the
+//! result never depends on the thread count.
 
 pub mod chunk;
+pub mod detect;
 pub mod discover;
 pub mod event;
 pub mod formats;
@@ -15,3 +18,303 @@ pub mod operation;
 pub mod read;
 pub mod service;
 pub mod time;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, ConfigError};
+use chunk::{BadLine, ChunkSink, FileInfo};
+use detect::{Detection, FormatSet};
+use discover::{DiscoverOptions, FileProblem, Source};
+use event::{Event, Symbols};
+use formats::{FormatContext, FormatKind};
+use read::{ChunkReader, Compression};
+
+/// How to read the input.
+#[derive(Clone, Debug, Default)]
+pub struct IngestOptions {
+    pub discover: DiscoverOptions,
+    pub config: Config,
+    /// Zone of times written without one; `None` is UTC.
+    pub tz: Option<jiff::tz::TimeZone>,
+    /// Year for formats that omit it; `None` takes each file's modification year.
+    pub year: Option<i32>,
+    /// Keep the events (for the analysis) or only count them (for `inspect`).
+    pub keep_events: bool,
+    /// Bytes per chunk; 0 means [`read::CHUNK_SIZE`].
+    pub chunk_size: usize,
+}
+
+/// What reading one file gave.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileReport {
+    /// The path as shown to the user.
+    pub path: String,
+    /// The rotation stream the file belongs to.
+    pub stream: String,
+    pub compression: Compression,
+    /// Size on disk.
+    pub size: u64,
+    /// Bytes after decompression.
+    pub bytes: u64,
+    pub format: String,
+    /// Share of sniffed lines that matched the format (0..=1).
+    pub confidence: f64,
+    /// Why the file was not parsed at all (binary, unreadable).
+    pub skipped: Option<String>,
+    /// Damage met while reading (truncated compressed stream, read error).
+    pub problem: Option<String>,
+    pub lines: u64,
+    pub blank: u64,
+    pub events: u64,
+    pub continuation: u64,
+    pub unparsed: u64,
+    pub invalid_utf8: u64,
+    pub long_lines: u64,
+    pub binary_lines: u64,
+    pub crlf: u64,
+    pub errors: u64,
+    pub untimed: u64,
+    pub unparsed_examples: Vec<BadLine>,
+    /// First and last time, RFC 3339 UTC.
+    pub first: Option<String>,
+    pub last: Option<String>,
+    #[serde(skip)]
+    pub first_ns: Option<i64>,
+    #[serde(skip)]
+    pub last_ns: Option<i64>,
+    /// Entries per service.
+    pub services: Vec<(String, u64)>,
+    /// Entries that carried a correlation id, per field name it came from.
+    pub id_fields: Vec<(String, u64)>,
+}
+
+/// Everything read from the input.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub files: Vec<FileReport>,
+    /// Paths that could not be used at all (reported, not read).
+    pub problems: Vec<FileProblem>,
+    /// All events in file order, then line order (only with `keep_events`).
+    pub events: Vec<Event>,
+    pub symbols: Symbols,
+}
+
+/// A failure that stops the run: the user has to change something.
+#[derive(Debug)]
+pub enum IngestError {
+    Config(ConfigError),
+    Path(String),
+}
+
+impl std::fmt::Display for IngestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IngestError::Config(e) => write!(f, "{e}"),
+            IngestError::Path(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// Reads every log file under `paths`.
+pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, IngestError> {
+    let formats = FormatSet::from_config(&opts.config).map_err(IngestError::Config)?;
+    let found =
+        discover::discover(paths, &opts.discover).map_err(|e| IngestError::Path(e.to_string()))?;
+    let per_file: Vec<(FileReport, ChunkSink)> = found
+        .sources
+        .par_iter()
+        .enumerate()
+        .map(|(i, src)| read_file(i as u32, src, &formats, opts))
+        .collect();
+    let mut out = Ingested {
+        problems: found.problems,
+        ..Default::default()
+    };
+    for (report, sink) in per_file {
+        if opts.keep_events {
+            let map = out.symbols.remap_from(&sink.symbols);
+            out.events.extend(sink.events.into_iter().map(|mut e| {
+                e.remap(&map);
+                e
+            }));
+        }
+        out.files.push(report);
+    }
+    Ok(out)
+}
+
+/// Reads one file: sniff, pick a parser, parse its chunks in parallel, merge in order.
+fn read_file(
+    index: u32,
+    src: &Source,
+    formats: &FormatSet,
+    opts: &IngestOptions,
+) -> (FileReport, ChunkSink) {
+    let info = FileInfo {
+        file: index,
+        default_service: service::service_for(src),
+        keep_events: opts.keep_events,
+    };
+    let mut sink = ChunkSink::new(info.clone());
+    let mut report = FileReport::new(src);
+    let chunk_size = if opts.chunk_size == 0 {
+        read::CHUNK_SIZE
+    } else {
+        opts.chunk_size
+    };
+    let mut reader = match ChunkReader::open(&src.path, chunk_size) {
+        Ok(r) => r,
+        Err(e) => {
+            report.skipped = Some(format!("cannot open: {e}"));
+            return (report, sink);
+        }
+    };
+    report.compression = reader.compression();
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut first = Vec::new();
+    if !reader.next_chunk(&mut first) {
+        report.format = "empty".into();
+        report.problem = reader.problem().map(str::to_owned);
+        return (report, sink);
+    }
+    if mostly_binary(&first) {
+        report.skipped = Some("binary file (not text, not compressed)".into());
+        report.format = "binary".into();
+        return (report, sink);
+    }
+    let head = &first[..first.len().min(detect::HEAD_BYTES)];
+    let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
+    let detection: Detection = formats.detect(rel, head);
+    report.format = detection.format.name();
+    report.confidence = detection.confidence;
+    let ctx = FormatContext {
+        tz: opts.tz.clone(),
+        year: opts.year.unwrap_or_else(|| file_year(src)),
+    };
+    let parser = formats.parser(&detection.format, &ctx);
+    let threads = rayon::current_num_threads().max(1);
+    batch.push(first);
+    loop {
+        // Fill a batch of chunks, then parse them on all cores and merge in order.
+        let mut more = true;
+        while batch.len() < 2 * threads {
+            let mut buf = Vec::new();
+            if !reader.next_chunk(&mut buf) {
+                more = false;
+                break;
+            }
+            batch.push(buf);
+        }
+        report.bytes += batch.iter().map(|b| b.len() as u64).sum::<u64>();
+        let sinks: Vec<ChunkSink> = batch
+            .par_iter()
+            .map(|chunk| {
+                let mut s = ChunkSink::new(info.clone());
+                parser.parse_chunk(chunk, &mut s);
+                s
+            })
+            .collect();
+        for s in sinks {
+            sink.merge(s);
+        }
+        batch.clear();
+        if !more {
+            break;
+        }
+    }
+    report.problem = reader.problem().map(str::to_owned);
+    sink.finish();
+    report.fill(&sink, detection.format == FormatKind::Unknown);
+    (report, sink)
+}
+
+/// True when most of the first bytes are not text: a binary file, not a log with junk in it.
+fn mostly_binary(buf: &[u8]) -> bool {
+    let sample = &buf[..buf.len().min(8 << 10)];
+    let bad = sample
+        .iter()
+        .filter(|&&b| b == 0 || (b < 0x20 && !b"\t\n\r\x1b".contains(&b)))
+        .count();
+    bad * 10 > sample.len() * 3
+}
+
+fn file_year(src: &Source) -> i32 {
+    let modified = std::fs::metadata(&src.path).and_then(|m| m.modified()).ok();
+    let secs = modified
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs() as i64);
+    time::civil_from_days(secs.div_euclid(86_400)).0 as i32
+}
+
+impl FileReport {
+    fn new(src: &Source) -> FileReport {
+        FileReport {
+            path: src.display.clone(),
+            stream: src.stream.clone(),
+            compression: Compression::None,
+            size: src.size,
+            bytes: 0,
+            format: String::new(),
+            confidence: 0.0,
+            skipped: None,
+            problem: None,
+            lines: 0,
+            blank: 0,
+            events: 0,
+            continuation: 0,
+            unparsed: 0,
+            invalid_utf8: 0,
+            long_lines: 0,
+            binary_lines: 0,
+            crlf: 0,
+            errors: 0,
+            untimed: 0,
+            unparsed_examples: Vec::new(),
+            first: None,
+            last: None,
+            first_ns: None,
+            last_ns: None,
+            services: Vec::new(),
+            id_fields: Vec::new(),
+        }
+    }
+
+    fn fill(&mut self, s: &ChunkSink, unknown: bool) {
+        self.lines = s.lines;
+        self.blank = s.blank;
+        self.events = s.entries;
+        self.continuation = s.continuation;
+        self.unparsed = s.unparsed;
+        self.invalid_utf8 = s.invalid_utf8;
+        self.long_lines = s.long_lines;
+        self.binary_lines = s.binary_lines;
+        self.crlf = s.crlf;
+        self.errors = s.errors;
+        self.untimed = s.untimed;
+        self.unparsed_examples = s.examples.clone();
+        if unknown {
+            for ex in &mut self.unparsed_examples {
+                ex.reason = "no known format";
+            }
+        }
+        self.first_ns = s.time_min;
+        self.last_ns = s.time_max;
+        self.first = s.time_min.map(time::format_rfc3339_ms);
+        self.last = s.time_max.map(time::format_rfc3339_ms);
+        let mut services: Vec<(String, u64)> = s
+            .services
+            .iter()
+            .map(|(sym, c)| (s.symbols.get(*sym).to_owned(), *c))
+            .collect();
+        services.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.services = services;
+        let mut ids: Vec<(String, u64)> =
+            s.id_fields.iter().map(|(k, c)| (k.clone(), *c)).collect();
+        ids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.id_fields = ids;
+    }
+}

@@ -58,6 +58,8 @@ pub enum FormatKind {
     Cri,
     /// A regex format from the config file, by name.
     Custom(String),
+    /// No format recognised the file's first lines: every line is reported as unparsed.
+    Unknown,
 }
 
 impl FormatKind {
@@ -71,6 +73,7 @@ impl FormatKind {
             FormatKind::Docker => "docker".into(),
             FormatKind::Cri => "cri".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
+            FormatKind::Unknown => "unknown".into(),
         }
     }
 }
@@ -78,8 +81,7 @@ impl FormatKind {
 /// What a parser may know about the file it reads.
 #[derive(Clone, Debug, Default)]
 pub struct FormatContext {
-    /// Offset in seconds east of UTC for times written without a zone (`--tz`).
-    /// `None` means UTC.
+    /// The zone of times written without one (`--tz`); `None` means UTC.
     pub tz: Option<jiff::tz::TimeZone>,
     /// The year for formats that omit it (syslog RFC 3164), from `--year` or the file's time.
     pub year: i32,
@@ -110,5 +112,19 @@ pub trait LineFormat: Send + Sync {
     /// container formats override it to join partial lines.
     fn parse_chunk(&self, chunk: &[u8], sink: &mut ChunkSink) {
         sink.run_lines(chunk, |line, rec| self.parse_line(line, rec));
+    }
+}
+
+/// The parser of files no format recognised: every line is unparsed.
+#[derive(Debug, Default)]
+pub struct UnknownFormat;
+
+impl LineFormat for UnknownFormat {
+    fn kind(&self) -> FormatKind {
+        FormatKind::Unknown
+    }
+
+    fn parse_line<'a>(&self, _line: &'a str, _out: &mut Record<'a>) -> Parsed {
+        Parsed::Unparsed
     }
 }

@@ -1,0 +1,209 @@
+//! A file's first lines -> its format, and the parser for it.
+//!
+//! Input: the first decompressed bytes of a file, its path, and the user's
+//! config. Output: a [`Detection`] (the format and how sure we are) and a
+//! ready [`LineFormat`]. Every format family answers yes / no / maybe for each
+//! sampled line; the family with the most "yes" wins, more specific families
+//! first on ties (a Docker envelope is also JSON). A config `[[override]]`
+//! whose glob matches the file decides without sniffing.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::formats::{
+    access, container, json, logfmt, text, FormatContext, FormatKind, LineFormat, Sniff,
+    UnknownFormat,
+};
+use crate::config::{Config, ConfigError};
+
+/// How many lines of a file are sniffed.
+pub const SNIFF_LINES: usize = 64;
+/// How many bytes of a file are read for sniffing.
+pub const HEAD_BYTES: usize = 64 << 10;
+
+/// The format chosen for a file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Detection {
+    pub format: FormatKind,
+    /// Share of the sampled lines the format said "yes" to (0..=1); 1 when forced by config.
+    pub confidence: f64,
+    /// Lines sampled.
+    pub sampled: usize,
+    /// True when a config override chose the format.
+    pub forced: bool,
+}
+
+/// The user's format choices, compiled once per run.
+#[derive(Default)]
+pub struct FormatSet {
+    overrides: Vec<(GlobSet, FormatKind)>,
+}
+
+type Sniffer = fn(&str) -> Sniff;
+
+/// Built-in families in tie-break order: most specific first.
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 6] = [
+    (|| FormatKind::Docker, container::sniff_docker),
+    (|| FormatKind::Cri, container::sniff_cri),
+    (|| FormatKind::Json, json::sniff),
+    (|| FormatKind::Access, access::sniff),
+    (|| FormatKind::Logfmt, logfmt::sniff),
+    (|| FormatKind::Text, text::sniff),
+];
+
+impl FormatSet {
+    /// Compiles the config's overrides and formats.
+    pub fn from_config(config: &Config) -> Result<FormatSet, ConfigError> {
+        let mut overrides = Vec::new();
+        for o in &config.overrides {
+            let kind = builtin_by_name(&o.format).ok_or_else(|| {
+                ConfigError(format!(
+                    "[[override]] names format {:?}; use one of access, json, logfmt, text, docker, cri",
+                    o.format
+                ))
+            })?;
+            overrides.push((globs(&o.files, "[[override]]")?, kind));
+        }
+        Ok(FormatSet { overrides })
+    }
+
+    /// Chooses the format of the file at `rel_path` (relative to the scanned root) from its `head`.
+    pub fn detect(&self, rel_path: &Path, head: &[u8]) -> Detection {
+        for (set, kind) in &self.overrides {
+            if matches(set, rel_path) {
+                return Detection {
+                    format: kind.clone(),
+                    confidence: 1.0,
+                    sampled: 0,
+                    forced: true,
+                };
+            }
+        }
+        sniff_lines(head)
+    }
+
+    /// The parser for `kind`.
+    #[allow(clippy::default_constructed_unit_structs)] // parsers gain fields as they grow
+    pub fn parser(&self, kind: &FormatKind, ctx: &FormatContext) -> Arc<dyn LineFormat> {
+        let _ = ctx;
+        match kind {
+            FormatKind::Access | FormatKind::AccessCustom(_) => {
+                Arc::new(access::AccessFormat::default())
+            }
+            FormatKind::Json => Arc::new(json::JsonFormat::default()),
+            FormatKind::Logfmt => Arc::new(logfmt::LogfmtFormat::default()),
+            FormatKind::Text => Arc::new(text::TextFormat::default()),
+            FormatKind::Docker => Arc::new(container::ContainerFormat { cri: false }),
+            FormatKind::Cri => Arc::new(container::ContainerFormat { cri: true }),
+            FormatKind::Custom(_) | FormatKind::Unknown => Arc::new(UnknownFormat),
+        }
+    }
+}
+
+fn builtin_by_name(name: &str) -> Option<FormatKind> {
+    Some(match name {
+        "access" => FormatKind::Access,
+        "json" => FormatKind::Json,
+        "logfmt" => FormatKind::Logfmt,
+        "text" => FormatKind::Text,
+        "docker" => FormatKind::Docker,
+        "cri" => FormatKind::Cri,
+        _ => return None,
+    })
+}
+
+/// Compiles globs; a glob without `/` also matches the bare file name anywhere.
+pub fn globs(patterns: &[String], what: &str) -> Result<GlobSet, ConfigError> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let g = Glob::new(p).map_err(|e| ConfigError(format!("{what}: bad glob {p:?}: {e}")))?;
+        b.add(g);
+    }
+    b.build().map_err(|e| ConfigError(format!("{what}: {e}")))
+}
+
+/// Matches the path relative to the root, and its file name alone.
+pub fn matches(set: &GlobSet, rel_path: &Path) -> bool {
+    set.is_match(rel_path)
+        || rel_path
+            .file_name()
+            .is_some_and(|n| set.is_match(Path::new(n)))
+}
+
+/// Sniffs the complete lines of `head` with every built-in family.
+pub fn sniff_lines(head: &[u8]) -> Detection {
+    // The last line of a head that filled the buffer may be cut short.
+    let complete = if head.len() >= HEAD_BYTES {
+        memchr::memrchr(b'\n', head).map_or(head, |i| &head[..i])
+    } else {
+        head
+    };
+    let mut yes = [0usize; BUILT_IN.len()];
+    let mut maybe = [0usize; BUILT_IN.len()];
+    let mut sampled = 0;
+    for raw in complete.split(|&b| b == b'\n') {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
+        let line = String::from_utf8_lossy(&raw[first..]);
+        if line.trim().is_empty() {
+            continue;
+        }
+        sampled += 1;
+        for (i, (_, sniff)) in BUILT_IN.iter().enumerate() {
+            match sniff(&line) {
+                Sniff::Yes => yes[i] += 1,
+                Sniff::Maybe => maybe[i] += 1,
+                Sniff::No => {}
+            }
+        }
+        if sampled == SNIFF_LINES {
+            break;
+        }
+    }
+    // Most "yes" wins; ties go to the earlier (more specific) family.
+    let best = (0..BUILT_IN.len()).max_by_key(|&i| (yes[i], std::cmp::Reverse(i)));
+    match best {
+        Some(i) if yes[i] > 0 => Detection {
+            format: (BUILT_IN[i].0)(),
+            confidence: yes[i] as f64 / sampled as f64,
+            sampled,
+            forced: false,
+        },
+        _ => Detection {
+            format: FormatKind::Unknown,
+            confidence: 0.0,
+            sampled,
+            forced: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_win_and_match_file_names() {
+        let cfg = Config::parse("[[override]]\nfiles=['*.weird']\nformat='json'\n", "t").unwrap();
+        let set = FormatSet::from_config(&cfg).unwrap();
+        let d = set.detect(Path::new("a/b/x.weird"), b"anything");
+        assert_eq!(d.format, FormatKind::Json);
+        assert!(d.forced);
+    }
+
+    #[test]
+    fn unknown_override_is_a_clear_error() {
+        let cfg = Config::parse("[[override]]\nfiles=['*']\nformat='yaml'\n", "t").unwrap();
+        let e = FormatSet::from_config(&cfg).err().unwrap();
+        assert!(e.0.contains("yaml") && e.0.contains("logfmt"), "{e}");
+    }
+
+    #[test]
+    fn nothing_recognised_is_unknown() {
+        let d = sniff_lines(b"\n\n");
+        assert_eq!(d.format, FormatKind::Unknown);
+        assert_eq!(d.sampled, 0);
+    }
+}

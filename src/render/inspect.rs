@@ -1,0 +1,177 @@
+//! An [`Ingested`] input -> the `inspect` report, as text or JSON.
+//!
+//! Per file: format and how sure, lines, events, continuation and unparsed
+//! lines with examples, time range, services, correlation id fields; then
+//! totals and the paths that could not be used.
+
+use std::fmt::Write;
+
+use crate::ingest::{FileReport, Ingested};
+
+use super::{bytes, percent, thousands};
+
+/// Totals over all files.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Totals {
+    pub files: usize,
+    pub skipped: usize,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub continuation: u64,
+    pub unparsed: u64,
+    pub errors: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+/// Adds up the files.
+pub fn totals(input: &Ingested) -> Totals {
+    let mut t = Totals {
+        files: input.files.len(),
+        ..Default::default()
+    };
+    let (mut lo, mut hi) = (None::<i64>, None::<i64>);
+    for f in &input.files {
+        t.skipped += usize::from(f.skipped.is_some());
+        t.bytes += f.bytes;
+        t.lines += f.lines;
+        t.events += f.events;
+        t.continuation += f.continuation;
+        t.unparsed += f.unparsed;
+        t.errors += f.errors;
+        if let Some(a) = f.first_ns {
+            lo = Some(lo.map_or(a, |l| l.min(a)));
+        }
+        if let Some(b) = f.last_ns {
+            hi = Some(hi.map_or(b, |h| h.max(b)));
+        }
+    }
+    t.first = lo.map(crate::ingest::time::format_rfc3339_ms);
+    t.last = hi.map(crate::ingest::time::format_rfc3339_ms);
+    t
+}
+
+/// The report as JSON: `{"files": [...], "problems": [...], "totals": {...}}`.
+pub fn json(input: &Ingested) -> String {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        files: &'a [FileReport],
+        problems: &'a [crate::ingest::discover::FileProblem],
+        totals: Totals,
+    }
+    let doc = Doc {
+        files: &input.files,
+        problems: &input.problems,
+        totals: totals(input),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("plain data serializes");
+    s.push('\n');
+    s
+}
+
+/// The report as text for a terminal, at most 100 columns wide.
+pub fn text(input: &Ingested) -> String {
+    let mut out = String::new();
+    for f in &input.files {
+        file_text(f, &mut out);
+    }
+    for p in &input.problems {
+        let _ = writeln!(out, "{}\n  not read: {}\n", p.path, p.reason);
+    }
+    let t = totals(input);
+    let _ = writeln!(
+        out,
+        "total: {} files{}, {}, {} lines, {} events, {} continuation, {} unparsed ({})",
+        t.files,
+        if t.skipped > 0 {
+            format!(" ({} skipped)", t.skipped)
+        } else {
+            String::new()
+        },
+        bytes(t.bytes),
+        thousands(t.lines),
+        thousands(t.events),
+        thousands(t.continuation),
+        thousands(t.unparsed),
+        percent(t.unparsed, t.lines),
+    );
+    if let (Some(a), Some(b)) = (&t.first, &t.last) {
+        let _ = writeln!(out, "time:  {a} .. {b}");
+    }
+    out
+}
+
+fn file_text(f: &FileReport, out: &mut String) {
+    let mut head = format!("{}  [{}", f.path, f.format);
+    if f.confidence > 0.0 && f.confidence < 1.0 {
+        let _ = write!(head, " {:.0}%", f.confidence * 100.0);
+    }
+    head.push(']');
+    if f.compression != crate::ingest::read::Compression::None {
+        let _ = write!(head, " {:?}", f.compression);
+        head = head
+            .replace("Gzip", "gzip")
+            .replace("Zstd", "zstd")
+            .replace("Bzip2", "bzip2");
+    }
+    let _ = writeln!(out, "{head}");
+    if let Some(why) = &f.skipped {
+        let _ = writeln!(out, "  skipped: {why}\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  {} lines, {} events, {} continuation, {} unparsed ({}), {} errors",
+        thousands(f.lines),
+        thousands(f.events),
+        thousands(f.continuation),
+        thousands(f.unparsed),
+        percent(f.unparsed, f.lines),
+        thousands(f.errors),
+    );
+    let mut damage = Vec::new();
+    for (n, what) in [
+        (f.invalid_utf8, "invalid UTF-8"),
+        (f.binary_lines, "binary"),
+        (f.long_lines, "over 1 MiB"),
+        (f.crlf, "CRLF"),
+        (f.untimed, "events without time"),
+    ] {
+        if n > 0 {
+            damage.push(format!("{} {what}", thousands(n)));
+        }
+    }
+    if !damage.is_empty() {
+        let _ = writeln!(out, "  lines: {}", damage.join(", "));
+    }
+    if let Some(p) = &f.problem {
+        let _ = writeln!(out, "  problem: {p}");
+    }
+    if let (Some(a), Some(b)) = (&f.first, &f.last) {
+        let _ = writeln!(out, "  time: {a} .. {b}");
+    }
+    if !f.services.is_empty() {
+        let _ = writeln!(out, "  services: {}", counted(&f.services, 6));
+    }
+    if !f.id_fields.is_empty() {
+        let _ = writeln!(out, "  id fields: {}", counted(&f.id_fields, 6));
+    }
+    for ex in &f.unparsed_examples {
+        let text: String = ex.text.chars().take(60).collect();
+        let _ = writeln!(out, "  unparsed line {}: {}: {text:?}", ex.line, ex.reason);
+    }
+    out.push('\n');
+}
+
+fn counted(items: &[(String, u64)], max: usize) -> String {
+    let mut parts: Vec<String> = items
+        .iter()
+        .take(max)
+        .map(|(k, c)| format!("{k} ({})", thousands(*c)))
+        .collect();
+    if items.len() > max {
+        parts.push(format!("and {} more", items.len() - max));
+    }
+    parts.join(", ")
+}
