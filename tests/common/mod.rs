@@ -1,0 +1,52 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The real-world samples beside the checkout, if they are there.
+pub fn realdata() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("note: ../shared/realdata not found; real-world sample tests skipped");
+        None
+    }
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// True when golden files should be rewritten instead of compared.
+pub fn blessing() -> bool {
+    std::env::var_os("LOGTRACE_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Compares `actual` with the golden file `tests/golden/<name>`, or rewrites it
+/// when `LOGTRACE_BLESS=1`. On a mismatch, shows the differing lines.
+pub fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if blessing() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!("missing golden file {}; run with LOGTRACE_BLESS=1 to create it", path.display())
+    });
+    if expected != actual {
+        let mut diff = String::new();
+        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+        for i in 0..e.len().max(a.len()) {
+            let (x, y) = (e.get(i).copied().unwrap_or(""), a.get(i).copied().unwrap_or(""));
+            if x != y {
+                diff.push_str(&format!("line {}:\n  expected: {x}\n  actual:   {y}\n", i + 1));
+            }
+        }
+        panic!(
+            "{} differs from the output (LOGTRACE_BLESS=1 re-blesses it):\n{diff}",
+            path.display()
+        );
+    }
+}
