@@ -435,12 +435,26 @@ fn is_level_word(t: &str) -> bool {
 
 fn level_word(t: &str) -> Option<Level> {
     let t = t.trim_end_matches(':');
-    if t.len() < 3 || t.len() > 8 {
+    if t.len() < 3 || t.len() > 9 {
         return None;
     }
-    const WORDS: [&str; 15] = [
-        "trace", "debug", "info", "notice", "warn", "warning", "error", "err", "fatal", "critical",
-        "crit", "severe", "alert", "emerg", "panic",
+    const WORDS: [&str; 16] = [
+        "trace",
+        "debug",
+        "info",
+        "notice",
+        "warn",
+        "warning",
+        "error",
+        "err",
+        "fatal",
+        "critical",
+        "crit",
+        "severe",
+        "alert",
+        "emerg",
+        "emergency",
+        "panic",
     ];
     if WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
         || matches!(t, "FINE" | "FINER" | "FINEST" | "CONFIG")
@@ -452,19 +466,27 @@ fn level_word(t: &str) -> Option<Level> {
 }
 
 /// A logger name as layouts print it: `c.e.App`, `c.c.ConfigController#67`,
-/// `my_crate::module`, `org.x.Y$Inner`.
+/// `my_crate::module`, `org.x.Y$Inner`, Tomcat's `o.a.c.c.C.[.[.[/].[dispatcherServlet]`.
 fn looks_like_logger(t: &str) -> bool {
     let has_sep = t.contains('.') || t.contains("::") || t.contains('#') || t.contains('$');
     has_sep
         && t.bytes().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':' | b'#' | b'$' | b'/')
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'.' | b'_' | b'-' | b':' | b'#' | b'$' | b'/' | b'[' | b']'
+                )
         })
 }
 
-/// Strips a logger's decorations: trailing `:`/`]`, a `#line` suffix.
+/// Strips a logger's decorations: trailing `:`/`]`, a `#line` suffix, a `[pid]`.
 fn logger_name(t: &str) -> &str {
     let t = t.trim_end_matches([':', ']']);
-    t.split('#').next().unwrap_or(t)
+    let t = t.split('#').next().unwrap_or(t);
+    match t.rsplit_once('[') {
+        Some((name, pid)) if pid.bytes().all(|c| c.is_ascii_digit()) => name,
+        _ => t,
+    }
 }
 
 /// The layouts that follow a timestamp: reads level, thread, pid and logger
@@ -550,6 +572,13 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
             if plain && (looks_like_logger(t) || before_sep || before_level || closes && seen_level)
             {
                 let name = logger_name(t);
+                // Laravel/Monolog write `channel.LEVEL:`.
+                if let Some((_, lvl)) = name.rsplit_once('.') {
+                    if let (false, Some(level)) = (seen_level, level_word(lvl)) {
+                        out.level = level;
+                        seen_level = true;
+                    }
+                }
                 if !name.is_empty() {
                     out.logger = Some(Cow::Borrowed(name));
                 }
@@ -776,6 +805,13 @@ mod tests {
         assert_eq!(r.level, Level::Warn);
         assert_eq!(r.logger.as_deref(), Some("my_crate::db"));
         assert_eq!(r.message, "pool exhausted");
+        let (_, r) = parse("[2023-05-15 18:19:32] local.ERROR: Target class [X] does not exist.");
+        assert_eq!(r.level, Level::Error);
+        assert_eq!(r.message, "Target class [X] does not exist.");
+        let (_, r) = parse(
+            "2022-06-02T11:58:12.193Z info vpxd[45715] [Originator@6876 sub=vpxLro] -- BEGIN",
+        );
+        assert_eq!(r.logger.as_deref(), Some("vpxd"));
         let (_, r) = parse("Mar 01, 2024 12:00:00 PM org.x.Main run");
         assert_eq!(r.time_ns, Some(at("2024-03-01T12:00:00Z")));
         let (_, r) = parse("[01/Mar/2024:12:00:00 +0000] GET /x 200");
