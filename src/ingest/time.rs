@@ -1,9 +1,14 @@
 //! Timestamps as logs write them -> UTC nanoseconds since the Unix epoch.
 //!
 //! Input: the text of a timestamp (RFC 3339 / ISO 8601 with `T` or space, with or
-//! without fraction and zone; numeric epochs in s/ms/µs/ns). Output: `i64`
-//! nanoseconds, plus whether the text carried a zone. Hand-written byte parsers:
-//! timestamps are on every line, so this is on the hot path.
+//! without fraction and zone; numeric epochs in s/ms/µs/ns; the shapes text logs
+//! put at the start of a line: syslog `Mar  1 12:00:00`, glog `0301 12:00:00.123`,
+//! access-log `01/Mar/2024:12:00:00 +0000`, `Mar 01, 2024 12:00:00 PM`, log4j
+//! `17/06/09 20:10:40`, a bare time of day, an epoch number). Output: `i64`
+//! nanoseconds, plus whether the text carried a zone, as a [`Stamp`] that also
+//! says how many bytes it used. Hand-written byte parsers that never allocate:
+//! timestamps are on every line, so this is on the hot path. Formats without a
+//! year take it from the caller.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -187,6 +192,260 @@ pub fn parse_iso(s: &[u8]) -> Option<Stamp> {
     })
 }
 
+/// Reads 1 or 2 digits at `b[i..]` (`7` or `07`): returns (value, bytes used).
+#[inline]
+fn digits_1_2(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let d0 = *b.get(i)?;
+    if !d0.is_ascii_digit() {
+        return None;
+    }
+    match b.get(i + 1) {
+        Some(&d1) if d1.is_ascii_digit() => Some(((d0 - b'0') as u32 * 10 + (d1 - b'0') as u32, 2)),
+        _ => Some(((d0 - b'0') as u32, 1)),
+    }
+}
+
+/// Reads `HH:MM:SS` with an optional fraction at `b[i..]`: returns
+/// (nanoseconds since midnight, bytes used).
+#[inline]
+fn clock(b: &[u8], i: usize) -> Option<(i64, usize)> {
+    let h = digits(b, i, 2)?;
+    if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') {
+        return None;
+    }
+    let m = digits(b, i + 3, 2)?;
+    let s = digits(b, i + 6, 2)?;
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let (frac, used) = fraction(b, i + 8);
+    let ns = (h as i64 * 3600 + m as i64 * 60 + s as i64) * NS_PER_SEC + frac as i64;
+    Some((ns, 8 + used))
+}
+
+/// True when the byte after a timestamp ends it (a timestamp is not glued to a word).
+#[inline]
+fn ends_token(b: &[u8], i: usize) -> bool {
+    !matches!(b.get(i), Some(c) if c.is_ascii_alphanumeric())
+}
+
+/// Applies a zone written after a space (`2024-03-01 12:00:00 +0000`, as gunicorn
+/// and Apache write it) to a stamp that has none.
+fn zone_after_space(s: &[u8], mut st: Stamp) -> Stamp {
+    if st.has_zone || s.get(st.len) != Some(&b' ') {
+        return st;
+    }
+    if let Some(&c) = s.get(st.len + 1) {
+        if c == b'+' || c == b'-' {
+            if let Some((off, used)) = zone(s, st.len + 1) {
+                if used >= 5 && ends_token(s, st.len + 1 + used) {
+                    st.ns -= off as i64 * NS_PER_SEC;
+                    st.len += 1 + used;
+                    st.has_zone = true;
+                }
+            }
+        }
+    }
+    st
+}
+
+/// ISO 8601 as [`parse_iso`], also accepting a zone after a space (`... 12:00:00 +0000`).
+pub fn parse_iso_loose(s: &[u8]) -> Option<Stamp> {
+    parse_iso(s).map(|st| zone_after_space(s, st))
+}
+
+/// Syslog RFC 3164 time without a year, `Mar  1 12:00:00` or `Mar 01 12:00:00.123`,
+/// taken to be in `year`.
+pub fn parse_syslog(s: &[u8], year: i32) -> Option<Stamp> {
+    let mo = month_from_name(s.get(..3)?)?;
+    if s.get(3) != Some(&b' ') {
+        return None;
+    }
+    let mut i = 4;
+    if s.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let (d, used) = digits_1_2(s, i)?;
+    i += used;
+    if s.get(i) != Some(&b' ') {
+        return None;
+    }
+    let (tod, used) = clock(s, i + 1)?;
+    i += 1 + used;
+    let day = civil_to_ns(year as i64, mo, d, 0, 0, 0, 0)?;
+    Some(zone_after_space(
+        s,
+        Stamp {
+            ns: day + tod,
+            len: i,
+            has_zone: false,
+        },
+    ))
+}
+
+/// The time of a glog header after its level letter: `0301 12:00:00.123456` (no year).
+pub fn parse_glog(s: &[u8], year: i32) -> Option<Stamp> {
+    let mo = digits(s, 0, 2)?;
+    let d = digits(s, 2, 2)?;
+    if s.get(4) != Some(&b' ') {
+        return None;
+    }
+    let (tod, used) = clock(s, 5)?;
+    let day = civil_to_ns(year as i64, mo, d, 0, 0, 0, 0)?;
+    Some(Stamp {
+        ns: day + tod,
+        len: 5 + used,
+        has_zone: false,
+    })
+}
+
+/// The Apache/nginx access-log time, `01/Mar/2024:12:00:00 +0000`, also with a
+/// space instead of the colon and without a zone (`23/Nov/2009 22:46:22`, Sinatra).
+pub fn parse_clf(s: &[u8]) -> Option<Stamp> {
+    let (d, used) = digits_1_2(s, 0)?;
+    let mut i = used;
+    if s.get(i) != Some(&b'/') {
+        return None;
+    }
+    let mo = month_from_name(s.get(i + 1..i + 4)?)?;
+    i += 4;
+    if s.get(i) != Some(&b'/') {
+        return None;
+    }
+    let y = digits(s, i + 1, 4)?;
+    i += 5;
+    if !matches!(s.get(i), Some(b':') | Some(b' ')) {
+        return None;
+    }
+    let (tod, used) = clock(s, i + 1)?;
+    i += 1 + used;
+    let day = civil_to_ns(y as i64, mo, d, 0, 0, 0, 0)?;
+    Some(zone_after_space(
+        s,
+        Stamp {
+            ns: day + tod,
+            len: i,
+            has_zone: false,
+        },
+    ))
+}
+
+/// java.util.logging's default, `Mar 01, 2024 12:00:00 PM` (also `Mar 1, 2024 1:02:03 AM`).
+pub fn parse_month_day_year(s: &[u8]) -> Option<Stamp> {
+    let mo = month_from_name(s.get(..3)?)?;
+    if s.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (d, used) = digits_1_2(s, 4)?;
+    let mut i = 4 + used;
+    if s.get(i..i + 2) != Some(b", ") {
+        return None;
+    }
+    let y = digits(s, i + 2, 4)?;
+    i += 6;
+    if s.get(i) != Some(&b' ') {
+        return None;
+    }
+    let (mut h, used) = digits_1_2(s, i + 1)?;
+    i += 1 + used;
+    if s.get(i) != Some(&b':') || s.get(i + 3) != Some(&b':') {
+        return None;
+    }
+    let mi = digits(s, i + 1, 2)?;
+    let sec = digits(s, i + 4, 2)?;
+    i += 6;
+    let (frac, used) = fraction(s, i);
+    i += used;
+    match s.get(i..i + 3) {
+        Some(b" AM") | Some(b" am") if (1..=12).contains(&h) => {
+            h %= 12;
+            i += 3;
+        }
+        Some(b" PM") | Some(b" pm") if (1..=12).contains(&h) => {
+            h = h % 12 + 12;
+            i += 3;
+        }
+        _ => {}
+    }
+    Some(Stamp {
+        ns: civil_to_ns(y as i64, mo, d, h, mi, sec, frac)?,
+        len: i,
+        has_zone: false,
+    })
+}
+
+/// log4j's `yy/MM/dd HH:mm:ss` as Hadoop and Spark write it (`17/06/09 20:10:40`).
+/// The day-first reading is never tried: `yy/MM/dd` is the only common layout
+/// with a two-digit year first.
+pub fn parse_short_ymd(s: &[u8]) -> Option<Stamp> {
+    let y = digits(s, 0, 2)?;
+    if s.get(2) != Some(&b'/') || s.get(5) != Some(&b'/') || s.get(8) != Some(&b' ') {
+        return None;
+    }
+    let mo = digits(s, 3, 2)?;
+    let d = digits(s, 6, 2)?;
+    let (tod, used) = clock(s, 9)?;
+    let day = civil_to_ns(2000 + y as i64, mo, d, 0, 0, 0, 0)?;
+    Some(Stamp {
+        ns: day + tod,
+        len: 9 + used,
+        has_zone: false,
+    })
+}
+
+/// A time of day without a date, `16:49:08.656`: `ns` is nanoseconds since midnight.
+pub fn parse_time_of_day(s: &[u8]) -> Option<Stamp> {
+    let (ns, len) = clock(s, 0)?;
+    ends_token(s, len).then_some(Stamp {
+        ns,
+        len,
+        has_zone: false,
+    })
+}
+
+/// An epoch number at the start of a line, followed by a space or the end:
+/// seconds with an optional fraction (`1428634687.123`) or milliseconds
+/// (`1428634687123`). Only times between 2001 and 2100 count, so counters and
+/// ids are not taken for times.
+pub fn parse_epoch_prefix(s: &[u8]) -> Option<Stamp> {
+    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let whole = digits_u64(s.get(..n)?)?;
+    let (ns, len) = match n {
+        10 => {
+            let (frac, used) = fraction(s, 10);
+            if s.get(10) == Some(&b',') {
+                return None;
+            }
+            (whole as i64 * NS_PER_SEC + frac as i64, 10 + used)
+        }
+        13 => (whole as i64 * 1_000_000, 13),
+        16 => (whole as i64 * 1_000, 16),
+        19 => (whole as i64, 19),
+        _ => return None,
+    };
+    const MIN: i64 = 978_307_200 * NS_PER_SEC; // 2001-01-01
+    const MAX: i64 = 4_102_444_800 * NS_PER_SEC; // 2100-01-01
+    if !(MIN..MAX).contains(&ns) || !matches!(s.get(len), None | Some(b' ') | Some(b'\t')) {
+        return None;
+    }
+    Some(Stamp {
+        ns,
+        len,
+        has_zone: true,
+    })
+}
+
+fn digits_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in s {
+        v = v * 10 + (c - b'0') as u64;
+    }
+    Some(v)
+}
+
 /// Interprets a number as an epoch time, guessing the unit from its size
 /// (seconds, milliseconds, microseconds or nanoseconds) for dates after 1973.
 pub fn epoch_to_ns(v: f64) -> Option<i64> {
@@ -279,6 +538,90 @@ mod tests {
         assert_eq!(parse_epoch_str("1700000000000000000"), Some(s));
         assert_eq!(parse_epoch_str("1700000000.5"), Some(s + 500_000_000));
         assert_eq!(parse_epoch_str("abc"), None);
+    }
+
+    #[test]
+    fn syslog_without_year() {
+        let a = parse_syslog(b"Mar  1 12:00:00 host app: x", 2024).unwrap();
+        assert_eq!(a.ns, parse_iso(b"2024-03-01T12:00:00Z").unwrap().ns);
+        assert_eq!(a.len, 15);
+        assert!(!a.has_zone);
+        let b = parse_syslog(b"Mar 24 15:17:38.999  000", 2023).unwrap();
+        assert_eq!(b.ns, parse_iso(b"2023-03-24T15:17:38.999Z").unwrap().ns);
+        assert_eq!(b.len, 19);
+        assert!(parse_syslog(b"Mar 32 12:00:00", 2024).is_none());
+        assert!(parse_syslog(b"Marx 1 12:00:00", 2024).is_none());
+        assert!(parse_syslog(b"Mar", 2024).is_none());
+    }
+
+    #[test]
+    fn glog_header_time() {
+        let s = parse_glog(b"0517 15:04:22.619632 1952452992 x.cc:1]", 2015).unwrap();
+        assert_eq!(s.ns, parse_iso(b"2015-05-17T15:04:22.619632Z").unwrap().ns);
+        assert_eq!(s.len, 20);
+        assert!(parse_glog(b"1317 15:04:22", 2015).is_none());
+    }
+
+    #[test]
+    fn access_log_time() {
+        let s = parse_clf(b"01/Mar/2024:12:00:00 +0100] \"GET").unwrap();
+        assert_eq!(s.ns, parse_iso(b"2024-03-01T11:00:00Z").unwrap().ns);
+        assert!(s.has_zone);
+        assert_eq!(s.len, 26);
+        let sinatra = parse_clf(b"23/Nov/2009 22:46:22] x").unwrap();
+        assert_eq!(sinatra.ns, parse_iso(b"2009-11-23T22:46:22Z").unwrap().ns);
+        assert!(!sinatra.has_zone);
+        assert!(parse_clf(b"01/Foo/2024:12:00:00").is_none());
+    }
+
+    #[test]
+    fn java_util_logging_time() {
+        let pm = parse_month_day_year(b"Mar 01, 2024 12:00:00 PM org.x Main").unwrap();
+        assert_eq!(pm.ns, parse_iso(b"2024-03-01T12:00:00Z").unwrap().ns);
+        assert_eq!(pm.len, 24);
+        let am = parse_month_day_year(b"Mar 1, 2024 12:30:00 AM").unwrap();
+        assert_eq!(am.ns, parse_iso(b"2024-03-01T00:30:00Z").unwrap().ns);
+        let one = parse_month_day_year(b"Jan 5, 2024 1:02:03 PM").unwrap();
+        assert_eq!(one.ns, parse_iso(b"2024-01-05T13:02:03Z").unwrap().ns);
+    }
+
+    #[test]
+    fn log4j_short_year() {
+        let s = parse_short_ymd(b"17/06/09 20:10:40 INFO x").unwrap();
+        assert_eq!(s.ns, parse_iso(b"2017-06-09T20:10:40Z").unwrap().ns);
+        assert_eq!(s.len, 17);
+        assert!(parse_short_ymd(b"17/13/09 20:10:40").is_none());
+    }
+
+    #[test]
+    fn time_of_day_only() {
+        let s = parse_time_of_day(b"16:49:08.656 INFO").unwrap();
+        assert_eq!(s.ns, (16 * 3600 + 49 * 60 + 8) * NS_PER_SEC + 656_000_000);
+        assert_eq!(s.len, 12);
+        assert!(parse_time_of_day(b"16:49:08x").is_none());
+        assert!(parse_time_of_day(b"25:00:00").is_none());
+    }
+
+    #[test]
+    fn epoch_at_line_start() {
+        let ms = parse_epoch_prefix(b"1428634687123 Hello").unwrap();
+        assert_eq!(ms.ns, 1_428_634_687_123_000_000);
+        assert_eq!(ms.len, 13);
+        let s = parse_epoch_prefix(b"1428634687.5 x").unwrap();
+        assert_eq!(s.ns, 1_428_634_687_500_000_000);
+        assert!(parse_epoch_prefix(b"1428634687abc").is_none());
+        assert!(parse_epoch_prefix(b"12345 apples").is_none());
+        assert!(parse_epoch_prefix(b"0000000001 x").is_none());
+    }
+
+    #[test]
+    fn zone_after_a_space() {
+        let s = parse_iso_loose(b"2019-01-01 12:00:00 +0200] [1]").unwrap();
+        assert_eq!(s.ns, parse_iso(b"2019-01-01T10:00:00Z").unwrap().ns);
+        assert_eq!(s.len, 25);
+        let plain = parse_iso_loose(b"2019-01-01 12:00:00 -- x").unwrap();
+        assert_eq!(plain.len, 19);
+        assert!(!plain.has_zone);
     }
 
     #[test]
