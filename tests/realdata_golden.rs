@@ -22,8 +22,10 @@ fn table(folder: &str) -> Option<String> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect --json is JSON");
-    let mut s = String::from("path\tformat\tlines\tevents\tcontinuation\tunparsed\tservices\tid_fields\n");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("inspect --json is JSON");
+    let mut s =
+        String::from("path\tformat\tlines\tevents\tcontinuation\tunparsed\tservices\tid_fields\n");
     for f in doc["files"].as_array().unwrap() {
         let names = |k: &str| {
             f[k].as_array()
@@ -51,7 +53,12 @@ fn table(folder: &str) -> Option<String> {
             .map(|k| f[*k].as_u64().unwrap())
             .sum::<u64>();
         if f["skipped"].is_null() {
-            assert_eq!(sum, f["lines"].as_u64().unwrap(), "lines lost in {}", f["path"]);
+            assert_eq!(
+                sum,
+                f["lines"].as_u64().unwrap(),
+                "lines lost in {}",
+                f["path"]
+            );
         }
     }
     Some(s)

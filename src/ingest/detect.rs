@@ -87,14 +87,13 @@ impl FormatSet {
     /// The parser for `kind`.
     #[allow(clippy::default_constructed_unit_structs)] // parsers gain fields as they grow
     pub fn parser(&self, kind: &FormatKind, ctx: &FormatContext) -> Arc<dyn LineFormat> {
-        let _ = ctx;
         match kind {
             FormatKind::Access | FormatKind::AccessCustom(_) => {
                 Arc::new(access::AccessFormat::default())
             }
             FormatKind::Json => Arc::new(json::JsonFormat::default()),
             FormatKind::Logfmt => Arc::new(logfmt::LogfmtFormat::default()),
-            FormatKind::Text => Arc::new(text::TextFormat::default()),
+            FormatKind::Text => Arc::new(text::TextFormat::new(ctx.clone())),
             FormatKind::Docker => Arc::new(container::ContainerFormat { cri: false }),
             FormatKind::Cri => Arc::new(container::ContainerFormat { cri: true }),
             FormatKind::Custom(_) | FormatKind::Unknown => Arc::new(UnknownFormat),

@@ -33,15 +33,24 @@ pub fn golden(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!("missing golden file {}; run with LOGTRACE_BLESS=1 to create it", path.display())
+        panic!(
+            "missing golden file {}; run with LOGTRACE_BLESS=1 to create it",
+            path.display()
+        )
     });
     if expected != actual {
         let mut diff = String::new();
         let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
         for i in 0..e.len().max(a.len()) {
-            let (x, y) = (e.get(i).copied().unwrap_or(""), a.get(i).copied().unwrap_or(""));
+            let (x, y) = (
+                e.get(i).copied().unwrap_or(""),
+                a.get(i).copied().unwrap_or(""),
+            );
             if x != y {
-                diff.push_str(&format!("line {}:\n  expected: {x}\n  actual:   {y}\n", i + 1));
+                diff.push_str(&format!(
+                    "line {}:\n  expected: {x}\n  actual:   {y}\n",
+                    i + 1
+                ));
             }
         }
         panic!(
