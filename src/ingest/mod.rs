@@ -232,14 +232,20 @@ fn read_file(
     (report, sink)
 }
 
-/// True when most of the first bytes are not text: a binary file, not a log with junk in it.
+/// True when the first bytes are not text: a binary file, not a log with junk in it.
+/// NUL bytes are ignored: runs of them are the padding a crash leaves in a text log.
 fn mostly_binary(buf: &[u8]) -> bool {
     let sample = &buf[..buf.len().min(8 << 10)];
-    let bad = sample
-        .iter()
-        .filter(|&&b| b == 0 || (b < 0x20 && !b"\t\n\r\x1b".contains(&b)))
-        .count();
-    bad * 10 > sample.len() * 3
+    let (mut text, mut bad) = (0usize, 0usize);
+    for &b in sample {
+        match b {
+            0 => {}
+            b'\t' | b'\n' | b'\r' | 0x1b => text += 1,
+            0..=0x1f | 0x7f => bad += 1,
+            _ => text += 1,
+        }
+    }
+    bad * 10 > (text + bad)
 }
 
 fn file_year(src: &Source) -> i32 {
