@@ -591,7 +591,7 @@ fn hex4(s: &[u8], i: usize) -> Option<u32> {
 }
 
 /// Stack-trace and wrapped lines that continue the entry before them.
-fn looks_like_continuation(m: &str) -> bool {
+pub(crate) fn looks_like_continuation(m: &str) -> bool {
     match m.as_bytes().first() {
         None => false,
         Some(b' ' | b'\t') => !m.trim().is_empty(),
@@ -605,7 +605,7 @@ fn looks_like_continuation(m: &str) -> bool {
 }
 
 /// A continuation line that shows an exception.
-fn looks_like_stack(m: &str) -> bool {
+pub(crate) fn looks_like_stack(m: &str) -> bool {
     let t = m.trim_start();
     t.starts_with("at ")
         || t.starts_with("Caused by:")
