@@ -106,16 +106,17 @@ impl ContainerFormat {
         }
     }
 
-    /// The parser for one inner message, chosen by sniffing it.
-    fn inner_for(&self, msg: &str) -> &dyn LineFormat {
+    /// The parser for one inner message, chosen by sniffing it; true when it is
+    /// the text parser (whose entries start with their own time).
+    fn inner_for(&self, msg: &str) -> (&dyn LineFormat, bool) {
         if msg.as_bytes().first() == Some(&b'{') && json::sniff(msg) != Sniff::No {
-            &self.json
+            (&self.json, false)
         } else if access::sniff(msg) == Sniff::Yes {
-            &self.access
+            (&self.access, false)
         } else if logfmt::sniff(msg) == Sniff::Yes {
-            &self.logfmt
+            (&self.logfmt, false)
         } else {
-            &self.text
+            (&self.text, true)
         }
     }
 
@@ -132,7 +133,16 @@ impl ContainerFormat {
             out.exception = looks_like_stack(msg);
             return Parsed::Continuation;
         }
-        if self.inner_for(msg).parse_line(msg, out) == Parsed::Entry {
+        let (inner, is_text) = self.inner_for(msg);
+        let parsed = inner.parse_line(msg, out);
+        if timed.get() && is_text && (parsed != Parsed::Entry || out.time_ns.is_none()) {
+            // A text line without a time among entries that start with one (an
+            // exception header after its log line): it continues the entry before.
+            out.clear();
+            out.exception = looks_like_stack(msg);
+            return Parsed::Continuation;
+        }
+        if parsed == Parsed::Entry {
             timed.set(out.time_ns.is_some());
             // Inner parsers scan their own messages; this covers one that did not.
             if out.trace_id.is_none() && out.request_id.is_none() {
@@ -141,12 +151,6 @@ impl ContainerFormat {
                     message::scan(m, out);
                 }
             }
-        } else if timed.get() {
-            // No entry shape among entries that stamp their own time (an exception
-            // header after its log line): it continues the entry before.
-            out.clear();
-            out.exception = looks_like_stack(msg);
-            return Parsed::Continuation;
         } else {
             // The runtime stamped it, so it is an entry even without a shape of its own.
             out.clear();
