@@ -864,6 +864,13 @@ mod tests {
                 let mut sk = ChunkSink::default();
                 f.parse_chunk(b, &mut sk);
                 c.parse_chunk(b, &mut sk);
+                let mut m = s.as_bytes().to_vec();
+                for v in [b'"', b'\\', b'{', b'}', b' ', b'\n', 0xff, 0] {
+                    m[cut.min(s.len() - 1)] = v;
+                    let mut sk = ChunkSink::default();
+                    f.parse_chunk(&m, &mut sk);
+                    c.parse_chunk(&m, &mut sk);
+                }
                 if let Some(t) = s.get(..cut) {
                     f.parse_line(t, &mut Record::default());
                     c.parse_line(t, &mut Record::default());
