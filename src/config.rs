@@ -1,9 +1,16 @@
-//! The user's config file (TOML) -> [`Config`].
+//! The user's config file (TOML) -> a validated [`Config`].
 //!
-//! Input: the text of a `logtrace.toml`. Output: plain structs describing
-//! custom formats, explicit access-log format strings, per-glob format
-//! overrides and regexes that pull correlation ids out of messages. Nothing
-//! here compiles regexes; the formats that use them do, once per run.
+//! Input: the text of a `logtrace.toml`. Output: plain structs describing custom
+//! formats, explicit access-log format strings, per-glob format overrides and
+//! regexes that pull correlation ids out of messages. [`Config::parse`] checks
+//! everything it can before a single log line is read (regexes compile, names
+//! exist, globs are valid) and says which section is wrong and why; the formats
+//! that use the regexes compile them once per run.
+//!
+//! # The config file
+//!
+//! Pass it with `--config logtrace.toml`. Every section is optional and may be
+//! repeated; unknown keys are errors (so a typo does not go unnoticed).
 //!
 //! ```toml
 //! # An access log written with an nginx log_format (or `apache = "%h %l ..."`).
@@ -16,7 +23,7 @@
 //! [[format]]
 //! name = "openstack"
 //! files = ["nova/**"]
-//! regex = '^(?P<time>\S+ \S+) \d+ (?P<level>\w+) (?P<logger>\S+) \[(?P<request_id>req-[0-9a-f-]+)'
+//! regex = '^(?P<time>\S+ \S+) \d+ (?P<level>\w+) (?P<logger>\S+) \[(?P<request_id>req-[0-9a-f-]+)[^\]]*\] (?P<message>.*)'
 //!
 //! # Force a built-in format for some files: access, json, logfmt, text, docker, cri.
 //! [[override]]
@@ -28,10 +35,99 @@
 //! kind = "request"          # request, trace, span or parent_span
 //! regex = 'blk_-?\d+'
 //! ```
+//!
+//! ## `[[access_format]]`: access logs with a known format string
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `name` | required; names the format in `inspect` and in `[[override]]` |
+//! | `files` | globs of the files it applies to; empty: tried on every file during detection |
+//! | `nginx` | an nginx `log_format` string: `$remote_addr - $remote_user [$time_local] "$request" ...` |
+//! | `apache` | an Apache `LogFormat` string: `%h %l %u %t "%r" %>s %b %D %{X-Request-ID}i` |
+//!
+//! Exactly one of `nginx` and `apache` is given.
+//!
+//! ## `[[format]]`: a regex with named captures
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `name` | required; names the format in `inspect` and in `[[override]]` |
+//! | `files` | globs of the files it applies to; empty: tried on every file during detection |
+//! | `regex` | required; a [Rust regex](https://docs.rs/regex/latest/regex/#syntax) matched against each line |
+//! | `fields` | a table `capture = "field"` for captures not named after a field |
+//! | `time_format` | how the `time` capture is written, when it is not ISO 8601 / RFC 3339 or a Unix epoch |
+//!
+//! A line that starts an entry must match `regex`. A line that does not match continues
+//! the entry before it when it looks like a continuation (it starts with whitespace, or
+//! with `Caused by:`), and is reported as unparsed otherwise.
+//!
+//! Captures named after a field fill it: `time`, `level`, `message` (or `msg`; without
+//! one the whole line is the message), `service`, `request_id`, `trace_id`, `span_id`,
+//! `parent_span_id`, `method`, `path`, `url`, `route`, `logger`, `status`, `error` (any
+//! value marks the entry as failed), `duration` (unit from the value: `120ms`, `1.2s`;
+//! a bare number is ms), `duration_ms`, `duration_us`, `duration_s`, `duration_ns`. The
+//! names other log formats use for these fields work too (`ts`, `severity`,
+//! `requestId`, `x_request_id`, `traceId`, `elapsed_ms`, ...); any other capture is
+//! ignored. The message is searched for `key=value` pairs, `TraceID: ...` and
+//! durations like every other format's.
+//!
+//! ```toml
+//! [[format]]
+//! name = "hdfs"
+//! files = ["hdfs/*.log"]
+//! regex = '^(?P<date>\d{6} \d{6}) (?P<pid>\d+) (?P<level>[A-Z]+) (?P<logger>[^:]+): (?P<message>.*)$'
+//! fields = { date = "time" }
+//! time_format = "%y%m%d %H%M%S"
+//! ```
+//!
+//! `time_format` directives: `%Y` year, `%y` two-digit year (20xx), `%m` month, `%b`/`%B`
+//! month name, `%d`/`%e` day (`%e` may be space-padded), `%j` day of the year, `%H`
+//! hour, `%I` hour (12-hour clock) with `%p` AM/PM, `%M` minute, `%S` second, `%f`
+//! fraction digits, `%.f` an optional `.`/`,` with fraction digits, `%z` zone (`Z`,
+//! `+0200`, `+02:00`), `%Z` zone name (`UTC`/`GMT` count as a zone, others are skipped),
+//! `%a`/`%A` weekday name (skipped), `%s` Unix seconds, `%T` = `%H:%M:%S`, `%F` =
+//! `%Y-%m-%d`, `%%` a percent sign. A space matches one or more spaces. Without a year
+//! the year comes from `--year` (else the current one); without a date the time is a
+//! time of day completed from the entries around it; without a zone `--tz` applies
+//! (else UTC).
+//!
+//! ## `[[override]]`: which format some files are in
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `files` | required; globs matched against the path relative to the scanned folder and against the file name |
+//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, or the `name` of an `[[access_format]]` or `[[format]]` |
+//!
+//! Overrides skip detection for the files they match; the first matching override wins.
+//!
+//! ## `[[id_pattern]]`: correlation ids in messages
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `kind` | required; `request`, `trace`, `span` or `parent_span` |
+//! | `regex` | required; the id is the first capture group, or the whole match when there is none |
+//! | `name` | optional; the field name `inspect` shows for these ids (default `<kind>_id`) |
+//!
+//! The patterns run on the message of every entry, whatever its format, and fill only
+//! ids the entry does not already carry. For example OpenStack request ids and HDFS
+//! block ids:
+//!
+//! ```toml
+//! [[id_pattern]]
+//! kind = "request"
+//! regex = '\[(req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'
+//!
+//! [[id_pattern]]
+//! kind = "trace"
+//! name = "block"
+//! regex = 'blk_-?\d+'
+//! ```
 
 use std::path::Path;
 
 use serde::Deserialize;
+
+use crate::ingest::formats::custom::{CustomFormat, IdPatterns};
 
 /// Everything the config file can say. Every section is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -101,6 +197,9 @@ pub struct OverrideSpec {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdPatternSpec {
+    /// Shown by `inspect` as the field the ids came from; default `<kind>_id`.
+    #[serde(default)]
+    pub name: Option<String>,
     /// `request`, `trace`, `span` or `parent_span`.
     pub kind: String,
     pub regex: String,
@@ -118,10 +217,18 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The built-in formats an `[[override]]` may name.
+pub const BUILTIN_FORMATS: [&str; 6] = ["access", "json", "logfmt", "text", "docker", "cri"];
+
 impl Config {
-    /// Parses config text; `origin` names it in error messages.
+    /// Parses and validates config text; `origin` names it in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError(format!("{origin}: {e}")))
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError(format!("{origin}: {e}")))?;
+        config
+            .validate()
+            .map_err(|e| ConfigError(format!("{origin}: {e}")))?;
+        Ok(config)
     }
 
     /// Reads and parses a config file.
@@ -130,6 +237,87 @@ impl Config {
             .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
         Config::parse(&text, &path.display().to_string())
     }
+
+    /// Checks what TOML cannot: names are unique and known, regexes and globs
+    /// compile, each access format has one format string.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut names: Vec<&str> = Vec::new();
+        let check_name = |section: &str, n: &str| -> Result<(), ConfigError> {
+            if n.trim().is_empty() {
+                return Err(ConfigError(format!("a [[{section}]] has an empty name")));
+            }
+            if BUILTIN_FORMATS.contains(&n) {
+                return Err(ConfigError(format!(
+                    "[[{section}]] \"{n}\": the name of a built-in format; choose another"
+                )));
+            }
+            Ok(())
+        };
+        for a in &self.access_formats {
+            check_name("access_format", &a.name)?;
+            names.push(&a.name);
+            if a.nginx.is_some() == a.apache.is_some() {
+                return Err(ConfigError(format!(
+                    "[[access_format]] \"{}\": give exactly one of `nginx` and `apache`",
+                    a.name
+                )));
+            }
+            check_globs("access_format", &a.name, &a.files)?;
+        }
+        for f in &self.formats {
+            check_name("format", &f.name)?;
+            names.push(&f.name);
+            CustomFormat::new(f)?;
+            check_globs("format", &f.name, &f.files)?;
+        }
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ConfigError(format!(
+                "two formats are named \"{}\"; names must be unique",
+                w[0]
+            )));
+        }
+        for (i, o) in self.overrides.iter().enumerate() {
+            let label = format!("[[override]] #{} (format \"{}\")", i + 1, o.format);
+            if o.files.is_empty() {
+                return Err(ConfigError(format!("{label}: `files` is empty")));
+            }
+            if !BUILTIN_FORMATS.contains(&o.format.as_str()) && !names.contains(&o.format.as_str())
+            {
+                let mut known: Vec<&str> = BUILTIN_FORMATS.to_vec();
+                known.extend(&names);
+                return Err(ConfigError(format!(
+                    "{label}: unknown format; use one of: {}",
+                    known.join(", ")
+                )));
+            }
+            check_globs("override", &o.format, &o.files)?;
+        }
+        IdPatterns::new(&self.id_patterns)?;
+        Ok(())
+    }
+
+    /// The `[[format]]`s, compiled.
+    pub fn custom_formats(&self) -> Result<Vec<CustomFormat>, ConfigError> {
+        self.formats.iter().map(CustomFormat::new).collect()
+    }
+
+    /// The `[[id_pattern]]`s, compiled.
+    pub fn id_patterns(&self) -> Result<IdPatterns, ConfigError> {
+        IdPatterns::new(&self.id_patterns)
+    }
+}
+
+fn check_globs(section: &str, name: &str, globs: &[String]) -> Result<(), ConfigError> {
+    for g in globs {
+        globset::Glob::new(g).map_err(|e| {
+            ConfigError(format!(
+                "[[{section}]] \"{name}\": bad glob in `files`: {e}"
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -160,5 +348,62 @@ mod tests {
     fn unknown_keys_are_errors() {
         let e = Config::parse("[[format]]\nname='x'\nregex='.'\ncolour=1\n", "t.toml").unwrap_err();
         assert!(e.0.contains("t.toml"), "{e}");
+    }
+
+    fn err(text: &str) -> String {
+        Config::parse(text, "c.toml").unwrap_err().0
+    }
+
+    #[test]
+    fn every_documented_example_is_valid() {
+        let src = include_str!("config.rs");
+        let mut blocks = 0;
+        let mut lines = src.lines();
+        while lines.any(|l| l.starts_with("//! ```toml")) {
+            let block: String = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("//! ```"))
+                .map(|l| {
+                    l.strip_prefix("//! ")
+                        .unwrap_or(l.trim_start_matches("//!"))
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Config::parse(&block, "doc").unwrap_or_else(|e| panic!("{e}\n{block}"));
+            blocks += 1;
+        }
+        assert_eq!(blocks, 3);
+    }
+
+    #[test]
+    fn validation_names_the_section_and_the_problem() {
+        let e = err("[[format]]\nname='nova'\nregex='^(?P<time>\\S+'\n");
+        assert!(
+            e.starts_with("c.toml: [[format]] \"nova\": the regex does not compile"),
+            "{e}"
+        );
+        assert!(e.contains("unclosed group"), "shows the regex error: {e}");
+        let e = err("[[id_pattern]]\nkind='session'\nregex='x'\n");
+        assert!(e.contains("unknown kind \"session\""), "{e}");
+        let e = err("[[override]]\nfiles=['a/*']\nformat='nova'\n");
+        assert!(
+            e.contains("unknown format; use one of: access, json"),
+            "{e}"
+        );
+        let e =
+            err("[[format]]\nname='a'\nregex='.'\n[[access_format]]\nname='a'\nnginx='$status'\n");
+        assert!(e.contains("two formats are named \"a\""), "{e}");
+        let e = err("[[access_format]]\nname='x'\n");
+        assert!(e.contains("exactly one of `nginx` and `apache`"), "{e}");
+        let e = err("[[format]]\nname='json'\nregex='.'\n");
+        assert!(e.contains("built-in"), "{e}");
+        let e = err("[[format]]\nname='x'\nregex='.'\nfiles=['a/[']\n");
+        assert!(e.contains("bad glob"), "{e}");
+        let ok = Config::parse(
+            "[[format]]\nname='nova'\nregex='(?P<message>.*)'\n[[override]]\nfiles=['n/*']\nformat='nova'\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.custom_formats().unwrap()[0].name, "nova");
     }
 }
