@@ -199,7 +199,7 @@ fn services_are_the_pods_without_their_suffixes() {
 }
 
 #[test]
-#[ignore = "needs the json/text parsers"]
+#[ignore = "needs the JSON parser"]
 fn every_entry_carries_its_trace_id() {
     let Some(root) = k8s_root() else { return };
     for (capture, cri) in CAPTURES {
@@ -246,7 +246,7 @@ fn every_entry_carries_its_trace_id() {
 }
 
 #[test]
-#[ignore = "needs the json/text parsers"]
+#[ignore = "needs the JSON parser"]
 fn inner_times_levels_and_clocks() {
     let Some(root) = k8s_root() else { return };
     // CRI with JSON inside: the inner timestamp (the application's own) is kept.
@@ -283,7 +283,7 @@ fn inner_times_levels_and_clocks() {
 }
 
 #[test]
-#[ignore = "needs the json/text parsers"]
+
 fn a_spring_exception_in_docker_envelopes_is_one_failed_entry() {
     let text = concat!(
         r#"{"log":"16:49:08.656 ERROR c.c.ConfigController#67 TraceID: e107c4d252a8f4810ed9ae6b5ebd5267 SpanID: 818a84133ef9cf86 failed\n","stream":"stdout","time":"2023-01-29T08:49:08.656972722Z"}"#,

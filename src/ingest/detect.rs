@@ -94,8 +94,8 @@ impl FormatSet {
             FormatKind::Json => Arc::new(json::JsonFormat::default()),
             FormatKind::Logfmt => Arc::new(logfmt::LogfmtFormat::default()),
             FormatKind::Text => Arc::new(text::TextFormat::new(ctx.clone())),
-            FormatKind::Docker => Arc::new(container::ContainerFormat { cri: false }),
-            FormatKind::Cri => Arc::new(container::ContainerFormat { cri: true }),
+            FormatKind::Docker => Arc::new(container::ContainerFormat::docker(ctx.clone())),
+            FormatKind::Cri => Arc::new(container::ContainerFormat::cri(ctx.clone())),
             FormatKind::Custom(_) | FormatKind::Unknown => Arc::new(UnknownFormat),
         }
     }
@@ -194,8 +194,7 @@ mod tests {
 
     #[test]
     fn unknown_override_is_a_clear_error() {
-        let cfg = Config::parse("[[override]]\nfiles=['*']\nformat='yaml'\n", "t").unwrap();
-        let e = FormatSet::from_config(&cfg).err().unwrap();
+        let e = Config::parse("[[override]]\nfiles=['*']\nformat='yaml'\n", "t").unwrap_err();
         assert!(e.0.contains("yaml") && e.0.contains("logfmt"), "{e}");
     }
 
