@@ -196,6 +196,7 @@ fn a_whole_file_counts_entries_continuations_and_unparsed_lines() {
         file: 0,
         default_service: "nova".into(),
         keep_events: true,
+        ..Default::default()
     });
     nova.parse_chunk(NOVA.as_bytes(), &mut sink);
     sink.finish();

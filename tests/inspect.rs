@@ -62,3 +62,60 @@ fn bad_time_zone_is_explained() {
         .code(2)
         .stderr(predicate::str::contains("unknown time zone"));
 }
+
+#[test]
+fn config_formats_are_detected_and_id_patterns_apply_to_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    fs::write(
+        logs.join("dn.log"),
+        "081109 203518 143 INFO dfs.DataNode$DataXceiver: Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106\n\
+         081109 203518 35 INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: blk_7503483334202473044\n",
+    )
+    .unwrap();
+    let config = dir.path().join("logtrace.toml");
+    fs::write(
+        &config,
+        r#"
+[[format]]
+name = "hdfs"
+regex = '^(?P<time>\d{6} \d{6}) \d+ (?P<level>[A-Z]+) (?P<logger>[^:]+): (?P<message>.*)$'
+time_format = "%y%m%d %H%M%S"
+
+[[id_pattern]]
+name = "block"
+kind = "request"
+regex = 'blk_-?\d+'
+"#,
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json", "--config"])
+        .arg(&config)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &doc["files"][0];
+    assert_eq!(f["format"], "custom:hdfs");
+    assert_eq!(f["events"], 2);
+    assert_eq!(f["id_fields"][0][0], "block");
+    assert_eq!(f["id_fields"][0][1], 2);
+    assert_eq!(f["first"], "2008-11-09T20:35:18.000Z");
+}
+
+#[test]
+fn a_bad_config_names_the_section_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    fs::write(&config, "[[format]]\nname = \"x\"\nregex = '(unclosed'\n").unwrap();
+    logtrace()
+        .args(["inspect", "--config"])
+        .arg(&config)
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("[[format]] \"x\""));
+}

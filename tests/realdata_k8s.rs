@@ -101,6 +101,7 @@ fn parse(path: &Path, cri: bool, service: String, pieces: usize) -> Parsed {
         file: 0,
         default_service: service,
         keep_events: true,
+        ..Default::default()
     };
     let mut sink = ChunkSink::new(info.clone());
     let step = bytes.len() / pieces + 1;
@@ -300,6 +301,7 @@ fn a_spring_exception_in_docker_envelopes_is_one_failed_entry() {
         file: 0,
         default_service: "ts-config-service".into(),
         keep_events: true,
+        ..Default::default()
     });
     format.parse_chunk(text.as_bytes(), &mut sink);
     sink.finish();

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::event::{flags, Event, Record, SourceRef, Sym, Symbols};
+use super::formats::custom::IdPatterns;
 use super::formats::Parsed;
 use super::operation;
 
@@ -40,6 +41,8 @@ pub struct FileInfo {
     pub default_service: String,
     /// Keep [`Event`]s (report) or only count (inspect).
     pub keep_events: bool,
+    /// The config's `[[id_pattern]]`s, applied to every entry's line.
+    pub id_patterns: Option<std::sync::Arc<IdPatterns>>,
 }
 
 /// Counters, examples and events of one chunk, or of several merged chunks.
@@ -142,8 +145,14 @@ impl ChunkSink {
             return;
         }
         let mut rec = Record::default();
-        match parse(&text, &mut rec) {
-            Parsed::Entry => self.entry(n, &rec),
+        let text: &str = &text;
+        match parse(text, &mut rec) {
+            Parsed::Entry => {
+                if let Some(patterns) = &self.info.id_patterns {
+                    patterns.apply(text, &mut rec);
+                }
+                self.entry(n, &rec)
+            }
             Parsed::Continuation => {
                 self.continuation += 1;
                 if self.open_entry {
@@ -389,6 +398,7 @@ mod tests {
             file: 0,
             default_service: "svc".into(),
             keep_events: true,
+            ..Default::default()
         };
         let mut total = ChunkSink::new(info.clone());
         for c in chunks {

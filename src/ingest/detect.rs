@@ -12,11 +12,12 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::formats::custom::{CustomFormat, IdPatterns};
 use super::formats::{
     access, container, json, logfmt, text, FormatContext, FormatKind, LineFormat, Sniff,
     UnknownFormat,
 };
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, CustomFormatSpec};
 
 /// How many lines of a file are sniffed.
 pub const SNIFF_LINES: usize = 64;
@@ -38,7 +39,12 @@ pub struct Detection {
 /// The user's format choices, compiled once per run.
 #[derive(Default)]
 pub struct FormatSet {
+    /// `[[override]]`: files matching the globs are in the named format.
     overrides: Vec<(GlobSet, FormatKind)>,
+    /// `[[format]]`s, with the files they are for (`None`: tried on every file).
+    customs: Vec<(CustomFormatSpec, Option<GlobSet>, CustomFormat)>,
+    /// `[[id_pattern]]`s, applied to every entry of every format.
+    id_patterns: Option<Arc<IdPatterns>>,
 }
 
 type Sniffer = fn(&str) -> Sniff;
@@ -56,32 +62,81 @@ const BUILT_IN: [(fn() -> FormatKind, Sniffer); 6] = [
 impl FormatSet {
     /// Compiles the config's overrides and formats.
     pub fn from_config(config: &Config) -> Result<FormatSet, ConfigError> {
-        let mut overrides = Vec::new();
-        for o in &config.overrides {
-            let kind = builtin_by_name(&o.format).ok_or_else(|| {
-                ConfigError(format!(
-                    "[[override]] names format {:?}; use one of access, json, logfmt, text, docker, cri",
-                    o.format
-                ))
-            })?;
-            overrides.push((globs(&o.files, "[[override]]")?, kind));
+        let mut set = FormatSet::default();
+        for spec in &config.formats {
+            let files = (!spec.files.is_empty())
+                .then(|| globs(&spec.files, &format!("[[format]] {:?}", spec.name)))
+                .transpose()?;
+            set.customs
+                .push((spec.clone(), files, CustomFormat::new(spec)?));
         }
-        Ok(FormatSet { overrides })
+        for o in &config.overrides {
+            let kind = builtin_by_name(&o.format)
+                .or_else(|| {
+                    config
+                        .formats
+                        .iter()
+                        .any(|f| f.name == o.format)
+                        .then(|| FormatKind::Custom(o.format.clone()))
+                })
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "[[override]] names format {:?}; use one of access, json, logfmt, text, \
+                         docker, cri, or the name of a [[format]]",
+                        o.format
+                    ))
+                })?;
+            set.overrides.push((globs(&o.files, "[[override]]")?, kind));
+        }
+        let ids = config.id_patterns()?;
+        if !ids.is_empty() {
+            set.id_patterns = Some(Arc::new(ids));
+        }
+        Ok(set)
+    }
+
+    /// The config's id patterns, if it has any.
+    pub fn id_patterns(&self) -> Option<Arc<IdPatterns>> {
+        self.id_patterns.clone()
     }
 
     /// Chooses the format of the file at `rel_path` (relative to the scanned root) from its `head`.
     pub fn detect(&self, rel_path: &Path, head: &[u8]) -> Detection {
+        let forced = |format| Detection {
+            format,
+            confidence: 1.0,
+            sampled: 0,
+            forced: true,
+        };
         for (set, kind) in &self.overrides {
             if matches(set, rel_path) {
+                return forced(kind.clone());
+            }
+        }
+        for (spec, files, _) in &self.customs {
+            if files.as_ref().is_some_and(|f| matches(f, rel_path)) {
+                return forced(FormatKind::Custom(spec.name.clone()));
+            }
+        }
+        let detection = sniff_lines(head);
+        // A custom format without `files` wins when it matches at least as many lines.
+        let lines = sample(head);
+        for (spec, files, format) in &self.customs {
+            if files.is_some() || lines.is_empty() {
+                continue;
+            }
+            let hits = lines.iter().filter(|l| format.matches(l)).count();
+            let share = hits as f64 / lines.len() as f64;
+            if hits > 0 && share >= detection.confidence {
                 return Detection {
-                    format: kind.clone(),
-                    confidence: 1.0,
-                    sampled: 0,
-                    forced: true,
+                    format: FormatKind::Custom(spec.name.clone()),
+                    confidence: share,
+                    sampled: lines.len(),
+                    forced: false,
                 };
             }
         }
-        sniff_lines(head)
+        detection
     }
 
     /// The parser for `kind`.
@@ -96,7 +151,15 @@ impl FormatSet {
             FormatKind::Text => Arc::new(text::TextFormat::new(ctx.clone())),
             FormatKind::Docker => Arc::new(container::ContainerFormat::docker(ctx.clone())),
             FormatKind::Cri => Arc::new(container::ContainerFormat::cri(ctx.clone())),
-            FormatKind::Custom(_) | FormatKind::Unknown => Arc::new(UnknownFormat),
+            FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
+                // Validated when the config was read, so this compiles again.
+                Some((spec, _, _)) => match CustomFormat::new(spec) {
+                    Ok(f) => Arc::new(f.with_context(ctx.clone())),
+                    Err(_) => Arc::new(UnknownFormat),
+                },
+                None => Arc::new(UnknownFormat),
+            },
+            FormatKind::Unknown => Arc::new(UnknownFormat),
         }
     }
 }
@@ -131,36 +194,39 @@ pub fn matches(set: &GlobSet, rel_path: &Path) -> bool {
             .is_some_and(|n| set.is_match(Path::new(n)))
 }
 
-/// Sniffs the complete lines of `head` with every built-in family.
-pub fn sniff_lines(head: &[u8]) -> Detection {
+/// The complete, non-blank lines at the start of `head` (at most [`SNIFF_LINES`]),
+/// NUL padding and `\r` removed.
+fn sample(head: &[u8]) -> Vec<String> {
     // The last line of a head that filled the buffer may be cut short.
     let complete = if head.len() >= HEAD_BYTES {
         memchr::memrchr(b'\n', head).map_or(head, |i| &head[..i])
     } else {
         head
     };
+    complete
+        .split(|&b| b == b'\n')
+        .map(|raw| {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
+            String::from_utf8_lossy(&raw[first..]).into_owned()
+        })
+        .filter(|l| !l.trim().is_empty())
+        .take(SNIFF_LINES)
+        .collect()
+}
+
+/// Sniffs the first lines of `head` with every built-in family.
+pub fn sniff_lines(head: &[u8]) -> Detection {
+    let lines = sample(head);
     let mut yes = [0usize; BUILT_IN.len()];
-    let mut maybe = [0usize; BUILT_IN.len()];
-    let mut sampled = 0;
-    for raw in complete.split(|&b| b == b'\n') {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
-        let line = String::from_utf8_lossy(&raw[first..]);
-        if line.trim().is_empty() {
-            continue;
-        }
-        sampled += 1;
+    for line in &lines {
         for (i, (_, sniff)) in BUILT_IN.iter().enumerate() {
-            match sniff(&line) {
-                Sniff::Yes => yes[i] += 1,
-                Sniff::Maybe => maybe[i] += 1,
-                Sniff::No => {}
+            if sniff(line) == Sniff::Yes {
+                yes[i] += 1;
             }
         }
-        if sampled == SNIFF_LINES {
-            break;
-        }
     }
+    let sampled = lines.len();
     // Most "yes" wins; ties go to the earlier (more specific) family.
     let best = (0..BUILT_IN.len()).max_by_key(|&i| (yes[i], std::cmp::Reverse(i)));
     match best {

@@ -158,6 +158,7 @@ fn read_file(
         file: index,
         default_service: service::service_for(src),
         keep_events: opts.keep_events,
+        id_patterns: formats.id_patterns(),
     };
     let mut sink = ChunkSink::new(info.clone());
     let mut report = FileReport::new(src);

@@ -648,6 +648,7 @@ mod tests {
             file: 0,
             default_service: "svc".into(),
             keep_events: true,
+            ..Default::default()
         });
         f.parse_chunk(chunk.as_bytes(), &mut s);
         s.finish();
