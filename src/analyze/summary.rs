@@ -1,0 +1,219 @@
+//! The report model: what `report.json` holds.
+//!
+//! A contract for nightly jobs: fields may be added, never renamed. Times are
+//! RFC 3339 UTC strings; latencies are milliseconds. Every list is sorted in a
+//! documented, total order so the same input gives byte-identical JSON.
+
+use serde::{Deserialize, Serialize};
+
+/// The schema version written to `report.json`; bumped only on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Latency distribution in milliseconds. Percentiles are exact (nearest rank).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyMs {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub input: Input,
+    pub window: Window,
+    /// By name.
+    pub services: Vec<ServiceStats>,
+    /// By service, then name.
+    pub operations: Vec<OperationStats>,
+    pub traces: TraceStats,
+    /// Most traces first, then by service name.
+    pub error_origins: Vec<OriginCount>,
+    /// Most traces first, then by signature.
+    pub chains: Vec<Chain>,
+    /// By caller, then callee.
+    pub dependencies: Vec<Dependency>,
+    pub timeline: Timeline,
+    /// By start.
+    pub incidents: Vec<Incident>,
+    /// Most frequent first, then by template.
+    pub error_templates: Vec<ErrorTemplate>,
+    pub data_quality: DataQuality,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    pub lines: u64,
+    pub events: u64,
+    pub unparsed: u64,
+    pub files: Vec<InputFile>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub path: String,
+    pub format: String,
+    pub lines: u64,
+    pub events: u64,
+    pub unparsed: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceStats {
+    pub name: String,
+    pub events: u64,
+    pub spans: u64,
+    pub errors: u64,
+    pub client_errors: u64,
+    pub error_rate: f64,
+    pub latency_ms: LatencyMs,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperationStats {
+    pub service: String,
+    pub name: String,
+    pub count: u64,
+    pub errors: u64,
+    pub client_errors: u64,
+    pub error_rate: f64,
+    pub latency_ms: LatencyMs,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceStats {
+    /// Traces with at least one correlation id.
+    pub count: u64,
+    pub with_errors: u64,
+    pub multi_service: u64,
+    pub slowest: Vec<TraceRef>,
+    pub failed: Vec<TraceRef>,
+}
+
+/// A trace named in the report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceRef {
+    pub id: String,
+    pub start: String,
+    pub duration_ms: f64,
+    /// `service operation` of the root span.
+    pub root: String,
+    pub services: Vec<String>,
+    pub error_origin: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OriginCount {
+    pub service: String,
+    pub traces: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chain {
+    /// The tree's shape by service, e.g. `edge > auth, orders > inventory, payments`.
+    pub signature: String,
+    pub count: u64,
+    pub errors: u64,
+    pub latency_ms: LatencyMs,
+    pub critical_path: Vec<CriticalShare>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CriticalShare {
+    pub service: String,
+    /// Share (0..=1) of end-to-end latency the service holds on the critical path, at p50 and p99.
+    pub p50_share: f64,
+    pub p99_share: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dependency {
+    pub caller: String,
+    pub callee: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub latency_ms: LatencyMs,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub bucket_seconds: u64,
+    pub buckets: Vec<Bucket>,
+    /// The same buckets per service, by service name.
+    #[serde(default)]
+    pub services: Vec<ServiceTimeline>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub start: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceTimeline {
+    pub service: String,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub start: String,
+    pub end: String,
+    pub summary: String,
+    pub worst: Vec<Worst>,
+    pub error_origins: Vec<OriginCount>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Worst {
+    pub service: String,
+    pub operation: String,
+    pub baseline_p99_ms: f64,
+    pub incident_p99_ms: f64,
+    pub baseline_error_rate: f64,
+    pub incident_error_rate: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorTemplate {
+    pub template: String,
+    pub count: u64,
+    pub services: Vec<String>,
+    pub example: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataQuality {
+    pub events_without_id: u64,
+    pub single_event_ids: u64,
+    pub single_service_traces: u64,
+    pub clock_offsets: Vec<ClockOffsetOut>,
+    /// Unparsed lines, total (per file in `input.files`).
+    #[serde(default)]
+    pub unparsed_lines: u64,
+    /// Ids reused for requests far apart in time.
+    #[serde(default)]
+    pub reused_ids: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClockOffsetOut {
+    pub service: String,
+    pub offset_ms: f64,
+    pub confidence: f64,
+}
