@@ -182,7 +182,7 @@ fn symlink_loop_ends_and_is_reported() {
     assert_eq!(reasons[0].0, "/a/b/up");
     assert!(reasons[0].1.contains("symlink loop"), "{reasons:?}");
     assert_eq!(reasons[1].0, "/a/self");
-    assert!(reasons[1].1.contains("broken symlink"), "{reasons:?}");
+    assert!(reasons[1].1.starts_with("symlink loop: "), "{reasons:?}");
 }
 
 #[cfg(unix)]

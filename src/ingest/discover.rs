@@ -220,6 +220,13 @@ struct Walker {
     out: Discovery,
 }
 
+/// errno for "too many levels of symbolic links".
+const ELOOP: i32 = if cfg!(any(target_os = "macos", target_os = "freebsd")) {
+    62
+} else {
+    40
+};
+
 fn file_id(meta: &Metadata) -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
@@ -342,13 +349,14 @@ impl Walker {
         let mut names = Vec::new();
         for e in entries {
             match e {
-                Ok(e) => names.push(e.file_name()),
+                // The entry's type usually comes with the listing: no extra call.
+                Ok(e) => names.push((e.file_name(), e.file_type().is_ok_and(|t| t.is_symlink()))),
                 Err(e) => self.problem(dir, format!("cannot list folder: {e}")),
             }
         }
         // Directory order differs between file systems; the walk must not.
         names.sort();
-        for name in names {
+        for (name, is_link) in names {
             if name.as_encoded_bytes().first() == Some(&b'.') {
                 self.out.hidden_skipped += 1;
                 continue;
@@ -356,7 +364,6 @@ impl Walker {
             let path = dir.join(&name);
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             let name = Path::new(&name);
-            let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
             let meta = match fs::metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
@@ -366,6 +373,9 @@ impl Walker {
                                 "dangling symlink (points to {}, which does not exist)",
                                 fs::read_link(&path).unwrap_or_default().display()
                             ),
+                            (true, _) if e.raw_os_error() == Some(ELOOP) => {
+                                format!("symlink loop: {e}")
+                            }
                             (true, _) => format!("broken symlink: {e}"),
                             _ => format!("{e}"),
                         };
