@@ -1,19 +1,37 @@
 //! Paths the user gave -> the log files to read, in a stable order.
 //!
-//! Input: files and folders, include/exclude globs. Output: [`Source`]s, one per
-//! file, grouped into rotation streams (`access.log`, `access.log.1`,
-//! `access.log.2.gz` are one stream, oldest first), plus the [`FileProblem`]s met
-//! on the way (unreadable entries, symlink loops). (Work in progress: only
-//! plain recursion so far.)
+//! Input: files and folders (folders are walked recursively), include/exclude
+//! globs. Output: [`Source`]s, one per file, grouped into rotation streams
+//! (`access.log`, `access.log.1`, `access.log.2.gz`, `access.log-20240301`
+//! are one stream) and ordered by stream, oldest file first, plus the
+//! [`FileProblem`]s met on the way. The order never depends on directory order.
+//!
+//! Rules:
+//! - Globs match the path relative to the scanned folder and the bare file
+//!   name (`*.log` takes `a/b/x.log`). Excludes also prune folders.
+//! - Hidden entries (name starting with `.`: `.git`, `.cache`, `.swp` files)
+//!   are skipped while walking, like `fd` and `rg` do; a hidden path named by
+//!   the user is read.
+//! - Symlinks are followed. A folder is walked once (tracked by device and
+//!   inode), so a symlink loop ends at once and is reported; a file reached
+//!   twice (a link and its target) is read once, under its real path when the
+//!   walk found both. Dangling links, unreadable files and folders, and
+//!   entries that are not regular files (FIFOs, sockets) are problems, skipped.
+//! - Only a path the user named that does not exist is an error. Finding no
+//!   file is not: the caller decides what to say.
 
+use std::collections::HashSet;
+use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// Which files to take.
 #[derive(Clone, Debug, Default)]
 pub struct DiscoverOptions {
     /// Globs a file must match (any of them) to be read; empty means all files.
     pub include: Vec<String>,
-    /// Globs of files to skip.
+    /// Globs of files (and folders) to skip.
     pub exclude: Vec<String>,
 }
 
@@ -21,13 +39,18 @@ pub struct DiscoverOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
     pub path: PathBuf,
-    /// The path as shown to the user: relative to the folder that was scanned, or as given.
+    /// The path as shown to the user: relative to the folder that was scanned
+    /// when the user named one folder; with several paths, or for a file the
+    /// user named, the path as given (so `host1/access.log` and
+    /// `host2/access.log` stay apart).
     pub display: String,
     /// The folder that was scanned (or the file itself when a file was given).
     pub root: PathBuf,
-    /// The rotation stream the file belongs to (its display path without rotation suffixes).
+    /// The rotation stream the file belongs to: its display path without
+    /// rotation and compression suffixes (`access.log.2.gz` -> `access.log`).
     pub stream: String,
-    /// 0 for the live file, n for `.n` / `.n.gz`, ... (higher is older).
+    /// 0 for the live file, n for `.n` / `.n.gz`; dated files count on from
+    /// the oldest numbered one, newest first. Higher is older.
     pub rotation: u32,
     pub size: u64,
 }
@@ -44,9 +67,13 @@ pub struct FileProblem {
 pub struct Discovery {
     pub sources: Vec<Source>,
     pub problems: Vec<FileProblem>,
+    /// Hidden files and folders skipped while walking.
+    pub hidden_skipped: u64,
+    /// Files and folders skipped by the include/exclude globs.
+    pub excluded: u64,
 }
 
-/// A path the user named does not exist or cannot be read at all.
+/// A path the user named does not exist, or a glob is invalid.
 #[derive(Debug)]
 pub struct DiscoverError(pub String);
 
@@ -58,61 +85,545 @@ impl std::fmt::Display for DiscoverError {
 
 impl std::error::Error for DiscoverError {}
 
-/// Finds the files under `paths`.
-pub fn discover(paths: &[PathBuf], _opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    let mut out = Discovery::default();
-    for p in paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| DiscoverError(format!("cannot read {}: {e}", p.display())))?;
-        if meta.is_dir() {
-            walk(p, p, &mut out);
-        } else {
-            push(p, p, meta.len(), &mut out);
-        }
-    }
-    out.sources.sort_by(|a, b| {
-        (&a.stream, std::cmp::Reverse(a.rotation), &a.display).cmp(&(
-            &b.stream,
-            std::cmp::Reverse(b.rotation),
-            &b.display,
-        ))
-    });
-    Ok(out)
+/// How old a file is within its stream, from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Age {
+    /// `app.2024-03-01.log`, `access.log-20240301`: date, time digits, index.
+    Dated(u64, u64, u32),
+    /// `access.log.3`: more is older, so it sorts through the reversed number.
+    Numbered(std::cmp::Reverse<u32>),
+    /// `access.log`, `access.log.gz`.
+    Live,
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Discovery) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        out.problems.push(FileProblem {
-            path: dir.display().to_string(),
-            reason: "cannot read folder".into(),
-        });
-        return;
+/// Splits a file name into its stream name and its age: removes one
+/// compression suffix (`.gz`, `.zst`, `.bz2`), then a rotation number (`.1`),
+/// a date suffix (`-20240301`, `.2024-03-01`, `.20240301-1709251200`) or a
+/// date before `.log` (`app.2024-03-01.log`, `app-2024-03-01.3.log`).
+///
+/// Conservative on purpose: `app.1.log` stays its own stream (it may as well
+/// name instance 1 as a rotation), and a number is only a rotation when the
+/// name before it has a letter (`10.0.0.1` is not `10.0.0` rotated).
+pub fn split_rotation(name: &str) -> (String, Age) {
+    let name = [".gz", ".zst", ".zstd", ".bz2"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext).filter(|b| !b.is_empty()))
+        .unwrap_or(name);
+    if let Some((base, n)) = name.rsplit_once('.') {
+        if (1..=4).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()) && has_letter(base) {
+            let n = n.parse().unwrap_or(0);
+            return (base.to_string(), Age::Numbered(std::cmp::Reverse(n)));
+        }
+    }
+    if let Some((base, date, time)) = date_suffix(name) {
+        return (base.to_string(), Age::Dated(date, time, 0));
+    }
+    if let Some(stem) = name.strip_suffix(".log") {
+        // logback's `%d{yyyy-MM-dd}.%i.log`: the index counts up, newer is higher.
+        let (stem, index) = match stem.rsplit_once('.') {
+            Some((s, i)) if (1..=3).contains(&i.len()) && i.bytes().all(|b| b.is_ascii_digit()) => {
+                (s, i.parse().unwrap_or(0))
+            }
+            _ => (stem, 0),
+        };
+        if let Some((base, date, time)) = date_suffix(stem) {
+            return (format!("{base}.log"), Age::Dated(date, time, index));
+        }
+    }
+    (name.to_string(), Age::Live)
+}
+
+fn has_letter(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// `base` `[-._]` date `[time]` -> (base, yyyymmdd, time digits as a number).
+fn date_suffix(name: &str) -> Option<(&str, u64, u64)> {
+    let bytes = name.as_bytes();
+    (1..bytes.len())
+        .filter(|&i| matches!(bytes[i], b'-' | b'.' | b'_'))
+        .find_map(|i| {
+            let base = &name[..i];
+            let (date, time) = parse_date_time(&bytes[i + 1..])?;
+            has_letter(base).then_some((base, date, time))
+        })
+}
+
+/// `20240301`, `2024-03-01`, optionally followed by time digits (`-13`,
+/// `13`, `_130501`, `T13:05:01`, `-1709251200`).
+fn parse_date_time(s: &[u8]) -> Option<(u64, u64)> {
+    let digits = |b: &[u8]| -> Option<u64> {
+        (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
+            .then(|| b.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
     };
-    for e in rd.flatten() {
-        let p = e.path();
-        match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(root, &p, out),
-            Ok(m) => push(root, &p, m.len(), out),
-            Err(e) => out.problems.push(FileProblem {
-                path: p.display().to_string(),
-                reason: e.to_string(),
-            }),
-        }
-    }
-}
-
-fn push(root: &Path, p: &Path, size: u64, out: &mut Discovery) {
-    let display = if root == p {
-        p.display().to_string()
+    let (y, m, d, rest) = if s.len() >= 10 && s[4] == b'-' && s[7] == b'-' {
+        (
+            digits(&s[..4])?,
+            digits(&s[5..7])?,
+            digits(&s[8..10])?,
+            &s[10..],
+        )
+    } else if s.len() >= 8 {
+        (
+            digits(&s[..4])?,
+            digits(&s[4..6])?,
+            digits(&s[6..8])?,
+            &s[8..],
+        )
     } else {
-        p.strip_prefix(root).unwrap_or(p).display().to_string()
+        return None;
     };
-    out.sources.push(Source {
-        path: p.to_path_buf(),
-        stream: display.clone(),
-        display,
-        root: root.to_path_buf(),
-        rotation: 0,
-        size,
-    });
+    if !(1970..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let rest = match rest.first() {
+        Some(b'-' | b'_' | b'T') => &rest[1..],
+        _ => rest,
+    };
+    let mut time = 0u64;
+    let mut n = 0;
+    for &b in rest {
+        match b {
+            b'0'..=b'9' if n < 14 => {
+                time = time * 10 + u64::from(b - b'0');
+                n += 1;
+            }
+            b'-' | b':' if n > 0 => {}
+            _ => return None,
+        }
+    }
+    Some((y * 10_000 + m * 100 + d, time))
+}
+
+/// A file found, before ordering and de-duplication.
+struct Found {
+    source: Source,
+    age: Age,
+    id: Option<(u64, u64)>,
+    /// Reached through a symlink: a real path to the same file is preferred.
+    via_link: bool,
+    /// Which of the user's paths found it.
+    arg: usize,
+}
+
+struct Walker {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    /// Folders walked, by (device, inode).
+    visited: HashSet<(u64, u64)>,
+    /// Show paths with their root prefix (several paths given).
+    prefix_root: bool,
+    /// Symlinked folders, walked after the real ones so that real paths win:
+    /// (path, ids of the folders above it).
+    deferred: std::collections::VecDeque<(PathBuf, Vec<(u64, u64)>)>,
+    found: Vec<Found>,
+    out: Discovery,
+}
+
+/// errno for "too many levels of symbolic links".
+const ELOOP: i32 = if cfg!(any(target_os = "macos", target_os = "freebsd")) {
+    62
+} else {
+    40
+};
+
+fn file_id(meta: &Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+fn glob_set(globs: &[String], flag: &str) -> Result<Option<GlobSet>, DiscoverError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob =
+            Glob::new(g).map_err(|e| DiscoverError(format!("invalid {flag} glob '{g}': {e}")))?;
+        b.add(glob);
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| DiscoverError(format!("invalid {flag} globs: {e}")))
+}
+
+/// Finds the files under `paths`.
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+    let mut w = Walker {
+        include: glob_set(&opts.include, "--include")?,
+        exclude: glob_set(&opts.exclude, "--exclude")?,
+        visited: HashSet::new(),
+        prefix_root: paths.len() > 1,
+        deferred: Default::default(),
+        found: Vec::new(),
+        out: Discovery::default(),
+    };
+    for (arg, p) in paths.iter().enumerate() {
+        let is_link = fs::symlink_metadata(p)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    DiscoverError(format!("no such file or folder: {}", p.display()))
+                }
+                _ => DiscoverError(format!("cannot read {}: {e}", p.display())),
+            })?
+            .file_type()
+            .is_symlink();
+        let meta = match fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let target = fs::read_link(p).unwrap_or_default();
+                return Err(DiscoverError(format!(
+                    "no such file or folder: {} (a symlink to {}, which does not exist)",
+                    p.display(),
+                    target.display()
+                )));
+            }
+            Err(e) => {
+                w.problem(p, format!("{e}"));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            if let Some(id) = file_id(&meta) {
+                w.visited.insert(id);
+            }
+            let mut ancestors = file_id(&meta).into_iter().collect();
+            w.walk(arg, p, p, is_link, &mut ancestors);
+            while let Some((dir, mut ancestors)) = w.deferred.pop_front() {
+                w.enter(arg, p, &dir, true, &mut ancestors);
+            }
+        } else if w.wanted(Path::new(p), p.file_name().unwrap_or_default().as_ref()) {
+            w.file(arg, p, p, &meta, is_link);
+        }
+    }
+    Ok(w.finish())
+}
+
+impl Walker {
+    fn problem(&mut self, path: &Path, reason: String) {
+        self.out.problems.push(FileProblem {
+            path: path.display().to_string(),
+            reason,
+        });
+    }
+
+    fn excluded(&self, rel: &Path, name: &Path) -> bool {
+        self.exclude
+            .as_ref()
+            .is_some_and(|x| x.is_match(rel) || x.is_match(name))
+    }
+
+    /// Whether a file passes the globs (counts it when it does not).
+    fn wanted(&mut self, rel: &Path, name: &Path) -> bool {
+        let included = self
+            .include
+            .as_ref()
+            .map_or(true, |x| x.is_match(rel) || x.is_match(name));
+        let ok = included && !self.excluded(rel, name);
+        if !ok {
+            self.out.excluded += 1;
+        }
+        ok
+    }
+
+    fn walk(
+        &mut self,
+        arg: usize,
+        root: &Path,
+        dir: &Path,
+        via_link: bool,
+        ancestors: &mut Vec<(u64, u64)>,
+    ) {
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => return self.problem(dir, format!("cannot read folder: {e}")),
+        };
+        let mut names = Vec::new();
+        for e in entries {
+            match e {
+                // The entry's type usually comes with the listing: no extra call.
+                Ok(e) => names.push((e.file_name(), e.file_type().is_ok_and(|t| t.is_symlink()))),
+                Err(e) => self.problem(dir, format!("cannot list folder: {e}")),
+            }
+        }
+        // Directory order differs between file systems; the walk must not.
+        names.sort();
+        for (name, is_link) in names {
+            if name.as_encoded_bytes().first() == Some(&b'.') {
+                self.out.hidden_skipped += 1;
+                continue;
+            }
+            let path = dir.join(&name);
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let name = Path::new(&name);
+            let meta = match fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    if self.wanted(&rel, name) {
+                        let reason = match (is_link, e.kind()) {
+                            (true, std::io::ErrorKind::NotFound) => format!(
+                                "dangling symlink (points to {}, which does not exist)",
+                                fs::read_link(&path).unwrap_or_default().display()
+                            ),
+                            (true, _) if e.raw_os_error() == Some(ELOOP) => {
+                                format!("symlink loop: {e}")
+                            }
+                            (true, _) => format!("broken symlink: {e}"),
+                            _ => format!("{e}"),
+                        };
+                        self.problem(&path, reason);
+                    }
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                if self.excluded(&rel, name) {
+                    self.out.excluded += 1;
+                    continue;
+                }
+                if is_link && !via_link {
+                    self.deferred.push_back((path, ancestors.clone()));
+                } else {
+                    self.enter(arg, root, &path, via_link || is_link, ancestors);
+                }
+            } else if self.wanted(&rel, name) {
+                self.file(arg, root, &path, &meta, via_link || is_link);
+            }
+        }
+    }
+
+    /// Walks `dir` unless it was walked already or lies above itself.
+    fn enter(
+        &mut self,
+        arg: usize,
+        root: &Path,
+        dir: &Path,
+        via_link: bool,
+        ancestors: &mut Vec<(u64, u64)>,
+    ) {
+        let id = fs::metadata(dir).ok().as_ref().and_then(file_id);
+        if let Some(id) = id {
+            if ancestors.contains(&id) {
+                let reason = "symlink loop: leads back to a folder above it".to_string();
+                return self.problem(dir, reason);
+            }
+            if !self.visited.insert(id) {
+                return; // walked already under another name
+            }
+            ancestors.push(id);
+        }
+        self.walk(arg, root, dir, via_link, ancestors);
+        if id.is_some() {
+            ancestors.pop();
+        }
+    }
+
+    fn file(&mut self, arg: usize, root: &Path, path: &Path, meta: &Metadata, via_link: bool) {
+        if !meta.is_file() {
+            let kind = if is_fifo(meta) {
+                "a FIFO"
+            } else {
+                "a special file"
+            };
+            return self.problem(path, format!("not a regular file ({kind}), skipped"));
+        }
+        // Opening tells permissions (and ACLs, and mandatory locks) apart for sure.
+        if let Err(e) = fs::File::open(path) {
+            return self.problem(path, format!("cannot open: {e}"));
+        }
+        let display = if root == path || self.prefix_root {
+            path.display().to_string()
+        } else {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let (base, age) = split_rotation(&file_name);
+        let stream = match display.rfind('/') {
+            Some(i) => format!("{}{base}", &display[..=i]),
+            None => base,
+        };
+        self.found.push(Found {
+            source: Source {
+                path: path.to_path_buf(),
+                display,
+                root: root.to_path_buf(),
+                stream,
+                rotation: 0,
+                size: meta.len(),
+            },
+            age,
+            id: file_id(meta),
+            via_link,
+            arg,
+        });
+    }
+
+    fn finish(mut self) -> Discovery {
+        // One file reached twice is read once: under a real path rather than a
+        // link, else under the first path the user gave, else the smaller name.
+        self.found.sort_by(|a, b| {
+            (a.via_link, a.arg, &a.source.display).cmp(&(b.via_link, b.arg, &b.source.display))
+        });
+        let mut seen = HashSet::new();
+        self.found
+            .retain(|f| f.id.map_or(true, |id| seen.insert(id)));
+        self.found.sort_by(|a, b| {
+            (&a.source.stream, a.age, &a.source.display).cmp(&(
+                &b.source.stream,
+                b.age,
+                &b.source.display,
+            ))
+        });
+        number_rotations(&mut self.found);
+        self.out.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        self.out.sources = self.found.into_iter().map(|f| f.source).collect();
+        self.out
+    }
+}
+
+#[cfg(unix)]
+fn is_fifo(meta: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &Metadata) -> bool {
+    false
+}
+
+/// Sets `rotation` in each stream of `found` (sorted by stream, oldest first).
+fn number_rotations(found: &mut [Found]) {
+    for stream in found.chunk_by_mut(|a, b| a.source.stream == b.source.stream) {
+        // savelog's `.0` is the newest rotated file: shift the numbers so the
+        // live file alone is 0.
+        let zero = stream
+            .iter()
+            .any(|f| f.age == Age::Numbered(std::cmp::Reverse(0)));
+        let shift = u32::from(zero);
+        let mut oldest_numbered = 0;
+        for f in stream.iter_mut() {
+            if let Age::Numbered(std::cmp::Reverse(n)) = f.age {
+                f.source.rotation = n.saturating_add(shift);
+                oldest_numbered = oldest_numbered.max(f.source.rotation);
+            }
+        }
+        // Dated files come first (oldest first): the newest dated file is the
+        // next one older than the oldest numbered one.
+        let dated = stream
+            .iter()
+            .take_while(|f| matches!(f.age, Age::Dated(..)))
+            .count();
+        for (i, f) in stream[..dated].iter_mut().enumerate() {
+            f.source.rotation = oldest_numbered.saturating_add((dated - i) as u32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Reverse;
+
+    fn split(name: &str) -> (String, Age) {
+        split_rotation(name)
+    }
+
+    #[test]
+    fn rotation_suffixes() {
+        let live = |s: &str| (s.to_string(), Age::Live);
+        let num = |s: &str, n| (s.to_string(), Age::Numbered(Reverse(n)));
+        let dated = |s: &str, d, t, i| (s.to_string(), Age::Dated(d, t, i));
+        assert_eq!(split("access.log"), live("access.log"));
+        assert_eq!(split("access.log.gz"), live("access.log"));
+        assert_eq!(split("access.log.1"), num("access.log", 1));
+        assert_eq!(split("access.log.12.gz"), num("access.log", 12));
+        assert_eq!(split("syslog.0"), num("syslog", 0));
+        assert_eq!(
+            split("access.log-20240301"),
+            dated("access.log", 20240301, 0, 0)
+        );
+        assert_eq!(
+            split("access.log.2024-03-01.gz"),
+            dated("access.log", 20240301, 0, 0)
+        );
+        assert_eq!(
+            split("error.log-2024030113.bz2"),
+            dated("error.log", 20240301, 13, 0)
+        );
+        // kubelet: 0.log.<date>-<time>
+        assert_eq!(
+            split("0.log.20240301-130501.gz"),
+            dated("0.log", 20240301, 130501, 0)
+        );
+        assert_eq!(
+            split("app.2024-03-01.log"),
+            dated("app.log", 20240301, 0, 0)
+        );
+        assert_eq!(
+            split("app-2024-03-01.2.log.gz"),
+            dated("app.log", 20240301, 0, 2)
+        );
+        // Not rotations.
+        assert_eq!(split("app.1.log"), live("app.1.log"));
+        assert_eq!(split("10.0.0.1"), live("10.0.0.1"));
+        assert_eq!(split("access.log.20241301"), live("access.log.20241301"));
+        assert_eq!(split("build-12345678.log"), live("build-12345678.log"));
+        assert_eq!(split(".gz"), live(".gz"));
+        assert_eq!(split(""), live(""));
+        assert_eq!(split("a.log.2024-03-01x"), live("a.log.2024-03-01x"));
+    }
+
+    #[test]
+    fn ages_sort_oldest_first() {
+        let mut names = [
+            "a.log",
+            "a.log.1",
+            "a.log-20240302",
+            "a.log.10.gz",
+            "a.log-20240301",
+            "a.log.2",
+        ];
+        names.sort_by_key(|n| split(n).1);
+        assert_eq!(
+            names,
+            [
+                "a.log-20240301",
+                "a.log-20240302",
+                "a.log.10.gz",
+                "a.log.2",
+                "a.log.1",
+                "a.log"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_panic_on_odd_names() {
+        for n in [
+            "-",
+            ".",
+            "..",
+            "a.",
+            ".1",
+            "é.1",
+            "x-é2024",
+            "a-2024-03-0",
+            "b_20240301T",
+            "ü.log.é",
+        ] {
+            let _ = split(n);
+        }
+    }
 }
