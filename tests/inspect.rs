@@ -96,7 +96,11 @@ regex = 'blk_-?\d+'
         .arg(&logs)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &doc["files"][0];
     assert_eq!(f["format"], "custom:hdfs");

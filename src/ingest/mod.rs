@@ -167,29 +167,23 @@ fn read_file(
     } else {
         opts.chunk_size
     };
-    let mut reader = match ChunkReader::open(&src.path, chunk_size) {
-        Ok(r) => r,
+    // Detection and the binary check look at the same decompressed head,
+    // whatever the chunk size, so they do not depend on how the file is cut.
+    let (compression, head) = match read::read_head(&src.path, detect::HEAD_BYTES) {
+        Ok(h) => h,
         Err(e) => {
-            report.skipped = Some(format!("cannot open: {e}"));
+            report.skipped = Some(format!("cannot read: {e}"));
             return (report, sink);
         }
     };
-    report.compression = reader.compression();
-    let mut batch: Vec<Vec<u8>> = Vec::new();
-    let mut first = Vec::new();
-    if !reader.next_chunk(&mut first) {
-        report.format = "empty".into();
-        report.problem = reader.problem().map(str::to_owned);
-        return (report, sink);
-    }
-    if mostly_binary(&first) {
+    report.compression = compression;
+    if read::is_binary(&head) {
         report.skipped = Some("binary file (not text, not compressed)".into());
         report.format = "binary".into();
         return (report, sink);
     }
-    let head = &first[..first.len().min(detect::HEAD_BYTES)];
     let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
-    let detection: Detection = formats.detect(rel, head);
+    let detection: Detection = formats.detect(rel, &head);
     report.format = detection.format.name();
     report.confidence = detection.confidence;
     let ctx = FormatContext {
@@ -197,6 +191,20 @@ fn read_file(
         year: opts.year.unwrap_or_else(|| file_year(src)),
     };
     let parser = formats.parser(&detection.format, &ctx);
+    let mut reader = match ChunkReader::open(&src.path, chunk_size) {
+        Ok(r) => r,
+        Err(e) => {
+            report.skipped = Some(format!("cannot open: {e}"));
+            return (report, sink);
+        }
+    };
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut first = Vec::new();
+    if !reader.next_chunk(&mut first) {
+        report.format = "empty".into();
+        report.problem = reader.problem().map(str::to_owned);
+        return (report, sink);
+    }
     let threads = rayon::current_num_threads().max(1);
     batch.push(first);
     loop {
@@ -231,22 +239,6 @@ fn read_file(
     sink.finish();
     report.fill(&sink, detection.format == FormatKind::Unknown);
     (report, sink)
-}
-
-/// True when the first bytes are not text: a binary file, not a log with junk in it.
-/// NUL bytes are ignored: runs of them are the padding a crash leaves in a text log.
-fn mostly_binary(buf: &[u8]) -> bool {
-    let sample = &buf[..buf.len().min(8 << 10)];
-    let (mut text, mut bad) = (0usize, 0usize);
-    for &b in sample {
-        match b {
-            0 => {}
-            b'\t' | b'\n' | b'\r' | 0x1b => text += 1,
-            0..=0x1f | 0x7f => bad += 1,
-            _ => text += 1,
-        }
-    }
-    bad * 10 > (text + bad)
 }
 
 fn file_year(src: &Source) -> i32 {
