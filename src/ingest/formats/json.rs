@@ -273,7 +273,27 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn string(&mut self) -> Option<JStr<'a>> {
         let start = self.i + 1;
+        // Keys and most values are short: a plain loop beats setting up memchr.
+        let short_end = (start + 24).min(self.b.len());
         let mut j = start;
+        while j < short_end {
+            match self.b[j] {
+                b'"' => {
+                    self.i = j + 1;
+                    return Some(JStr {
+                        raw: self.s.get(start..j)?,
+                        escaped: false,
+                    });
+                }
+                b'\\' => return self.long_string(start, j),
+                _ => j += 1,
+            }
+        }
+        self.long_string(start, j)
+    }
+
+    /// The rest of a string from `j` on, with memchr.
+    fn long_string(&mut self, start: usize, mut j: usize) -> Option<JStr<'a>> {
         let mut escaped = false;
         loop {
             let k = j + memchr2(b'"', b'\\', self.b.get(j..)?)?;
@@ -307,6 +327,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         Some(match self.peek()? {
             b'"' => Scalar::Str(self.string()?),
