@@ -69,10 +69,19 @@ pub fn normalize_into(key: &[u8], buf: &mut [u8]) -> Option<usize> {
 /// [`classify`] of a name already put through [`normalize_into`].
 pub fn classify_normalized(k: &[u8]) -> Option<Field> {
     Some(match k {
-        b"ts" | b"time" | b"timestamp" | b"datetime" | b"date" | b"t" | b"eventtime"
-        | b"logtime" | b"timelocal" | b"timeiso8601" | b"timeunixnano" | b"realtimetimestamp" => {
-            Field::Time
-        }
+        b"ts"
+        | b"time"
+        | b"timestamp"
+        | b"datetime"
+        | b"date"
+        | b"t"
+        | b"eventtime"
+        | b"logtime"
+        | b"timelocal"
+        | b"timeiso8601"
+        | b"timeunixnano"
+        | b"realtimetimestamp"
+        | b"edgestarttimestamp" => Field::Time,
         b"level" | b"lvl" | b"severity" | b"loglevel" | b"levelname" | b"severitytext" | b"l" => {
             Field::Level
         }
@@ -80,7 +89,7 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         b"service" | b"servicename" | b"svc" | b"app" | b"application" | b"appname"
         | b"component" | b"syslogidentifier" => Field::Service,
         b"requestid" | b"reqid" | b"xrequestid" | b"correlationid" | b"xcorrelationid" | b"rid"
-        | b"httpreqid" | b"httprequestid" => Field::Id(IdKind::Request),
+        | b"httpreqid" | b"httprequestid" | b"rayid" => Field::Id(IdKind::Request),
         b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid" => {
             Field::Id(IdKind::Trace)
         }
@@ -114,16 +123,23 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         | b"httpstatuscode"
         | b"code"
         | b"httpresponsestatuscode"
-        | b"responsestatus" => Field::Status,
-        b"method" | b"httpmethod" | b"verb" | b"httprequestmethod" | b"httpreqmethod"
-        | b"requestmethod" => Field::Method,
+        | b"responsestatus"
+        | b"edgeresponsestatus" => Field::Status,
+        b"method"
+        | b"httpmethod"
+        | b"verb"
+        | b"httprequestmethod"
+        | b"httpreqmethod"
+        | b"requestmethod"
+        | b"clientrequestmethod" => Field::Method,
         b"path" | b"uri" | b"httppath" | b"urlpath" | b"httpreqpath" | b"requestpath"
-        | b"httptarget" | b"target" => Field::Path,
+        | b"httptarget" | b"clientrequesturi" => Field::Path,
         b"route" | b"httproute" | b"endpoint" | b"operation" | b"handler" => Field::Route,
         b"url" | b"httpurl" | b"urloriginal" | b"urlfull" | b"requesturl" | b"requesturi" => {
             Field::Url
         }
-        b"logger" | b"loggername" | b"name" | b"category" | b"module" => Field::Logger,
+        // `target` is the module path in Rust's tracing (`fmt_json::yak_shave`), not a URL.
+        b"logger" | b"loggername" | b"name" | b"category" | b"module" | b"target" => Field::Logger,
         b"error" | b"err" | b"exception" | b"stacktrace" | b"stack" | b"errorstack" | b"exc"
         | b"excinfo" => Field::Error,
         _ => return None,
