@@ -46,29 +46,50 @@ pub enum Unit {
 /// (`request_id`, `requestId`, `request-id` and `Request.ID` are one name).
 pub fn classify(key: &str) -> Option<Field> {
     let mut buf = [0u8; 32];
+    let n = normalize_into(key.as_bytes(), &mut buf)?;
+    classify_normalized(&buf[..n])
+}
+
+/// Writes `key` into `buf` the way [`classify`] compares names (lower case,
+/// without `_ - . @`) and returns the length, or None when it does not fit.
+/// Formats that read nested objects build a dotted path with it
+/// (`{"http":{"request":{"method":..}}}` -> `httprequestmethod`).
+pub fn normalize_into(key: &[u8], buf: &mut [u8]) -> Option<usize> {
     let mut n = 0;
-    for &b in key.as_bytes() {
+    for &b in key {
         if b == b'_' || b == b'-' || b == b'.' || b == b'@' {
             continue;
         }
-        if n == buf.len() {
-            return None;
-        }
-        buf[n] = b.to_ascii_lowercase();
+        *buf.get_mut(n)? = b.to_ascii_lowercase();
         n += 1;
     }
-    let k = &buf[..n];
+    Some(n)
+}
+
+/// [`classify`] of a name already put through [`normalize_into`].
+pub fn classify_normalized(k: &[u8]) -> Option<Field> {
     Some(match k {
-        b"ts" | b"time" | b"timestamp" | b"datetime" | b"date" | b"t" | b"eventtime"
-        | b"logtime" | b"timelocal" | b"timeiso8601" => Field::Time,
+        b"ts"
+        | b"time"
+        | b"timestamp"
+        | b"datetime"
+        | b"date"
+        | b"t"
+        | b"eventtime"
+        | b"logtime"
+        | b"timelocal"
+        | b"timeiso8601"
+        | b"timeunixnano"
+        | b"realtimetimestamp"
+        | b"edgestarttimestamp" => Field::Time,
         b"level" | b"lvl" | b"severity" | b"loglevel" | b"levelname" | b"severitytext" | b"l" => {
             Field::Level
         }
-        b"msg" | b"message" | b"logmessage" | b"text" => Field::Message,
+        b"msg" | b"message" | b"logmessage" | b"text" | b"body" => Field::Message,
         b"service" | b"servicename" | b"svc" | b"app" | b"application" | b"appname"
-        | b"component" => Field::Service,
+        | b"component" | b"syslogidentifier" => Field::Service,
         b"requestid" | b"reqid" | b"xrequestid" | b"correlationid" | b"xcorrelationid" | b"rid"
-        | b"httpreqid" | b"httprequestid" => Field::Id(IdKind::Request),
+        | b"httpreqid" | b"httprequestid" | b"rayid" => Field::Id(IdKind::Request),
         b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid" => {
             Field::Id(IdKind::Trace)
         }
@@ -77,11 +98,13 @@ pub fn classify(key: &str) -> Option<Field> {
             Field::Id(IdKind::ParentSpan)
         }
         b"durationms" | b"elapsedms" | b"latencyms" | b"tookms" | b"responsetimems" | b"timems"
-        | b"ms" => Field::Duration(Unit::Ms),
+        | b"ms" | b"durationmillis" | b"elapsedmillis" => Field::Duration(Unit::Ms),
         b"durationus" | b"elapsedus" | b"latencyus" | b"us" | b"micros" => {
             Field::Duration(Unit::Us)
         }
-        b"durationns" | b"elapsedns" | b"latencyns" | b"ns" | b"nanos" => Field::Duration(Unit::Ns),
+        b"durationns" | b"elapsedns" | b"latencyns" | b"ns" | b"nanos" | b"eventduration" => {
+            Field::Duration(Unit::Ns)
+        }
         b"durations"
         | b"durationsec"
         | b"durationseconds"
@@ -100,15 +123,23 @@ pub fn classify(key: &str) -> Option<Field> {
         | b"httpstatuscode"
         | b"code"
         | b"httpresponsestatuscode"
-        | b"responsestatus" => Field::Status,
-        b"method" | b"httpmethod" | b"verb" | b"httprequestmethod" | b"httpreqmethod" => {
-            Field::Method
-        }
+        | b"responsestatus"
+        | b"edgeresponsestatus" => Field::Status,
+        b"method"
+        | b"httpmethod"
+        | b"verb"
+        | b"httprequestmethod"
+        | b"httpreqmethod"
+        | b"requestmethod"
+        | b"clientrequestmethod" => Field::Method,
         b"path" | b"uri" | b"httppath" | b"urlpath" | b"httpreqpath" | b"requestpath"
-        | b"httptarget" | b"target" => Field::Path,
+        | b"httptarget" | b"clientrequesturi" => Field::Path,
         b"route" | b"httproute" | b"endpoint" | b"operation" | b"handler" => Field::Route,
-        b"url" | b"httpurl" | b"urloriginal" | b"requesturl" | b"requesturi" => Field::Url,
-        b"logger" | b"loggername" | b"name" | b"category" | b"module" => Field::Logger,
+        b"url" | b"httpurl" | b"urloriginal" | b"urlfull" | b"requesturl" | b"requesturi" => {
+            Field::Url
+        }
+        // `target` is the module path in Rust's tracing (`fmt_json::yak_shave`), not a URL.
+        b"logger" | b"loggername" | b"name" | b"category" | b"module" | b"target" => Field::Logger,
         b"error" | b"err" | b"exception" | b"stacktrace" | b"stack" | b"errorstack" | b"exc"
         | b"excinfo" => Field::Error,
         _ => return None,
@@ -143,6 +174,10 @@ pub fn apply<'a>(field: Field, key: &'a str, value: Cow<'a, str>, out: &mut Reco
                 out.message = value;
             }
             true
+        }
+        // Heroku's router writes `service=3ms`: the time the app took, not a name.
+        Field::Service if is_duration_with_unit(&value) => {
+            apply(Field::Duration(Unit::FromValue), key, value, out)
         }
         Field::Service => {
             if out.service.is_none() && !value.is_empty() {
@@ -214,6 +249,21 @@ pub fn parse_time_value(v: &str) -> Option<(i64, bool)> {
         return Some((s.ns, s.has_zone));
     }
     time::parse_epoch_str(v).map(|ns| (ns, true))
+}
+
+/// A number followed by a time unit (`3ms`, `1.5s`, `250us`): never a service name.
+pub fn is_duration_with_unit(v: &str) -> bool {
+    let v = v.trim();
+    let digits = v
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    digits > 0
+        && matches!(
+            v.get(digits..),
+            Some("ns" | "us" | "µs" | "ms" | "s" | "m" | "h")
+        )
+        && parse_duration(v, Unit::FromValue).is_some()
 }
 
 /// HTTP methods as they appear in logs (upper case, a known verb).
