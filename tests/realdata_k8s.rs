@@ -200,7 +200,6 @@ fn services_are_the_pods_without_their_suffixes() {
 }
 
 #[test]
-#[ignore = "needs the JSON parser"]
 fn every_entry_carries_its_trace_id() {
     let Some(root) = k8s_root() else { return };
     for (capture, cri) in CAPTURES {
@@ -247,7 +246,6 @@ fn every_entry_carries_its_trace_id() {
 }
 
 #[test]
-#[ignore = "needs the JSON parser"]
 fn inner_times_levels_and_clocks() {
     let Some(root) = k8s_root() else { return };
     // CRI with JSON inside: the inner timestamp (the application's own) is kept.
