@@ -112,21 +112,58 @@ pub struct SecsList {
 }
 
 /// Reads a list of seconds; `None` when some entry is not a number or `-`.
+/// One pass over the bytes: this runs on most extra fields of every line.
 pub fn parse_secs_list(b: &[u8]) -> Option<SecsList> {
     let mut out = SecsList {
         sum_ns: None,
         dotted: false,
     };
-    for part in b.split(|&c| c == b',' || c == b':') {
-        let part = trim_spaces(part);
-        if part == b"-" {
-            continue;
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
         }
-        let (ns, dot) = parse_secs(part)?;
-        out.sum_ns = Some(out.sum_ns.unwrap_or(0).saturating_add(ns));
-        out.dotted |= dot;
+        match b.get(i) {
+            Some(b'-') => i += 1,
+            Some(c) if c.is_ascii_digit() => {
+                // The number is read in place (not sliced and re-read): this is hot.
+                let start = i;
+                let mut whole = 0u64;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    whole = whole * 10 + (b[i] - b'0') as u64;
+                    i += 1;
+                }
+                if i - start > 10 {
+                    return None;
+                }
+                let mut ns = whole * NS_PER_SEC as u64;
+                if b.get(i) == Some(&b'.') {
+                    i += 1;
+                    let frac_start = i;
+                    let mut scale = NS_PER_SEC as u64 / 10;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        ns += (b[i] - b'0') as u64 * scale;
+                        scale /= 10;
+                        i += 1;
+                    }
+                    if i == frac_start {
+                        return None;
+                    }
+                    out.dotted = true;
+                }
+                out.sum_ns = Some(out.sum_ns.unwrap_or(0).saturating_add(ns));
+            }
+            _ => return None,
+        }
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        match b.get(i) {
+            None => return Some(out),
+            Some(b',' | b':') => i += 1,
+            Some(_) => return None,
+        }
     }
-    Some(out)
 }
 
 /// A duration with its unit written after it (`2ms`, `1.5s`, `350us`), as Traefik logs it.
@@ -148,15 +185,34 @@ pub fn parse_unit_duration(b: &[u8]) -> Option<u64> {
 
 /// A request id as proxies generate them: 32 hex digits (`$request_id`) or a UUID.
 pub fn is_request_id(b: &[u8]) -> bool {
+    // Table lookups without early exit: this runs on most extra fields.
+    let hex = |s: &[u8]| s.iter().fold(true, |ok, c| ok & HEX[*c as usize]);
     match b.len() {
-        32 => b.iter().all(u8::is_ascii_hexdigit),
-        36 => b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        }),
+        32 => hex(b),
+        36 => {
+            b[8] == b'-'
+                && b[13] == b'-'
+                && b[18] == b'-'
+                && b[23] == b'-'
+                && hex(&b[..8])
+                && hex(&b[9..13])
+                && hex(&b[14..18])
+                && hex(&b[19..23])
+                && hex(&b[24..])
+        }
         _ => false,
     }
 }
+
+static HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_hexdigit();
+        c += 1;
+    }
+    t
+};
 
 /// A W3C `traceparent` (`00-<32 hex trace>-<16 hex span>-<2 hex flags>`) -> (trace, span) ranges.
 pub fn split_traceparent(b: &[u8]) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
@@ -276,6 +332,19 @@ mod tests {
             Some(750_000_000)
         );
         assert!(parse_secs_list(b"172.17.0.5:8080").is_none());
+        for bad in [
+            &b""[..],
+            b"1,,2",
+            b"0.1, ",
+            b"12345678901.5",
+            b"0.",
+            b"1 2",
+            b"-x",
+        ] {
+            assert!(parse_secs_list(bad).is_none(), "{bad:?}");
+        }
+        assert!(!is_request_id(b"c62ec130-6dee-4f3b-a52b_4f0d1312d89d"));
+        assert!(!is_request_id(b"c62ec130-6dee-4f3b-a52b-4f0d1312d89g"));
         assert_eq!(parse_unit_duration(b"2ms"), Some(2_000_000));
         assert_eq!(parse_unit_duration(b"1.5s"), Some(1_500_000_000));
         assert_eq!(parse_unit_duration(b"2xs"), None);
