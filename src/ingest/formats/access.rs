@@ -427,6 +427,13 @@ mod tests {
         assert_eq!(r.time_ns, Some(971_211_336 * SEC as i64));
         assert_eq!(r.status, Some(200));
         assert_eq!(r.path.as_deref(), Some("/apache_pb.gif"));
+        // `[$time_iso8601]` instead of `[$time_local]`; a time without zone is marked so.
+        let (p, r) = parse(r#"::1 - - [2000-10-10T13:55:36-07:00] "GET / HTTP/1.1" 204 0"#);
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.time_ns, Some(971_211_336 * SEC as i64));
+        let (_, r) = parse(r#"::1 - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 204 0"#);
+        assert_eq!(r.time_ns, Some((971_211_336 - 7 * 3600) * SEC as i64));
+        assert!(r.time_without_zone);
     }
 
     #[test]
@@ -603,5 +610,52 @@ mod tests {
             "{err}"
         );
         assert_eq!(AccessFormat::default().kind(), FormatKind::Access);
+    }
+
+    #[test]
+    fn mutated_lines_never_panic() {
+        let seeds = [
+            r#"192.168.64.14 - - [07/Feb/2020:12:02:42 +0000] "GET /v2/some HTTP/1.1" 200 61 "-" "Mozilla/5.0" 348 0.001 [default-web2-8080] [] 172.17.0.6:8080, 172.17.0.7:8080 61, 100 0.100, 0.004 200, 203 835136ae24486dbb4156dcbe21f5d402"#,
+            r#"10.0.0.1 - - [10/Oct/2023:13:55:36 +0000] "POST /ä/ö HTTP/1.1" 201 17 "-" "c\"url" rt=0.123 urt="0.120, 0.004" rid=5f0c9b1e-2a7b-4c53-9d8e-0c6f1b2a3d4e"#,
+        ];
+        let formats = [
+            AccessFormat::default(),
+            AccessFormat::from_nginx(r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#).unwrap(),
+            AccessFormat::from_apache(r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" %D %{X-Request-ID}i"#).unwrap(),
+        ];
+        let alphabet: Vec<char> = " \"[]-,.:=0123456789aé\\\t€".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for seed in seeds {
+            let chars: Vec<char> = seed.chars().collect();
+            for _ in 0..3000 {
+                let mut c = chars.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() as usize) % c.len();
+                    match next() % 3 {
+                        0 => c[at] = alphabet[(next() as usize) % alphabet.len()],
+                        1 => {
+                            c.remove(at);
+                        }
+                        _ => c.truncate(at),
+                    }
+                    if c.is_empty() {
+                        break;
+                    }
+                }
+                let line: String = c.into_iter().collect();
+                for f in &formats {
+                    let mut r = Record::default();
+                    let p = f.parse_line(&line, &mut r);
+                    assert_ne!(p, Parsed::Continuation);
+                }
+                let _ = sniff(&line);
+            }
+        }
     }
 }
