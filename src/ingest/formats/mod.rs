@@ -10,6 +10,8 @@
 //! `parse_line` takes `&self` and must not allocate for ordinary lines.
 
 pub mod access;
+pub mod access_scan;
+mod access_spec;
 pub mod container;
 pub mod custom;
 pub mod fields;
