@@ -123,3 +123,46 @@ fn a_bad_config_names_the_section_and_exits_2() {
         .code(2)
         .stderr(predicate::str::contains("[[format]] \"x\""));
 }
+
+#[test]
+fn an_nginx_log_format_from_the_config_reads_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir_all(logs.join("edge")).unwrap();
+    // $request_length alone after the status would be misread by shape; the format string says what it is.
+    fs::write(
+        logs.join("edge/access.log"),
+        "10.1.2.3 [2024-03-01T12:00:00+00:00] \"GET /api/items/42?x=1 HTTP/1.1\" 503 1234 0.250 5f0c6a7e-1b2c-4d3e-8f90-123456789abc\n",
+    )
+    .unwrap();
+    let config = dir.path().join("logtrace.toml");
+    fs::write(
+        &config,
+        r#"
+[[access_format]]
+name = "edge"
+files = ["edge/*.log"]
+nginx = '$remote_addr [$time_iso8601] "$request" $status $request_length $request_time $request_id'
+"#,
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json", "--config"])
+        .arg(&config)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &doc["files"][0];
+    assert_eq!(f["format"], "access:edge");
+    assert_eq!(
+        (f["events"].as_u64(), f["errors"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(f["id_fields"][0][0], "request_id");
+}

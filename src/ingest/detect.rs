@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::event::Record;
 use super::formats::custom::{CustomFormat, IdPatterns};
+use super::formats::Parsed;
 use super::formats::{
     access, container, json, logfmt, text, FormatContext, FormatKind, LineFormat, Sniff,
     UnknownFormat,
@@ -43,6 +45,8 @@ pub struct FormatSet {
     overrides: Vec<(GlobSet, FormatKind)>,
     /// `[[format]]`s, with the files they are for (`None`: tried on every file).
     customs: Vec<(CustomFormatSpec, Option<GlobSet>, CustomFormat)>,
+    /// `[[access_format]]`s, compiled, with the files they are for.
+    access: Vec<(String, Option<GlobSet>, Arc<access::AccessFormat>)>,
     /// `[[id_pattern]]`s, applied to every entry of every format.
     id_patterns: Option<Arc<IdPatterns>>,
 }
@@ -70,6 +74,17 @@ impl FormatSet {
             set.customs
                 .push((spec.clone(), files, CustomFormat::new(spec)?));
         }
+        for spec in &config.access_formats {
+            let what = format!("[[access_format]] {:?}", spec.name);
+            let files = (!spec.files.is_empty())
+                .then(|| globs(&spec.files, &what))
+                .transpose()?;
+            let format = access::AccessFormat::from_config(spec)
+                .map_err(|e| ConfigError(format!("{what}: {e}")))?
+                .named(&spec.name);
+            set.access
+                .push((spec.name.clone(), files, Arc::new(format)));
+        }
         for o in &config.overrides {
             let kind = builtin_by_name(&o.format)
                 .or_else(|| {
@@ -78,6 +93,13 @@ impl FormatSet {
                         .iter()
                         .any(|f| f.name == o.format)
                         .then(|| FormatKind::Custom(o.format.clone()))
+                })
+                .or_else(|| {
+                    config
+                        .access_formats
+                        .iter()
+                        .any(|f| f.name == o.format)
+                        .then(|| FormatKind::AccessCustom(o.format.clone()))
                 })
                 .ok_or_else(|| {
                     ConfigError(format!(
@@ -118,9 +140,32 @@ impl FormatSet {
                 return forced(FormatKind::Custom(spec.name.clone()));
             }
         }
+        for (name, files, _) in &self.access {
+            if files.as_ref().is_some_and(|f| matches(f, rel_path)) {
+                return forced(FormatKind::AccessCustom(name.clone()));
+            }
+        }
         let detection = sniff_lines(head);
-        // A custom format without `files` wins when it matches at least as many lines.
+        // A config format without `files` wins when it reads at least as many lines.
         let lines = sample(head);
+        for (name, files, format) in &self.access {
+            if files.is_some() || lines.is_empty() {
+                continue;
+            }
+            let hits = lines
+                .iter()
+                .filter(|l| format.parse_line(l, &mut Record::default()) == Parsed::Entry)
+                .count();
+            let share = hits as f64 / lines.len() as f64;
+            if hits > 0 && share >= detection.confidence {
+                return Detection {
+                    format: FormatKind::AccessCustom(name.clone()),
+                    confidence: share,
+                    sampled: lines.len(),
+                    forced: false,
+                };
+            }
+        }
         for (spec, files, format) in &self.customs {
             if files.is_some() || lines.is_empty() {
                 continue;
@@ -140,14 +185,15 @@ impl FormatSet {
     }
 
     /// The parser for `kind`.
-    #[allow(clippy::default_constructed_unit_structs)] // parsers gain fields as they grow
     pub fn parser(&self, kind: &FormatKind, ctx: &FormatContext) -> Arc<dyn LineFormat> {
         match kind {
-            FormatKind::Access | FormatKind::AccessCustom(_) => {
-                Arc::new(access::AccessFormat::default())
-            }
-            FormatKind::Json => Arc::new(json::JsonFormat::default()),
-            FormatKind::Logfmt => Arc::new(logfmt::LogfmtFormat::default()),
+            FormatKind::Access => Arc::new(access::AccessFormat::default()),
+            FormatKind::AccessCustom(name) => match self.access.iter().find(|a| &a.0 == name) {
+                Some((_, _, format)) => format.clone(),
+                None => Arc::new(access::AccessFormat::default()),
+            },
+            FormatKind::Json => Arc::new(json::JsonFormat),
+            FormatKind::Logfmt => Arc::new(logfmt::LogfmtFormat),
             FormatKind::Text => Arc::new(text::TextFormat::new(ctx.clone())),
             FormatKind::Docker => Arc::new(container::ContainerFormat::docker(ctx.clone())),
             FormatKind::Cri => Arc::new(container::ContainerFormat::cri(ctx.clone())),
