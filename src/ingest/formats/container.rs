@@ -30,7 +30,7 @@ use memchr::{memchr, memchr2};
 use super::access::{self, AccessFormat};
 use super::json::{self, JsonFormat};
 use super::logfmt::{self, LogfmtFormat};
-use super::text::TextFormat;
+use super::text::{self, TextFormat};
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::chunk::{ChunkSink, MAX_LINE};
 use crate::ingest::event::Record;
@@ -113,6 +113,11 @@ impl ContainerFormat {
             (&self.json, false)
         } else if access::sniff(msg) == Sniff::Yes {
             (&self.access, false)
+        } else if text::sniff(msg) == Sniff::Yes {
+            // A line that starts with a time is text even when its message is full
+            // of `k=v` pairs (`Response(status=1, msg=Success, ...)`); the text
+            // parser still reads those pairs from the message.
+            (&self.text, true)
         } else if logfmt::sniff(msg) == Sniff::Yes {
             (&self.logfmt, false)
         } else {
