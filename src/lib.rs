@@ -9,9 +9,11 @@
 //! The binary (`src/main.rs`, `src/cli.rs`) only turns arguments into the plain
 //! option structs below and prints what these functions return.
 
+pub mod analyze;
 pub mod config;
 pub mod ingest;
 pub mod render;
+pub mod trace;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,1 @@
+//! Events -> groups of events that belong to one request. (Work in progress.)

@@ -1,0 +1,1 @@
+//! A span tree -> its critical path. (Work in progress.)
