@@ -3,4 +3,5 @@
 //! The pipeline: [`ingest`] reads files into compact events.
 
 pub mod config;
+pub mod generate;
 pub mod ingest;
