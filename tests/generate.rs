@@ -371,3 +371,39 @@ fn payments_clock_runs_ahead_by_the_stated_skew() {
         "the skew shows: {ahead} of {checked} payments lines are later than their caller's"
     );
 }
+
+#[test]
+fn logs_are_in_time_order_across_rotation() {
+    let f = fixture();
+    // Rotated files, oldest first, read as one stream.
+    let mut edge = Vec::new();
+    for name in [
+        "edge/access.log.2.gz",
+        "edge/access.log.1",
+        "edge/access.log",
+    ] {
+        edge.extend(lines_of(&f.files[name]).into_iter().map(|l| {
+            let s = String::from_utf8_lossy(l);
+            let t = &s[s.find('[').unwrap() + 1..s.find(']').unwrap()];
+            // 01/Mar/2024:12:00:00 -> 12:00:00 (one day of data)
+            t[12..20].to_string()
+        }));
+    }
+    assert!(
+        edge.windows(2).all(|w| w[0] <= w[1]),
+        "edge lines out of order"
+    );
+    let auth: Vec<String> = f
+        .lines_under("auth/")
+        .iter()
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .map(|v| v["ts"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        auth.windows(2).all(|w| w[0] <= w[1]),
+        "auth lines out of order"
+    );
+    let syslog = &f.truth.files["syslog/messages"];
+    assert!(syslog.time_min.as_ref().unwrap().unix_ms >= f.truth.start.unix_ms);
+    assert!(syslog.time_max.as_ref().unwrap().unix_ms <= f.truth.end.unix_ms);
+}

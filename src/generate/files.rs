@@ -259,7 +259,7 @@ impl Files {
                     format: format.into(),
                     compression: comp.into(),
                     service: if format == "syslog" {
-                        "node-2".into()
+                        "syslog".into()
                     } else {
                         svc.name().into()
                     },

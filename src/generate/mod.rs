@@ -120,8 +120,9 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> io::Result<Truth> {
         let req = sim.request(i);
         tb.observe(&req);
         out.emit(&req);
-        // Later requests start after this one, so nothing they log is earlier.
-        out.flush(req.spans[0].start_us)?;
+        // Later requests start after this one, so nothing they log is earlier
+        // (allowing for a clock that runs behind).
+        out.flush(req.spans[0].start_us + opts.skew_ms.min(0) * 1000)?;
     }
     let files = out.finish()?;
     let start_us = opts.start_ms * 1000;

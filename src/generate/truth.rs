@@ -168,7 +168,7 @@ pub struct FileTruth {
     pub format: String,
     /// none, gzip, zstd (found by magic bytes, not the name).
     pub compression: String,
-    /// The service the lines belong to.
+    /// The service the lines belong to (for syslog and misc: the folder).
     pub service: String,
     /// A reader should skip the file as a whole (binary).
     pub skipped: bool,
