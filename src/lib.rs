@@ -11,6 +11,7 @@
 
 pub mod analyze;
 pub mod config;
+pub mod generate;
 pub mod ingest;
 pub mod render;
 pub mod trace;
