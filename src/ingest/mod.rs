@@ -206,7 +206,25 @@ fn read_file(
         return (report, sink);
     }
     let threads = rayon::current_num_threads().max(1);
-    batch.push(first);
+    // Bytes after the last safe cut of the previous chunk (a record split over lines).
+    let mut carry: Vec<u8> = Vec::new();
+    let push = |batch: &mut Vec<Vec<u8>>, mut buf: Vec<u8>, carry: &mut Vec<u8>| {
+        if !carry.is_empty() {
+            carry.append(&mut buf);
+            buf = std::mem::take(carry);
+        }
+        let cut = parser.cut_point(&buf);
+        if cut == 0 && buf.len() < read::MAX_LINE_BYTES {
+            // Nothing but the start of a split record: wait for its end.
+            *carry = buf;
+            return;
+        }
+        if cut > 0 && cut < buf.len() {
+            *carry = buf.split_off(cut);
+        }
+        batch.push(buf);
+    };
+    push(&mut batch, first, &mut carry);
     loop {
         // Fill a batch of chunks, then parse them on all cores and merge in order.
         let mut more = true;
@@ -214,9 +232,12 @@ fn read_file(
             let mut buf = Vec::new();
             if !reader.next_chunk(&mut buf) {
                 more = false;
+                if !carry.is_empty() {
+                    batch.push(std::mem::take(&mut carry));
+                }
                 break;
             }
-            batch.push(buf);
+            push(&mut batch, buf, &mut carry);
         }
         report.bytes += batch.iter().map(|b| b.len() as u64).sum::<u64>();
         let sinks: Vec<ChunkSink> = batch
