@@ -166,3 +166,45 @@ nginx = '$remote_addr [$time_iso8601] "$request" $status $request_length $reques
     );
     assert_eq!(f["id_fields"][0][0], "request_id");
 }
+
+#[test]
+fn syslog_without_a_year_takes_the_year_the_other_logs_end_in() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("app.json"),
+        "{\"ts\":\"2019-12-30T10:00:00Z\",\"msg\":\"hi\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("messages"),
+        "Dec 30 10:00:01 host sshd[1]: Accepted key\n",
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let syslog = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "messages")
+        .unwrap();
+    assert_eq!(syslog["first"], "2019-12-30T10:00:01.000Z");
+    // --year wins over the inference.
+    let out = logtrace()
+        .args(["inspect", "--json", "--year", "2021"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let syslog = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "messages")
+        .unwrap();
+    assert_eq!(syslog["first"], "2021-12-30T10:00:01.000Z");
+}
