@@ -208,3 +208,32 @@ fn syslog_without_a_year_takes_the_year_the_other_logs_end_in() {
         .unwrap();
     assert_eq!(syslog["first"], "2021-12-30T10:00:01.000Z");
 }
+
+#[test]
+fn tz_applies_to_zone_less_times_of_every_format_once() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.json"),
+        "{\"time\":\"2024-03-01 12:00:00\",\"msg\":\"x\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.log"),
+        "2024-03-01 12:00:00,000 INFO main - y\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("c.log"),
+        "time=\"2024-03-01T12:00:00\" level=info msg=z a=b\n",
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json", "--tz", "+02:00"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in doc["files"].as_array().unwrap() {
+        assert_eq!(f["first"], "2024-03-01T10:00:00.000Z", "{}", f["path"]);
+    }
+}

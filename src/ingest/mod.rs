@@ -178,6 +178,7 @@ fn read_file(
         file: index,
         default_service: service::service_for(src),
         keep_events: opts.keep_events,
+        tz: opts.tz.clone(),
         id_patterns: formats.id_patterns(),
     };
     let mut sink = ChunkSink::new(info.clone());
