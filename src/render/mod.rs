@@ -1,6 +1,7 @@
 //! Results -> text for people and machines. Renderers return strings; the
 //! binary decides where they go.
 
+pub mod charts;
 pub mod inspect;
 
 /// `12345678` -> `12,345,678`.
