@@ -7,7 +7,13 @@
 //! colour per service shared by all charts ([`palette`]). Text from logs is
 //! escaped. The same input gives byte-identical SVG.
 
+pub mod axes;
+pub mod before_after;
+pub mod distribution;
+pub mod latency;
 pub mod palette;
+pub mod slowest;
+pub mod traffic;
 
 use crate::analyze::summary::Summary;
 use crate::ingest::event::Symbols;
@@ -32,6 +38,11 @@ pub struct ChartInput<'a> {
 
 /// Every chart, in a fixed order.
 pub fn all(input: ChartInput<'_>) -> Vec<Chart> {
-    let _ = input;
-    Vec::new()
+    vec![
+        traffic::chart(input.summary),
+        latency::chart(input.summary),
+        distribution::chart(input.summary),
+        slowest::chart(input.summary),
+        before_after::chart(input.summary),
+    ]
 }
