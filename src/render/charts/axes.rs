@@ -169,6 +169,17 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+/// A bucket width for people: `1 s`, `30 s`, `5 min`, `1 h`, `1 d`.
+pub fn fmt_seconds(s: u64) -> String {
+    match s {
+        0..=59 => format!("{s} s"),
+        _ if s % 86400 == 0 => format!("{} d", s / 86400),
+        _ if s % 3600 == 0 => format!("{} h", s / 3600),
+        _ if s % 60 == 0 => format!("{} min", s / 60),
+        _ => format!("{s} s"),
+    }
+}
+
 /// Milliseconds for labels: `0.05`, `3.2`, `120`, `1,500`, `25,000`.
 pub fn fmt_ms(v: f64) -> String {
     if !v.is_finite() {
@@ -499,8 +510,9 @@ where
         if b < a {
             continue;
         }
-        // A short incident stays visible: at least ~3 px wide.
-        let min_w = (x1 - x0) / 300.0;
+        // A short incident stays visible: at least 4 px wide.
+        let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
+        let min_w = (x1 - x0) * 4.0 / plot_px;
         let (a, b) = if b - a < min_w {
             ((a + b - min_w) / 2.0, (a + b + min_w) / 2.0)
         } else {
@@ -763,5 +775,8 @@ mod tests {
         assert_eq!(fmt_num(12500.0), "12.5k");
         assert_eq!(fmt_num(0.25), "0.25");
         assert_eq!(fmt_num(1500.0), "1,500");
+        assert_eq!(fmt_seconds(3600), "1 h");
+        assert_eq!(fmt_seconds(300), "5 min");
+        assert_eq!(fmt_seconds(90), "90 s");
     }
 }

@@ -129,7 +129,10 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
     axes::legend(root, &items, 90, axes::TOP as i32, 760);
     axes::text(
         root,
-        &format!("{} s buckets, all services", width),
+        &format!(
+            "{} buckets, all services",
+            axes::fmt_seconds(summary.timeline.bucket_seconds.max(1))
+        ),
         (axes::WIDTH as i32 - 30, axes::TOP as i32 + 10),
         axes::LABEL_PX,
         axes::AXIS_TEXT,

@@ -22,8 +22,9 @@ pub const BAR_OPACITY: f64 = 0.85;
 pub const P50_MARK: Rgb = Rgb(20, 20, 20);
 
 const ROW: u32 = 28;
-const LABEL_RIGHT: i32 = 380;
-const NOTE_W: u32 = 200;
+const LEGEND_SERVICES: usize = 8;
+const LABEL_RIGHT: i32 = 460;
+const NOTE_W: u32 = 175;
 
 /// The operations drawn: highest p99 first, then by service and name.
 pub fn slowest(summary: &Summary) -> Vec<&OperationStats> {
@@ -43,10 +44,18 @@ pub fn slowest(summary: &Summary) -> Vec<&OperationStats> {
     v
 }
 
-/// `service · operation`, cleaned and shortened to `max_px`.
+/// `service · operation`, cleaned and shortened to `max_px`; a long service
+/// name gives way first so the operation stays readable.
 pub fn label(o: &OperationStats, max_px: f64) -> String {
-    let s = format!("{} · {}", axes::clean(&o.service), axes::clean(&o.name));
-    axes::ellipsize(&s, max_px, axes::LABEL_PX)
+    let (svc, op) = (axes::clean(&o.service), axes::clean(&o.name));
+    let whole = format!("{svc} · {op}");
+    if axes::text_width(&whole, axes::LABEL_PX) <= max_px {
+        return whole;
+    }
+    let svc = axes::ellipsize(&svc, max_px * 0.4, axes::LABEL_PX);
+    let sep = format!("{svc} · ");
+    let rest = max_px - axes::text_width(&sep, axes::LABEL_PX);
+    sep + &axes::ellipsize(&op, rest, axes::LABEL_PX)
 }
 
 /// `1,234 ms · 2.1% errors` for the bar's end.
@@ -69,6 +78,10 @@ fn legend_items(summary: &Summary, ops: &[&OperationStats]) -> Vec<(String, Swat
     let mut names: Vec<&str> = ops.iter().map(|o| o.service.as_str()).collect();
     names.sort();
     names.dedup();
+    // Past a handful of services the labels name them better than a legend.
+    if names.len() > LEGEND_SERVICES {
+        names.clear();
+    }
     let mut items: Vec<(String, Swatch)> = names
         .into_iter()
         .map(|n| {
@@ -77,6 +90,10 @@ fn legend_items(summary: &Summary, ops: &[&OperationStats]) -> Vec<(String, Swat
         })
         .collect();
     items.push(("p50".into(), Swatch::Line(P50_MARK, 3)));
+    items.push((
+        "bar: p99, coloured by service".into(),
+        Swatch::Box(Rgb(200, 200, 200)),
+    ));
     items
 }
 

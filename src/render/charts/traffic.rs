@@ -80,7 +80,7 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
         items.push(("incident window".into(), Swatch::Box(axes::INCIDENT_FILL)));
     }
     axes::legend(root, &items, 90, axes::TOP as i32, 760);
-    let note = format!("{} s buckets", bucket);
+    let note = format!("{} buckets", axes::fmt_seconds(bucket));
     axes::text(
         root,
         &note,
