@@ -88,8 +88,9 @@ impl TextFormat {
         } else if lead.stamp.has_zone {
             out.time_ns = Some(lead.stamp.ns);
         } else {
+            // Converted here, so the flag (which asks for `--tz`) is cleared.
             out.time_ns = Some(self.ctx.local_to_utc(lead.stamp.ns));
-            out.time_without_zone = true;
+            out.time_without_zone = false;
         }
     }
 }
@@ -669,7 +670,10 @@ mod tests {
         let (p, r) = parse("2024-03-01 12:00:00.123 [http-nio-8080-exec-1] WARN  c.e.OrderService - slow order id=42 took 1.2s");
         assert_eq!(p, Parsed::Entry);
         assert_eq!(r.time_ns, Some(at("2024-03-01T12:00:00.123Z")));
-        assert!(r.time_without_zone);
+        assert!(
+            !r.time_without_zone,
+            "the zone (UTC by default) was applied here"
+        );
         assert_eq!(r.level, Level::Warn);
         assert_eq!(r.logger.as_deref(), Some("c.e.OrderService"));
         assert_eq!(r.message, "slow order id=42 took 1.2s");
