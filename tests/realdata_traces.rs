@@ -79,7 +79,7 @@ fn check(name: &str) -> Option<Measured> {
     let capture = k8s_root()?.join(name);
     let truth = truth(&capture);
     let ing = ingest(
-        &[capture.clone()],
+        std::slice::from_ref(&capture),
         &IngestOptions {
             keep_events: true,
             ..Default::default()
