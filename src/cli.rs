@@ -19,9 +19,13 @@ output folder that is not empty and not an earlier report.";
 const TRACE_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
 or no trace has this id; 2 usage error, unreadable path or bad config.";
 
+const ALL_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
+a trace id not found, or no event in the --since/--until window; 2 usage error, unreadable path, \
+bad config, or a report folder that is neither empty nor an earlier report.";
+
 /// Turn a folder of logs into traces, statistics and charts, offline.
 #[derive(Debug, Parser)]
-#[command(name = "logtrace", version, about, after_help = EXIT_CODES)]
+#[command(name = "logtrace", version, about, after_help = ALL_EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
