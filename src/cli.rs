@@ -177,8 +177,13 @@ impl ReportArgs {
         if self.top == 0 {
             return Err("--top must be at least 1".into());
         }
+        let mut ingest = self.input.to_options()?;
+        ingest
+            .discover
+            .exclude
+            .extend(exclude_output(&self.input.paths, &self.out));
         Ok(ReportOptions {
-            ingest: self.input.to_options()?,
+            ingest,
             since: parse_bound("--since", self.window.since.as_deref())?,
             until: parse_bound("--until", self.window.until.as_deref())?,
             trace: Default::default(),
@@ -202,6 +207,27 @@ impl TraceArgs {
             },
         })
     }
+}
+
+/// A glob that keeps an earlier report folder inside an input folder (the
+/// default `./logtrace-report` under `.`) from being read back as logs.
+fn exclude_output(paths: &[PathBuf], out: &std::path::Path) -> Option<String> {
+    let out = out.canonicalize().ok()?;
+    paths.iter().find_map(|p| {
+        let rel = out.strip_prefix(p.canonicalize().ok()?).ok()?;
+        let rel = rel.to_str().filter(|r| !r.is_empty())?;
+        // Glob-quote every metacharacter so the folder's name is taken literally.
+        Some(rel.chars().fold(String::new(), |mut g, c| {
+            if "*?[]{}!\\".contains(c) {
+                g.push('[');
+                g.push(c);
+                g.push(']');
+            } else {
+                g.push(c);
+            }
+            g
+        }))
+    })
 }
 
 fn parse_bound(flag: &str, v: Option<&str>) -> Result<Option<TimeBound>, String> {
@@ -294,6 +320,31 @@ mod tests {
             .to_options(false)
             .unwrap_err()
             .contains("whole number of seconds"));
+    }
+
+    #[test]
+    fn an_earlier_report_inside_the_input_is_not_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logtrace-report [1]");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("report.json"), "{}").unwrap();
+        std::fs::write(tmp.path().join("app.log"), "x\n").unwrap();
+        let paths = vec![tmp.path().to_path_buf()];
+        let glob = exclude_output(&paths, &out).unwrap();
+        assert_eq!(glob, "logtrace-report [[]1[]]");
+        let found = logtrace::ingest::discover::discover(
+            &paths,
+            &DiscoverOptions {
+                include: vec![],
+                exclude: vec![glob],
+            },
+        )
+        .unwrap();
+        let names: Vec<&str> = found.sources.iter().map(|s| s.display.as_str()).collect();
+        assert_eq!(names, vec!["app.log"]);
+        // Outside the input, or not yet written: nothing to exclude.
+        assert_eq!(exclude_output(std::slice::from_ref(&out), tmp.path()), None);
+        assert_eq!(exclude_output(&paths, &tmp.path().join("new")), None);
     }
 
     #[test]

@@ -29,7 +29,13 @@ pub fn summary(s: &Summary, top: usize, color: bool) -> String {
     traces(&mut out, "Failed traces", &s.traces.failed, top, p);
     templates(&mut out, s, top, p);
     quality(&mut out, s, p);
-    out
+    // Padding of a row's last column is not worth a terminal's trailing blanks.
+    out.lines()
+        .fold(String::with_capacity(out.len()), |mut acc, l| {
+            acc.push_str(l.trim_end());
+            acc.push('\n');
+            acc
+        })
 }
 
 /// The closing line: how much was read, how fast.
