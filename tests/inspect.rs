@@ -9,6 +9,22 @@ fn logtrace() -> Command {
     Command::cargo_bin("logtrace").unwrap()
 }
 
+/// Runs `inspect --json FLAGS... ARGS...`, expects success, and returns the parsed report.
+fn inspect_json(args: &[&std::ffi::OsStr], flags: &[&str]) -> serde_json::Value {
+    let out = logtrace()
+        .args(["inspect", "--json"])
+        .args(flags)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn missing_path_is_a_usage_error_that_names_the_path() {
     logtrace()
@@ -90,18 +106,7 @@ regex = 'blk_-?\d+'
 "#,
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json", "--config"])
-        .arg(&config)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = inspect_json(&[config.as_os_str(), logs.as_os_str()], &["--config"]);
     let f = &doc["files"][0];
     assert_eq!(f["format"], "custom:hdfs");
     assert_eq!(f["events"], 2);
@@ -146,18 +151,7 @@ nginx = '$remote_addr [$time_iso8601] "$request" $status $request_length $reques
 "#,
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json", "--config"])
-        .arg(&config)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = inspect_json(&[config.as_os_str(), logs.as_os_str()], &["--config"]);
     let f = &doc["files"][0];
     assert_eq!(f["format"], "access:edge");
     assert_eq!(

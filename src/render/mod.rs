@@ -2,9 +2,11 @@
 //! bytes; [`files`] is the one place that writes them to disk.
 //!
 //! [`inspect`] renders what each file is, [`terminal`] the report's summary
-//! for a terminal, [`waterfall`] one trace as a text waterfall. The helpers
-//! below keep numbers and columns alike across them.
+//! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
+//! the report's SVG charts. The helpers below keep numbers and columns alike
+//! across them.
 
+pub mod charts;
 pub mod files;
 pub mod inspect;
 pub mod terminal;

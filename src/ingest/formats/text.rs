@@ -156,10 +156,13 @@ fn finish_message<'a>(msg: &'a str, out: &mut Record<'a>) {
 }
 
 fn names_exception(msg: &str) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // Built once: constructing a searcher per line cost more than the search.
+    static EXCEPTION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("Exception"));
+    static TRACEBACK: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("Traceback"));
     let b = msg.as_bytes();
-    msg.starts_with("panic:")
-        || memchr::memmem::find(b, b"Exception").is_some()
-        || memchr::memmem::find(b, b"Traceback").is_some()
+    msg.starts_with("panic:") || EXCEPTION.find(b).is_some() || TRACEBACK.find(b).is_some()
 }
 
 /// Which timestamp shape a line starts with; it decides the layout read after it.
