@@ -217,7 +217,7 @@ pub struct ReportOptions {
 #[derive(Debug)]
 pub struct ReportOutcome {
     pub summary: analyze::summary::Summary,
-    /// The report folder's files (relative path, bytes), `report.json` first.
+    /// The report folder's files (relative path, bytes): `report.json`, then `charts/*.svg`.
     pub files: Vec<(String, Vec<u8>)>,
     /// The terminal summary.
     pub terminal: String,
@@ -243,8 +243,13 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
     keep_window(&mut input.events, opts.since, opts.until)?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
     let summary = analyze::summarize(&input, &traces, &opts.analyze);
+    let charts = render::charts::all(render::charts::ChartInput {
+        summary: &summary,
+        traces: &traces,
+        symbols: &input.symbols,
+    });
     Ok(ReportOutcome {
-        files: render::files::contents(&summary),
+        files: render::files::contents(&summary, &charts),
         terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
         files_read: input.files.len(),
         bytes_read: input.files.iter().map(|f| f.bytes).sum(),

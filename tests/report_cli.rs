@@ -152,7 +152,12 @@ fn an_earlier_report_folder_is_overwritten() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "only the report and its marker: {names:?}");
+    assert!(names.contains(&"report.json".to_owned()), "{names:?}");
+    assert!(names.contains(&".logtrace-report".to_owned()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.contains(".tmp-")),
+        "a temporary file was left behind: {names:?}"
+    );
 }
 
 #[test]

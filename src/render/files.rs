@@ -12,6 +12,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path};
 
+use super::charts::Chart;
 use crate::analyze::summary::Summary;
 
 /// The file that marks a folder as a logtrace report.
@@ -20,9 +21,13 @@ pub const MARKER: &str = ".logtrace-report";
 const MARKER_TEXT: &str = "This folder was written by `logtrace report`; \
 running it again with the same -o overwrites the files it wrote.\n";
 
-/// What a report folder holds besides the marker: `report.json` for now.
-pub fn contents(summary: &Summary) -> Vec<(String, Vec<u8>)> {
-    vec![("report.json".to_owned(), report_json(summary).into_bytes())]
+/// What a report folder holds besides the marker: `report.json`, then `charts/*.svg`.
+pub fn contents(summary: &Summary, charts: &[Chart]) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![("report.json".to_owned(), report_json(summary).into_bytes())];
+    for c in charts {
+        files.push((format!("charts/{}", c.file), c.svg.clone().into_bytes()));
+    }
+    files
 }
 
 /// `report.json`: the summary as indented JSON with a final newline.
@@ -156,10 +161,18 @@ mod tests {
     use super::*;
 
     fn files() -> Vec<(String, Vec<u8>)> {
-        contents(&Summary {
-            schema_version: 1,
-            ..Default::default()
-        })
+        let chart = Chart {
+            file: "traffic.svg".into(),
+            title: "Traffic".into(),
+            svg: "<svg/>".into(),
+        };
+        contents(
+            &Summary {
+                schema_version: 1,
+                ..Default::default()
+            },
+            &[chart],
+        )
     }
 
     #[test]
@@ -171,8 +184,10 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.join("report.json")).unwrap()).unwrap();
         assert_eq!(json["schema_version"], 1);
+        assert_eq!(fs::read(dir.join("charts/traffic.svg")).unwrap(), b"<svg/>");
         // No temporary file is left behind.
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 3);
+        assert_eq!(fs::read_dir(dir.join("charts")).unwrap().count(), 1);
     }
 
     #[test]
