@@ -181,17 +181,11 @@ pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64
     services.sort_unstable();
     services.dedup();
     services.sort_by(|a, b| symbols.get(*a).cmp(symbols.get(*b)).then(a.cmp(b)));
+    let rank: std::collections::HashMap<Sym, usize> =
+        services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
     let mut per: Vec<Vec<(usize, &Request)>> = vec![Vec::new(); services.len()];
     for r in requests {
-        if let (Some(i), Ok(s)) = (
-            placed_at(r).and_then(|t| g.index(t)),
-            services.binary_search_by(|s| {
-                symbols
-                    .get(*s)
-                    .cmp(symbols.get(r.service))
-                    .then(s.cmp(&r.service))
-            }),
-        ) {
+        if let (Some(i), Some(&s)) = (placed_at(r).and_then(|t| g.index(t)), rank.get(&r.service)) {
             per[s].push((i, r));
         }
     }
