@@ -291,8 +291,10 @@ mod tests {
         let e = ev(&mut sy, "a", "all good", Level::Info);
         assert!(group(&[e], &sy).is_empty());
         // An error without a kept message is not a template.
-        let mut e = Event::default();
-        e.level = Level::Error;
+        let e = Event {
+            level: Level::Error,
+            ..Default::default()
+        };
         assert!(group(&[e], &sy).is_empty());
     }
 }
