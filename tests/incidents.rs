@@ -260,8 +260,10 @@ fn without_the_incident_nothing_is_reported() {
 fn the_fixture_incident_window_from_its_events() {
     use logtrace::ingest::{ingest, IngestOptions};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incident");
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(logtrace::generate::truth_path(&dir)).unwrap(),
+    )
+    .unwrap();
     let opts = IngestOptions {
         keep_events: true,
         ..Default::default()
