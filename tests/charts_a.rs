@@ -652,3 +652,122 @@ fn older_reports_without_p95_or_histograms_still_chart() {
     assert!(has_text(&svg, "(percentiles only)"));
     check(&latency::chart(&back));
 }
+
+// ------------------------------------------------------------ real logs
+
+mod common;
+
+/// Ingest, trace and summarise `rel` (under the real-world samples) as far
+/// as the statistics on this branch go: timeline, incidents, and service and
+/// operation latencies computed here from the same requests.
+fn real_summary(rel: &str) -> Option<Summary> {
+    use logtrace::analyze::{incidents, latency::latency, timeline, Request};
+    use logtrace::ingest::{ingest, IngestOptions};
+    use std::collections::BTreeMap;
+
+    let path = common::realdata()?.join(rel);
+    if !path.exists() {
+        eprintln!("note: {} missing; skipped", path.display());
+        return None;
+    }
+    let input = ingest(
+        &[path],
+        &IngestOptions {
+            keep_events: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let traces = logtrace::trace::build(&input.events, &input.symbols, &Default::default());
+    let mut requests = Vec::new();
+    let to_req = |s: &logtrace::trace::Span, entry: bool, trace: Option<u32>| Request {
+        service: s.service,
+        operation: s.operation,
+        start_ns: s.start_ns,
+        end_ns: s.end_ns,
+        duration_ns: s.timed.then(|| s.duration_ns()),
+        status: s.status,
+        error: s.error,
+        entry,
+        trace,
+    };
+    for (i, t) in traces.traces.iter().enumerate() {
+        for (k, s) in t.spans.iter().enumerate() {
+            requests.push(to_req(s, k == t.root as usize, Some(i as u32)));
+        }
+    }
+    requests.extend(traces.untraced.iter().map(|s| to_req(s, true, None)));
+    let sy = &input.symbols;
+    let mut s = Summary {
+        schema_version: 1,
+        ..Default::default()
+    };
+    s.timeline = timeline::build(&requests, sy, None);
+    s.incidents = incidents::find(&requests, &traces, &s.timeline, sy);
+    let mut by_svc: BTreeMap<&str, (u64, Vec<i64>)> = BTreeMap::new();
+    let mut by_op: BTreeMap<(&str, &str), (u64, Vec<i64>)> = BTreeMap::new();
+    for r in &requests {
+        for e in [
+            by_svc.entry(sy.get(r.service)).or_default(),
+            by_op
+                .entry((sy.get(r.service), sy.get(r.operation)))
+                .or_default(),
+        ] {
+            e.0 += r.error as u64;
+            e.1.extend(r.duration_ns);
+        }
+    }
+    for (name, (errors, mut d)) in by_svc {
+        let histogram = distribution::latency_histogram(&d);
+        let l = latency(&mut d);
+        let n = l.count.max(1);
+        s.services.push(ServiceStats {
+            name: name.into(),
+            spans: l.count,
+            errors,
+            error_rate: errors as f64 / n as f64,
+            latency_ms: l,
+            histogram,
+            ..Default::default()
+        });
+    }
+    for ((svc, op), (errors, mut d)) in by_op {
+        let l = latency(&mut d);
+        let n = l.count.max(1);
+        s.operations.push(OperationStats {
+            service: svc.into(),
+            name: op.into(),
+            count: l.count,
+            errors,
+            error_rate: errors as f64 / n as f64,
+            latency_ms: l,
+            ..Default::default()
+        });
+    }
+    Some(s)
+}
+
+#[test]
+fn real_logs_chart_cleanly() {
+    for (name, rel) in [
+        ("apache", "elastic-examples/apache_logs"),
+        ("boutique-k8s", "k8s-pods/onlineboutique-cri"),
+    ] {
+        let Some(s) = real_summary(rel) else {
+            continue;
+        };
+        assert!(!s.timeline.buckets.is_empty(), "{name}: no timeline");
+        let cs = charts(&s);
+        save(name, &cs);
+        for c in &cs {
+            check(c);
+        }
+        let svg = check(&slowest::chart(&s));
+        let bars = svg
+            .rects
+            .iter()
+            .filter(|(_, o)| o.parse::<f64>().ok() == Some(slowest::BAR_OPACITY))
+            .count();
+        assert_eq!(bars, slowest::slowest(&s).len(), "{name}");
+    }
+}

@@ -165,7 +165,9 @@ pub fn fmt_num(v: f64) -> String {
     } else if a >= 10.0 || v == v.round() {
         trim(format!("{v:.1}"))
     } else {
-        trim(format!("{v:.3}"))
+        // Enough decimals for two significant digits: 0.25, 0.0004, 0.0015.
+        let decimals = (1.0 - a.log10().floor()).clamp(1.0, 12.0) as usize;
+        trim(format!("{v:.decimals$}"))
     }
 }
 
@@ -774,6 +776,8 @@ mod tests {
         assert_eq!(ellipsize("short", 200.0, 14.0), "short");
         assert_eq!(fmt_num(12500.0), "12.5k");
         assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(0.0002), "0.0002");
+        assert_eq!(fmt_num(0.0015), "0.0015");
         assert_eq!(fmt_num(1500.0), "1,500");
         assert_eq!(fmt_seconds(3600), "1 h");
         assert_eq!(fmt_seconds(300), "5 min");

@@ -155,6 +155,17 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
         70,
         true,
     )?;
+    if whole.iter().all(|(_, segs)| segs.is_empty()) {
+        let (w, h) = main.dim_in_pixel();
+        axes::text(
+            &main,
+            "no request durations in these logs (no response-time field)",
+            (w as i32 / 2, h as i32 / 2 - 20),
+            axes::LABEL_PX + 2.0,
+            Rgb(110, 110, 110),
+            Pos::new(HPos::Center, VPos::Center),
+        )?;
+    }
 
     let names = multiples(summary);
     if names.is_empty() {

@@ -2,7 +2,9 @@
 //! UTC time, one step per timeline bucket, incident windows shaded.
 //!
 //! Two panels on one time axis, because errors are often a hundredth of the
-//! traffic and would lie flat on a shared y axis.
+//! traffic and would lie flat on a shared y axis. Quiet logs (under one
+//! request a second at the peak) are drawn per minute or per hour instead, so
+//! the axis reads `12 / min` rather than `0.2`.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -13,7 +15,7 @@ use super::Chart;
 use crate::analyze::summary::{Bucket, Summary};
 
 pub const FILE: &str = "traffic.svg";
-pub const TITLE: &str = "Traffic: requests and errors per second";
+pub const TITLE: &str = "Traffic: requests and errors over time";
 pub const REQUESTS: Rgb = Rgb(44, 90, 160);
 pub const ERRORS: Rgb = Rgb(200, 30, 30);
 
@@ -40,6 +42,18 @@ pub fn rates(
         .collect();
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     out
+}
+
+/// The rate unit for a peak of `max_per_s`: seconds, minutes or hours, as
+/// (multiplier from per-second, unit name).
+pub fn unit(max_per_s: f64) -> (f64, &'static str) {
+    if max_per_s >= 1.0 {
+        (1.0, "s")
+    } else if max_per_s * 60.0 >= 1.0 {
+        (60.0, "min")
+    } else {
+        (3600.0, "h")
+    }
 }
 
 /// A step line through buckets of `width` seconds; gaps between buckets drop to zero.
@@ -72,9 +86,17 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
     };
     let windows = axes::incident_windows(summary);
     let bucket = summary.timeline.bucket_seconds.max(1);
+    let req = rates(&summary.timeline.buckets, bucket, |b| b.requests);
+    let err = rates(&summary.timeline.buckets, bucket, |b| b.errors);
+    let (per, unit) = unit(req.iter().map(|p| p.1).fold(0.0, f64::max));
+    let scale = |v: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        v.into_iter().map(|(t, r)| (t, r * per)).collect()
+    };
+    let (req, err) = (scale(req), scale(err));
+    let (rd, ed) = (format!("requests / {unit}"), format!("errors / {unit}"));
     let mut items = vec![
-        ("requests/s".to_string(), Swatch::Line(REQUESTS, 3)),
-        ("errors/s".to_string(), Swatch::Line(ERRORS, 3)),
+        (format!("requests/{unit}"), Swatch::Line(REQUESTS, 3)),
+        (format!("errors/{unit}"), Swatch::Line(ERRORS, 3)),
     ];
     if !windows.is_empty() {
         items.push(("incident window".into(), Swatch::Box(axes::INCIDENT_FILL)));
@@ -94,19 +116,7 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
     let (h, _) = (panels.dim_in_pixel().1, 0);
     let (top, bottom) = panels.split_vertically(h * 58 / 100);
     let axis = TimeAxis::new(t0, t1, f64::from(axes::WIDTH) - 120.0);
-    let req = rates(&summary.timeline.buckets, bucket, |b| b.requests);
-    let err = rates(&summary.timeline.buckets, bucket, |b| b.errors);
-    panel(
-        &top,
-        &axis,
-        &req,
-        bucket,
-        &windows,
-        REQUESTS,
-        "requests / s",
-        "",
-        true,
-    )?;
+    panel(&top, &axis, &req, bucket, &windows, REQUESTS, &rd, "", true)?;
     panel(
         &bottom,
         &axis,
@@ -114,7 +124,7 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
         bucket,
         &windows,
         ERRORS,
-        "errors / s",
+        &ed,
         &axis.desc(),
         false,
     )?;
@@ -192,6 +202,13 @@ mod tests {
             ]
         );
         assert!(steps(&[], 60.0).is_empty());
+    }
+
+    #[test]
+    fn quiet_logs_count_per_minute_or_hour() {
+        assert_eq!(unit(2.0), (1.0, "s"));
+        assert_eq!(unit(0.07), (60.0, "min"));
+        assert_eq!(unit(0.001), (3600.0, "h"));
     }
 
     #[test]
