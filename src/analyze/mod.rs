@@ -4,8 +4,11 @@
 //! Output: the plain report model that `report.json`, the terminal summary,
 //! the charts and `diff` all read. (Work in progress.)
 
+pub mod chains;
 pub mod incidents;
 pub mod latency;
+pub mod requests;
+pub mod stats;
 pub mod summary;
 pub mod templates;
 pub mod timeline;
