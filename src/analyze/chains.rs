@@ -25,11 +25,15 @@
 //! in latency broken by trace order). That answers "where does the time of a
 //! typical request / of a slow request go": the shares at one percentile
 //! come from one trace, so they add up to at most 1, which the percentiles of
-//! each service's share taken separately would not. Services listed are every
-//! service on the critical path of any of the chain's traces, highest
-//! `p99_share` first, then highest `p50_share`, then by name.
+//! each service's share taken separately would not. Every service of the
+//! chain's shape is listed (0 when off the path), highest `p99_share` first,
+//! then highest `p50_share`, then by name.
+//!
+//! Traces are grouped by a compact shape key (the service trie in preorder)
+//! in parallel; signatures are written once per chain, and critical-path
+//! shares are computed only for the two traces each chain reports.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -41,36 +45,47 @@ use crate::trace::{Trace, Traces};
 
 /// Deeper service paths are cut here; the signature ends with `...`.
 const MAX_DEPTH: usize = 64;
+/// Stands for the services below [`MAX_DEPTH`] in a shape key.
+const DEEPER: Sym = Sym(u32::MAX);
+/// No node (a root's parent, an unresolved span) in a shape key's trie.
+const NO_NODE: u32 = u32::MAX;
 
-/// One trace's contribution to its chain.
-struct Shape {
-    signature: String,
-    duration_ns: i64,
-    failed: bool,
-    /// Critical-path share per service.
-    shares: Vec<(Sym, f64)>,
-}
+/// The traces of one shape: (end-to-end duration, trace index, failed).
+type Members = Vec<(i64, u32, bool)>;
 
 /// The chains of all traces.
 pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
-    let shapes: Vec<Shape> = traces
+    // Group by shape key in parallel; each thread reuses its scratch space.
+    let groups: HashMap<Vec<u32>, Members> = traces
         .traces
         .par_iter()
-        .filter(|t| !t.spans.is_empty())
-        .map(|t| Shape {
-            signature: signature(t, symbols),
-            duration_ns: t.duration_ns(),
-            failed: t.failed(),
-            shares: critical_shares(t),
-        })
-        .collect();
-    let mut groups: HashMap<&str, Vec<&Shape>> = HashMap::new();
-    for s in &shapes {
-        groups.entry(s.signature.as_str()).or_default().push(s);
-    }
+        .enumerate()
+        .fold(
+            || (HashMap::new(), Scratch::default()),
+            |(mut m, mut scratch): (HashMap<Vec<u32>, Members>, Scratch), (i, t)| {
+                if !t.spans.is_empty() {
+                    scratch.key(t);
+                    let member = (t.duration_ns(), i as u32, t.failed());
+                    match m.get_mut(scratch.out.as_slice()) {
+                        Some(v) => v.push(member),
+                        None => {
+                            m.insert(scratch.out.clone(), vec![member]);
+                        }
+                    }
+                }
+                (m, scratch)
+            },
+        )
+        .map(|(m, _)| m)
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, mut v) in b {
+                a.entry(k).or_default().append(&mut v);
+            }
+            a
+        });
     let mut out: Vec<Chain> = groups
         .into_par_iter()
-        .map(|(sig, members)| chain(sig, &members, symbols))
+        .map(|(key, members)| chain(&key, members, traces, symbols))
         .collect();
     out.sort_by(|a, b| {
         b.count
@@ -80,32 +95,37 @@ pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
     out
 }
 
-/// One chain from its traces (in trace order).
-fn chain(signature: &str, members: &[&Shape], symbols: &Symbols) -> Chain {
-    let mut durations: Vec<i64> = members.iter().map(|s| s.duration_ns).collect();
+/// One chain from its shape key and its traces.
+fn chain(key: &[u32], mut members: Members, traces: &Traces, symbols: &Symbols) -> Chain {
+    // Ranked by latency, ties by trace order: the same whatever the merge order.
+    members.sort_unstable();
+    let mut durations: Vec<i64> = members.iter().map(|m| m.0).collect();
     let latency_ms = latency(&mut durations);
-    // Members ranked by latency; the stable sort keeps trace order on ties.
-    let mut ranked: Vec<&Shape> = members.to_vec();
-    ranked.sort_by_key(|s| s.duration_ns);
-    let ranks: Vec<i64> = (0..ranked.len() as i64).collect();
-    let at = |p: f64| ranked[nearest_rank(&ranks, p).unwrap_or(0) as usize];
-    let (p50, p99) = (at(50.0), at(99.0));
-    let mut services: BTreeSet<Sym> = BTreeSet::new();
-    for m in members {
-        services.extend(m.shares.iter().map(|(s, _)| *s));
-    }
-    let share = |s: &Shape, svc: Sym| {
-        s.shares
+    let ranks: Vec<i64> = (0..members.len() as i64).collect();
+    let shares_at = |p: f64| {
+        let rank = nearest_rank(&ranks, p).unwrap_or(0) as usize;
+        critical_shares(&traces.traces[members[rank].1 as usize])
+    };
+    let (p50, p99) = (shares_at(50.0), shares_at(99.0));
+    let share = |shares: &[(Sym, f64)], svc: Sym| {
+        shares
             .iter()
             .find(|(x, _)| *x == svc)
             .map_or(0.0, |(_, v)| round4(*v))
     };
+    let mut services: Vec<Sym> = key
+        .chunks_exact(2)
+        .map(|c| Sym(c[0]))
+        .filter(|&s| s != DEEPER)
+        .collect();
+    services.sort_unstable();
+    services.dedup();
     let mut critical_path: Vec<CriticalShare> = services
         .into_iter()
         .map(|svc| CriticalShare {
             service: name(symbols, svc),
-            p50_share: share(p50, svc),
-            p99_share: share(p99, svc),
+            p50_share: share(&p50, svc),
+            p99_share: share(&p99, svc),
         })
         .collect();
     critical_path.sort_by(|a, b| {
@@ -115,9 +135,9 @@ fn chain(signature: &str, members: &[&Shape], symbols: &Symbols) -> Chain {
             .then_with(|| a.service.cmp(&b.service))
     });
     Chain {
-        signature: signature.to_owned(),
+        signature: render(key, symbols),
         count: members.len() as u64,
-        errors: members.iter().filter(|s| s.failed).count() as u64,
+        errors: members.iter().filter(|m| m.2).count() as u64,
         latency_ms,
         critical_path,
     }
@@ -127,128 +147,243 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// The service path of each span from the root, same-service hops collapsed;
-/// `None` for a span whose parent chain is broken (cycle, index out of range).
-fn service_paths(t: &Trace) -> Vec<Option<Vec<Sym>>> {
-    let n = t.spans.len();
-    (0..n)
-        .map(|i| {
-            // Walk up to the root; more than n steps means a cycle.
-            let mut chain = vec![i];
-            let mut at = i;
-            while let Some(p) = t.spans[at].parent {
-                let p = p as usize;
-                if p >= n || chain.len() > n {
-                    return None;
-                }
-                chain.push(p);
-                at = p;
-            }
-            let mut path: Vec<Sym> = Vec::new();
-            for &j in chain.iter().rev() {
-                let svc = t.spans[j].service;
-                if path.last() != Some(&svc) {
-                    path.push(svc);
-                }
-            }
-            path.truncate(MAX_DEPTH + 1);
-            Some(path)
-        })
-        .collect()
+/// Working space for [`Scratch::key`], reused across a thread's traces.
+#[derive(Default)]
+struct Scratch {
+    /// Per span: its node in the service trie, or [`NO_NODE`].
+    node_of: Vec<u32>,
+    /// Trie nodes: (parent node, service, depth).
+    nodes: Vec<(u32, Sym, u16)>,
+    /// (parent node, service) -> node, for traces too big for a linear search.
+    index: HashMap<(u32, Sym), u32>,
+    walk: Vec<usize>,
+    /// (parent node, node), to list each node's children.
+    edges: Vec<(u32, Sym, u32)>,
+    stack: Vec<(u32, usize)>,
+    /// The key: the trie in preorder as (service, number of children) pairs,
+    /// children ordered by symbol. Equal shapes give equal keys.
+    out: Vec<u32>,
 }
 
-/// The canonical shape of `t` (see the module doc).
-pub fn signature(t: &Trace, symbols: &Symbols) -> String {
-    // The tree is the trie of the spans' service paths; children by name.
-    #[derive(Default)]
-    struct Node(BTreeMap<String, Node>);
-    let mut roots = Node::default();
-    for path in service_paths(t).into_iter().flatten() {
-        let mut node = &mut roots;
-        for (d, svc) in path.iter().enumerate() {
-            let label = if d == MAX_DEPTH {
-                "...".to_owned()
-            } else {
-                name(symbols, *svc)
+impl Scratch {
+    /// Fills `self.out` with the shape key of `t`.
+    fn key(&mut self, t: &Trace) {
+        let n = t.spans.len();
+        self.node_of.clear();
+        self.node_of.resize(n, NO_NODE);
+        self.nodes.clear();
+        self.index.clear();
+        let big = n > 32;
+        for i in 0..n {
+            if self.node_of[i] != NO_NODE {
+                continue;
+            }
+            // Walk up to a resolved span or the root; a parent out of range or
+            // a cycle (more than n steps) leaves the span out of the shape.
+            self.walk.clear();
+            let mut at = i;
+            let mut parent_node = NO_NODE;
+            let broken = loop {
+                self.walk.push(at);
+                match t.spans[at].parent.map(|p| p as usize) {
+                    None => break false,
+                    Some(p) if p >= n || self.walk.len() > n => break true,
+                    Some(p) if self.node_of[p] != NO_NODE => {
+                        parent_node = self.node_of[p];
+                        break false;
+                    }
+                    Some(p) => at = p,
+                }
             };
-            node = node.0.entry(label).or_default();
+            if broken {
+                continue;
+            }
+            while let Some(j) = self.walk.pop() {
+                let mut svc = t.spans[j].service;
+                let parent = (parent_node != NO_NODE).then(|| self.nodes[parent_node as usize]);
+                let node = match parent {
+                    Some((_, psvc, _)) if psvc == svc || psvc == DEEPER => parent_node,
+                    _ => {
+                        let depth = parent.map_or(0, |p| p.2 + 1);
+                        if depth as usize >= MAX_DEPTH {
+                            svc = DEEPER;
+                        }
+                        self.child(parent_node, svc, depth, big)
+                    }
+                };
+                self.node_of[j] = node;
+                parent_node = node;
+            }
+        }
+        // Preorder with children by symbol; several roots sit under a virtual one.
+        self.edges.clear();
+        self.edges.extend(
+            self.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, &(p, svc, _))| (p, svc, i as u32)),
+        );
+        self.edges.sort_unstable();
+        self.out.clear();
+        let children = |edges: &[(u32, Sym, u32)], p: u32| {
+            let lo = edges.partition_point(|e| e.0 < p);
+            let hi = edges.partition_point(|e| e.0 <= p);
+            (lo, hi)
+        };
+        let (lo, hi) = children(&self.edges, NO_NODE);
+        self.stack.clear();
+        self.stack
+            .extend((lo..hi).rev().map(|e| (self.edges[e].2, 0)));
+        while let Some((node, _)) = self.stack.pop() {
+            let (lo, hi) = children(&self.edges, node);
+            self.out.push(self.nodes[node as usize].1 .0);
+            self.out.push((hi - lo) as u32);
+            self.stack
+                .extend((lo..hi).rev().map(|e| (self.edges[e].2, 0)));
         }
     }
-    fn write(label: &str, node: &Node, last: bool, out: &mut String) {
-        if node.0.is_empty() {
-            out.push_str(label);
+
+    fn child(&mut self, parent: u32, svc: Sym, depth: u16, big: bool) -> u32 {
+        let found = if big {
+            self.index.get(&(parent, svc)).copied()
+        } else {
+            self.nodes
+                .iter()
+                .position(|&(p, s, _)| p == parent && s == svc)
+                .map(|i| i as u32)
+        };
+        found.unwrap_or_else(|| {
+            let id = self.nodes.len() as u32;
+            self.nodes.push((parent, svc, depth));
+            if big {
+                self.index.insert((parent, svc), id);
+            }
+            id
+        })
+    }
+}
+
+/// The signature of a shape key (see the module doc): children by name.
+fn render(key: &[u32], symbols: &Symbols) -> String {
+    struct Node {
+        label: String,
+        children: Vec<Node>,
+    }
+    // Rebuild the trie from the preorder pairs (depth is bounded by MAX_DEPTH).
+    fn parse(key: &[u32], at: &mut usize, symbols: &Symbols) -> Option<Node> {
+        let pair = key.get(*at..*at + 2)?;
+        *at += 2;
+        let sym = Sym(pair[0]);
+        let label = if sym == DEEPER {
+            "...".to_owned()
+        } else {
+            name(symbols, sym)
+        };
+        let mut children: Vec<Node> = (0..pair[1])
+            .map_while(|_| parse(key, at, symbols))
+            .collect();
+        children.sort_by(|a, b| a.label.cmp(&b.label));
+        Some(Node { label, children })
+    }
+    fn write(node: &Node, last: bool, out: &mut String) {
+        if node.children.is_empty() {
+            out.push_str(&node.label);
             return;
         }
         if !last {
             out.push('(');
         }
-        out.push_str(label);
+        out.push_str(&node.label);
         out.push_str(" > ");
-        let n = node.0.len();
-        for (i, (child, sub)) in node.0.iter().enumerate() {
+        for (i, child) in node.children.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
-            write(child, sub, i + 1 == n, out);
+            write(child, i + 1 == node.children.len(), out);
         }
         if !last {
             out.push(')');
         }
     }
+    let mut at = 0;
+    let mut roots = Vec::new();
+    while let Some(n) = parse(key, &mut at, symbols) {
+        roots.push(n);
+    }
     // Normally one root; spans cut off from it (broken parents) are left out,
     // and several roots are listed side by side.
+    roots.sort_by(|a, b| a.label.cmp(&b.label));
     let mut out = String::new();
-    let n = roots.0.len();
-    for (i, (label, node)) in roots.0.iter().enumerate() {
+    for (i, r) in roots.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        write(label, node, i + 1 == n, &mut out);
+        write(r, i + 1 == roots.len(), &mut out);
     }
     out
 }
 
-/// Each service's share (0..=1) of `t`'s end-to-end latency on its critical path.
+/// The canonical shape of `t` (see the module doc).
+pub fn signature(t: &Trace, symbols: &Symbols) -> String {
+    let mut scratch = Scratch::default();
+    scratch.key(t);
+    render(&scratch.out, symbols)
+}
+
+/// Each service's share (0..=1) of `t`'s end-to-end latency on its critical
+/// path, by service symbol.
 pub fn critical_shares(t: &Trace) -> Vec<(Sym, f64)> {
     let total = t.duration_ns();
     if total <= 0 {
         return Vec::new();
     }
-    let on_path: BTreeSet<usize> = t
+    let mut on_path: Vec<usize> = t
         .critical_path
         .iter()
         .map(|&i| i as usize)
         .filter(|&i| i < t.spans.len())
         .collect();
-    // Critical children of each critical span.
-    let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for &c in &on_path {
-        if let Some(p) = t.spans[c].parent {
-            if on_path.contains(&(p as usize)) && p as usize != c {
-                children.entry(p as usize).or_default().push(c);
-            }
-        }
-    }
-    let mut held: BTreeMap<Sym, i64> = BTreeMap::new();
+    on_path.sort_unstable();
+    on_path.dedup();
+    // (parent, child) among critical spans, by parent.
+    let mut links: Vec<(usize, usize)> = on_path
+        .iter()
+        .filter_map(|&c| {
+            let p = t.spans[c].parent? as usize;
+            (p != c && on_path.binary_search(&p).is_ok()).then_some((p, c))
+        })
+        .collect();
+    links.sort_unstable();
+    let mut held: Vec<(Sym, i64)> = Vec::with_capacity(on_path.len());
+    let mut kids: Vec<(i64, i64)> = Vec::new();
     for &i in &on_path {
         let s = &t.spans[i];
         let (lo, hi) = (s.start_ns.max(t.start_ns), s.end_ns.min(t.end_ns));
         if hi <= lo {
-            held.entry(s.service).or_default();
+            held.push((s.service, 0));
             continue;
         }
-        let mut kids: Vec<(i64, i64)> = children
-            .get(&i)
-            .map(|v| v.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .map(|&c| (t.spans[c].start_ns.max(lo), t.spans[c].end_ns.min(hi)))
-            .filter(|(a, b)| b > a)
-            .collect();
+        let from = links.partition_point(|l| l.0 < i);
+        kids.clear();
+        kids.extend(
+            links[from..]
+                .iter()
+                .take_while(|l| l.0 == i)
+                .map(|&(_, c)| (t.spans[c].start_ns.max(lo), t.spans[c].end_ns.min(hi)))
+                .filter(|(a, b)| b > a),
+        );
         kids.sort_unstable();
-        *held.entry(s.service).or_default() += (hi - lo) - union_len(&kids);
+        held.push((s.service, (hi - lo) - union_len(&kids)));
     }
-    held.into_iter()
+    held.sort_unstable_by_key(|h| h.0);
+    let mut out: Vec<(Sym, i64)> = Vec::new();
+    for (svc, ns) in held {
+        match out.last_mut() {
+            Some((s, v)) if *s == svc => *v += ns,
+            _ => out.push((svc, ns)),
+        }
+    }
+    out.into_iter()
         .map(|(svc, ns)| (svc, ns as f64 / total as f64))
         .collect()
 }
@@ -321,6 +456,43 @@ mod tests {
         assert_eq!(sig(&b, 2), "a > b > a");
         b.trace("d", &[s("solo", "x", None, 0, 1, 200)]);
         assert_eq!(sig(&b, 3), "solo");
+    }
+
+    #[test]
+    fn deep_chains_are_cut_and_span_order_does_not_matter() {
+        let mut b = Builder::default();
+        let names = ["a", "b"];
+        let deep: Vec<S> = (0..70)
+            .map(|i| s(names[i % 2], "x", i.checked_sub(1), i as i64, 100, 200))
+            .collect();
+        b.trace("deep", &deep);
+        let sig = sig(&b, 0);
+        assert_eq!(sig.matches(" > ").count(), MAX_DEPTH);
+        assert!(
+            sig.starts_with("a > b > a > b") && sig.ends_with("b > ..."),
+            "{sig}"
+        );
+        // The same shape with spans listed in another order and children
+        // interned in another order is the same chain.
+        b.trace(
+            "x",
+            &[
+                s("edge", "GET /", None, 0, 100, 200),
+                s("zeta", "z", Some(0), 1, 10, 200),
+                s("alpha", "a", Some(0), 20, 10, 200),
+            ],
+        );
+        b.trace(
+            "y",
+            &[
+                s("alpha", "a", Some(2), 20, 10, 200),
+                s("zeta", "z", Some(2), 1, 10, 200),
+                s("edge", "GET /", None, 0, 100, 200),
+            ],
+        );
+        let c = chains(&b.traces, &b.symbols);
+        assert_eq!(c[0].signature, "edge > alpha, zeta");
+        assert_eq!(c[0].count, 2);
     }
 
     #[test]

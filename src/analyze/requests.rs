@@ -6,26 +6,23 @@
 //! id), spans in their order inside a trace, then untraced spans in event
 //! order, so every consumer sees the same list whatever the thread count.
 
-use rayon::prelude::*;
-
 use super::Request;
 use crate::trace::{Span, Traces};
 
 /// Every span of `traces` as a request, in the order described above.
 pub fn requests(traces: &Traces) -> Vec<Request> {
-    let mut out: Vec<Request> = traces
-        .traces
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(t, trace)| {
-            let root = trace.root as usize;
+    let n: usize = traces.traces.iter().map(|t| t.spans.len()).sum();
+    let mut out = Vec::with_capacity(n + traces.untraced.len());
+    for (t, trace) in traces.traces.iter().enumerate() {
+        let root = trace.root as usize;
+        out.extend(
             trace
                 .spans
                 .iter()
                 .enumerate()
-                .map(move |(i, s)| request(s, i == root, Some(t as u32)))
-        })
-        .collect();
+                .map(|(i, s)| request(s, i == root, Some(t as u32))),
+        );
+    }
     out.extend(traces.untraced.iter().map(|s| request(s, true, None)));
     out
 }

@@ -74,6 +74,23 @@ impl Acc {
         self.samples.extend_from_slice(&other.samples);
     }
 
+    /// The counts without the samples.
+    pub fn counts(&self) -> Acc {
+        Acc {
+            count: self.count,
+            errors: self.errors,
+            client_errors: self.client_errors,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Adds `other`'s counts (not its samples).
+    pub fn merge_counts(&mut self, other: &Acc) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.client_errors += other.client_errors;
+    }
+
     pub fn error_rate(&self) -> f64 {
         if self.count == 0 {
             0.0
@@ -119,17 +136,24 @@ pub fn services_and_operations(
         .map(|((svc, op), acc)| ((name(symbols, svc), name(symbols, op)), (svc, acc)))
         .collect();
     ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    ops.par_iter_mut()
+        .for_each(|(_, (_, acc))| sort_samples(&mut acc.samples));
 
-    // A service's groups are adjacent after the sort; its accumulator is their merge.
+    // A service's operations are adjacent after the sort. Its samples are
+    // their sorted runs end to end, which a stable (run-merging) sort orders
+    // in about linear time.
     let mut services: Vec<(String, Sym, Acc)> = Vec::new();
     for ((svc_name, _), (svc, acc)) in &ops {
         match services.last_mut() {
-            Some((n, _, a)) if n == svc_name => a.merge(acc.clone()),
-            _ => services.push((svc_name.clone(), *svc, acc.clone())),
+            Some((n, _, a)) if n == svc_name => a.merge_counts(acc),
+            _ => services.push((svc_name.clone(), *svc, acc.counts())),
+        }
+        if let Some((_, _, a)) = services.last_mut() {
+            a.samples.extend_from_slice(&acc.samples);
         }
     }
     // Services that logged events but no request still get a row.
-    for (&svc, _) in event_counts.iter() {
+    for &svc in event_counts.keys() {
         let n = name(symbols, svc);
         if let Err(at) = services.binary_search_by(|s| s.0.cmp(&n)) {
             services.insert(at, (n, svc, Acc::default()));
@@ -150,17 +174,36 @@ pub fn services_and_operations(
         .collect();
     let services: Vec<ServiceStats> = services
         .into_par_iter()
-        .map(|(name, svc, mut acc)| ServiceStats {
-            name,
-            events: event_counts.get(&svc).copied().unwrap_or(0),
-            spans: acc.count,
-            errors: acc.errors,
-            client_errors: acc.client_errors,
-            error_rate: acc.error_rate(),
-            latency_ms: latency(&mut acc.samples),
+        .map(|(name, svc, mut acc)| {
+            if acc.samples.len() > PAR_SORT {
+                acc.samples.par_sort();
+            } else {
+                acc.samples.sort();
+            }
+            ServiceStats {
+                name,
+                events: event_counts.get(&svc).copied().unwrap_or(0),
+                spans: acc.count,
+                errors: acc.errors,
+                client_errors: acc.client_errors,
+                error_rate: acc.error_rate(),
+                latency_ms: latency(&mut acc.samples),
+            }
         })
         .collect();
     (services, operations)
+}
+
+/// Sample sets larger than this are sorted in parallel.
+const PAR_SORT: usize = 1 << 17;
+
+/// Sorts latency samples; the result is the same however the work is split.
+pub fn sort_samples(v: &mut [i64]) {
+    if v.len() > PAR_SORT {
+        v.par_sort_unstable();
+    } else {
+        v.sort_unstable();
+    }
 }
 
 /// Events per service symbol.
@@ -168,9 +211,22 @@ fn events_per_service(events: &[Event]) -> HashMap<Sym, u64> {
     events
         .par_chunks(CHUNK)
         .map(|chunk| {
+            // Events come file by file, so runs of one service are long:
+            // count a run, then add it to the map once.
             let mut m: HashMap<Sym, u64> = HashMap::new();
+            let mut run: Option<(Sym, u64)> = None;
             for e in chunk {
-                *m.entry(e.service).or_default() += 1;
+                match &mut run {
+                    Some((s, n)) if *s == e.service => *n += 1,
+                    _ => {
+                        if let Some((s, n)) = run.replace((e.service, 1)) {
+                            *m.entry(s).or_default() += n;
+                        }
+                    }
+                }
+            }
+            if let Some((s, n)) = run {
+                *m.entry(s).or_default() += n;
             }
             m
         })
