@@ -4,7 +4,7 @@
 # Usage: benches/compare-wc.sh [SIZE_MB] [DIR]
 #   SIZE_MB  size of the folder to generate on disk (default 1000, i.e. ~1 GB)
 #   DIR      where to put it (default $TMPDIR/logtrace-bench-SIZE_MB); reused when
-#            it already holds a truth.json
+#            DIR.truth.json exists beside it
 # Env: LOGTRACE_BIN  the binary to time (default target/release/logtrace)
 #
 # The folder comes from `cargo run --release --example gen -- DIR SIZE_MB`: every
@@ -22,11 +22,11 @@ bin=${LOGTRACE_BIN:-target/release/logtrace}
 
 cargo build --release --quiet --example gen
 [ -n "${LOGTRACE_BIN:-}" ] || cargo build --release --quiet --bin logtrace
-if [ ! -f "$dir/truth.json" ]; then
+if [ ! -f "$dir.truth.json" ]; then
     target/release/examples/gen "$dir" "$size_mb"
 fi
 
-mapfile -t files < <(find "$dir" -type f ! -name truth.json | sort)
+mapfile -t files < <(find "$dir" -type f | sort)
 
 # Writes the decompressed content of one file to stdout.
 content() {

@@ -74,6 +74,7 @@ fn chunk_pipeline(
         file: 0,
         default_service: "bench".into(),
         keep_events: false,
+        ..Default::default()
     };
     let sinks: Vec<ChunkSink> = ranges
         .par_iter()

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
                 truth.files.len(),
                 bytes as f64 / 1e6,
                 dir.display(),
-                dir.join("truth.json").display()
+                logtrace::generate::truth_path(&dir).display()
             );
             ExitCode::SUCCESS
         }

@@ -71,8 +71,9 @@ fn lines_of(bytes: &[u8]) -> Vec<&[u8]> {
 
 fn generated(opts: &GenOptions) -> (tempfile::TempDir, Truth, BTreeMap<String, Vec<u8>>) {
     let dir = tempfile::tempdir().unwrap();
-    let truth = generate(dir.path(), opts).unwrap();
-    let tree = read_tree(dir.path());
+    let logs = dir.path().join("incident");
+    let truth = generate(&logs, opts).unwrap();
+    let tree = read_tree(&logs);
     (dir, truth, tree)
 }
 
@@ -122,10 +123,10 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = fixture_dir();
     let truth: Truth =
-        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(logtrace::generate::truth_path(&dir)).unwrap())
+            .unwrap();
     let files = read_tree(&dir)
         .into_iter()
-        .filter(|(k, _)| k != "truth.json")
         .map(|(k, v)| (k, content(&v)))
         .collect();
     Fixture { truth, files }

@@ -9,6 +9,22 @@ fn logtrace() -> Command {
     Command::cargo_bin("logtrace").unwrap()
 }
 
+/// Runs `inspect --json FLAGS... ARGS...`, expects success, and returns the parsed report.
+fn inspect_json(args: &[&std::ffi::OsStr], flags: &[&str]) -> serde_json::Value {
+    let out = logtrace()
+        .args(["inspect", "--json"])
+        .args(flags)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn missing_path_is_a_usage_error_that_names_the_path() {
     logtrace()
@@ -90,18 +106,7 @@ regex = 'blk_-?\d+'
 "#,
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json", "--config"])
-        .arg(&config)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = inspect_json(&[config.as_os_str(), logs.as_os_str()], &["--config"]);
     let f = &doc["files"][0];
     assert_eq!(f["format"], "custom:hdfs");
     assert_eq!(f["events"], 2);
@@ -146,18 +151,7 @@ nginx = '$remote_addr [$time_iso8601] "$request" $status $request_length $reques
 "#,
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json", "--config"])
-        .arg(&config)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = inspect_json(&[config.as_os_str(), logs.as_os_str()], &["--config"]);
     let f = &doc["files"][0];
     assert_eq!(f["format"], "access:edge");
     assert_eq!(
@@ -165,4 +159,75 @@ nginx = '$remote_addr [$time_iso8601] "$request" $status $request_length $reques
         (Some(1), Some(1))
     );
     assert_eq!(f["id_fields"][0][0], "request_id");
+}
+
+#[test]
+fn syslog_without_a_year_takes_the_year_the_other_logs_end_in() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("app.json"),
+        "{\"ts\":\"2019-12-30T10:00:00Z\",\"msg\":\"hi\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("messages"),
+        "Dec 30 10:00:01 host sshd[1]: Accepted key\n",
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let syslog = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "messages")
+        .unwrap();
+    assert_eq!(syslog["first"], "2019-12-30T10:00:01.000Z");
+    // --year wins over the inference.
+    let out = logtrace()
+        .args(["inspect", "--json", "--year", "2021"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let syslog = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "messages")
+        .unwrap();
+    assert_eq!(syslog["first"], "2021-12-30T10:00:01.000Z");
+}
+
+#[test]
+fn tz_applies_to_zone_less_times_of_every_format_once() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.json"),
+        "{\"time\":\"2024-03-01 12:00:00\",\"msg\":\"x\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.log"),
+        "2024-03-01 12:00:00,000 INFO main - y\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("c.log"),
+        "time=\"2024-03-01T12:00:00\" level=info msg=z a=b\n",
+    )
+    .unwrap();
+    let out = logtrace()
+        .args(["inspect", "--json", "--tz", "+02:00"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in doc["files"].as_array().unwrap() {
+        assert_eq!(f["first"], "2024-03-01T10:00:00.000Z", "{}", f["path"]);
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Input: a folder and [`GenOptions`]. Output: the folder filled with the logs an
 //! on-call engineer would collect from a small shop after an incident, and
-//! `truth.json` beside them (a [`Truth`]: the numbers a correct analysis finds).
+//! `<folder>.truth.json` beside them (a [`Truth`]: the numbers a correct analysis finds).
 //! The same options always give byte-identical files.
 //!
 //! The shop: every request enters at `edge` (nginx) and goes to `auth`, then to
@@ -109,8 +109,17 @@ impl GenOptions {
     }
 }
 
+/// Where the truth of the incident in `dir` is written: beside the folder, as
+/// `<dir>.truth.json`, so the folder itself holds only logs.
+pub fn truth_path(dir: &Path) -> std::path::PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "incident".into(), |n| n.to_string_lossy().into_owned());
+    dir.with_file_name(format!("{name}.truth.json"))
+}
+
 /// Writes an incident folder into `dir` (created if missing) and returns its truth,
-/// also written as `dir/truth.json`.
+/// also written to [`truth_path`]`(dir)`.
 pub fn generate(dir: &Path, opts: &GenOptions) -> io::Result<Truth> {
     std::fs::create_dir_all(dir)?;
     let mut sim = Sim::new(opts);
@@ -156,7 +165,7 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> io::Result<Truth> {
     tb.finish(&mut truth);
     let mut json = serde_json::to_vec_pretty(&truth).map_err(io::Error::other)?;
     json.push(b'\n');
-    std::fs::write(dir.join("truth.json"), json)?;
+    std::fs::write(truth_path(dir), json)?;
     Ok(truth)
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Input: every generated [`Request`] (through [`TruthBuilder::observe`]) and
 //! the per-file counts of the writer. Output: a [`Truth`], serialised as
-//! `truth.json` beside the logs. The schema is described on each field; all
+//! `<folder>.truth.json` beside the logs. The schema is described on each field; all
 //! durations are whole milliseconds as the logs state them, all times are
 //! RFC 3339 UTC with milliseconds plus the same instant as Unix milliseconds.
 

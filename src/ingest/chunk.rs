@@ -41,6 +41,8 @@ pub struct FileInfo {
     pub default_service: String,
     /// Keep [`Event`]s (report) or only count (inspect).
     pub keep_events: bool,
+    /// Zone of times written without one (`--tz`), for parsers that leave it to the reader.
+    pub tz: Option<jiff::tz::TimeZone>,
     /// The config's `[[id_pattern]]`s, applied to every entry's line.
     pub id_patterns: Option<std::sync::Arc<IdPatterns>>,
 }
@@ -200,7 +202,17 @@ impl ChunkSink {
     fn entry(&mut self, n: u64, rec: &Record<'_>) {
         self.entries += 1;
         self.open_entry = true;
-        match rec.time_ns {
+        let time = match (rec.time_ns, &self.info.tz) {
+            (Some(t), Some(_)) if rec.time_without_zone && !rec.time_without_date => {
+                let ctx = super::formats::FormatContext {
+                    tz: self.info.tz.clone(),
+                    year: 0,
+                };
+                Some(ctx.local_to_utc(t))
+            }
+            (t, _) => t,
+        };
+        match time {
             Some(t) => {
                 self.time_min = Some(self.time_min.map_or(t, |m| m.min(t)));
                 self.time_max = Some(self.time_max.map_or(t, |m| m.max(t)));
@@ -221,7 +233,7 @@ impl ChunkSink {
             }
         }
         let mut ev = Event {
-            time_ns: rec.time_ns.unwrap_or(Event::NO_TIME),
+            time_ns: time.unwrap_or(Event::NO_TIME),
             duration_ns: rec.duration_ns.unwrap_or(Event::NO_DURATION),
             source: SourceRef {
                 file: self.info.file,

@@ -112,7 +112,8 @@ pub struct Record<'a> {
     /// True when the time had no date (e.g. `16:49:08.656`): the reader may fill
     /// the date from an envelope or from the entries around it.
     pub time_without_date: bool,
-    /// True when the time had no zone; `--tz` applies to it.
+    /// True when the time had no zone and is still wall-clock time: the reader
+    /// applies `--tz` to it. Parsers that apply the zone themselves clear it.
     pub time_without_zone: bool,
     pub level: Level,
     pub service: Option<Cow<'a, str>>,

@@ -124,12 +124,31 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
     let formats = FormatSet::from_config(&opts.config).map_err(IngestError::Config)?;
     let found =
         discover::discover(paths, &opts.discover).map_err(|e| IngestError::Path(e.to_string()))?;
-    let per_file: Vec<(FileReport, ChunkSink)> = found
+    // Files whose times omit the year (syslog, glog) are read last, in the
+    // year the other files end in: logs copied after an incident rarely keep
+    // their modification times.
+    let needs_year: Vec<bool> = found
         .sources
         .par_iter()
-        .enumerate()
-        .map(|(i, src)| read_file(i as u32, src, &formats, opts))
+        .map(|src| opts.year.is_none() && needs_year(src, &formats, opts))
         .collect();
+    let read = |pick: bool, year: Option<i32>| -> Vec<(usize, (FileReport, ChunkSink))> {
+        found
+            .sources
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| needs_year[*i] == pick)
+            .map(|(i, src)| (i, read_file(i as u32, src, &formats, opts, year)))
+            .collect()
+    };
+    let mut per_file = read(false, opts.year);
+    let latest = per_file.iter().filter_map(|(_, (r, _))| r.last_ns).max();
+    let year =
+        opts.year.or(latest
+            .map(|ns| time::civil_from_days(ns.div_euclid(86_400 * time::NS_PER_SEC)).0 as i32));
+    per_file.extend(read(true, year));
+    per_file.sort_by_key(|(i, _)| *i);
+    let per_file = per_file.into_iter().map(|(_, f)| f);
     let mut out = Ingested {
         problems: found.problems,
         ..Default::default()
@@ -153,11 +172,13 @@ fn read_file(
     src: &Source,
     formats: &FormatSet,
     opts: &IngestOptions,
+    year: Option<i32>,
 ) -> (FileReport, ChunkSink) {
     let info = FileInfo {
         file: index,
         default_service: service::service_for(src),
         keep_events: opts.keep_events,
+        tz: opts.tz.clone(),
         id_patterns: formats.id_patterns(),
     };
     let mut sink = ChunkSink::new(info.clone());
@@ -188,7 +209,7 @@ fn read_file(
     report.confidence = detection.confidence;
     let ctx = FormatContext {
         tz: opts.tz.clone(),
-        year: opts.year.unwrap_or_else(|| file_year(src)),
+        year: year.unwrap_or_else(|| file_year(src)),
     };
     let parser = formats.parser(&detection.format, &ctx);
     let mut reader = match ChunkReader::open(&src.path, chunk_size) {
@@ -206,7 +227,25 @@ fn read_file(
         return (report, sink);
     }
     let threads = rayon::current_num_threads().max(1);
-    batch.push(first);
+    // Bytes after the last safe cut of the previous chunk (a record split over lines).
+    let mut carry: Vec<u8> = Vec::new();
+    let push = |batch: &mut Vec<Vec<u8>>, mut buf: Vec<u8>, carry: &mut Vec<u8>| {
+        if !carry.is_empty() {
+            carry.append(&mut buf);
+            buf = std::mem::take(carry);
+        }
+        let cut = parser.cut_point(&buf);
+        if cut == 0 && buf.len() < read::MAX_LINE_BYTES {
+            // Nothing but the start of a split record: wait for its end.
+            *carry = buf;
+            return;
+        }
+        if cut > 0 && cut < buf.len() {
+            *carry = buf.split_off(cut);
+        }
+        batch.push(buf);
+    };
+    push(&mut batch, first, &mut carry);
     loop {
         // Fill a batch of chunks, then parse them on all cores and merge in order.
         let mut more = true;
@@ -214,9 +253,12 @@ fn read_file(
             let mut buf = Vec::new();
             if !reader.next_chunk(&mut buf) {
                 more = false;
+                if !carry.is_empty() {
+                    batch.push(std::mem::take(&mut carry));
+                }
                 break;
             }
-            batch.push(buf);
+            push(&mut batch, buf, &mut carry);
         }
         report.bytes += batch.iter().map(|b| b.len() as u64).sum::<u64>();
         let sinks: Vec<ChunkSink> = batch
@@ -239,6 +281,39 @@ fn read_file(
     sink.finish();
     report.fill(&sink, detection.format == FormatKind::Unknown);
     (report, sink)
+}
+
+/// True when the file's times omit the year: its first entries read differently
+/// in two different years.
+fn needs_year(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> bool {
+    let Ok((_, head)) = read::read_head(&src.path, detect::HEAD_BYTES) else {
+        return false;
+    };
+    if read::is_binary(&head) {
+        return false;
+    }
+    let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
+    let kind = formats.detect(rel, &head).format;
+    let in_year = |year| {
+        let ctx = FormatContext {
+            tz: opts.tz.clone(),
+            year,
+        };
+        let parser = formats.parser(&kind, &ctx);
+        let mut sink = ChunkSink::new(FileInfo {
+            keep_events: true,
+            ..Default::default()
+        });
+        let lines = head
+            .split_inclusive(|&b| b == b'\n')
+            .take(32)
+            .flatten()
+            .copied()
+            .collect::<Vec<u8>>();
+        parser.parse_chunk(&lines, &mut sink);
+        sink.events.iter().map(|e| e.time_ns).collect::<Vec<_>>()
+    };
+    in_year(2001) != in_year(2002)
 }
 
 fn file_year(src: &Source) -> i32 {

@@ -167,6 +167,22 @@ impl ContainerFormat {
         Parsed::Entry
     }
 
+    /// Cuts before a trailing run of partial records, which the next chunk completes.
+    fn safe_cut(&self, chunk: &[u8]) -> usize {
+        let mut end = chunk.len();
+        while end > 0 {
+            let body = &chunk[..end - 1];
+            let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+            let line = &chunk[start..end - 1];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match self.envelope(line) {
+                Some(env) if env.partial => end = start,
+                _ => return end,
+            }
+        }
+        0
+    }
+
     /// Walks the lines of `chunk`, decoding envelopes and joining partial lines, and
     /// hands each entry's message (or each line that is not an envelope) to `on`.
     fn walk(&self, chunk: &[u8], mut on: impl FnMut(Piece<'_>)) {
@@ -288,6 +304,10 @@ impl LineFormat for ContainerFormat {
             Some(msg) => self.parse_message(msg, env.time_ns, &Cell::new(false), out),
             None => Parsed::Unparsed,
         }
+    }
+
+    fn cut_point(&self, chunk: &[u8]) -> usize {
+        self.safe_cut(chunk)
     }
 
     fn parse_chunk(&self, chunk: &[u8], sink: &mut ChunkSink) {

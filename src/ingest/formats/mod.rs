@@ -115,6 +115,15 @@ pub trait LineFormat: Send + Sync {
     fn parse_chunk(&self, chunk: &[u8], sink: &mut ChunkSink) {
         sink.run_lines(chunk, |line, rec| self.parse_line(line, rec));
     }
+
+    /// How much of `chunk` (which ends after a newline) may be parsed on its own;
+    /// the rest is carried into the next chunk. Formats whose records span
+    /// lines (CRI `P` lines, split Docker records) keep such a record whole, so
+    /// the result does not depend on where the file was cut. 0 means no safe
+    /// cut exists in the chunk.
+    fn cut_point(&self, chunk: &[u8]) -> usize {
+        chunk.len()
+    }
 }
 
 /// The parser of files no format recognised: every line is unparsed.
