@@ -75,7 +75,7 @@ fn a_trace_of_the_incident_shows_its_spans_and_lines() {
     let Some(id) = report["traces"]["failed"][0]["id"].as_str() else {
         eprintln!("note: the trace stage found no failed trace yet; checking not-found only");
         logtrace()
-            .args(["trace", "d9a2d1537e28da1b27d7c7ec68ec4002"])
+            .args(["trace", "no-such-trace-id-000"])
             .arg(&fixture)
             .assert()
             .code(1);
