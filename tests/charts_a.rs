@@ -657,13 +657,10 @@ fn older_reports_without_p95_or_histograms_still_chart() {
 
 mod common;
 
-/// Ingest, trace and summarise `rel` (under the real-world samples) as far
-/// as the statistics on this branch go: timeline, incidents, and service and
-/// operation latencies computed here from the same requests.
+/// Ingest, trace and summarise `rel` (under the real-world samples) the way
+/// `logtrace report` does.
 fn real_summary(rel: &str) -> Option<Summary> {
-    use logtrace::analyze::{incidents, latency::latency, timeline, Request};
     use logtrace::ingest::{ingest, IngestOptions};
-    use std::collections::BTreeMap;
 
     let path = common::realdata()?.join(rel);
     if !path.exists() {
@@ -679,72 +676,11 @@ fn real_summary(rel: &str) -> Option<Summary> {
     )
     .unwrap();
     let traces = logtrace::trace::build(&input.events, &input.symbols, &Default::default());
-    let mut requests = Vec::new();
-    let to_req = |s: &logtrace::trace::Span, entry: bool, trace: Option<u32>| Request {
-        service: s.service,
-        operation: s.operation,
-        start_ns: s.start_ns,
-        end_ns: s.end_ns,
-        duration_ns: s.timed.then(|| s.duration_ns()),
-        status: s.status,
-        error: s.error,
-        entry,
-        trace,
-    };
-    for (i, t) in traces.traces.iter().enumerate() {
-        for (k, s) in t.spans.iter().enumerate() {
-            requests.push(to_req(s, k == t.root as usize, Some(i as u32)));
-        }
-    }
-    requests.extend(traces.untraced.iter().map(|s| to_req(s, true, None)));
-    let sy = &input.symbols;
-    let mut s = Summary {
-        schema_version: 1,
-        ..Default::default()
-    };
-    s.timeline = timeline::build(&requests, sy, None);
-    s.incidents = incidents::find(&requests, &traces, &s.timeline, sy);
-    let mut by_svc: BTreeMap<&str, (u64, Vec<i64>)> = BTreeMap::new();
-    let mut by_op: BTreeMap<(&str, &str), (u64, Vec<i64>)> = BTreeMap::new();
-    for r in &requests {
-        for e in [
-            by_svc.entry(sy.get(r.service)).or_default(),
-            by_op
-                .entry((sy.get(r.service), sy.get(r.operation)))
-                .or_default(),
-        ] {
-            e.0 += r.error as u64;
-            e.1.extend(r.duration_ns);
-        }
-    }
-    for (name, (errors, mut d)) in by_svc {
-        let histogram = distribution::latency_histogram(&d);
-        let l = latency(&mut d);
-        let n = l.count.max(1);
-        s.services.push(ServiceStats {
-            name: name.into(),
-            spans: l.count,
-            errors,
-            error_rate: errors as f64 / n as f64,
-            latency_ms: l,
-            histogram,
-            ..Default::default()
-        });
-    }
-    for ((svc, op), (errors, mut d)) in by_op {
-        let l = latency(&mut d);
-        let n = l.count.max(1);
-        s.operations.push(OperationStats {
-            service: svc.into(),
-            name: op.into(),
-            count: l.count,
-            errors,
-            error_rate: errors as f64 / n as f64,
-            latency_ms: l,
-            ..Default::default()
-        });
-    }
-    Some(s)
+    Some(logtrace::analyze::summarize(
+        &input,
+        &traces,
+        &Default::default(),
+    ))
 }
 
 #[test]
@@ -757,6 +693,12 @@ fn real_logs_chart_cleanly() {
             continue;
         };
         assert!(!s.timeline.buckets.is_empty(), "{name}: no timeline");
+        assert!(
+            s.services
+                .iter()
+                .all(|v| v.histogram.iter().map(|h| h.count).sum::<u64>() == v.latency_ms.count),
+            "{name}: histogram counts"
+        );
         let cs = charts(&s);
         save(name, &cs);
         for c in &cs {
