@@ -214,13 +214,16 @@ fn duration_token<'a>(
     let scale = if unit.is_empty() {
         // `120 ms`: the unit is the next word.
         match next_token(msg.as_bytes(), end) {
-            Some((us, ue, _, _)) => match unit_scale(trim_value(&msg[us..ue])) {
-                Some(s) => {
-                    next = ue;
-                    s
+            // `45 ms:` ends a clause; the colon is not part of the unit.
+            Some((us, ue, _, _)) => {
+                match unit_scale(trim_value(&msg[us..ue]).trim_end_matches(':')) {
+                    Some(s) => {
+                        next = ue;
+                        s
+                    }
+                    None => return end,
                 }
-                None => return end,
-            },
+            }
             None => return end,
         }
     } else {
@@ -353,6 +356,13 @@ mod tests {
         assert!(r.request_id.is_none() && r.logger.is_none() && r.time_ns.is_none());
         let r = scanned("trace_id:abc123 go");
         assert_eq!(r.trace_id.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn a_duration_ending_a_clause_keeps_its_unit() {
+        let r = scanned("POST /charge 500 failed after 45 ms: gateway read timeout");
+        assert_eq!(r.duration_ns, Some(45_000_000));
+        assert_eq!(r.status, Some(500));
     }
 
     #[test]

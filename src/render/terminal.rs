@@ -104,7 +104,12 @@ fn services(out: &mut String, s: &Summary, top: usize, p: Paint) {
     if s.services.is_empty() {
         return;
     }
-    let mut list: Vec<_> = s.services.iter().collect();
+    // Services that only logged (syslog daemons, cron) handled no request:
+    // they stay in report.json but would only pad this table.
+    let mut list: Vec<_> = s.services.iter().filter(|sv| sv.spans > 0).collect();
+    if list.is_empty() {
+        return;
+    }
     list.sort_by(|a, b| b.spans.cmp(&a.spans).then_with(|| a.name.cmp(&b.name)));
     heading(out, "Services", p);
     let _ = writeln!(
@@ -331,7 +336,8 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
             thousands(q.reused_ids)
         ));
     }
-    for c in &q.clock_offsets {
+    // An offset that rounds to 0 ms is no news.
+    for c in q.clock_offsets.iter().filter(|c| c.offset_ms.abs() >= 0.5) {
         notes.push(format!(
             "clock of {} runs {:+.0} ms off (confidence {:.0}%); corrected",
             c.service,

@@ -179,7 +179,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     });
     Traces {
         traces,
-        untraced: untraced(events),
+        untraced: untraced(events, symbols),
         events_without_id: corr.events_without_id,
         single_event_ids: corr.single_event_ids,
         reused_ids: corr.reused_ids,
@@ -221,6 +221,7 @@ fn finish_trace(
             .collect();
     }
     let root = tree::link(&mut spans, events, coarse, opts.containment_tolerance_ns);
+    align_coarse(&mut spans, coarse);
     let r = &spans[root as usize];
     let (start_ns, end_ns) = if r.timed {
         (r.start_ns, r.end_ns)
@@ -244,8 +245,34 @@ fn finish_trace(
     }
 }
 
-/// Events without any correlation id that report a handled request -> one span each.
-fn untraced(events: &[Event]) -> Vec<Span> {
+/// A span logged with a whole-second stamp really ended up to a second later.
+/// Once its children are known, move it (keeping its duration) just far enough
+/// to contain them, so the critical path and offsets within the trace are right.
+/// Deepest spans first, so a moved child is seen by its parent.
+fn align_coarse(spans: &mut [Span], coarse: &tree::Coarse) {
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].timed && coarse.contains(spans[i].service))
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(spans[i].depth));
+    for i in order {
+        let last_child_end = spans
+            .iter()
+            .filter(|c| c.parent == Some(i as SpanIdx))
+            .map(|c| c.end_ns)
+            .max();
+        let Some(hi) = last_child_end else { continue };
+        // The smallest shift that makes the span end after its last child, at most a second.
+        let shift = hi.saturating_sub(spans[i].end_ns).clamp(0, tree::COARSE_NS);
+        let s = &mut spans[i];
+        s.start_ns = s.start_ns.saturating_add(shift);
+        s.end_ns = s.end_ns.saturating_add(shift);
+    }
+}
+
+/// Events without any correlation id that report a handled request -> one span each:
+/// an HTTP status, or a duration of something with a path (`GET /x ... in 12 ms`).
+/// A duration alone (`Started Application in 6.4 seconds`) is not a request.
+fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
     events
         .par_iter()
         .enumerate()
@@ -253,7 +280,8 @@ fn untraced(events: &[Event]) -> Vec<Span> {
             e.request_id.is_none()
                 && e.trace_id.is_none()
                 && e.time().is_some()
-                && (e.status != 0 || e.duration().is_some())
+                && (e.status != 0
+                    || (e.duration().is_some() && symbols.get(e.operation).contains('/')))
         })
         .map(|(i, e)| {
             let t = e.time_ns;
