@@ -7,7 +7,13 @@
 //! colour per service shared by all charts ([`palette`]). Text from logs is
 //! escaped. The same input gives byte-identical SVG.
 
+pub mod critical_path;
+pub mod layers;
+pub mod origins;
 pub mod palette;
+pub mod service_map;
+pub(crate) mod svg;
+pub mod waterfall;
 
 use crate::analyze::summary::Summary;
 use crate::ingest::event::Symbols;
@@ -32,6 +38,8 @@ pub struct ChartInput<'a> {
 
 /// Every chart, in a fixed order.
 pub fn all(input: ChartInput<'_>) -> Vec<Chart> {
-    let _ = input;
-    Vec::new()
+    let mut charts = vec![origins::chart(input), service_map::chart(input)];
+    charts.extend(waterfall::charts(input));
+    charts.push(critical_path::chart(input));
+    charts
 }
