@@ -686,3 +686,162 @@ fn hostile_names_are_text() {
         .descendants()
         .any(|n| n.text().is_some_and(|t| t.contains("GET /x?a=<i>&b=\""))));
 }
+
+/// The Online Boutique demo's call graph: many edges skip layers
+/// (frontend calls cartservice directly and through checkoutservice).
+fn boutique() -> Builder {
+    let mut b = Builder::default();
+    b.incidents.push((30_000, 60_000));
+    for i in 0..40i64 {
+        let fail = i % 7 == 3;
+        let mut pay = s(
+            "paymentservice",
+            "hipstershop.PaymentService/Charge",
+            Some(2),
+            20.0,
+            15.0,
+        );
+        if fail {
+            pay = pay.failed();
+        }
+        let mut checkout = s(
+            "checkoutservice",
+            "hipstershop.CheckoutService/PlaceOrder",
+            Some(1),
+            5.0,
+            60.0,
+        );
+        let mut front = s("frontend", "POST /cart/checkout", Some(0), 1.0, 70.0);
+        if fail {
+            checkout = checkout.failed();
+            front = front.failed();
+        }
+        b.trace(
+            &format!("checkout-{i:03}"),
+            i * 2000,
+            &[
+                s("loadgenerator", "POST /cart/checkout", None, 0.0, 72.0),
+                front,
+                checkout,
+                s(
+                    "cartservice",
+                    "hipstershop.CartService/GetCart",
+                    Some(2),
+                    6.0,
+                    4.0,
+                ),
+                s("redis-cart", "HGET", Some(3), 6.5, 1.0).inferred(),
+                s(
+                    "productcatalogservice",
+                    "hipstershop.ProductCatalogService/GetProduct",
+                    Some(2),
+                    11.0,
+                    2.0,
+                ),
+                s(
+                    "currencyservice",
+                    "hipstershop.CurrencyService/Convert",
+                    Some(2),
+                    14.0,
+                    1.5,
+                ),
+                s(
+                    "shippingservice",
+                    "hipstershop.ShippingService/GetQuote",
+                    Some(2),
+                    16.0,
+                    2.0,
+                ),
+                pay,
+                s(
+                    "emailservice",
+                    "hipstershop.EmailService/SendOrderConfirmation",
+                    Some(2),
+                    40.0,
+                    20.0,
+                ),
+                s(
+                    "cartservice",
+                    "hipstershop.CartService/EmptyCart",
+                    Some(2),
+                    61.0,
+                    3.0,
+                ),
+            ],
+        );
+        b.trace(
+            &format!("home-{i:03}"),
+            i * 2000 + 1000,
+            &[
+                s("loadgenerator", "GET /", None, 0.0, 40.0),
+                s("frontend", "GET /", Some(0), 1.0, 38.0),
+                s(
+                    "adservice",
+                    "hipstershop.AdService/GetAds",
+                    Some(1),
+                    2.0,
+                    5.0,
+                ),
+                s(
+                    "cartservice",
+                    "hipstershop.CartService/GetCart",
+                    Some(1),
+                    3.0,
+                    4.0,
+                ),
+                s("redis-cart", "HGET", Some(3), 3.5, 1.0).inferred(),
+                s(
+                    "recommendationservice",
+                    "hipstershop.RecommendationService/ListRecommendations",
+                    Some(1),
+                    8.0,
+                    25.0,
+                ),
+                s(
+                    "productcatalogservice",
+                    "hipstershop.ProductCatalogService/ListProducts",
+                    Some(5),
+                    9.0,
+                    3.0,
+                ),
+                s(
+                    "currencyservice",
+                    "hipstershop.CurrencyService/GetSupportedCurrencies",
+                    Some(1),
+                    34.0,
+                    2.0,
+                ),
+            ],
+        );
+    }
+    b
+}
+
+#[test]
+fn a_graph_with_skip_edges_keeps_callees_right_of_callers() {
+    let (charts, summary, _) = render(boutique());
+    let map = doc(chart(&charts, "service_map.svg"));
+    let x = |name: &str| -> f64 {
+        with_class(&map, "service")
+            .iter()
+            .find(|n| n.attribute("data-service") == Some(name))
+            .unwrap()
+            .attribute("data-x")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(with_class(&map, "service").len(), 12);
+    for d in &summary.dependencies {
+        assert!(x(&d.callee) > x(&d.caller), "{} -> {}", d.caller, d.callee);
+    }
+    // loadgenerator, frontend, checkout, cart, redis: five columns.
+    assert!(x("redis-cart") > x("cartservice"));
+    assert!(x("cartservice") > x("checkoutservice"));
+    let o = doc(chart(&charts, "error_origins.svg"));
+    let names: Vec<&str> = with_class(&o, "service")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(names, ["paymentservice"]);
+}

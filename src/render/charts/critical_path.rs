@@ -44,7 +44,20 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
         .iter()
         .map(|s| (s.to_string(), palette.color(s).hex(), ""))
         .collect();
-    items.push(("unattributed".into(), REST.into(), ""));
+    let rest_drawn = chains.iter().any(|c| {
+        let sum = |f: fn(&crate::analyze::summary::CriticalShare) -> f64| {
+            c.critical_path
+                .iter()
+                .map(f)
+                .filter(|v| v.is_finite())
+                .map(|v| v.max(0.0))
+                .sum::<f64>()
+        };
+        sum(|s| s.p50_share) < 0.999 || sum(|s| s.p99_share) < 0.999
+    });
+    if rest_drawn {
+        items.push(("unattributed".into(), REST.into(), ""));
+    }
     let legend_top = bars_bottom + 56.0;
     let height = if chains.is_empty() {
         220.0
@@ -63,29 +76,49 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
     svg.text(
         MARGIN,
         46.0,
-        &format!("the {} most frequent call-tree shapes; 100% = the chain's end-to-end latency at that percentile", chains.len()),
+        &format!(
+            "{}; 100% = the chain's end-to-end latency at that percentile",
+            if chains.len() == 1 {
+                "the most frequent call-tree shape".to_string()
+            } else {
+                format!("the {} most frequent call-tree shapes", chains.len())
+            }
+        ),
         "start",
         11.5,
         "#555555",
         "",
     );
+    // Grid first, bars over it.
+    let step = 0.2;
+    svg.x_axis(
+        x0,
+        x1,
+        TOP,
+        bars_bottom,
+        1.0,
+        step,
+        "share of end-to-end latency (%)",
+        &|v, _| format!("{:.0}", v * 100.0),
+    );
     for (k, c) in chains.iter().enumerate() {
         let top = TOP + k as f64 * BLOCK_H;
+        // Counts first: a long signature is what gets shortened.
         let head = format!(
-            "#{} {} ({} traces, {} failed)",
+            "#{} · {} traces, {} failed · {}",
             k + 1,
-            c.signature,
             count(c.count),
-            count(c.errors)
+            count(c.errors),
+            c.signature
         );
         svg.text(
             MARGIN,
             top + 14.0,
-            &ellipsize(&head, WIDTH - 2.0 * MARGIN, 12.0),
+            &ellipsize(&head, WIDTH - 2.0 * MARGIN, 12.0 * 1.1),
             "start",
             12.0,
             "#222222",
-            "font-weight=\"bold\" class=\"chain\"",
+            "font-weight=\"bold\" class=\"chain\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"",
         );
         for (b, (name, total)) in [("p50", c.latency_ms.p50), ("p99", c.latency_ms.p99)]
             .into_iter()
@@ -151,7 +184,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
                 }
                 x += w;
             }
-            if x1 - x > 0.5 {
+            if (x1 - x) / aw > 0.001 {
                 svg.rect_tip(
                     x,
                     y,
@@ -165,17 +198,6 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
             svg.text(x1 + 6.0, y + 14.0, &ms(total), "start", 11.0, "#333333", "");
         }
     }
-    let step = 0.2;
-    svg.x_axis(
-        x0,
-        x1,
-        TOP,
-        bars_bottom,
-        1.0,
-        step,
-        "share of end-to-end latency (%)",
-        &|v, _| format!("{:.0}", v * 100.0),
-    );
     svg::legend(&mut svg, MARGIN, legend_top, WIDTH - 2.0 * MARGIN, &items);
     finish(title, svg)
 }

@@ -86,7 +86,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
             if incidents == 0 {
                 "inside an incident window (none detected)".to_string()
             } else {
-                format!("started inside an incident window ({incidents})")
+                format!("started inside an incident window ({incidents} detected)")
             },
             INSIDE.into(),
             "",
@@ -126,6 +126,17 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
     let max = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(1) as f64;
     let step = svg::axis_step(aw, max, 1.0);
     let axis_max = (max / step).ceil() * step;
+    // Grid first, bars over it.
+    svg.x_axis(
+        x0,
+        x0 + aw,
+        TOP,
+        bars_bottom,
+        axis_max,
+        step,
+        "failed traces (count)",
+        &svg::tick_label,
+    );
     for (k, (service, inside, outside)) in rows.iter().enumerate() {
         let y = TOP + k as f64 * ROW_H;
         svg.rect(
@@ -179,16 +190,6 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
             "class=\"total\"",
         );
     }
-    svg.x_axis(
-        x0,
-        x0 + aw,
-        TOP,
-        bars_bottom,
-        axis_max,
-        step,
-        "failed traces (count)",
-        &svg::tick_label,
-    );
     if !rest.is_empty() {
         let n: u64 = rest.iter().map(|r| r.1 + r.2).sum();
         svg.text(

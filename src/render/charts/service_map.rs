@@ -348,9 +348,10 @@ fn draw(
         }
         last = Some((*x, *y));
         let shown = ellipsize(text, COL_GAP - 8.0, 11.0);
+        // Just above the arrow's midpoint, so the line does not run through the text.
         svg.text(
             *x,
-            *y + 4.0,
+            *y - 4.0,
             &shown,
             "middle",
             11.0,
@@ -394,7 +395,8 @@ fn draw(
         svg.text(
             x + 14.0,
             y + 18.0,
-            &ellipsize(&n.name, BOX_W - 20.0, 12.5),
+            // Bold runs about a tenth wider than the estimate.
+            &ellipsize(&n.name, BOX_W - 22.0, 12.5 * 1.1),
             "start",
             12.5,
             "#222222",

@@ -53,6 +53,8 @@ fn char_width(c: char) -> f64 {
         'i' | 'j' | 'l' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' | ' ' => 0.32,
         'm' | 'w' | 'M' | 'W' | '@' => 0.9,
         'A'..='Z' => 0.7,
+        // Shown as U+FFFD (see `esc`).
+        c if (c as u32) < 0x20 => 1.0,
         c if c.is_ascii() => 0.58,
         // CJK, emoji and other wide scripts.
         c if (c as u32) >= 0x1100 => 1.0,
@@ -81,6 +83,45 @@ pub fn ellipsize(s: &str, max_px: f64, size: f64) -> String {
         out.push(c);
     }
     out.push('…');
+    out
+}
+
+/// `s` shortened in the middle with `…` so it fits in `max_px`: keeps the
+/// start and the end, which for operations (`pkg.Service/Method`,
+/// `GET /api/.../{id}`) are the parts that tell them apart.
+pub fn ellipsize_middle(s: &str, max_px: f64, size: f64) -> String {
+    if text_width(s, size) <= max_px {
+        return s.to_string();
+    }
+    let budget = (max_px - char_width('…') * size).max(0.0);
+    let chars: Vec<char> = s.chars().collect();
+    let (mut head, mut tail) = (0usize, 0usize);
+    let mut used = 0.0;
+    // Take from the end twice as fast as from the start.
+    loop {
+        let take_tail = tail < 2 * head + 2;
+        let idx = if take_tail {
+            chars.len() - 1 - tail
+        } else {
+            head
+        };
+        if head + tail >= chars.len() {
+            break;
+        }
+        let w = char_width(chars[idx]) * size;
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        if take_tail {
+            tail += 1;
+        } else {
+            head += 1;
+        }
+    }
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
     out
 }
 
@@ -160,7 +201,7 @@ impl Svg {
             t = esc(title),
         );
         let mut svg = Svg { out };
-        let shown = ellipsize(title, width - 32.0, 16.0);
+        let shown = ellipsize(title, width - 32.0, 16.0 * 1.1);
         svg.text(
             16.0,
             26.0,
@@ -406,6 +447,20 @@ mod tests {
         assert!(text_width(&short, 12.0) <= 120.0);
         assert_eq!(ellipsize("auth", 120.0, 12.0), "auth");
         assert_eq!(ellipsize("abc", 0.0, 12.0), "…");
+    }
+
+    #[test]
+    fn middle_ellipsis_keeps_both_ends() {
+        let op = "hipstershop.CheckoutService/PlaceOrder";
+        let short = ellipsize_middle(op, 150.0, 11.0);
+        assert!(
+            short.starts_with("hip") && short.ends_with("PlaceOrder"),
+            "{short}"
+        );
+        assert!(short.contains('…'));
+        assert!(text_width(&short, 11.0) <= 150.0);
+        assert_eq!(ellipsize_middle(op, 1000.0, 11.0), op);
+        assert_eq!(ellipsize_middle(op, 0.0, 11.0), "…");
     }
 
     #[test]

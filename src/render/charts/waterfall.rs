@@ -30,7 +30,8 @@ const LABEL_W: f64 = 330.0;
 const ROW_H: f64 = 20.0;
 const BAR_H: f64 = 12.0;
 const TOP: f64 = 64.0;
-const BAD: &str = "#d62728";
+/// Darker than the palette's red, so a failed red-coloured service still shows its outline.
+const BAD: &str = "#9e0000";
 
 /// The waterfalls, in order: slowest first, then each incident's failures.
 pub fn charts(input: ChartInput<'_>) -> Vec<Chart> {
@@ -262,15 +263,25 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
         let service = sym.get(s.service);
         let op = sym.get(s.operation);
         let indent = f64::from(s.depth.min(12)) * 10.0;
+        let room = LABEL_W - 8.0 - indent;
         let label = if op.is_empty() {
             service.to_string()
         } else {
             format!("{service} · {op}")
         };
+        // The service keeps at most half the room; the operation is
+        // shortened in the middle so its method or last path part shows.
+        let shown = if op.is_empty() {
+            ellipsize(service, room, 11.0)
+        } else {
+            let svc = ellipsize(service, room / 2.0, 11.0);
+            let rest = room - svg::text_width(&format!("{svc} · "), 11.0);
+            format!("{svc} · {}", svg::ellipsize_middle(op, rest, 11.0))
+        };
         svg.text(
             MARGIN + 4.0 + indent,
             y + 14.0,
-            &ellipsize(&label, LABEL_W - 8.0 - indent, 11.0),
+            &shown,
             "start",
             11.0,
             "#222222",
@@ -373,7 +384,7 @@ fn legend_items<'a>(
     items.push((
         "failed span (✗)".into(),
         "#ffffff".into(),
-        "stroke=\"#d62728\" stroke-width=\"2\"",
+        "stroke=\"#9e0000\" stroke-width=\"2\"",
     ));
     items.push((
         "parent inferred from timing".into(),
