@@ -395,6 +395,16 @@ fn forty() -> Builder {
     for t in 0..3 {
         b.trace(&format!("t{t}"), t * 100, &spans);
     }
+    // Every service fails on its own a few times.
+    for i in 0..40usize {
+        for k in 0..(i % 7 + 1) {
+            b.trace(
+                &format!("f{i}-{k}"),
+                1000 + (i * 10 + k) as i64,
+                &[s(&name(i), "op", None, 0.0, 1.0).failed()],
+            );
+        }
+    }
     // svc20 -> svc39 in another trace shape.
     b.trace(
         "t-other",
@@ -462,6 +472,15 @@ fn forty_services_one_box_each_and_arrows_point_right() {
     assert!(shown
         .iter()
         .any(|t| t.starts_with("svc00-with") && t.ends_with('…')));
+    // Error origins: one bar per service, most failures first.
+    let o = doc(chart(&charts, "error_origins.svg"));
+    let bars = with_class(&o, "service");
+    assert_eq!(bars.len(), 40);
+    assert!(
+        bars[0].text().unwrap().starts_with("svc06"),
+        "{:?}",
+        bars[0].text()
+    );
     // The waterfall has one row per span.
     let w = doc(chart(&charts, "waterfall-1.svg"));
     assert_eq!(with_class(&w, "span").len(), 40);

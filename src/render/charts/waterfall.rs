@@ -377,10 +377,15 @@ fn legend_items<'a>(
     services: &BTreeSet<&str>,
     palette: &super::palette::Palette,
 ) -> Vec<LegendItem<'a>> {
-    let mut items: Vec<LegendItem<'a>> = services
-        .iter()
-        .map(|s| (s.to_string(), palette.color(s).hex(), ""))
-        .collect();
+    // Every row names its service; past a dozen a colour key is only noise.
+    let mut items: Vec<LegendItem<'a>> = if services.len() <= 12 {
+        services
+            .iter()
+            .map(|s| (s.to_string(), palette.color(s).hex(), ""))
+            .collect()
+    } else {
+        Vec::new()
+    };
     items.push((
         "failed span (✗)".into(),
         "#ffffff".into(),
