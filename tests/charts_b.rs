@@ -864,3 +864,34 @@ fn a_graph_with_skip_edges_keeps_callees_right_of_callers() {
         .collect();
     assert_eq!(names, ["paymentservice"]);
 }
+
+#[test]
+fn calls_back_up_the_graph_and_huge_traces_still_render() {
+    let mut b = Builder::default();
+    // a -> b -> a: a cycle between services; c calls itself.
+    b.trace(
+        "cycle",
+        0,
+        &[
+            s("a", "x", None, 0.0, 10.0),
+            s("b", "y", Some(0), 1.0, 8.0),
+            s("a", "z", Some(1), 2.0, 5.0),
+            s("c", "w", Some(2), 3.0, 1.0),
+            s("c", "w", Some(3), 3.5, 0.2),
+        ],
+    );
+    let mut big = vec![s("batch", "run", None, 0.0, 1000.0)];
+    for i in 0..600 {
+        big.push(s("worker", "item", Some(0), i as f64, 1.0));
+    }
+    b.trace("big", 5000, &big);
+    let (charts, summary, _) = render(b);
+    let map = doc(chart(&charts, "service_map.svg"));
+    // a <-> b are two arrows; c -> c is a self-call noted in its box.
+    let edges = with_class(&map, "edge");
+    assert_eq!(edges.len(), summary.dependencies.len() - 1);
+    assert!(texts(&map).iter().any(|t| t.contains("↻1")));
+    let w = doc(chart(&charts, "waterfall-1.svg"));
+    assert_eq!(with_class(&w, "span").len(), waterfall::MAX_ROWS);
+    assert!(texts(&w).iter().any(|t| t.contains("351 more spans")));
+}

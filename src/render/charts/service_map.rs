@@ -403,8 +403,9 @@ fn draw(
             "font-weight=\"bold\"",
         );
         let mut sub = format!(
-            "{} spans · {:.1}% err",
+            "{} span{} · {:.1}% err",
             count(n.spans),
+            if n.spans == 1 { "" } else { "s" },
             n.error_rate * 100.0
         );
         if self_calls[i] > 0 {
