@@ -4,15 +4,28 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use logtrace::analyze::AnalyzeOptions;
 use logtrace::ingest::discover::DiscoverOptions;
-use logtrace::{IngestOptions, InspectOptions};
+use logtrace::render::waterfall::WaterfallOptions;
+use logtrace::{IngestOptions, InspectOptions, ReportOptions, TimeBound, TraceViewOptions};
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed; \
 2 usage error, unreadable path or bad config.";
 
+const REPORT_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
+or no event in the --since/--until window; 2 usage error, unreadable path, bad config, or an \
+output folder that is not empty and not an earlier report.";
+
+const TRACE_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
+or no trace has this id; 2 usage error, unreadable path or bad config.";
+
+const ALL_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
+a trace id not found, or no event in the --since/--until window; 2 usage error, unreadable path, \
+bad config, or a report folder that is neither empty nor an earlier report.";
+
 /// Turn a folder of logs into traces, statistics and charts, offline.
 #[derive(Debug, Parser)]
-#[command(name = "logtrace", version, about, after_help = EXIT_CODES)]
+#[command(name = "logtrace", version, about, after_help = ALL_EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +36,12 @@ pub enum Command {
     /// Show what each file is: format, lines, events, unparsed lines, time range, services, id fields.
     #[command(after_help = EXIT_CODES)]
     Inspect(InspectArgs),
+    /// Rebuild call chains, compute statistics, write DIR/report.json and print a summary.
+    #[command(after_help = REPORT_EXIT_CODES)]
+    Report(ReportArgs),
+    /// Print one trace as a text waterfall with the log lines it came from.
+    #[command(after_help = TRACE_EXIT_CODES)]
+    Trace(TraceArgs),
 }
 
 /// Options shared by every command that reads logs.
@@ -58,6 +77,58 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which part of the logs to analyse.
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// Only events at or after this time: RFC 3339 (2024-03-01T12:30:00Z), before the end of the
+    /// logs (-2h, -30m, -1d, -1h30m) or after their start (+10m).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only events before this time; same forms as --since.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Folder to write report.json into; created if missing.
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "DIR",
+        default_value = "logtrace-report"
+    )]
+    pub out: PathBuf,
+    /// Write into DIR even when it holds other files (none is deleted).
+    #[arg(long)]
+    pub force: bool,
+    /// How many slowest traces, failed traces, services, operations... to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Timeline bucket width, e.g. 30s, 5m, 1h (default: a round width giving 60-300 buckets).
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+    /// Print report.json to stdout instead of the summary (the folder is still written).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A request id, trace id or span id (a unique prefix of 6+ characters will do).
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Log lines shown under each span; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub lines: usize,
 }
 
 impl InputArgs {
@@ -97,6 +168,84 @@ impl InspectArgs {
     }
 }
 
+impl ReportArgs {
+    pub fn to_options(&self, color: bool) -> Result<ReportOptions, String> {
+        let bucket_seconds = match &self.bucket {
+            None => None,
+            Some(b) => Some(parse_bucket(b)?),
+        };
+        if self.top == 0 {
+            return Err("--top must be at least 1".into());
+        }
+        let mut ingest = self.input.to_options()?;
+        ingest
+            .discover
+            .exclude
+            .extend(exclude_output(&self.input.paths, &self.out));
+        Ok(ReportOptions {
+            ingest,
+            since: parse_bound("--since", self.window.since.as_deref())?,
+            until: parse_bound("--until", self.window.until.as_deref())?,
+            trace: Default::default(),
+            analyze: AnalyzeOptions {
+                top: self.top,
+                bucket_seconds,
+            },
+            color,
+        })
+    }
+}
+
+impl TraceArgs {
+    pub fn to_options(&self, color: bool) -> Result<TraceViewOptions, String> {
+        Ok(TraceViewOptions {
+            ingest: self.input.to_options()?,
+            trace: Default::default(),
+            waterfall: WaterfallOptions {
+                color,
+                lines_per_span: self.lines,
+            },
+        })
+    }
+}
+
+/// A glob that keeps an earlier report folder inside an input folder (the
+/// default `./logtrace-report` under `.`) from being read back as logs.
+fn exclude_output(paths: &[PathBuf], out: &std::path::Path) -> Option<String> {
+    let out = out.canonicalize().ok()?;
+    paths.iter().find_map(|p| {
+        let rel = out.strip_prefix(p.canonicalize().ok()?).ok()?;
+        let rel = rel.to_str().filter(|r| !r.is_empty())?;
+        // Glob-quote every metacharacter so the folder's name is taken literally.
+        Some(rel.chars().fold(String::new(), |mut g, c| {
+            if "*?[]{}!\\".contains(c) {
+                g.push('[');
+                g.push(c);
+                g.push(']');
+            } else {
+                g.push(c);
+            }
+            g
+        }))
+    })
+}
+
+fn parse_bound(flag: &str, v: Option<&str>) -> Result<Option<TimeBound>, String> {
+    v.map(|s| TimeBound::parse(s).map_err(|e| format!("{flag}: {e}")))
+        .transpose()
+}
+
+/// A bucket width in whole seconds, at least one.
+fn parse_bucket(s: &str) -> Result<u64, String> {
+    let ns = logtrace::parse_duration(s).map_err(|e| format!("--bucket: {e}"))?;
+    if ns < 1_000_000_000 || ns % 1_000_000_000 != 0 {
+        return Err(format!(
+            "--bucket: {s:?} is not a whole number of seconds (at least 1s)"
+        ));
+    }
+    Ok((ns / 1_000_000_000) as u64)
+}
+
 /// A zone name from the tz database, `UTC`, or a fixed offset like `+08:00` / `-0500`.
 fn parse_tz(z: &str) -> Result<jiff::tz::TimeZone, String> {
     if let Some((off, 0)) =
@@ -108,4 +257,103 @@ fn parse_tz(z: &str) -> Result<jiff::tz::TimeZone, String> {
     jiff::tz::TimeZone::get(z).map_err(|_| {
         format!("unknown time zone {z:?}: use a name like 'Europe/Berlin' or 'UTC', or an offset like '+08:00'")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("logtrace").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn report_defaults() {
+        let Command::Report(r) = parse(&["report", "logs"]).unwrap().command else {
+            panic!("not report");
+        };
+        assert_eq!(r.out, PathBuf::from("logtrace-report"));
+        let o = r.to_options(false).unwrap();
+        assert_eq!((o.analyze.top, o.analyze.bucket_seconds), (10, None));
+        assert_eq!((o.since, o.until), (None, None));
+    }
+
+    #[test]
+    fn relative_times_are_not_taken_for_flags() {
+        let Command::Report(r) = parse(&[
+            "report",
+            "logs",
+            "--since",
+            "-2h",
+            "--until=+90m",
+            "--bucket",
+            "5m",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not report");
+        };
+        let o = r.to_options(false).unwrap();
+        let h = 3_600_000_000_000;
+        assert_eq!(o.since, Some(TimeBound::BeforeEnd(2 * h)));
+        assert_eq!(o.until, Some(TimeBound::AfterStart(h * 3 / 2)));
+        assert_eq!(o.analyze.bucket_seconds, Some(300));
+    }
+
+    #[test]
+    fn bad_values_say_which_flag() {
+        let Command::Report(r) = parse(&["report", "x", "--since", "yesterday"])
+            .unwrap()
+            .command
+        else {
+            panic!("not report");
+        };
+        assert!(r.to_options(false).unwrap_err().starts_with("--since: "));
+        let Command::Report(r) = parse(&["report", "x", "--bucket", "250ms"])
+            .unwrap()
+            .command
+        else {
+            panic!("not report");
+        };
+        assert!(r
+            .to_options(false)
+            .unwrap_err()
+            .contains("whole number of seconds"));
+    }
+
+    #[test]
+    fn an_earlier_report_inside_the_input_is_not_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logtrace-report [1]");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("report.json"), "{}").unwrap();
+        std::fs::write(tmp.path().join("app.log"), "x\n").unwrap();
+        let paths = vec![tmp.path().to_path_buf()];
+        let glob = exclude_output(&paths, &out).unwrap();
+        assert_eq!(glob, "logtrace-report [[]1[]]");
+        let found = logtrace::ingest::discover::discover(
+            &paths,
+            &DiscoverOptions {
+                include: vec![],
+                exclude: vec![glob],
+            },
+        )
+        .unwrap();
+        let names: Vec<&str> = found.sources.iter().map(|s| s.display.as_str()).collect();
+        assert_eq!(names, vec!["app.log"]);
+        // Outside the input, or not yet written: nothing to exclude.
+        assert_eq!(exclude_output(std::slice::from_ref(&out), tmp.path()), None);
+        assert_eq!(exclude_output(&paths, &tmp.path().join("new")), None);
+    }
+
+    #[test]
+    fn trace_takes_an_id_then_paths() {
+        let Command::Trace(t) = parse(&["trace", "-abc", "a", "b"]).unwrap().command else {
+            panic!("not trace");
+        };
+        assert_eq!(t.id, "-abc");
+        assert_eq!(t.input.paths.len(), 2);
+        assert!(parse(&["trace", "only-an-id"]).is_err());
+    }
 }

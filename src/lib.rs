@@ -4,10 +4,14 @@
 //!
 //! 1. [`ingest`]: paths -> files (discovered, decompressed, format detected) ->
 //!    compact [`ingest::event::Event`]s, with every unreadable line counted per file.
-//! 2. [`render`]: results -> text and JSON for people and machines.
+//! 2. [`trace`]: events -> traces, each request's call chain across services.
+//! 3. [`analyze`]: traces -> the report's statistics ([`analyze::summary::Summary`]).
+//! 4. [`render`]: results -> text and JSON for people and machines;
+//!    [`render::files`] is the one place that writes files.
 //!
 //! The binary (`src/main.rs`, `src/cli.rs`) only turns arguments into the plain
-//! option structs below and prints what these functions return.
+//! option structs below, prints what these functions return and writes the
+//! report folder.
 
 pub mod analyze;
 pub mod config;
@@ -27,12 +31,14 @@ pub enum Error {
     Usage(String),
     /// The input was read but nothing in it could be parsed (exit code 1).
     NothingParsed(String),
+    /// What was asked for is not in the input: a trace id, events in a time window (exit code 1).
+    NotFound(String),
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Usage(m) | Error::NothingParsed(m) => f.write_str(m),
+            Error::Usage(m) | Error::NothingParsed(m) | Error::NotFound(m) => f.write_str(m),
         }
     }
 }
@@ -50,7 +56,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
-            Error::NothingParsed(_) => 1,
+            Error::NothingParsed(_) | Error::NotFound(_) => 1,
         }
     }
 }
@@ -109,4 +115,377 @@ fn nothing_parsed(input: &Ingested, paths: &[PathBuf]) -> Option<String> {
             input.files.len()
         )
     })
+}
+
+/// A `--since` / `--until` bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeBound {
+    /// An absolute time, UTC nanoseconds.
+    At(i64),
+    /// Nanoseconds before the last event of the data (`-2h`).
+    BeforeEnd(i64),
+    /// Nanoseconds after the first event of the data (`+10m`).
+    AfterStart(i64),
+}
+
+impl TimeBound {
+    /// Reads an RFC 3339 time (`2024-03-01T12:30:00Z`, offsets allowed), a
+    /// time before the end of the data (`-2h`, `-30m`, `-1d`, `-1h30m`) or
+    /// after its start (`+10m`).
+    pub fn parse(s: &str) -> Result<TimeBound, String> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix('-') {
+            return parse_duration(rest).map(TimeBound::BeforeEnd);
+        }
+        if let Some(rest) = s.strip_prefix('+') {
+            return parse_duration(rest).map(TimeBound::AfterStart);
+        }
+        let ts: jiff::Timestamp = s.parse().map_err(|_| {
+            format!(
+                "cannot read the time {s:?}: use RFC 3339 like 2024-03-01T12:30:00Z, \
+                 a time before the end of the logs like -2h or -30m, or after their start like +10m"
+            )
+        })?;
+        i64::try_from(ts.as_nanosecond())
+            .map(TimeBound::At)
+            .map_err(|_| format!("the time {s:?} is out of range"))
+    }
+
+    /// The bound in UTC ns, given the first and last event times of the data.
+    pub fn resolve(self, first_ns: i64, last_ns: i64) -> i64 {
+        match self {
+            TimeBound::At(t) => t,
+            TimeBound::BeforeEnd(d) => last_ns.saturating_sub(d),
+            TimeBound::AfterStart(d) => first_ns.saturating_add(d),
+        }
+    }
+}
+
+/// Reads a duration such as `30s`, `5m`, `1h`, `1d`, `250ms` or `1h30m` into nanoseconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "cannot read the duration {s:?}: use a number and a unit (ms, s, m, h, d), \
+             e.g. 30s, 5m, 1h or 1h30m"
+        )
+    };
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total: i64 = 0;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit: i64 = match &rest[..unit_len] {
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" | "min" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(|| format!("the duration {s:?} is too long"))?;
+    }
+    Ok(total)
+}
+
+/// Options of `logtrace report`.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    pub ingest: IngestOptions,
+    /// Only events at or after this time.
+    pub since: Option<TimeBound>,
+    /// Only events before this time.
+    pub until: Option<TimeBound>,
+    pub trace: trace::TraceOptions,
+    pub analyze: analyze::AnalyzeOptions,
+    /// ANSI colour in the terminal summary.
+    pub color: bool,
+}
+
+/// What `report` produced. Nothing is written yet: [`render::files`] does that.
+#[derive(Debug)]
+pub struct ReportOutcome {
+    pub summary: analyze::summary::Summary,
+    /// The report folder's files (relative path, bytes): `report.json`, then `charts/*.svg`.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The terminal summary.
+    pub terminal: String,
+    /// Files read and their decompressed bytes, for the throughput line.
+    pub files_read: usize,
+    pub bytes_read: u64,
+}
+
+impl ReportOutcome {
+    /// `report.json` as text.
+    pub fn json(&self) -> &str {
+        self.files
+            .iter()
+            .find(|(p, _)| p == "report.json")
+            .and_then(|(_, b)| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+}
+
+/// `logtrace report`: read, keep the --since/--until window, rebuild traces, summarise.
+pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, Error> {
+    let mut input = read_events(paths, &opts.ingest)?;
+    keep_window(&mut input.events, opts.since, opts.until)?;
+    let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    let summary = analyze::summarize(&input, &traces, &opts.analyze);
+    let charts = render::charts::all(render::charts::ChartInput {
+        summary: &summary,
+        traces: &traces,
+        symbols: &input.symbols,
+    });
+    Ok(ReportOutcome {
+        files: render::files::contents(&summary, &charts),
+        terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
+        files_read: input.files.len(),
+        bytes_read: input.files.iter().map(|f| f.bytes).sum(),
+        summary,
+    })
+}
+
+/// Options of `logtrace trace`.
+#[derive(Clone, Debug, Default)]
+pub struct TraceViewOptions {
+    pub ingest: IngestOptions,
+    pub trace: trace::TraceOptions,
+    pub waterfall: render::waterfall::WaterfallOptions,
+}
+
+/// `logtrace trace`: the waterfall of every trace that carries `id` (a request
+/// id, a trace id or a span id; a unique prefix of at least 6 characters will do).
+pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<String, Error> {
+    let input = read_events(paths, &opts.ingest)?;
+    let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    let found = find_traces(&traces, &input.symbols, id);
+    if found.is_empty() {
+        return Err(Error::NotFound(not_found(
+            &traces,
+            &input.symbols,
+            id,
+            paths,
+        )));
+    }
+    // Re-read only the lines to show. Discovery is repeated to learn the real
+    // paths; it lists the same files in the same order as the ingest did.
+    let sources = ingest::discover::discover(paths, &opts.ingest.discover)
+        .map(|d| d.sources)
+        .unwrap_or_default();
+    let names: Vec<String> = input.files.iter().map(|f| f.path.clone()).collect();
+    let mut wanted: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for &t in &found {
+        let lines = render::waterfall::wanted_lines(
+            &traces.traces[t],
+            &input.events,
+            opts.waterfall.lines_per_span,
+        );
+        for r in lines {
+            wanted.entry(r.file).or_default().push(r.line);
+        }
+    }
+    let mut lines = std::collections::BTreeMap::new();
+    for (file, mut numbers) in wanted {
+        let Some(src) = sources.get(file as usize) else {
+            continue;
+        };
+        if names.get(file as usize) != Some(&src.display) {
+            continue; // the folder changed since it was read: show places, not text
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        for (line, text) in render::waterfall::source_lines(&src.path, &numbers).unwrap_or_default()
+        {
+            lines.insert(ingest::event::SourceRef { file, line }, text);
+        }
+    }
+    let cx = render::waterfall::Context {
+        events: &input.events,
+        symbols: &input.symbols,
+        files: &names,
+        lines: &lines,
+    };
+    let mut out = String::new();
+    if found.len() > 1 {
+        out.push_str(&format!(
+            "{id} names {} traces (an id reused far apart in time); showing each\n\n",
+            found.len()
+        ));
+    }
+    for (n, &t) in found.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        out.push_str(&render::waterfall::render(
+            &traces.traces[t],
+            &cx,
+            &opts.waterfall,
+        ));
+    }
+    Ok(out)
+}
+
+/// Ingests with events kept; an input without a single event is an error.
+fn read_events(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Error> {
+    let mut ingest_opts = opts.clone();
+    ingest_opts.keep_events = true;
+    let input = ingest::ingest(paths, &ingest_opts)?;
+    match nothing_parsed(&input, paths) {
+        Some(msg) => Err(Error::NothingParsed(msg)),
+        None => Ok(input),
+    }
+}
+
+/// Keeps the events inside `[since, until)`, with relative bounds resolved
+/// against the data's own first and last event. Events without a time cannot
+/// be placed and are dropped when a window is given.
+fn keep_window(
+    events: &mut Vec<ingest::event::Event>,
+    since: Option<TimeBound>,
+    until: Option<TimeBound>,
+) -> Result<(), Error> {
+    if since.is_none() && until.is_none() {
+        return Ok(());
+    }
+    let times = events.iter().filter_map(|e| e.time());
+    let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
+        return Err(Error::NotFound(
+            "no event has a time, so --since/--until select nothing; run without them".into(),
+        ));
+    };
+    let lo = since.map_or(i64::MIN, |b| b.resolve(first, last));
+    let hi = until.map_or(i64::MAX, |b| b.resolve(first, last));
+    let show = ingest::time::format_rfc3339_ms;
+    if lo >= hi {
+        return Err(Error::Usage(format!(
+            "--since ({}) is not before --until ({})",
+            show(lo),
+            show(hi)
+        )));
+    }
+    events.retain(|e| e.time().is_some_and(|t| t >= lo && t < hi));
+    if events.is_empty() {
+        return Err(Error::NotFound(format!(
+            "no events between {} and {}; the logs run from {} to {}",
+            if lo == i64::MIN {
+                "the start".into()
+            } else {
+                show(lo)
+            },
+            if hi == i64::MAX {
+                "the end".into()
+            } else {
+                show(hi)
+            },
+            show(first),
+            show(last)
+        )));
+    }
+    Ok(())
+}
+
+/// Indexes of the traces `id` names: exactly (any linked id, or a span id),
+/// else as the unique prefix (at least 6 characters) of one trace's ids.
+fn find_traces(traces: &trace::Traces, symbols: &ingest::event::Symbols, id: &str) -> Vec<usize> {
+    let exact: Vec<usize> = traces
+        .traces
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| {
+            id_strs(t, symbols).any(|s| s == id)
+                || t.spans
+                    .iter()
+                    .any(|s| s.span_id.is_some() && symbols.get(s.span_id) == id)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !exact.is_empty() || id.chars().count() < 6 {
+        return exact;
+    }
+    let prefixed: Vec<usize> = traces
+        .traces
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| id_strs(t, symbols).any(|s| s.starts_with(id)))
+        .map(|(i, _)| i)
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = prefixed
+        .iter()
+        .map(|&i| symbols.get(traces.traces[i].id))
+        .collect();
+    if distinct.len() == 1 {
+        prefixed
+    } else {
+        Vec::new()
+    }
+}
+
+/// What to tell the user when no trace carries `id`.
+fn not_found(
+    traces: &trace::Traces,
+    symbols: &ingest::event::Symbols,
+    id: &str,
+    paths: &[PathBuf],
+) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut msg = format!(
+        "no trace with id {id:?} in {} ({} traces)",
+        shown.join(" "),
+        traces.traces.len()
+    );
+    // The ids sharing the longest prefix with the one asked for (typos, cut-off copies).
+    let common = |s: &str| {
+        s.chars()
+            .zip(id.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let best = traces
+        .traces
+        .iter()
+        .flat_map(|t| id_strs(t, symbols))
+        .map(common)
+        .max()
+        .unwrap_or(0);
+    if best >= 3 || (best > 0 && best * 2 >= id.chars().count()) {
+        let close: std::collections::BTreeSet<&str> = traces
+            .traces
+            .iter()
+            .flat_map(|t| id_strs(t, symbols))
+            .filter(|s| common(s) == best)
+            .collect();
+        let list: Vec<&str> = close.iter().take(5).copied().collect();
+        msg.push_str(&format!("; close matches: {}", list.join(", ")));
+        if close.len() > 5 {
+            msg.push_str(&format!(" and {} more", close.len() - 5));
+        }
+    }
+    msg.push_str(&format!(
+        "; `logtrace report {}` lists the slowest and failed trace ids",
+        shown.join(" ")
+    ));
+    msg
+}
+
+/// A trace's ids as text.
+fn id_strs<'a>(
+    t: &'a trace::Trace,
+    symbols: &'a ingest::event::Symbols,
+) -> impl Iterator<Item = &'a str> + 'a {
+    std::iter::once(t.id)
+        .chain(t.ids.iter().copied())
+        .filter(|s| s.is_some())
+        .map(|s| symbols.get(s))
 }

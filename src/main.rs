@@ -3,6 +3,7 @@
 mod cli;
 
 use clap::Parser;
+use logtrace::render::{files, terminal};
 
 fn main() {
     let cli = cli::Cli::parse();
@@ -25,7 +26,39 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             print(&found.output)?;
             found.nothing_parsed.map_or(Ok(()), |e| Err(fail(e)))
         }
+        cli::Command::Report(args) => {
+            let started = std::time::Instant::now();
+            let opts = args.to_options(color()).map_err(|m| (2, m))?;
+            threads(args.input.threads)?;
+            // Refuse a folder of other files before spending time on the analysis.
+            files::check_target(&args.out, args.force).map_err(|e| (2, e.to_string()))?;
+            let done = logtrace::report(&args.input.paths, &opts).map_err(fail)?;
+            files::write_report(&args.out, &done.files, args.force)
+                .map_err(|e| (2, e.to_string()))?;
+            if args.json {
+                return print(done.json());
+            }
+            let secs = started.elapsed().as_secs_f64();
+            print(&done.terminal)?;
+            print(&format!(
+                "\nreport written to {}\n{}",
+                args.out.join("report.json").display(),
+                terminal::throughput(done.files_read, done.bytes_read, secs)
+            ))
+        }
+        cli::Command::Trace(args) => {
+            let opts = args.to_options(color()).map_err(|m| (2, m))?;
+            threads(args.input.threads)?;
+            let text = logtrace::trace(&args.id, &args.input.paths, &opts).map_err(fail)?;
+            print(&text)
+        }
     }
+}
+
+/// Colour only for a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn color() -> bool {
+    use std::io::IsTerminal;
+    !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 fn fail(e: logtrace::Error) -> (i32, String) {

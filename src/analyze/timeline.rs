@@ -1,12 +1,410 @@
-//! Requests -> the timeline: requests, errors, p50 and p99 per time bucket. (Work in progress.)
+//! Requests -> the timeline: requests, errors, p50 and p99 per time bucket.
+//!
+//! Input: the run's [`Request`]s. Output: a [`Timeline`] of equal, round-width
+//! buckets aligned to multiples of the width in UTC (a 1-minute bucket starts
+//! on a whole minute), for the whole run and per service.
+//!
+//! A request is placed by its **end** time: that is when an access log writes
+//! its line, so the timeline agrees with what a reader of the raw logs sees
+//! (and a slow request shows where it finished, not where it started).
+//!
+//! The whole-run buckets count entry requests only ([`Request::entry`]: trace
+//! roots and untraced requests), i.e. what the system was asked to do; the
+//! per-service buckets count every request of that service. Latencies are
+//! nearest-rank percentiles of logged durations; a bucket without a timed
+//! request has `None`. Empty buckets inside the range are present with zeros.
 
-use super::summary::Timeline;
+use super::latency::{ms, nearest_rank};
+use super::summary::{Bucket, ServiceTimeline, Timeline};
 use super::Request;
-use crate::ingest::event::Symbols;
+use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::time::format_rfc3339_ms;
+
+const NS_PER_SEC: i64 = 1_000_000_000;
+/// The automatic width aims for at most this many buckets...
+pub const MAX_BUCKETS: u64 = 300;
+/// ...and at least this many when the run is long enough.
+pub const MIN_BUCKETS: u64 = 60;
+/// An explicit `--bucket` that would give more buckets than this is widened
+/// (a one-second bucket over years of data would not fit in memory).
+pub const MAX_EXPLICIT_BUCKETS: u64 = 200_000;
+
+/// Round widths in seconds, smallest first; beyond the list widths double.
+const ROUND: &[u64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    172_800, 604_800,
+];
+
+/// The `i`-th round width (continues the list by doubling; saturates).
+fn round_width(i: usize) -> u64 {
+    match ROUND.get(i) {
+        Some(&w) => w,
+        None => {
+            let extra = (i - ROUND.len() + 1).min(40) as u32;
+            ROUND[ROUND.len() - 1].saturating_mul(1u64 << extra)
+        }
+    }
+}
+
+/// How the run is cut into buckets: `count` buckets of `width_s` seconds from `origin_ns`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    pub origin_ns: i64,
+    pub width_s: u64,
+    pub count: usize,
+}
+
+impl Grid {
+    /// The aligned grid covering `[lo_ns, hi_ns]` (inclusive) with `width_s`-second buckets.
+    pub fn covering(lo_ns: i64, hi_ns: i64, width_s: u64) -> Grid {
+        let w = width_ns(width_s) as i128;
+        // i128: aligning a time near i64::MIN downwards must not overflow.
+        let origin = (lo_ns as i128).div_euclid(w) * w;
+        let origin_ns = origin.max(i64::MIN as i128) as i64;
+        let last = (hi_ns.max(lo_ns) as i128 - origin_ns as i128) / w;
+        Grid {
+            origin_ns,
+            width_s,
+            count: (last + 1).min(usize::MAX as i128 / 2) as usize,
+        }
+    }
+
+    /// The width in nanoseconds.
+    pub fn width_ns(&self) -> i64 {
+        width_ns(self.width_s)
+    }
+
+    /// The bucket holding `t_ns`, if inside the grid.
+    pub fn index(&self, t_ns: i64) -> Option<usize> {
+        let d = t_ns as i128 - self.origin_ns as i128;
+        if d < 0 {
+            return None;
+        }
+        let i = d / self.width_ns() as i128;
+        (i < self.count as i128).then_some(i as usize)
+    }
+
+    /// Start of bucket `i` (saturating).
+    pub fn start_ns(&self, i: usize) -> i64 {
+        let t = self.origin_ns as i128 + i as i128 * self.width_ns() as i128;
+        t.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+}
+
+fn width_ns(width_s: u64) -> i64 {
+    (width_s.max(1) as i128 * NS_PER_SEC as i128).min(i64::MAX as i128) as i64
+}
+
+/// Number of aligned `width_s` buckets needed to cover `[lo_ns, hi_ns]`.
+fn buckets_needed(lo_ns: i64, hi_ns: i64, width_s: u64) -> u64 {
+    Grid::covering(lo_ns, hi_ns, width_s).count as u64
+}
+
+/// The automatic width for data spanning `[lo_ns, hi_ns]`: the smallest round
+/// width that gives at most [`MAX_BUCKETS`] aligned buckets. Consecutive round
+/// widths differ by at most 2.5x, so that width also gives at least
+/// [`MIN_BUCKETS`] whenever the run lasts longer than a minute.
+pub fn choose_width(lo_ns: i64, hi_ns: i64) -> u64 {
+    let mut i = 0;
+    loop {
+        let w = round_width(i);
+        if buckets_needed(lo_ns, hi_ns, w) <= MAX_BUCKETS || w == u64::MAX {
+            return w;
+        }
+        i += 1;
+    }
+}
+
+/// The width to use: `requested` (seconds, 0 = automatic) unless it would
+/// give more than [`MAX_EXPLICIT_BUCKETS`], then the smallest round width
+/// at least as wide that fits.
+pub fn effective_width(lo_ns: i64, hi_ns: i64, requested: Option<u64>) -> u64 {
+    match requested {
+        Some(w) if w > 0 => {
+            if buckets_needed(lo_ns, hi_ns, w) <= MAX_EXPLICIT_BUCKETS {
+                return w;
+            }
+            let mut i = 0;
+            loop {
+                let r = round_width(i);
+                if (r >= w && buckets_needed(lo_ns, hi_ns, r) <= MAX_EXPLICIT_BUCKETS)
+                    || r == u64::MAX
+                {
+                    return r;
+                }
+                i += 1;
+            }
+        }
+        _ => choose_width(lo_ns, hi_ns),
+    }
+}
+
+/// The time a request is placed at: its end (when its log line was written).
+pub fn placed_at(r: &Request) -> Option<i64> {
+    (r.end_ns != i64::MIN).then_some(r.end_ns)
+}
+
+/// The grid of the timeline `build` makes for these requests, `None` without timed requests.
+pub fn grid(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Grid> {
+    let (lo, hi) = requests.iter().filter_map(placed_at).fold(
+        None,
+        |acc: Option<(i64, i64)>, t| match acc {
+            None => Some((t, t)),
+            Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
+        },
+    )?;
+    Some(Grid::covering(
+        lo,
+        hi,
+        effective_width(lo, hi, bucket_seconds),
+    ))
+}
 
 /// Buckets for the whole run and per service. `bucket_seconds` overrides the
 /// automatic round width (60-300 buckets).
 pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64>) -> Timeline {
-    let _ = (requests, symbols, bucket_seconds);
-    Timeline::default()
+    let Some(g) = grid(requests, bucket_seconds) else {
+        return Timeline {
+            bucket_seconds: bucket_seconds.filter(|&w| w > 0).unwrap_or(1),
+            ..Default::default()
+        };
+    };
+    let entry: Vec<(usize, &Request)> = requests
+        .iter()
+        .filter(|r| r.entry)
+        .filter_map(|r| Some((g.index(placed_at(r)?)?, r)))
+        .collect();
+    let buckets = fill(&g, entry);
+
+    // Services by name; the symbol number only breaks ties between equal names.
+    let mut services: Vec<Sym> = requests.iter().map(|r| r.service).collect();
+    services.sort_unstable();
+    services.dedup();
+    services.sort_by(|a, b| symbols.get(*a).cmp(symbols.get(*b)).then(a.cmp(b)));
+    let rank: std::collections::HashMap<Sym, usize> =
+        services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let mut per: Vec<Vec<(usize, &Request)>> = vec![Vec::new(); services.len()];
+    for r in requests {
+        if let (Some(i), Some(&s)) = (placed_at(r).and_then(|t| g.index(t)), rank.get(&r.service)) {
+            per[s].push((i, r));
+        }
+    }
+    let services = services
+        .iter()
+        .zip(per)
+        .map(|(s, rs)| ServiceTimeline {
+            service: symbols.get(*s).to_string(),
+            buckets: fill(&g, rs),
+        })
+        .collect();
+    Timeline {
+        bucket_seconds: g.width_s,
+        buckets,
+        services,
+    }
+}
+
+/// Counts and percentiles of `(bucket, request)` pairs on grid `g`.
+fn fill(g: &Grid, mut rs: Vec<(usize, &Request)>) -> Vec<Bucket> {
+    let mut out: Vec<Bucket> = (0..g.count)
+        .map(|i| Bucket {
+            start: format_rfc3339_ms(g.start_ns(i)),
+            ..Default::default()
+        })
+        .collect();
+    for (i, r) in &rs {
+        out[*i].requests += 1;
+        out[*i].errors += r.error as u64;
+    }
+    // Durations sorted within each bucket in one sort; then walk the runs.
+    rs.retain(|(_, r)| r.duration_ns.is_some());
+    let mut d: Vec<(usize, i64)> = rs
+        .iter()
+        .map(|(i, r)| (*i, r.duration_ns.unwrap_or(0)))
+        .collect();
+    d.sort_unstable();
+    let mut samples = Vec::new();
+    let mut k = 0;
+    while k < d.len() {
+        let b = d[k].0;
+        samples.clear();
+        while k < d.len() && d[k].0 == b {
+            samples.push(d[k].1);
+            k += 1;
+        }
+        out[b].p50_ms = nearest_rank(&samples, 50.0).map(ms);
+        out[b].p99_ms = nearest_rank(&samples, 99.0).map(ms);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_709_294_400 * NS_PER_SEC; // 2024-03-01T12:00:00Z
+    const S: i64 = NS_PER_SEC;
+
+    fn req(
+        syms: &mut Symbols,
+        svc: &str,
+        end_ns: i64,
+        dur_ms: Option<i64>,
+        entry: bool,
+    ) -> Request {
+        let d = dur_ms.map(|m| m * 1_000_000);
+        Request {
+            service: syms.intern(svc),
+            operation: syms.intern("GET /"),
+            start_ns: end_ns.saturating_sub(d.unwrap_or(0)),
+            end_ns,
+            duration_ns: d,
+            status: 200,
+            error: false,
+            entry,
+            trace: None,
+        }
+    }
+
+    #[test]
+    fn one_minute_of_data_gets_one_second_buckets() {
+        assert_eq!(choose_width(T0, T0 + 59 * S + S / 2), 1);
+        let g = Grid::covering(T0, T0 + 59 * S, 1);
+        assert_eq!(g.count, 60);
+    }
+
+    #[test]
+    fn seven_days_get_one_hour_buckets() {
+        assert_eq!(choose_width(T0, T0 + 7 * 86_400 * S - 1), 3600);
+        assert_eq!(
+            buckets_needed(T0, T0 + 7 * 86_400 * S - 1, 3600),
+            168,
+            "7 days of hours"
+        );
+    }
+
+    #[test]
+    fn widths_keep_60_to_300_buckets() {
+        for span_s in [
+            61, 100, 599, 3600, 5000, 86_400, 400_000, 3_000_000, 40_000_000,
+        ] {
+            let hi = T0 + span_s * S;
+            let w = choose_width(T0 + 1, hi);
+            let n = buckets_needed(T0 + 1, hi, w);
+            assert!(
+                (MIN_BUCKETS..=MAX_BUCKETS).contains(&n),
+                "{span_s}s -> {w}s x {n}"
+            );
+        }
+        // One hour: 15 s buckets (240).
+        assert_eq!(choose_width(T0, T0 + 3600 * S - 1), 15);
+        // Tiny and degenerate runs still get a width.
+        assert_eq!(choose_width(T0, T0), 1);
+        assert!(choose_width(i64::MIN + 1, i64::MAX) > 0);
+    }
+
+    #[test]
+    fn explicit_width_wins_unless_absurd() {
+        assert_eq!(effective_width(T0, T0 + 3600 * S, Some(7)), 7);
+        assert_eq!(effective_width(T0, T0 + 3600 * S, Some(0)), 15);
+        // 1 s over ten years would be 315 M buckets: widened to a round width that fits.
+        let w = effective_width(T0, T0 + 10 * 365 * 86_400 * S, Some(1));
+        assert!(w == 1800 && buckets_needed(T0, T0 + 10 * 365 * 86_400 * S, w) <= 200_000);
+    }
+
+    #[test]
+    fn buckets_align_to_utc_multiples_and_use_end_time() {
+        let mut sy = Symbols::default();
+        // Ends at 12:00:07.5, 12:00:22 and 12:01:59; 15 s buckets from 12:00:00.
+        let rs = vec![
+            req(&mut sy, "a", T0 + 7 * S + S / 2, Some(10), true),
+            req(&mut sy, "a", T0 + 22 * S, Some(20), true),
+            // starts in the first bucket but ends in the second: placed by its end
+            req(&mut sy, "a", T0 + 16 * S, Some(10_000), true),
+            req(&mut sy, "a", T0 + 119 * S, Some(30), true),
+        ];
+        let t = build(&rs, &sy, Some(15));
+        assert_eq!(t.bucket_seconds, 15);
+        assert_eq!(t.buckets.len(), 8);
+        assert_eq!(t.buckets[0].start, "2024-03-01T12:00:00.000Z");
+        assert_eq!(t.buckets[1].start, "2024-03-01T12:00:15.000Z");
+        assert_eq!(t.buckets[7].start, "2024-03-01T12:01:45.000Z");
+        let n: Vec<u64> = t.buckets.iter().map(|b| b.requests).collect();
+        assert_eq!(n, vec![1, 2, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(t.buckets[1].p50_ms, Some(20.0));
+        assert_eq!(t.buckets[1].p99_ms, Some(10_000.0));
+    }
+
+    #[test]
+    fn empty_buckets_are_zero_and_untimed_have_no_percentiles() {
+        let mut sy = Symbols::default();
+        let mut rs = vec![
+            req(&mut sy, "a", T0, None, true),
+            req(&mut sy, "a", T0 + 3 * S, Some(5), true),
+        ];
+        rs[0].error = true;
+        let t = build(&rs, &sy, Some(1));
+        assert_eq!(t.buckets.len(), 4);
+        assert_eq!(
+            (
+                t.buckets[0].requests,
+                t.buckets[0].errors,
+                t.buckets[0].p99_ms
+            ),
+            (1, 1, None)
+        );
+        assert_eq!(
+            t.buckets[1],
+            Bucket {
+                start: "2024-03-01T12:00:01.000Z".into(),
+                requests: 0,
+                errors: 0,
+                p50_ms: None,
+                p99_ms: None
+            }
+        );
+        assert_eq!(t.buckets[3].p50_ms, Some(5.0));
+    }
+
+    #[test]
+    fn per_service_counts_every_request_and_sorts_by_name() {
+        let mut sy = Symbols::default();
+        // "zeta" is interned first so symbol order differs from name order.
+        let mut rs = vec![req(&mut sy, "zeta", T0 + S, Some(100), false)];
+        for i in 0..100 {
+            rs.push(req(
+                &mut sy,
+                "alpha",
+                T0 + (i % 2) * S,
+                Some(i + 1),
+                i % 10 == 0,
+            ));
+        }
+        rs[1].error = true;
+        let t = build(&rs, &sy, Some(1));
+        let names: Vec<&str> = t.services.iter().map(|s| s.service.as_str()).collect();
+        assert_eq!(names, vec!["alpha", "zeta"]);
+        let a = &t.services[0].buckets;
+        assert_eq!((a[0].requests, a[0].errors, a[1].requests), (50, 1, 50));
+        // alpha bucket 0 holds durations 1,3,...,99 ms: p50 = 49 (25th of 50), p99 = 99.
+        assert_eq!((a[0].p50_ms, a[0].p99_ms), (Some(49.0), Some(99.0)));
+        // The whole run counts only entry requests: i = 0, 10, ..., 90 -> all even -> bucket 0.
+        assert_eq!((t.buckets[0].requests, t.buckets[1].requests), (10, 0));
+        assert_eq!(t.services[1].buckets[1].requests, 1);
+        assert_eq!(t.services[1].buckets.len(), t.buckets.len());
+    }
+
+    #[test]
+    fn no_requests_no_panic() {
+        let sy = Symbols::default();
+        let t = build(&[], &sy, None);
+        assert!(t.buckets.is_empty() && t.services.is_empty());
+        let mut sy = Symbols::default();
+        let r = req(&mut sy, "a", i64::MAX, Some(1), true);
+        let far = req(&mut sy, "a", i64::MIN + 1, Some(1), true);
+        let t = build(&[r, far], &sy, None);
+        assert!(t.buckets.len() <= MAX_BUCKETS as usize);
+        let t = build(&[r, far], &sy, Some(1));
+        assert!(t.buckets.len() <= MAX_EXPLICIT_BUCKETS as usize);
+    }
 }

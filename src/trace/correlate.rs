@@ -1,1 +1,338 @@
-//! Events -> groups of events that belong to one request. (Work in progress.)
+//! Events -> groups of events that belong to one request.
+//!
+//! Input: the run's events. Output: [`Correlated`]: one [`Group`] per request,
+//! with its ids and its events in time order, plus the counts the data-quality
+//! report needs.
+//!
+//! Rules:
+//! - Request ids and trace ids are correlation ids; span ids are not (they name
+//!   a part of a request). A request id and a trace id on the same event are
+//!   linked (union-find over their symbols), so one request is one group even
+//!   when some services log only one of the two ids.
+//! - Events of one linked id set further apart in time than `split_gap_ns`
+//!   are different requests that reused an id: the set is cut at every such gap.
+//! - Events without time keep their id but cannot be placed: they go with the
+//!   first segment of their set and never cause a split.
+//!
+//! Guarantees: groups are ordered by (first event time, id string) and their
+//! events by (time, event index), whatever the thread count.
+
+use rayon::prelude::*;
+
+use crate::ingest::event::{Event, Sym, Symbols};
+
+use super::EventIdx;
+
+/// The events of one request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// The id the user would search for: the request id where one exists, else the trace id.
+    pub id: Sym,
+    /// All linked ids: request ids first, then trace ids, each sorted by string.
+    pub ids: Vec<Sym>,
+    /// Event indices sorted by (time, index); events without time come first.
+    pub events: Vec<EventIdx>,
+}
+
+/// What correlation found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Correlated {
+    pub groups: Vec<Group>,
+    /// Events that carry neither a request id nor a trace id.
+    pub events_without_id: u64,
+    /// Request or trace ids seen on exactly one event.
+    pub single_event_ids: u64,
+    /// Linked id sets that were cut into several requests because of a time gap.
+    pub reused_ids: u64,
+}
+
+/// Union-find over symbol numbers, with path halving and union by size.
+struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = p;
+        }
+        x
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        // The root is the bigger set, ties the smaller symbol: deterministic.
+        if self.size[a as usize] < self.size[b as usize]
+            || (self.size[a as usize] == self.size[b as usize] && b < a)
+        {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b as usize] = a;
+        self.size[a as usize] += self.size[b as usize];
+    }
+}
+
+/// The correlation key of an event: the root of its linked id set.
+fn first_id(e: &Event) -> Sym {
+    if e.request_id.is_some() {
+        e.request_id
+    } else {
+        e.trace_id
+    }
+}
+
+/// Groups events by linked correlation ids; see the module doc for the rules.
+pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Correlated {
+    let n_syms = symbols.len().max(1);
+    let mut uf = UnionFind::new(n_syms);
+    // How many events name each id (saturating: only 0, 1 and "more" matter).
+    let mut seen = vec![0u8; n_syms];
+    let mut out = Correlated::default();
+    let in_range = |s: Sym| (s.0 as usize) < n_syms;
+    for e in events {
+        let (r, t) = (e.request_id, e.trace_id);
+        let r = if in_range(r) { r } else { Sym::NONE };
+        let t = if in_range(t) { t } else { Sym::NONE };
+        if r.is_none() && t.is_none() {
+            out.events_without_id += 1;
+            continue;
+        }
+        for s in [r, t] {
+            if s.is_some() {
+                let c = &mut seen[s.0 as usize];
+                *c = c.saturating_add(1);
+            }
+        }
+        if r.is_some() && t.is_some() && r != t {
+            uf.union(r.0, t.0);
+        }
+    }
+    out.single_event_ids = seen.iter().filter(|&&c| c == 1).count() as u64;
+    drop(seen);
+    // Compress every path once so roots can be read in parallel.
+    let roots: Vec<u32> = (0..n_syms as u32).map(|s| uf.find(s)).collect();
+    drop(uf);
+
+    // (root, time, index) for every event with an id, sorted: the runs of one
+    // root are the candidate requests.
+    let mut keyed: Vec<(u32, i64, EventIdx)> = events
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let s = first_id(e);
+            (s.is_some() && in_range(s)).then(|| (roots[s.0 as usize], e.time_ns, i as EventIdx))
+        })
+        .collect();
+    keyed.par_sort_unstable();
+
+    let mut runs: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=keyed.len() {
+        if i == keyed.len() || keyed[i].0 != keyed[start].0 {
+            runs.push(&keyed[start..i]);
+            start = i;
+        }
+    }
+    let split: Vec<(Vec<Group>, bool)> = runs
+        .par_iter()
+        .map(|run| split_run(run, events, symbols, split_gap_ns))
+        .collect();
+    for (groups, was_split) in split {
+        out.reused_ids += was_split as u64;
+        out.groups.extend(groups);
+    }
+    let start_of = |g: &Group| {
+        g.events
+            .iter()
+            .map(|&i| events[i as usize].time_ns)
+            .find(|&t| t != Event::NO_TIME)
+            .unwrap_or(Event::NO_TIME)
+    };
+    let mut keyed_groups: Vec<(i64, Group)> = out
+        .groups
+        .into_par_iter()
+        .map(|g| (start_of(&g), g))
+        .collect();
+    keyed_groups.par_sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| symbols.get(a.1.id).cmp(symbols.get(b.1.id)))
+            .then_with(|| a.1.events.cmp(&b.1.events))
+    });
+    out.groups = keyed_groups.into_iter().map(|(_, g)| g).collect();
+    out
+}
+
+/// One linked id set's events (sorted by time) -> one group per run without a long gap.
+fn split_run(
+    run: &[(u32, i64, EventIdx)],
+    events: &[Event],
+    symbols: &Symbols,
+    split_gap_ns: i64,
+) -> (Vec<Group>, bool) {
+    let mut groups: Vec<Vec<EventIdx>> = vec![Vec::new()];
+    let mut last: Option<i64> = None;
+    for &(_, t, i) in run {
+        if t != Event::NO_TIME {
+            if let Some(l) = last {
+                if t.saturating_sub(l) > split_gap_ns && !groups.last().unwrap().is_empty() {
+                    groups.push(Vec::new());
+                }
+            }
+            last = Some(t);
+        }
+        groups.last_mut().unwrap().push(i);
+    }
+    let was_split = groups.len() > 1;
+    let groups = groups
+        .into_iter()
+        .map(|evs| {
+            let (id, ids) = ids_of(&evs, events, symbols);
+            Group {
+                id,
+                ids,
+                events: evs,
+            }
+        })
+        .collect();
+    (groups, was_split)
+}
+
+/// The ids of a group's events and the one to show: the request id named by
+/// most events (ties: smallest string), else the most named trace id.
+fn ids_of(evs: &[EventIdx], events: &[Event], symbols: &Symbols) -> (Sym, Vec<Sym>) {
+    let mut req: Vec<Sym> = Vec::new();
+    let mut tr: Vec<Sym> = Vec::new();
+    for &i in evs {
+        let e = &events[i as usize];
+        if e.request_id.is_some() {
+            req.push(e.request_id);
+        }
+        if e.trace_id.is_some() {
+            tr.push(e.trace_id);
+        }
+    }
+    let most = |v: &mut Vec<Sym>| -> Option<Sym> {
+        v.sort_unstable();
+        let mut best: Option<(usize, Sym)> = None;
+        for chunk in v.chunk_by(|a, b| a == b) {
+            let cand = (chunk.len(), chunk[0]);
+            best = match best {
+                None => Some(cand),
+                Some(b)
+                    if cand.0 > b.0
+                        || (cand.0 == b.0 && symbols.get(cand.1) < symbols.get(b.1)) =>
+                {
+                    Some(cand)
+                }
+                keep => keep,
+            };
+        }
+        v.dedup();
+        v.sort_by(|a, b| symbols.get(*a).cmp(symbols.get(*b)));
+        best.map(|b| b.1)
+    };
+    let r = most(&mut req);
+    let t = most(&mut tr);
+    let id = r.or(t).unwrap_or(Sym::NONE);
+    let n_req = req.len();
+    for s in tr {
+        if !req[..n_req].contains(&s) {
+            req.push(s);
+        }
+    }
+    (id, req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn ev(t: i64, rid: Sym, tid: Sym) -> Event {
+        Event {
+            time_ns: t,
+            duration_ns: Event::NO_DURATION,
+            request_id: rid,
+            trace_id: tid,
+            ..Default::default()
+        }
+    }
+
+    fn syms(names: &[&str]) -> (Symbols, Vec<Sym>) {
+        let mut s = Symbols::default();
+        let v = names.iter().map(|n| s.intern(n)).collect();
+        (s, v)
+    }
+
+    #[test]
+    fn request_and_trace_ids_on_one_line_link_two_services() {
+        let (s, v) = syms(&["req-1", "trace-a", "req-2"]);
+        let (r1, ta, r2) = (v[0], v[1], v[2]);
+        let events = vec![
+            ev(1_000, r1, Sym::NONE), // edge logs only the request id
+            ev(2_000, r1, ta),        // auth logs both
+            ev(3_000, Sym::NONE, ta), // a backend logs only the trace id
+            ev(4_000, r2, Sym::NONE), // another request, seen once
+            ev(5_000, Sym::NONE, Sym::NONE),
+        ];
+        let c = correlate(&events, &s, 1_000_000);
+        assert_eq!(c.groups.len(), 2);
+        assert_eq!(c.groups[0].id, r1);
+        assert_eq!(c.groups[0].ids, vec![r1, ta]);
+        assert_eq!(c.groups[0].events, vec![0, 1, 2]);
+        assert_eq!(c.groups[1].events, vec![3]);
+        assert_eq!(c.events_without_id, 1);
+        assert_eq!(c.single_event_ids, 1);
+        assert_eq!(c.reused_ids, 0);
+    }
+
+    #[test]
+    fn a_reused_id_far_apart_in_time_is_two_requests() {
+        let (s, v) = syms(&["r"]);
+        let sec = 1_000_000_000;
+        let events = vec![
+            ev(10 * sec, v[0], Sym::NONE),
+            ev(11 * sec, v[0], Sym::NONE),
+            ev(5000 * sec, v[0], Sym::NONE),
+            ev(Event::NO_TIME, v[0], Sym::NONE),
+        ];
+        let c = correlate(&events, &s, 600 * sec);
+        assert_eq!(c.groups.len(), 2);
+        // The untimed event goes with the first request.
+        assert_eq!(c.groups[0].events, vec![3, 0, 1]);
+        assert_eq!(c.groups[1].events, vec![2]);
+        assert_eq!(c.reused_ids, 1);
+    }
+
+    #[test]
+    fn groups_are_ordered_by_start_then_id() {
+        let (s, v) = syms(&["b", "a", "c"]);
+        let events = vec![
+            ev(5, v[0], Sym::NONE),
+            ev(5, v[1], Sym::NONE),
+            ev(1, v[2], Sym::NONE),
+        ];
+        let c = correlate(&events, &s, 100);
+        let ids: Vec<&str> = c.groups.iter().map(|g| s.get(g.id)).collect();
+        assert_eq!(ids, vec!["c", "a", "b"]);
+    }
+
+    #[test]
+    fn empty_input_and_bad_symbols_do_not_panic() {
+        let s = Symbols::default();
+        assert_eq!(correlate(&[], &s, 1), Correlated::default());
+        let c = correlate(&[ev(1, Sym(99), Sym(98))], &s, 1);
+        assert_eq!(c.events_without_id, 1);
+        assert!(c.groups.is_empty());
+    }
+}

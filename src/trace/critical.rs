@@ -1,1 +1,238 @@
-//! A span tree -> its critical path. (Work in progress.)
+//! A span tree -> its critical path and its error origin.
+//!
+//! Input: a trace's linked spans (parents, depths, root). Output: the critical
+//! path as time [`Segment`]s and as the list of spans on it, and the deepest
+//! failing span.
+//!
+//! The critical path is the chain of work the trace's end waited for, found as
+//! Jaeger does: children are clipped to their parent's interval; from the
+//! root's end, the last-finishing child is on the path; its own path is
+//! followed down; back in the parent, the next child on the path is the one
+//! that finished last before the previous one started; the parent's own time
+//! fills the gaps. Segments cover the root's interval without overlap.
+
+use super::{Span, SpanIdx};
+
+/// A stretch of the critical path spent in one span (not in its children).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub span: SpanIdx,
+    pub start_ns: i64,
+    pub end_ns: i64,
+}
+
+/// The critical path of the tree rooted at `root`, as segments in time order.
+pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
+    let n = spans.len();
+    let root = root as usize;
+    if root >= n {
+        return Vec::new();
+    }
+    // Children of each span, and every span's interval clipped into its parent's.
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, s) in spans.iter().enumerate() {
+        if let Some(p) = s.parent {
+            if (p as usize) < n && k != root {
+                children[p as usize].push(k);
+            }
+        }
+    }
+    let mut clip: Vec<Option<(i64, i64)>> = vec![None; n];
+    let r = &spans[root];
+    clip[root] = Some((r.start_ns, r.end_ns.max(r.start_ns)));
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() {
+        let p = order[i];
+        i += 1;
+        let (ps, pe) = clip[p].unwrap_or((0, 0));
+        for &c in &children[p] {
+            if clip[c].is_some() {
+                continue; // guards against a malformed tree
+            }
+            let (cs, ce) = (spans[c].start_ns.max(ps), spans[c].end_ns.min(pe));
+            if cs <= ce && spans[c].start_ns <= pe && spans[c].end_ns >= ps {
+                clip[c] = Some((cs, ce));
+                order.push(c);
+            }
+        }
+    }
+    // Children on the path candidates: clipped, sorted by end, latest first.
+    for (p, kids) in children.iter_mut().enumerate() {
+        kids.retain(|&c| clip[c].is_some() && c != p);
+        kids.sort_by_key(|&c| {
+            let (s, e) = clip[c].unwrap_or((0, 0));
+            (std::cmp::Reverse(e), std::cmp::Reverse(s), c)
+        });
+    }
+    let mut cursor = vec![0usize; n];
+    let mut out: Vec<Segment> = Vec::new();
+    let mut push = |span: usize, s: i64, e: i64| {
+        if e > s {
+            out.push(Segment {
+                span: span as SpanIdx,
+                start_ns: s,
+                end_ns: e,
+            });
+        }
+    };
+    let (mut cur, mut bound) = (root, clip[root].map_or(0, |c| c.1));
+    // Every step advances a cursor or descends into a new child: at most 2n steps.
+    for _ in 0..(2 * n + 2) {
+        let (cs, _) = clip[cur].unwrap_or((0, 0));
+        let kids = &children[cur];
+        let mut next = None;
+        while cursor[cur] < kids.len() {
+            let c = kids[cursor[cur]];
+            cursor[cur] += 1;
+            if clip[c].is_some_and(|(_, e)| e <= bound) {
+                next = Some(c);
+                break;
+            }
+        }
+        match next {
+            Some(c) => {
+                let (child_start, child_end) = clip[c].unwrap_or((0, 0));
+                push(cur, child_end, bound);
+                let _ = child_start;
+                cur = c;
+                bound = child_end;
+            }
+            None => {
+                push(cur, cs, bound);
+                if cur == root {
+                    break;
+                }
+                bound = cs;
+                cur = spans[cur].parent.map_or(root, |p| p as usize);
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The spans on the critical path: the root first, then in order of first appearance.
+pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
+    if (root as usize) >= spans.len() {
+        return Vec::new();
+    }
+    let mut out = vec![root];
+    for s in segs {
+        if !out.contains(&s.span) {
+            out.push(s.span);
+        }
+    }
+    out
+}
+
+/// The deepest failing span (ties: the earliest, i.e. the first in start order).
+pub fn error_origin(spans: &[Span]) -> Option<SpanIdx> {
+    spans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.error)
+        .min_by_key(|(k, s)| (std::cmp::Reverse(s.depth), *k))
+        .map(|(k, _)| k as SpanIdx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::Sym;
+
+    fn span(start: i64, end: i64, parent: Option<SpanIdx>, depth: u16) -> Span {
+        Span {
+            service: Sym(1),
+            operation: Sym::NONE,
+            span_id: Sym::NONE,
+            start_ns: start,
+            end_ns: end,
+            timed: true,
+            status: 200,
+            error: false,
+            parent,
+            inferred_parent: false,
+            depth,
+            events: vec![],
+        }
+    }
+
+    /// root [0, 100]: A [10, 40] (with A1 [15, 35]), B [20, 60], C [70, 90], D [75, 80].
+    fn tree() -> Vec<Span> {
+        vec![
+            span(0, 100, None, 0),    // 0 root
+            span(10, 40, Some(0), 1), // 1 A
+            span(15, 35, Some(1), 2), // 2 A1
+            span(20, 60, Some(0), 1), // 3 B
+            span(70, 90, Some(0), 1), // 4 C
+            span(75, 80, Some(0), 1), // 5 D: overlaps C, finishes earlier
+        ]
+    }
+
+    #[test]
+    fn last_finishing_child_then_the_one_before_it_started() {
+        let t = tree();
+        let segs = segments(&t, 0);
+        let got: Vec<(u32, i64, i64)> = segs
+            .iter()
+            .map(|s| (s.span, s.start_ns, s.end_ns))
+            .collect();
+        // C ends last; before C started (70) B finished last (60); before B
+        // started (20) nothing finished (A ends at 40), so the root fills 0-20.
+        assert_eq!(
+            got,
+            vec![
+                (0, 0, 20),
+                (3, 20, 60),
+                (0, 60, 70),
+                (4, 70, 90),
+                (0, 90, 100)
+            ]
+        );
+        assert_eq!(path(&t, 0, &segs), vec![0, 3, 4]);
+        let covered: i64 = segs.iter().map(|s| s.end_ns - s.start_ns).sum();
+        assert_eq!(covered, 100);
+    }
+
+    #[test]
+    fn descends_into_grandchildren_and_clips_overhanging_children() {
+        let mut t = tree();
+        t.truncate(3); // root, A, A1
+        t[2].end_ns = 45; // A1 overhangs A's end: clipped to 40
+        let segs = segments(&t, 0);
+        let got: Vec<(u32, i64, i64)> = segs
+            .iter()
+            .map(|s| (s.span, s.start_ns, s.end_ns))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(0, 0, 10), (1, 10, 15), (2, 15, 40), (0, 40, 100)]
+        );
+    }
+
+    #[test]
+    fn equal_and_zero_length_children_terminate() {
+        let t = vec![
+            span(0, 10, None, 0),
+            span(5, 5, Some(0), 1),
+            span(5, 5, Some(0), 1),
+            span(10, 10, Some(0), 1),
+        ];
+        let segs = segments(&t, 0);
+        assert_eq!(segs.iter().map(|s| s.end_ns - s.start_ns).sum::<i64>(), 10);
+        assert!(segments(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn error_origin_is_the_deepest_failure() {
+        let mut t = tree();
+        assert_eq!(error_origin(&t), None);
+        t[0].error = true;
+        t[3].error = true;
+        t[4].error = true;
+        assert_eq!(error_origin(&t), Some(3)); // depth 1, earliest
+        t[2].error = true;
+        assert_eq!(error_origin(&t), Some(2));
+    }
+}

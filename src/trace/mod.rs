@@ -8,11 +8,14 @@
 //! and [`critical`] finds the critical path. The output, [`Traces`], is plain
 //! data: the analysis never looks at log text again.
 
+pub mod clock;
 pub mod correlate;
 pub mod critical;
 pub mod tree;
 
-use crate::ingest::event::Sym;
+use rayon::prelude::*;
+
+use crate::ingest::event::{Event, Sym, Symbols};
 
 /// Index of an event in the run's event list.
 pub type EventIdx = u32;
@@ -47,7 +50,7 @@ pub struct Span {
 
 impl Span {
     pub fn duration_ns(&self) -> i64 {
-        (self.end_ns - self.start_ns).max(0)
+        self.end_ns.saturating_sub(self.start_ns).max(0)
     }
 }
 
@@ -71,7 +74,7 @@ pub struct Trace {
 
 impl Trace {
     pub fn duration_ns(&self) -> i64 {
-        (self.end_ns - self.start_ns).max(0)
+        self.end_ns.saturating_sub(self.start_ns).max(0)
     }
     pub fn failed(&self) -> bool {
         self.error_origin.is_some()
@@ -127,11 +130,257 @@ impl Default for TraceOptions {
 }
 
 /// Events -> traces: correlate, build span trees, correct clocks, find critical paths.
-pub fn build(
-    events: &[crate::ingest::event::Event],
-    symbols: &crate::ingest::event::Symbols,
+///
+/// Guarantees:
+/// - Every event with a request or trace id is in exactly one trace, unless
+///   neither it nor any other event of its service in that trace has a time
+///   (it cannot be placed); traces with no timed event at all are left out.
+/// - Traces are ordered by (start, id string); spans by (start, longest first,
+///   first event); `untraced` follows event order. Nothing depends on the
+///   thread count or on hash order.
+/// - Every trace has at least one span and exactly one root (`parent == None`);
+///   the parent links form a tree; `depth` is the distance from the root.
+/// - Span times are clock-corrected by the offsets in `clock_offsets`.
+/// - A trace's start and end are its root's when the root has a logged
+///   duration (what the caller experienced), else the extent of its spans.
+pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces {
+    let coarse = tree::Coarse::find(events);
+    let corr = correlate::correlate(events, symbols, opts.split_gap_ns);
+    let mut drafts: Vec<(correlate::Group, Vec<Span>)> = corr
+        .groups
+        .into_par_iter()
+        .map(|g| {
+            let spans = tree::spans_of(&g.events, events);
+            (g, spans)
+        })
+        .filter(|(_, spans)| !spans.is_empty())
+        .collect();
+    let pairs: Vec<clock::Pair> = drafts
+        .par_iter()
+        .flat_map_iter(|(_, spans)| {
+            clock::pairs(spans, events, &coarse, opts.containment_tolerance_ns)
+        })
+        .collect();
+    let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
+    drop(pairs);
+    let mut traces: Vec<Trace> = std::mem::take(&mut drafts)
+        .into_par_iter()
+        .map(|(g, mut spans)| {
+            clock::apply(&mut spans, &offsets);
+            finish_trace(g, spans, events, &coarse, opts)
+        })
+        .collect();
+    // Clock correction moves spans: restore the (start, id) order.
+    traces.par_sort_by(|a, b| {
+        a.start_ns
+            .cmp(&b.start_ns)
+            .then_with(|| symbols.get(a.id).cmp(symbols.get(b.id)))
+            .then_with(|| a.spans[0].events.cmp(&b.spans[0].events))
+    });
+    Traces {
+        traces,
+        untraced: untraced(events),
+        events_without_id: corr.events_without_id,
+        single_event_ids: corr.single_event_ids,
+        reused_ids: corr.reused_ids,
+        clock_offsets,
+    }
+}
+
+/// Corrected spans of one group -> the trace: start order, tree, critical path, origin.
+fn finish_trace(
+    g: correlate::Group,
+    mut spans: Vec<Span>,
+    events: &[Event],
+    coarse: &tree::Coarse,
     opts: &TraceOptions,
-) -> Traces {
-    let _ = (events, symbols, opts);
-    Traces::default()
+) -> Trace {
+    // Correction may change the start order: re-sort and remap the logged parents.
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&k| {
+        let s = &spans[k];
+        (
+            s.start_ns,
+            std::cmp::Reverse(s.end_ns),
+            s.events.first().copied(),
+        )
+    });
+    if order.iter().enumerate().any(|(i, &k)| i != k) {
+        let mut new_index = vec![0 as SpanIdx; spans.len()];
+        for (i, &k) in order.iter().enumerate() {
+            new_index[k] = i as SpanIdx;
+        }
+        let mut old: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
+        spans = order
+            .iter()
+            .map(|&k| {
+                let mut s = old[k].take().expect("each span moves once");
+                s.parent = s.parent.map(|p| new_index[p as usize]);
+                s
+            })
+            .collect();
+    }
+    let root = tree::link(&mut spans, events, coarse, opts.containment_tolerance_ns);
+    let r = &spans[root as usize];
+    let (start_ns, end_ns) = if r.timed {
+        (r.start_ns, r.end_ns)
+    } else {
+        let s = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
+        let e = spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
+        (s, e)
+    };
+    let segs = critical::segments(&spans, root);
+    let critical_path = critical::path(&spans, root, &segs);
+    let error_origin = critical::error_origin(&spans);
+    Trace {
+        id: g.id,
+        ids: g.ids,
+        spans,
+        root,
+        start_ns,
+        end_ns,
+        error_origin,
+        critical_path,
+    }
+}
+
+/// Events without any correlation id that report a handled request -> one span each.
+fn untraced(events: &[Event]) -> Vec<Span> {
+    events
+        .par_iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.request_id.is_none()
+                && e.trace_id.is_none()
+                && e.time().is_some()
+                && (e.status != 0 || e.duration().is_some())
+        })
+        .map(|(i, e)| {
+            let t = e.time_ns;
+            let d = e
+                .duration()
+                .map_or(0, |d| d.min(1_000_000_000_000_000) as i64);
+            Span {
+                service: e.service,
+                operation: e.operation,
+                span_id: e.span_id,
+                start_ns: t.saturating_sub(d),
+                end_ns: t,
+                timed: e.duration().is_some(),
+                status: e.status,
+                error: e.is_error(),
+                parent: None,
+                inferred_parent: false,
+                depth: 0,
+                events: vec![i as EventIdx],
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1_000_000;
+
+    fn ev(t_ms: i64, svc: Sym, rid: Sym, dur_ms: Option<i64>, status: u16) -> Event {
+        Event {
+            time_ns: t_ms * MS,
+            duration_ns: dur_ms.map_or(Event::NO_DURATION, |d| (d * MS) as u64),
+            service: svc,
+            request_id: rid,
+            status,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn empty_input_gives_nothing() {
+        let t = build(&[], &Symbols::default(), &TraceOptions::default());
+        assert!(t.traces.is_empty() && t.untraced.is_empty() && t.clock_offsets.is_empty());
+    }
+
+    #[test]
+    fn events_without_time_do_not_make_traces() {
+        let mut s = Symbols::default();
+        let (a, r) = (s.intern("a"), s.intern("r"));
+        let mut e = ev(0, a, r, Some(5), 200);
+        e.time_ns = Event::NO_TIME;
+        let mut plain = e;
+        plain.request_id = Sym::NONE;
+        let t = build(&[e, e, plain], &s, &TraceOptions::default());
+        assert!(t.traces.is_empty() && t.untraced.is_empty());
+        assert_eq!(t.events_without_id, 1);
+    }
+
+    #[test]
+    fn a_plain_access_log_becomes_untraced_requests() {
+        let mut s = Symbols::default();
+        let web = s.intern("web");
+        let events = vec![
+            ev(1_000, web, Sym::NONE, Some(30), 200),
+            ev(2_000, web, Sym::NONE, None, 0), // a startup line: no request
+            ev(3_000, web, Sym::NONE, None, 503),
+        ];
+        let t = build(&events, &s, &TraceOptions::default());
+        assert!(t.traces.is_empty());
+        assert_eq!(t.untraced.len(), 2);
+        assert_eq!(
+            (t.untraced[0].start_ns, t.untraced[0].end_ns),
+            (970 * MS, 1_000 * MS)
+        );
+        assert!(t.untraced[0].timed && !t.untraced[1].timed && t.untraced[1].error);
+        assert_eq!(t.untraced[1].events, vec![2]);
+        assert_eq!(t.events_without_id, 3);
+    }
+
+    /// 60 requests: edge [0, 100] calls db [30, 60] (db's clock +300 ms) and,
+    /// every third request, fails there.
+    #[test]
+    fn skewed_traces_are_corrected_linked_and_blamed() {
+        let mut s = Symbols::default();
+        let (edge, db) = (s.intern("edge"), s.intern("db"));
+        let mut events = Vec::new();
+        for k in 0..60 {
+            let r = s.intern(&format!("req-{k:02}"));
+            let base = 10_000 + k * 1_000;
+            let fail = k % 3 == 0;
+            events.push(ev(
+                base + 100,
+                edge,
+                r,
+                Some(100),
+                if fail { 502 } else { 200 },
+            ));
+            events.push(ev(
+                base + 60 + 300,
+                db,
+                r,
+                Some(30),
+                if fail { 500 } else { 200 },
+            ));
+        }
+        let t = build(&events, &s, &TraceOptions::default());
+        assert_eq!(t.traces.len(), 60);
+        let off: Vec<(&str, f64)> = t
+            .clock_offsets
+            .iter()
+            .map(|o| (s.get(o.service), o.offset_ms))
+            .collect();
+        // The db call ends 40 ms before the edge: the smallest fitting shift is 260 ms.
+        assert_eq!(off, vec![("db", 260.0), ("edge", 0.0)]);
+        for (k, tr) in t.traces.iter().enumerate() {
+            assert_eq!(s.get(tr.id), format!("req-{k:02}"));
+            assert_eq!(tr.spans.len(), 2);
+            assert_eq!(tr.spans[tr.root as usize].service, edge);
+            let child = &tr.spans[1 - tr.root as usize];
+            assert_eq!(child.parent, Some(tr.root));
+            assert_eq!(child.depth, 1);
+            assert_eq!(tr.duration_ns(), 100 * MS);
+            assert_eq!(tr.critical_path.len(), 2);
+            let origin = tr.error_origin.map(|o| tr.spans[o as usize].service);
+            assert_eq!(origin, (k % 3 == 0).then_some(db));
+        }
+    }
 }

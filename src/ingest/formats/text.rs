@@ -156,10 +156,13 @@ fn finish_message<'a>(msg: &'a str, out: &mut Record<'a>) {
 }
 
 fn names_exception(msg: &str) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // Built once: constructing a searcher per line cost more than the search.
+    static EXCEPTION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("Exception"));
+    static TRACEBACK: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("Traceback"));
     let b = msg.as_bytes();
-    msg.starts_with("panic:")
-        || memchr::memmem::find(b, b"Exception").is_some()
-        || memchr::memmem::find(b, b"Traceback").is_some()
+    msg.starts_with("panic:") || EXCEPTION.find(b).is_some() || TRACEBACK.find(b).is_some()
 }
 
 /// Which timestamp shape a line starts with; it decides the layout read after it.
@@ -542,6 +545,10 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
                     seen_level = true;
                 }
             }
+            // Bracketed MDC before the message: `[requestId=abc]`, `[traceId=t, spanId=s]`.
+            if inner.contains('=') {
+                message::scan(inner, out);
+            }
             pos = close + 1;
             continue;
         }
@@ -663,6 +670,28 @@ mod tests {
         let mut r = Record::default();
         let p = ctx(2024).parse_line(line, &mut r);
         (p, r)
+    }
+
+    #[test]
+    fn bracketed_mdc_before_the_message_gives_ids() {
+        let (p, r) = parse("2024-03-01 12:00:15.484 [http-nio-8080-exec-6] INFO  c.s.inventory.web.StockController [requestId=e4589f320468108f80eb0719cd4fdb42] - GET /stock/9984 200 completed in 8 ms");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("e4589f320468108f80eb0719cd4fdb42")
+        );
+        assert_eq!(
+            r.logger.as_deref(),
+            Some("c.s.inventory.web.StockController")
+        );
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.duration_ns, Some(8_000_000));
+        let (_, r) =
+            parse("2024-03-01 12:00:15.484 [main] [traceId=t1, spanId=s1] WARN x.Y - slow");
+        assert_eq!(
+            (r.trace_id.as_deref(), r.span_id.as_deref()),
+            (Some("t1"), Some("s1"))
+        );
     }
 
     #[test]
