@@ -895,3 +895,61 @@ fn calls_back_up_the_graph_and_huge_traces_still_render() {
     assert_eq!(with_class(&w, "span").len(), waterfall::MAX_ROWS);
     assert!(texts(&w).iter().any(|t| t.contains("351 more spans")));
 }
+
+/// With `LOGTRACE_CHARTS_OUT=dir`: the charts of real runs (the incident
+/// fixture, an Apache access log, a Kubernetes capture), traced by the real
+/// trace stage, summarised by the builder above, written to `dir/<name>/`.
+#[test]
+fn real_runs_render() {
+    let Some(out) = std::env::var_os("LOGTRACE_CHARTS_OUT") else {
+        return;
+    };
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let real = root.join("../shared/realdata");
+    let runs = [
+        (
+            "fixture",
+            root.join("fixtures/incident"),
+            Some((1_500_000, 2_100_000)),
+        ),
+        ("apache", real.join("elastic-examples/apache_logs"), None),
+        ("k8s", real.join("k8s-pods/onlineboutique-cri"), None),
+    ];
+    for (name, path, incident) in runs {
+        if !path.exists() {
+            eprintln!("note: {} missing; skipped", path.display());
+            continue;
+        }
+        let input = logtrace::ingest::ingest(
+            &[path],
+            &logtrace::IngestOptions {
+                keep_events: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let traces = logtrace::trace::build(&input.events, &input.symbols, &Default::default());
+        let mut b = Builder {
+            symbols: input.symbols,
+            traces: traces.traces,
+            incidents: incident.into_iter().collect(),
+            extra_services: Vec::new(),
+        };
+        // The builder's summary counts traced spans only; untraced services still get a box.
+        for s in &traces.untraced {
+            b.extra_services.push(b.symbols.get(s.service).to_string());
+        }
+        let (summary, traces, symbols) = b.build();
+        let input = ChartInput {
+            summary: &summary,
+            traces: &traces,
+            symbols: &symbols,
+        };
+        let dir = std::path::PathBuf::from(&out).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for c in logtrace::render::charts::all(input) {
+            roxmltree::Document::parse(&c.svg).unwrap();
+            std::fs::write(dir.join(&c.file), &c.svg).unwrap();
+        }
+    }
+}

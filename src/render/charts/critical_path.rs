@@ -34,7 +34,9 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
 
     let services: BTreeSet<&str> = chains
         .iter()
-        .flat_map(|c| c.critical_path.iter().map(|s| s.service.as_str()))
+        .flat_map(|c| c.critical_path.iter())
+        .filter(|s| s.p50_share > 0.0005 || s.p99_share > 0.0005)
+        .map(|s| s.service.as_str())
         .collect();
     let x0 = MARGIN + LEFT;
     let x1 = WIDTH - MARGIN - 90.0;
