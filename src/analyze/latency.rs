@@ -13,7 +13,11 @@ pub fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
         return None;
     }
     let n = sorted.len();
-    let rank = ((p / 100.0) * n as f64).ceil() as usize;
+    // Integer arithmetic in thousandths of a percent: `(99.9 / 100.0) * 1000.0`
+    // is 999.0000000000001 in floating point, whose ceiling picks rank 1000
+    // instead of 999.
+    let milli = (p.clamp(0.0, 100.0) * 1000.0).round() as u128;
+    let rank = (milli * n as u128).div_ceil(100_000) as usize;
     Some(sorted[rank.clamp(1, n) - 1])
 }
 
@@ -55,6 +59,17 @@ mod tests {
         assert_eq!(nearest_rank(&v, 0.0), Some(1));
         assert_eq!(nearest_rank(&[7], 99.0), Some(7));
         assert_eq!(nearest_rank(&[], 50.0), None);
+    }
+
+    #[test]
+    fn p999_of_a_thousand_is_rank_999_not_1000() {
+        let v: Vec<i64> = (1..=1000).collect();
+        assert_eq!(nearest_rank(&v, 99.9), Some(999));
+        let v: Vec<i64> = (1..=10_000).collect();
+        assert_eq!(nearest_rank(&v, 99.9), Some(9990));
+        assert_eq!(nearest_rank(&v, 95.0), Some(9500));
+        assert_eq!(nearest_rank(&v, 200.0), Some(10_000));
+        assert_eq!(nearest_rank(&v, f64::NAN), Some(1));
     }
 
     #[test]

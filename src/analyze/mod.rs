@@ -2,10 +2,23 @@
 //!
 //! Input: the ingested events and files, and the traces built from them.
 //! Output: the plain report model that `report.json`, the terminal summary,
-//! the charts and `diff` all read. (Work in progress.)
+//! the charts and `diff` all read.
+//!
+//! [`summarize`] turns the traces into one [`Request`] per span once
+//! ([`requests`]), then computes each section in its own module: [`stats`]
+//! (services, operations), [`chains`], [`deps`], [`origins`] (error origins,
+//! listed traces), [`timeline`], [`incidents`], [`templates`] and [`quality`]
+//! (input, window, data quality). Each section is sorted in a total order, so
+//! the summary is the same on any number of threads.
 
+pub mod chains;
+pub mod deps;
 pub mod incidents;
 pub mod latency;
+pub mod origins;
+pub mod quality;
+pub mod requests;
+pub mod stats;
 pub mod summary;
 pub mod templates;
 pub mod timeline;
@@ -60,9 +73,98 @@ impl Default for AnalyzeOptions {
 
 /// Computes the report model.
 pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Summary {
-    let _ = (input, traces, opts);
+    let symbols = &input.symbols;
+    let requests = requests::requests(traces);
+    // Independent sections run side by side; each is parallel inside too.
+    let (((services, operations), (chains, dependencies)), (templates, (timeline, incidents))) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || stats::services_and_operations(&requests, &input.events, symbols),
+                    || {
+                        rayon::join(
+                            || chains::chains(traces, symbols),
+                            || deps::dependencies(traces, symbols),
+                        )
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || templates::group(&input.events, symbols),
+                    || {
+                        let tl = timeline::build(&requests, symbols, opts.bucket_seconds);
+                        let inc = incidents::find(&requests, traces, &tl, symbols);
+                        (tl, inc)
+                    },
+                )
+            },
+        );
+    let input_section = quality::input(&input.files);
+    let data_quality = quality::data_quality(&input_section, traces, symbols);
     Summary {
         schema_version: summary::SCHEMA_VERSION,
-        ..Default::default()
+        window: quality::window(&input.events),
+        input: input_section,
+        services,
+        operations,
+        traces: origins::trace_stats(traces, symbols, opts.top),
+        error_origins: origins::error_origins(&traces.traces, symbols),
+        chains,
+        dependencies,
+        timeline,
+        incidents,
+        error_templates: templates,
+        data_quality,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requests::build::*;
+    use super::*;
+
+    #[test]
+    fn summarize_fills_every_section_from_one_request_list() {
+        let mut b = Builder::default();
+        b.trace(
+            "r1",
+            &[
+                s("edge", "GET /", None, 0, 100, 502),
+                s("orders", "GET /o", Some(0), 10, 80, 503),
+            ],
+        );
+        b.untraced(s("web", "GET /x", None, 500, 3, 404));
+        let input = Ingested {
+            symbols: b.symbols.clone(),
+            ..Default::default()
+        };
+        let sum = summarize(&input, &b.traces, &AnalyzeOptions::default());
+        assert_eq!(sum.schema_version, summary::SCHEMA_VERSION);
+        let ops: Vec<(&str, u64, u64, u64)> = sum
+            .operations
+            .iter()
+            .map(|o| (o.service.as_str(), o.count, o.errors, o.client_errors))
+            .collect();
+        assert_eq!(
+            ops,
+            vec![("edge", 1, 1, 0), ("orders", 1, 1, 0), ("web", 1, 0, 1)]
+        );
+        assert_eq!((sum.traces.count, sum.traces.with_errors), (1, 1));
+        assert_eq!(sum.error_origins[0].service, "orders");
+        assert_eq!(sum.chains[0].signature, "edge > orders");
+        assert_eq!(sum.dependencies[0].calls, 1);
+        assert_eq!(sum.window, summary::Window::default());
+    }
+
+    #[test]
+    fn summarize_empty_input() {
+        let sum = summarize(
+            &Ingested::default(),
+            &Traces::default(),
+            &AnalyzeOptions::default(),
+        );
+        assert!(sum.services.is_empty() && sum.chains.is_empty());
+        assert_eq!(sum.traces.count, 0);
     }
 }

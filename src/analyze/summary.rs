@@ -78,6 +78,18 @@ pub struct ServiceStats {
     pub client_errors: u64,
     pub error_rate: f64,
     pub latency_ms: LatencyMs,
+    /// Latency histogram on a log scale (non-empty buckets only, by `le_ms`),
+    /// filled by `render::charts::distribution::latency_histogram`.
+    #[serde(default)]
+    pub histogram: Vec<HistBucket>,
+}
+
+/// Requests whose latency is at most `le_ms` and above the previous bucket's bound.
+/// Bounds follow the R10 series (1, 1.25, 1.6, 2, 2.5, 3.2, 4, 5, 6.3, 8 x 10^k ms).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistBucket {
+    pub le_ms: f64,
+    pub count: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -162,6 +174,9 @@ pub struct Bucket {
     pub errors: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// Added after schema 1 was published; absent in older reports.
+    #[serde(default)]
+    pub p95_ms: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

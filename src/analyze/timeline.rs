@@ -233,6 +233,7 @@ fn fill(g: &Grid, mut rs: Vec<(usize, &Request)>) -> Vec<Bucket> {
             k += 1;
         }
         out[b].p50_ms = nearest_rank(&samples, 50.0).map(ms);
+        out[b].p95_ms = nearest_rank(&samples, 95.0).map(ms);
         out[b].p99_ms = nearest_rank(&samples, 99.0).map(ms);
     }
     out
@@ -360,7 +361,8 @@ mod tests {
                 requests: 0,
                 errors: 0,
                 p50_ms: None,
-                p99_ms: None
+                p99_ms: None,
+                p95_ms: None
             }
         );
         assert_eq!(t.buckets[3].p50_ms, Some(5.0));

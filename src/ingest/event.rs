@@ -6,8 +6,6 @@
 //! downstream holds the raw log text.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Severity, ordered from least to most severe. `Unknown` when the line says nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -226,23 +224,38 @@ impl Sym {
 ///
 /// Each chunk interns into its own table while parsing in parallel; tables are
 /// merged in input order (see [`Symbols::remap_from`]), so symbol numbers do not
-/// depend on the thread count.
-#[derive(Debug, Clone)]
+/// depend on the thread count. Strings live back to back in one arena and the
+/// index is a raw hash table of symbol numbers, so interning a new id costs a
+/// copy into the arena and no allocation of its own.
+#[derive(Clone)]
 pub struct Symbols {
-    strings: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, u32>,
+    arena: String,
+    /// (offset, length) of each symbol's text in `arena`.
+    spans: Vec<(usize, u32)>,
+    index: hashbrown::HashTable<u32>,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols")
+            .field("len", &self.spans.len())
+            .finish()
+    }
 }
 
 impl Default for Symbols {
     fn default() -> Self {
-        let empty: Arc<str> = Arc::from("");
-        let mut index = HashMap::new();
-        index.insert(empty.clone(), 0);
         Symbols {
-            strings: vec![empty],
-            index,
+            arena: String::new(),
+            spans: vec![(0, 0)],
+            index: hashbrown::HashTable::new(),
         }
     }
+}
+
+fn hash_str(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 impl Symbols {
@@ -250,13 +263,27 @@ impl Symbols {
         if s.is_empty() {
             return Sym::NONE;
         }
-        if let Some(&i) = self.index.get(s) {
+        let hash = hash_str(s);
+        let Symbols {
+            arena,
+            spans,
+            index,
+        } = self;
+        let text = |i: u32| {
+            let (at, len) = spans[i as usize];
+            &arena[at..at + len as usize]
+        };
+        if let Some(&i) = index.find(hash, |&i| text(i) == s) {
             return Sym(i);
         }
-        let i = self.strings.len() as u32;
-        let a: Arc<str> = Arc::from(s);
-        self.strings.push(a.clone());
-        self.index.insert(a, i);
+        let i = spans.len() as u32;
+        spans.push((arena.len(), s.len() as u32));
+        arena.push_str(s);
+        let (arena, spans) = (&*arena, &*spans);
+        index.insert_unique(hash, i, |&j| {
+            let (at, len) = spans[j as usize];
+            hash_str(&arena[at..at + len as usize])
+        });
         Sym(i)
     }
 
@@ -265,21 +292,29 @@ impl Symbols {
     }
 
     pub fn get(&self, sym: Sym) -> &str {
-        &self.strings[sym.0 as usize]
+        let (at, len) = self.spans[sym.0 as usize];
+        &self.arena[at..at + len as usize]
     }
 
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.strings.len() <= 1
+        self.spans.len() <= 1
+    }
+
+    /// Bytes held by the table (text, spans and index), for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.spans.capacity() * 16 + self.index.capacity() * 4
     }
 
     /// Interns every string of `other` into `self` and returns the table that
     /// maps `other`'s symbols to `self`'s.
     pub fn remap_from(&mut self, other: &Symbols) -> Vec<Sym> {
-        other.strings.iter().map(|s| self.intern(s)).collect()
+        (0..other.spans.len())
+            .map(|i| self.intern(other.get(Sym(i as u32))))
+            .collect()
     }
 }
 

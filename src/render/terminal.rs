@@ -472,6 +472,7 @@ mod tests {
                     client_errors: 12,
                     error_rate: 0.08,
                     latency_ms: lat(12.34, 812.0),
+                    histogram: Vec::new(),
                 },
                 ServiceStats {
                     name: "a-service-with-a-name-far-longer-than-any-column-allows".into(),

@@ -367,7 +367,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// The palette all charts share: one colour per service in the summary.
 pub fn palette(summary: &crate::analyze::summary::Summary) -> super::palette::Palette {
-    super::palette::Palette::new(summary.services.iter().map(|s| s.name.as_str()))
+    super::axes::palette(summary)
 }
 
 /// A legend entry: label, swatch fill, extra swatch attributes.

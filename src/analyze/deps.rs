@@ -1,0 +1,148 @@
+//! Traces -> service dependencies: who calls whom, how often, how well.
+//!
+//! Input: [`Traces`]. Output: [`Dependency`] edges sorted by caller, then
+//! callee. An edge is a span whose parent span belongs to another service:
+//! caller = the parent's service, callee = the span's service. Per edge:
+//! `calls` (such spans), `errors` (those that failed) and `latency_ms` of the
+//! callee spans with a logged duration (the same rule as the per-operation
+//! latency, so both agree on one span). Calls inside one service are not
+//! dependencies. Traces are scanned in parallel; the merged counts and the
+//! sorted samples do not depend on the thread count.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::latency::latency;
+use super::stats::{name, sort_samples, Acc};
+use super::summary::Dependency;
+use super::Request;
+use crate::ingest::event::{Sym, Symbols};
+use crate::trace::Traces;
+
+/// The dependency edges of all traces.
+pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
+    let edges: HashMap<(Sym, Sym), Acc> = traces
+        .traces
+        .par_iter()
+        .fold(HashMap::new, |mut m: HashMap<(Sym, Sym), Acc>, t| {
+            for s in &t.spans {
+                let Some(parent) = s.parent.and_then(|p| t.spans.get(p as usize)) else {
+                    continue;
+                };
+                if parent.service == s.service {
+                    continue;
+                }
+                m.entry((parent.service, s.service))
+                    .or_default()
+                    .add(&Request {
+                        service: s.service,
+                        operation: s.operation,
+                        start_ns: s.start_ns,
+                        end_ns: s.end_ns,
+                        duration_ns: s.timed.then(|| s.duration_ns()),
+                        status: s.status,
+                        error: s.error,
+                        entry: false,
+                        trace: None,
+                    });
+            }
+            m
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                a.entry(k).or_default().merge(v);
+            }
+            a
+        });
+    let mut out: Vec<((String, String), Acc)> = edges
+        .into_iter()
+        .map(|((c, d), acc)| ((name(symbols, c), name(symbols, d)), acc))
+        .collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out.into_par_iter()
+        .map(|((caller, callee), mut acc)| {
+            sort_samples(&mut acc.samples);
+            Dependency {
+                caller,
+                callee,
+                calls: acc.count,
+                errors: acc.errors,
+                latency_ms: latency(&mut acc.samples),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::requests::build::*;
+    use super::*;
+
+    #[test]
+    fn edges_between_services_with_calls_errors_and_callee_latency() {
+        let mut b = Builder::default();
+        for i in 0..4 {
+            let inv_status = if i == 3 { 503 } else { 200 };
+            b.trace(
+                &format!("t{i}"),
+                &[
+                    s("edge", "GET /", None, i * 1000, 100, 200),
+                    s("orders", "GET /o", Some(0), i * 1000 + 10, 80, 200),
+                    // Same-service child: not an edge, but its callee is orders'.
+                    s("orders", "db", Some(1), i * 1000 + 11, 50, 200),
+                    s(
+                        "inventory",
+                        "GET /s",
+                        Some(2),
+                        i * 1000 + 12,
+                        10 + i,
+                        inv_status,
+                    ),
+                    s("inventory", "GET /s", Some(1), i * 1000 + 70, 5, 200),
+                ],
+            );
+        }
+        let mut untimed = s("auth", "POST /verify", Some(0), 0, 3, 200);
+        untimed.timed = false;
+        b.trace("u", &[s("edge", "GET /", None, 9000, 10, 200), untimed]);
+        let d = dependencies(&b.traces, &b.symbols);
+        let got: Vec<(&str, &str, u64, u64, u64)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.caller.as_str(),
+                    d.callee.as_str(),
+                    d.calls,
+                    d.errors,
+                    d.latency_ms.count,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("edge", "auth", 1, 0, 0),
+                ("edge", "orders", 4, 0, 4),
+                ("orders", "inventory", 8, 1, 8),
+            ]
+        );
+        let l = &d[2].latency_ms;
+        // Samples 5,5,5,5,10,11,12,13 ms.
+        assert_eq!((l.p50, l.p90, l.max, l.mean), (5.0, 13.0, 13.0, 8.25));
+    }
+
+    #[test]
+    fn parent_index_out_of_range_is_skipped() {
+        let mut b = Builder::default();
+        let t = b.trace(
+            "t",
+            &[
+                s("edge", "GET /", None, 0, 100, 200),
+                s("x", "a", Some(0), 1, 10, 200),
+            ],
+        );
+        t.spans[1].parent = Some(7);
+        assert!(dependencies(&b.traces, &b.symbols).is_empty());
+    }
+}

@@ -1,0 +1,249 @@
+//! Traces -> trace counts, error origins, and the traces worth opening.
+//!
+//! Input: [`Traces`]. Output: [`TraceStats`] and the [`OriginCount`] ranking.
+//!
+//! - `error_origins`: services ranked by the failed traces whose error origin
+//!   (the deepest failing span, [`Trace::error_origin`]) they hold; most
+//!   traces first, then by service name.
+//! - `slowest`: the `top` longest traces end to end; ties by id, then start.
+//! - `failed`: up to `top` failed traces, in two parts. First the earliest
+//!   `ceil(top / 2)` failures in time (how it started), in time order; then
+//!   the most severe of the other failures, most severe first. Severity, in
+//!   order: the root span failed (the caller saw the error) before a failure
+//!   that was absorbed; more failing spans (the failure spread further);
+//!   longer end-to-end duration; then earlier start and id for a total order.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::latency::ms;
+use super::stats::name;
+use super::summary::{OriginCount, TraceRef, TraceStats};
+use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::time::format_rfc3339_ms;
+use crate::trace::{Trace, Traces};
+
+/// Failed traces per origin service, ranked.
+pub fn error_origins<'a>(
+    traces: impl IntoIterator<Item = &'a Trace>,
+    symbols: &Symbols,
+) -> Vec<OriginCount> {
+    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    for t in traces {
+        if let Some(s) = origin_service(t) {
+            *by.entry(name(symbols, s)).or_default() += 1;
+        }
+    }
+    let mut out: Vec<OriginCount> = by
+        .into_iter()
+        .map(|(service, traces)| OriginCount { service, traces })
+        .collect();
+    out.sort_by(|a, b| {
+        b.traces
+            .cmp(&a.traces)
+            .then_with(|| a.service.cmp(&b.service))
+    });
+    out
+}
+
+fn origin_service(t: &Trace) -> Option<Sym> {
+    t.error_origin
+        .and_then(|i| t.spans.get(i as usize))
+        .map(|s| s.service)
+}
+
+/// The distinct services of a trace, by symbol.
+fn services(t: &Trace) -> Vec<Sym> {
+    let mut v: Vec<Sym> = t.spans.iter().map(|s| s.service).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// How a trace is named in the report.
+pub fn trace_ref(t: &Trace, symbols: &Symbols) -> TraceRef {
+    let root = t.spans.get(t.root as usize).map(|s| {
+        let svc = name(symbols, s.service);
+        if s.operation.is_none() {
+            svc
+        } else {
+            format!("{svc} {}", symbols.get(s.operation))
+        }
+    });
+    let mut services: Vec<String> = services(t).into_iter().map(|s| name(symbols, s)).collect();
+    services.sort();
+    TraceRef {
+        id: symbols.get(t.id).to_owned(),
+        start: format_rfc3339_ms(t.start_ns),
+        duration_ms: ms(t.duration_ns()),
+        root: root.unwrap_or_default(),
+        services,
+        error_origin: origin_service(t).map(|s| name(symbols, s)),
+    }
+}
+
+/// Counts and the listed traces.
+pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats {
+    let ts = &traces.traces;
+    let (with_errors, multi_service) = ts
+        .par_iter()
+        .map(|t| (u64::from(t.failed()), u64::from(services(t).len() > 1)))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let id = |t: &Trace| symbols.get(t.id);
+
+    let mut slowest: Vec<&Trace> = ts.iter().collect();
+    let by_duration = |a: &&Trace, b: &&Trace| {
+        b.duration_ns()
+            .cmp(&a.duration_ns())
+            .then_with(|| id(a).cmp(id(b)))
+            .then(a.start_ns.cmp(&b.start_ns))
+    };
+    if slowest.len() > top {
+        if top > 0 {
+            slowest.select_nth_unstable_by(top - 1, by_duration);
+        }
+        slowest.truncate(top);
+    }
+    slowest.sort_by(by_duration);
+
+    let mut failed: Vec<&Trace> = ts.iter().filter(|t| t.failed()).collect();
+    let by_time =
+        |a: &&Trace, b: &&Trace| a.start_ns.cmp(&b.start_ns).then_with(|| id(a).cmp(id(b)));
+    failed.sort_by(by_time);
+    let first = top.div_ceil(2).min(failed.len());
+    let mut severe: Vec<&Trace> = failed.split_off(first);
+    severe.sort_by(|a, b| severity(b).cmp(&severity(a)).then_with(|| by_time(a, b)));
+    failed.extend(severe.into_iter().take(top - first));
+
+    TraceStats {
+        count: ts.len() as u64,
+        with_errors,
+        multi_service,
+        slowest: slowest.iter().map(|t| trace_ref(t, symbols)).collect(),
+        failed: failed.iter().map(|t| trace_ref(t, symbols)).collect(),
+    }
+}
+
+/// Larger is more severe (see the module doc).
+fn severity(t: &Trace) -> (bool, usize, i64) {
+    let root_failed = t.spans.get(t.root as usize).is_some_and(|s| s.error);
+    let failing = t.spans.iter().filter(|s| s.error).count();
+    (root_failed, failing, t.duration_ns())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::requests::build::*;
+    use super::*;
+
+    /// edge > orders > inventory, failing where `fail` says, lasting `dur` ms.
+    fn add(b: &mut Builder, id: &str, start: i64, dur: i64, fail: [bool; 3]) {
+        let st = |f: bool| if f { 503 } else { 200 };
+        b.trace(
+            id,
+            &[
+                s("edge", "GET /api/orders", None, start, dur, st(fail[0])),
+                s(
+                    "orders",
+                    "GET /orders",
+                    Some(0),
+                    start + 1,
+                    dur - 2,
+                    st(fail[1]),
+                ),
+                s(
+                    "inventory",
+                    "GET /stock",
+                    Some(1),
+                    start + 2,
+                    dur - 4,
+                    st(fail[2]),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn origins_ranked_by_traces_then_name() {
+        let mut b = Builder::default();
+        add(&mut b, "a", 0, 10, [true, true, true]); // inventory
+        add(&mut b, "b", 100, 10, [true, true, false]); // orders
+        add(&mut b, "c", 200, 10, [true, false, true]); // inventory (deepest)
+        add(&mut b, "d", 300, 10, [true, false, false]); // edge
+        add(&mut b, "e", 400, 10, [false, false, false]);
+        let o = error_origins(&b.traces.traces, &b.symbols);
+        let got: Vec<(&str, u64)> = o.iter().map(|o| (o.service.as_str(), o.traces)).collect();
+        assert_eq!(got, vec![("inventory", 2), ("edge", 1), ("orders", 1)]);
+    }
+
+    #[test]
+    fn counts_and_trace_refs() {
+        let mut b = Builder::default();
+        add(&mut b, "req-1", 0, 40, [true, true, true]);
+        b.trace("req-2", &[s("web", "", None, 50, 5, 200)]);
+        let st = trace_stats(&b.traces, &b.symbols, 10);
+        assert_eq!((st.count, st.with_errors, st.multi_service), (2, 1, 1));
+        assert_eq!(
+            st.slowest[0],
+            TraceRef {
+                id: "req-1".into(),
+                start: "2024-03-01T12:00:00.000Z".into(),
+                duration_ms: 40.0,
+                root: "edge GET /api/orders".into(),
+                services: vec!["edge".into(), "inventory".into(), "orders".into()],
+                error_origin: Some("inventory".into()),
+            }
+        );
+        assert_eq!(st.slowest[1].root, "web");
+        assert_eq!(st.slowest[1].error_origin, None);
+        assert_eq!(st.failed.len(), 1);
+    }
+
+    #[test]
+    fn slowest_top_n_with_ties_by_id() {
+        let mut b = Builder::default();
+        for (id, dur) in [
+            ("e", 30),
+            ("b", 50),
+            ("d", 50),
+            ("a", 10),
+            ("c", 50),
+            ("f", 40),
+        ] {
+            add(&mut b, id, 0, dur, [false; 3]);
+        }
+        let st = trace_stats(&b.traces, &b.symbols, 4);
+        let ids: Vec<&str> = st.slowest.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, vec!["b", "c", "d", "f"]);
+        let st = trace_stats(&b.traces, &b.symbols, 0);
+        assert!(st.slowest.is_empty() && st.failed.is_empty());
+        let st = trace_stats(&b.traces, &b.symbols, 100);
+        assert_eq!(st.slowest.len(), 6);
+    }
+
+    #[test]
+    fn failed_lists_the_first_then_the_most_severe() {
+        let mut b = Builder::default();
+        add(&mut b, "t1", 100, 10, [false, false, true]); // absorbed
+        add(&mut b, "t2", 200, 10, [true, false, true]);
+        add(&mut b, "t3", 300, 10, [false, true, true]); // absorbed, 2 failing
+        add(&mut b, "t4", 400, 90, [true, false, true]); // seen, 2 failing, slow
+        add(&mut b, "t5", 500, 10, [true, true, true]); // seen, 3 failing
+        add(&mut b, "t6", 600, 10, [false, false, true]);
+        add(&mut b, "ok", 50, 10, [false; 3]);
+        let ids = |top| -> Vec<String> {
+            trace_stats(&b.traces, &b.symbols, top)
+                .failed
+                .into_iter()
+                .map(|t| t.id)
+                .collect()
+        };
+        // top 4: the first two in time, then t5 (3 failing) and t4 (2, slow).
+        assert_eq!(ids(4), vec!["t1", "t2", "t5", "t4"]);
+        // top 5: t1..t3 first, then t5, t4.
+        assert_eq!(ids(5), vec!["t1", "t2", "t3", "t5", "t4"]);
+        assert_eq!(ids(1), vec!["t1"]);
+        assert_eq!(ids(20).len(), 6);
+    }
+}

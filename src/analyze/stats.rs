@@ -1,0 +1,357 @@
+//! Requests -> per-service and per-operation statistics.
+//!
+//! Input: the run's [`Request`]s and events. Output: [`ServiceStats`] sorted by
+//! name and [`OperationStats`] sorted by service, then operation name.
+//!
+//! - `count` / `spans`: requests (spans), traced or not.
+//! - `errors`: failed spans (status >= 500, an error-level event, an exception);
+//!   `client_errors`: HTTP 4xx, counted apart and never as errors.
+//! - `error_rate` = errors / count.
+//! - `latency_ms`: exact nearest-rank percentiles over the spans with a logged
+//!   duration only ([`Request::duration_ns`]); extents guessed from first and
+//!   last events would mix two different measures. Its `count` may therefore
+//!   be smaller than the span count (0 for a plain access log without times).
+//! - A service's `events`: every event the service logged, spans or not.
+//! - Spans without an operation are grouped under the operation [`NO_NAME`],
+//!   as are spans and events without a service.
+//!
+//! Requests are grouped in parallel chunks whose accumulators merge; samples
+//! are then sorted per group in parallel. Counts and sorted samples do not
+//! depend on how the chunks were cut, so the output is the same on any number
+//! of threads.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::latency::latency;
+use super::summary::{OperationStats, ServiceStats};
+use super::Request;
+use crate::ingest::event::{Event, Sym, Symbols};
+
+/// The name shown for a missing service or operation.
+pub const NO_NAME: &str = "(none)";
+
+/// Requests per parallel work item.
+const CHUNK: usize = 1 << 16;
+
+/// The name of `sym`, or [`NO_NAME`].
+pub fn name(symbols: &Symbols, sym: Sym) -> String {
+    if sym.is_none() {
+        NO_NAME.to_owned()
+    } else {
+        symbols.get(sym).to_owned()
+    }
+}
+
+/// Counts and latency samples of a group of requests; merges across threads.
+#[derive(Clone, Debug, Default)]
+pub struct Acc {
+    pub count: u64,
+    pub errors: u64,
+    pub client_errors: u64,
+    /// Logged durations, ns (unsorted until [`Acc::finish`]).
+    pub samples: Vec<i64>,
+}
+
+impl Acc {
+    pub fn add(&mut self, r: &Request) {
+        self.count += 1;
+        self.errors += u64::from(r.error);
+        self.client_errors += u64::from(r.client_error());
+        if let Some(d) = r.duration_ns {
+            self.samples.push(d);
+        }
+    }
+
+    pub fn merge(&mut self, mut other: Acc) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.client_errors += other.client_errors;
+        if self.samples.len() < other.samples.len() {
+            std::mem::swap(&mut self.samples, &mut other.samples);
+        }
+        self.samples.extend_from_slice(&other.samples);
+    }
+
+    /// The counts without the samples.
+    pub fn counts(&self) -> Acc {
+        Acc {
+            count: self.count,
+            errors: self.errors,
+            client_errors: self.client_errors,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Adds `other`'s counts (not its samples).
+    pub fn merge_counts(&mut self, other: &Acc) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.client_errors += other.client_errors;
+    }
+
+    pub fn error_rate(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.count as f64
+        }
+    }
+}
+
+fn merge_maps<K: std::hash::Hash + Eq>(
+    mut a: HashMap<K, Acc>,
+    mut b: HashMap<K, Acc>,
+) -> HashMap<K, Acc> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
+    for (k, v) in b {
+        a.entry(k).or_default().merge(v);
+    }
+    a
+}
+
+/// Per service and per operation, in report order.
+pub fn services_and_operations(
+    requests: &[Request],
+    events: &[Event],
+    symbols: &Symbols,
+) -> (Vec<ServiceStats>, Vec<OperationStats>) {
+    let by_op: HashMap<(Sym, Sym), Acc> = requests
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut m: HashMap<(Sym, Sym), Acc> = HashMap::new();
+            for r in chunk {
+                m.entry((r.service, r.operation)).or_default().add(r);
+            }
+            m
+        })
+        .reduce(HashMap::new, merge_maps);
+    let event_counts = events_per_service(events);
+
+    let mut ops: Vec<((String, String), (Sym, Acc))> = by_op
+        .into_iter()
+        .map(|((svc, op), acc)| ((name(symbols, svc), name(symbols, op)), (svc, acc)))
+        .collect();
+    ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    ops.par_iter_mut()
+        .for_each(|(_, (_, acc))| sort_samples(&mut acc.samples));
+
+    // A service's operations are adjacent after the sort. Its samples are
+    // their sorted runs end to end, which a stable (run-merging) sort orders
+    // in about linear time.
+    let mut services: Vec<(String, Sym, Acc)> = Vec::new();
+    for ((svc_name, _), (svc, acc)) in &ops {
+        match services.last_mut() {
+            Some((n, _, a)) if n == svc_name => a.merge_counts(acc),
+            _ => services.push((svc_name.clone(), *svc, acc.counts())),
+        }
+        if let Some((_, _, a)) = services.last_mut() {
+            a.samples.extend_from_slice(&acc.samples);
+        }
+    }
+    // Services that logged events but no request still get a row.
+    for &svc in event_counts.keys() {
+        let n = name(symbols, svc);
+        if let Err(at) = services.binary_search_by(|s| s.0.cmp(&n)) {
+            services.insert(at, (n, svc, Acc::default()));
+        }
+    }
+
+    let operations: Vec<OperationStats> = ops
+        .into_par_iter()
+        .map(|((service, name), (_, mut acc))| OperationStats {
+            service,
+            name,
+            count: acc.count,
+            errors: acc.errors,
+            client_errors: acc.client_errors,
+            error_rate: acc.error_rate(),
+            latency_ms: latency(&mut acc.samples),
+        })
+        .collect();
+    let services: Vec<ServiceStats> = services
+        .into_par_iter()
+        .map(|(name, svc, mut acc)| {
+            if acc.samples.len() > PAR_SORT {
+                acc.samples.par_sort();
+            } else {
+                acc.samples.sort();
+            }
+            ServiceStats {
+                name,
+                events: event_counts.get(&svc).copied().unwrap_or(0),
+                spans: acc.count,
+                errors: acc.errors,
+                client_errors: acc.client_errors,
+                error_rate: acc.error_rate(),
+                histogram: crate::render::charts::distribution::latency_histogram(&acc.samples),
+                latency_ms: latency(&mut acc.samples),
+            }
+        })
+        .collect();
+    (services, operations)
+}
+
+/// Sample sets larger than this are sorted in parallel.
+const PAR_SORT: usize = 1 << 17;
+
+/// Sorts latency samples; the result is the same however the work is split.
+pub fn sort_samples(v: &mut [i64]) {
+    if v.len() > PAR_SORT {
+        v.par_sort_unstable();
+    } else {
+        v.sort_unstable();
+    }
+}
+
+/// Events per service symbol.
+fn events_per_service(events: &[Event]) -> HashMap<Sym, u64> {
+    events
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            // Events come file by file, so runs of one service are long:
+            // count a run, then add it to the map once.
+            let mut m: HashMap<Sym, u64> = HashMap::new();
+            let mut run: Option<(Sym, u64)> = None;
+            for e in chunk {
+                match &mut run {
+                    Some((s, n)) if *s == e.service => *n += 1,
+                    _ => {
+                        if let Some((s, n)) = run.replace((e.service, 1)) {
+                            *m.entry(s).or_default() += n;
+                        }
+                    }
+                }
+            }
+            if let Some((s, n)) = run {
+                *m.entry(s).or_default() += n;
+            }
+            m
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::requests::{build::*, requests};
+    use super::*;
+
+    fn event(b: &mut Builder, service: &str) -> Event {
+        Event {
+            service: b.sym(service),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn counts_errors_client_errors_and_exact_percentiles() {
+        let mut b = Builder::default();
+        // 100 untraced GETs of 1..=100 ms; 3 of them 5xx, 5 of them 4xx.
+        for i in 1..=100 {
+            let status = match i {
+                10 | 20 | 30 => 503,
+                41..=45 => 404,
+                _ => 200,
+            };
+            b.untraced(s("web", "GET /items/{id}", None, i * 1000, i, status));
+        }
+        // Two untimed POSTs: counted, but not in the latency.
+        for i in 0..2 {
+            let mut x = s("web", "POST /items", None, i, 0, 201);
+            x.timed = false;
+            b.untraced(x);
+        }
+        let events: Vec<Event> = (0..5).map(|_| event(&mut b, "web")).collect();
+        let (svcs, ops) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
+        assert_eq!(ops.len(), 2);
+        let get = &ops[0];
+        assert_eq!(
+            (get.name.as_str(), get.count, get.errors, get.client_errors),
+            ("GET /items/{id}", 100, 3, 5)
+        );
+        assert_eq!(get.error_rate, 0.03);
+        let l = &get.latency_ms;
+        assert_eq!(
+            (l.count, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, l.mean),
+            (100, 50.0, 90.0, 95.0, 99.0, 100.0, 100.0, 50.5)
+        );
+        let post = &ops[1];
+        assert_eq!((post.count, post.latency_ms.count), (2, 0));
+        assert_eq!(svcs.len(), 1);
+        let web = &svcs[0];
+        assert_eq!(
+            (web.events, web.spans, web.errors, web.client_errors),
+            (5, 102, 3, 5)
+        );
+        assert_eq!(web.latency_ms.count, 100);
+        assert!((web.error_rate - 3.0 / 102.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sorted_by_service_then_operation_name_with_none_grouped() {
+        let mut b = Builder::default();
+        b.trace(
+            "t",
+            &[
+                s("zeta", "", None, 0, 10, 200),
+                s("alpha", "b", Some(0), 1, 2, 200),
+                s("alpha", "a", Some(0), 3, 4, 500),
+                s("alpha", "", Some(0), 3, 4, 200),
+            ],
+        );
+        let events = vec![event(&mut b, "quiet"), event(&mut b, "zeta")];
+        let (svcs, ops) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
+        let names: Vec<(&str, &str, u64)> = ops
+            .iter()
+            .map(|o| (o.service.as_str(), o.name.as_str(), o.errors))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("alpha", "(none)", 0),
+                ("alpha", "a", 1),
+                ("alpha", "b", 0),
+                ("zeta", "(none)", 0)
+            ]
+        );
+        let svc: Vec<(&str, u64, u64)> = svcs
+            .iter()
+            .map(|s| (s.name.as_str(), s.events, s.spans))
+            .collect();
+        assert_eq!(svc, vec![("alpha", 0, 3), ("quiet", 1, 0), ("zeta", 1, 1)]);
+        assert_eq!(svcs[0].latency_ms.max, 4.0);
+    }
+
+    #[test]
+    fn same_result_for_any_chunking() {
+        let mut b = Builder::default();
+        for i in 0..(CHUNK as i64 * 2 + 7) {
+            let op = if i % 3 == 0 { "a" } else { "b" };
+            let status = if i % 11 == 0 { 500 } else { 200 };
+            b.untraced(s("svc", op, None, i, (i * 7919) % 1000, status));
+        }
+        let reqs = requests(&b.traces);
+        let (_, whole) = services_and_operations(&reqs, &[], &b.symbols);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (_, one) = pool.install(|| services_and_operations(&reqs, &[], &b.symbols));
+        assert_eq!(whole, one);
+        assert_eq!(whole[0].count + whole[1].count, reqs.len() as u64);
+    }
+
+    #[test]
+    fn empty_input() {
+        let (s, o) = services_and_operations(&[], &[], &Symbols::default());
+        assert!(s.is_empty() && o.is_empty());
+    }
+}
