@@ -9,11 +9,17 @@
 
 pub mod axes;
 pub mod before_after;
+pub mod critical_path;
 pub mod distribution;
 pub mod latency;
+pub mod layers;
+pub mod origins;
 pub mod palette;
+pub mod service_map;
 pub mod slowest;
+pub(crate) mod svg;
 pub mod traffic;
+pub mod waterfall;
 
 use crate::analyze::summary::Summary;
 use crate::ingest::event::Symbols;
@@ -38,11 +44,18 @@ pub struct ChartInput<'a> {
 
 /// Every chart, in a fixed order.
 pub fn all(input: ChartInput<'_>) -> Vec<Chart> {
-    vec![
+    // The order: traffic, latency, distribution, slowest operations,
+    // error origins, service map, waterfalls, critical path, before/during.
+    let mut charts = vec![
         traffic::chart(input.summary),
         latency::chart(input.summary),
         distribution::chart(input.summary),
         slowest::chart(input.summary),
-        before_after::chart(input.summary),
-    ]
+        origins::chart(input),
+        service_map::chart(input),
+    ];
+    charts.extend(waterfall::charts(input));
+    charts.push(critical_path::chart(input));
+    charts.push(before_after::chart(input.summary));
+    charts
 }
