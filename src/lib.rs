@@ -239,15 +239,20 @@ impl ReportOutcome {
 
 /// `logtrace report`: read, keep the --since/--until window, rebuild traces, summarise.
 pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, Error> {
+    let mut clock = PhaseClock::new();
     let mut input = read_events(paths, &opts.ingest)?;
+    clock.lap("read");
     keep_window(&mut input.events, opts.since, opts.until)?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    clock.lap("traces");
     let summary = analyze::summarize(&input, &traces, &opts.analyze);
+    clock.lap("analysis");
     let charts = render::charts::all(render::charts::ChartInput {
         summary: &summary,
         traces: &traces,
         symbols: &input.symbols,
     });
+    clock.lap("charts");
     Ok(ReportOutcome {
         files: render::files::contents(&summary, &charts),
         terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
@@ -255,6 +260,23 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         bytes_read: input.files.iter().map(|f| f.bytes).sum(),
         summary,
     })
+}
+
+/// Prints how long each stage took to stderr when `LOGTRACE_TIMING` is set
+/// (for profiling; never part of normal output).
+struct PhaseClock(Option<std::time::Instant>);
+
+impl PhaseClock {
+    fn new() -> PhaseClock {
+        PhaseClock(std::env::var_os("LOGTRACE_TIMING").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("{phase:>10}: {:.2} s", t.elapsed().as_secs_f64());
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// Options of `logtrace trace`.
