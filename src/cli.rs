@@ -27,29 +27,19 @@ a trace id not found, no event in the --since/--until window, or a `diff --fail-
 crossed; 2 usage error, unreadable path, bad config, or a report folder that is neither empty nor \
 an earlier report.";
 
-const DIFF_HELP: &str = "\
-Thresholds (--fail-if):
-  METRIC OP CHANGE           every service and operation, e.g. 'p99>+20%'
-  SCOPE:METRIC OP CHANGE     one service, operation or chain, e.g. 'edge:p99>+20%'
-  new_errors                 an error message or a failing operation BASE did not have
-  new_operations             an operation BASE did not have
-  vanished_operations        an operation of BASE that NEW does not have
-METRIC  p50 p90 p95 p99 max mean (latency), error_rate, count (requests)
-OP      > (the change is above CHANGE) or < (the change is below CHANGE)
-CHANGE  +20% (relative to BASE), +15ms or +1s (absolute, latency only),
-        +1pp (percentage points, error_rate only), +100 (absolute, count only);
-        a missing sign means +
-SCOPE   service:NAME, operation:SERVICE:NAME, chain:SIGNATURE, or a bare NAME (a service);
-        the scope ends at the last ':', so operation names may contain ':'
-Noise: latency and error_rate thresholds skip rows with fewer than --min-count requests in
-either run; relative count thresholds skip rows with fewer in BASE.
-Examples:
-  logtrace diff yesterday/ today/ --fail-if 'p99>+20%' --fail-if 'error_rate>+1pp'
-  logtrace diff base.json new.json --fail-if 'operation:edge:POST /api/orders:p99>+50ms'
-  logtrace diff base/ new/ --fail-if new_errors --markdown > diff.md
-
-Exit codes: 0 no threshold crossed; 1 a threshold crossed (each is printed with the change);
-2 usage error, a bad --fail-if, an unreadable report, or reports of different schema versions.";
+/// `diff --help` after the options: the threshold grammar, examples, exit codes.
+fn diff_help() -> String {
+    format!(
+        "{}\n\
+         Examples:\n  \
+         logtrace diff yesterday/ today/ --fail-if 'p99>+20%' --fail-if 'error_rate>+1pp'\n  \
+         logtrace diff base.json new.json --fail-if 'operation:edge:POST /api/orders:p99>+50ms'\n  \
+         logtrace diff base/ new/ --fail-if new_errors --markdown > diff.md\n\n\
+         Exit codes: 0 no threshold crossed; 1 a threshold crossed (each is printed with the change);\n\
+         2 usage error, a bad --fail-if, an unreadable report, or reports of different schema versions.",
+        logtrace::diff::threshold::GRAMMAR
+    )
+}
 
 const SHELL_EXIT_CODES: &str = "Exit codes: 0 success; 2 usage error.";
 
@@ -73,9 +63,9 @@ pub enum Command {
     #[command(after_help = TRACE_EXIT_CODES)]
     Trace(TraceArgs),
     /// Compare two reports (BASE, NEW): what changed per service, operation and chain; thresholds for CI.
-    #[command(after_help = DIFF_HELP)]
+    #[command(after_help = diff_help())]
     Diff(DiffArgs),
-    /// Print a shell completion script, e.g. `logtrace completions bash > /etc/bash_completion.d/logtrace`.
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     #[command(after_help = SHELL_EXIT_CODES)]
     Completions(CompletionsArgs),
     /// Print the man page (roff) of logtrace or of one command, e.g. `logtrace man diff | man -l -`.

@@ -41,12 +41,17 @@ fn side_line(label: &str, s: &Side) -> String {
         (Some(a), Some(b)) => format!("{a} .. {b}"),
         _ => "no timed events".into(),
     };
-    format!(
-        "{label}  {}  {window}  {} traces, {} failed\n",
-        s.path,
+    let rest = format!(
+        "{window}  {} traces, {} failed",
         thousands(s.traces),
         thousands(s.failed_traces)
-    )
+    );
+    let one = format!("{label}  {}  {rest}", s.path);
+    if one.chars().count() <= 100 {
+        format!("{one}\n")
+    } else {
+        format!("{label}  {}\n      {rest}\n", s.path)
+    }
 }
 
 /// The terminal table.
@@ -232,10 +237,10 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
         };
         out.push_str(&format!("  {tag} {}\n", r.expr));
         for b in &r.breaches {
-            out.push_str(&format!("       {b}\n"));
+            out.push_str(&wrapped(b, 7));
         }
         for s in &r.skipped {
-            out.push_str(&p.dim(&format!("       not checked: {s}\n")));
+            out.push_str(&p.dim(&wrapped(&format!("not checked: {s}"), 7)));
         }
     }
     let crossed = results.iter().filter(|r| r.crossed).count();
@@ -244,6 +249,19 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
         results.len()
     ));
     out
+}
+
+/// `text` indented by `indent`; a line past 100 columns breaks after its
+/// first `": "` (between what crossed and by how much).
+fn wrapped(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    if indent + text.chars().count() <= 100 {
+        return format!("{pad}{text}\n");
+    }
+    match text.split_once(": ") {
+        Some((what, how)) => format!("{pad}{what}:\n{pad}  {how}\n"),
+        None => format!("{pad}{text}\n"),
+    }
 }
 
 /// A Markdown cell: `|` escaped, newlines flattened.

@@ -20,16 +20,22 @@ use std::fmt;
 
 /// The grammar, for help texts and error messages.
 pub const GRAMMAR: &str = "\
---fail-if EXPR, repeatable; EXPR is one of
+Thresholds (--fail-if EXPR, repeatable):
   METRIC OP CHANGE           every service and operation, e.g. 'p99>+20%'
   SCOPE:METRIC OP CHANGE     one service, operation or chain, e.g. 'edge:p99>+20%'
-  new_errors | new_operations | vanished_operations
+  new_errors                 an error message or a failing operation BASE did not have
+  new_operations             an operation BASE did not have
+  vanished_operations        an operation of BASE that NEW does not have
 METRIC  p50 p90 p95 p99 max mean (latency), error_rate, count (requests)
 OP      > (the change is above CHANGE) or < (the change is below CHANGE)
 CHANGE  +20% (relative to BASE), +15ms or +1s (absolute, latency only),
         +1pp (percentage points, error_rate only), +100 (absolute, count only);
         a missing sign means +
-SCOPE   service:NAME, operation:SERVICE:NAME, chain:SIGNATURE, or a bare NAME (a service)";
+SCOPE   service:NAME, operation:SERVICE:NAME, chain:SIGNATURE, or a bare NAME (a service);
+        the scope ends at the last ':', so operation names may contain ':'
+Noise: latency and error_rate thresholds skip rows with fewer than --min-count requests in
+either run; relative count thresholds skip rows with fewer in BASE.
+";
 
 /// What a threshold measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -145,7 +151,7 @@ impl fmt::Display for ParseError {
             self.message,
             self.expr,
             " ".repeat(col),
-            GRAMMAR
+            GRAMMAR.trim_end()
         )
     }
 }
