@@ -246,7 +246,9 @@ fn judge(row: &Row, metric: Metric, above: bool, limit: Change, min_count: u64) 
 
 /// Milliseconds with a sign: `+30.0`, `-1,200`.
 pub fn signed_ms(v: f64) -> String {
-    if v >= 0.0 {
+    if v == 0.0 {
+        "0".into()
+    } else if v > 0.0 {
         format!("+{}", ms(v))
     } else {
         ms(v)
