@@ -1,5 +1,6 @@
 //! Command-line arguments -> plain option structs. The only module that knows clap.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -97,6 +98,9 @@ pub struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    /// No progress bar on stderr (it is shown only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -289,6 +293,9 @@ impl InputArgs {
             year: self.year,
             keep_events: false,
             chunk_size: 0,
+            // A progress bar only where someone watches: stderr is a terminal.
+            progress: (!self.quiet && std::io::stderr().is_terminal())
+                .then(|| std::sync::Arc::new(Default::default())),
         })
     }
 }

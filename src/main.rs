@@ -22,7 +22,10 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
         cli::Command::Inspect(args) => {
             let opts = args.to_options().map_err(|m| (2, m))?;
             threads(args.input.threads)?;
-            let found = logtrace::inspect(&args.input.paths, &opts).map_err(fail)?;
+            let found = with_progress(opts.ingest.progress.clone(), || {
+                logtrace::inspect(&args.input.paths, &opts)
+            })
+            .map_err(fail)?;
             print(&found.output)?;
             found.nothing_parsed.map_or(Ok(()), |e| Err(fail(e)))
         }
@@ -32,7 +35,10 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             threads(args.input.threads)?;
             // Refuse a folder of other files before spending time on the analysis.
             files::check_target(&args.out, args.force).map_err(|e| (2, e.to_string()))?;
-            let done = logtrace::report(&args.input.paths, &opts).map_err(fail)?;
+            let done = with_progress(opts.ingest.progress.clone(), || {
+                logtrace::report(&args.input.paths, &opts)
+            })
+            .map_err(fail)?;
             files::write_report(&args.out, &done.files, args.force)
                 .map_err(|e| (2, e.to_string()))?;
             if args.json {
@@ -49,7 +55,10 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
         cli::Command::Trace(args) => {
             let opts = args.to_options(color()).map_err(|m| (2, m))?;
             threads(args.input.threads)?;
-            let text = logtrace::trace(&args.id, &args.input.paths, &opts).map_err(fail)?;
+            let text = with_progress(opts.ingest.progress.clone(), || {
+                logtrace::trace(&args.id, &args.input.paths, &opts)
+            })
+            .map_err(fail)?;
             print(&text)
         }
         cli::Command::Diff(args) => {
@@ -82,6 +91,44 @@ fn color() -> bool {
 
 fn fail(e: logtrace::Error) -> (i32, String) {
     (e.exit_code(), e.to_string())
+}
+
+/// Runs `work` while a thread redraws the progress line on stderr (only when
+/// `progress` is set, i.e. stderr is a terminal and `--quiet` was not given),
+/// then clears the line.
+fn with_progress<R>(
+    progress: Option<std::sync::Arc<logtrace::ingest::progress::Progress>>,
+    work: impl FnOnce() -> R,
+) -> R {
+    let Some(progress) = progress else {
+        return work();
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            use std::io::Write;
+            let started = std::time::Instant::now();
+            let mut shown = false;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let snap = progress.snapshot();
+                if snap.done_files < snap.total_files {
+                    let line = snap.line(started.elapsed().as_secs_f64());
+                    let _ = write!(std::io::stderr(), "\r{line}\x1b[K");
+                    shown = true;
+                } else if shown {
+                    let _ = write!(std::io::stderr(), "\r\x1b[K");
+                    shown = false;
+                }
+            }
+            if shown {
+                let _ = write!(std::io::stderr(), "\r\x1b[K");
+            }
+        });
+        let out = work();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        out
+    })
 }
 
 /// Sizes the worker pool once, before any parallel work.

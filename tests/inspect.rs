@@ -231,3 +231,22 @@ fn tz_applies_to_zone_less_times_of_every_format_once() {
         assert_eq!(f["first"], "2024-03-01T10:00:00.000Z", "{}", f["path"]);
     }
 }
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let out = logtrace()
+        .args(["inspect"])
+        .arg(common_fixture())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("reading"),
+        "{:?}",
+        out.stderr
+    );
+}
+
+fn common_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incident")
+}

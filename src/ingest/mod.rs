@@ -15,6 +15,7 @@ pub mod event;
 pub mod formats;
 pub mod message;
 pub mod operation;
+pub mod progress;
 pub mod read;
 pub mod service;
 pub mod time;
@@ -44,6 +45,8 @@ pub struct IngestOptions {
     pub keep_events: bool,
     /// Bytes per chunk; 0 means [`read::CHUNK_SIZE`].
     pub chunk_size: usize,
+    /// Counters to update while reading, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 /// What reading one file gave.
@@ -124,6 +127,12 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
     let formats = FormatSet::from_config(&opts.config).map_err(IngestError::Config)?;
     let found =
         discover::discover(paths, &opts.discover).map_err(|e| IngestError::Path(e.to_string()))?;
+    if let Some(p) = &opts.progress {
+        p.start(
+            found.sources.len() as u64,
+            found.sources.iter().map(|s| s.size).sum(),
+        );
+    }
     // Files whose times omit the year (syslog, glog) are read last, in the
     // year the other files end in: logs copied after an incident rarely keep
     // their modification times.
@@ -138,7 +147,19 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
             .par_iter()
             .enumerate()
             .filter(|(i, _)| needs_year[*i] == pick)
-            .map(|(i, src)| (i, read_file(i as u32, src, &formats, opts, year)))
+            .map(|(i, src)| {
+                let read = read_file(i as u32, src, &formats, opts, year);
+                if let Some(p) = &opts.progress {
+                    // What was not counted while reading: compressed or skipped bytes.
+                    let counted = if read.0.compression == Compression::None {
+                        read.0.bytes
+                    } else {
+                        0
+                    };
+                    p.file_done(src.size.saturating_sub(counted));
+                }
+                (i, read)
+            })
             .collect()
     };
     let mut per_file = read(false, opts.year);
@@ -264,7 +285,17 @@ fn read_file(
             }
             push(&mut batch, buf, &mut carry);
         }
-        report.bytes += batch.iter().map(|b| b.len() as u64).sum::<u64>();
+        let batch_bytes = batch.iter().map(|b| b.len() as u64).sum::<u64>();
+        report.bytes += batch_bytes;
+        if let Some(p) = &opts.progress {
+            // Plain files advance by what was read; compressed ones when done.
+            let disk = if report.compression == Compression::None {
+                batch_bytes
+            } else {
+                0
+            };
+            p.read(disk, batch_bytes);
+        }
         let sinks: Vec<ChunkSink> = batch
             .par_iter()
             .map(|chunk| {
