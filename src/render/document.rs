@@ -28,6 +28,8 @@ pub type Line = Vec<Inline>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
     Left,
+    /// Left, kept on one line: names and ids that read badly when broken.
+    LeftNoWrap,
     Right,
 }
 
@@ -70,7 +72,7 @@ fn table(head: &[(&str, Align)], rows: Vec<Vec<Line>>) -> Block {
     }
 }
 
-use Align::{Left as L, Right as R};
+use Align::{Left as L, LeftNoWrap as N, Right as R};
 
 /// Which section shows a chart, by its file name; charts no section claims
 /// go to a last "More charts" section, so every chart is shown exactly once.
@@ -149,10 +151,10 @@ fn overview(doc: &mut Vec<Block>, s: &Summary) {
         (
             "Input",
             format!(
-                "{} files, {} lines, {} events, {} unparsed lines ({})",
-                thousands(i.files.len() as u64),
-                thousands(i.lines),
-                thousands(i.events),
+                "{}, {}, {}, {} unparsed ({})",
+                plural(i.files.len() as u64, "file"),
+                plural(i.lines, "line"),
+                plural(i.events, "event"),
                 thousands(i.unparsed),
                 percent(i.unparsed, i.lines)
             ),
@@ -160,22 +162,26 @@ fn overview(doc: &mut Vec<Block>, s: &Summary) {
         (
             "Requests",
             format!(
-                "{} across {} services, {} failed ({})",
+                "{} across {}, {} failed ({})",
                 thousands(requests),
-                serving,
+                plural(serving as u64, "service"),
                 thousands(errors),
                 percent(errors, requests)
             ),
         ),
         (
             "Traces",
-            format!(
-                "{}, {} failed ({}), {} across services",
-                thousands(s.traces.count),
-                thousands(s.traces.with_errors),
-                percent(s.traces.with_errors, s.traces.count),
-                thousands(s.traces.multi_service)
-            ),
+            if s.traces.count == 0 {
+                "none: no request carries a correlation id".into()
+            } else {
+                format!(
+                    "{}, {} failed ({}), {} across services",
+                    thousands(s.traces.count),
+                    thousands(s.traces.with_errors),
+                    percent(s.traces.with_errors, s.traces.count),
+                    thousands(s.traces.multi_service)
+                )
+            },
         ),
         (
             "Incidents",
@@ -261,7 +267,7 @@ fn incident_worst(doc: &mut Vec<Block>, inc: &Incident) {
         .collect();
     doc.push(table(
         &[
-            ("Service", L),
+            ("Service", N),
             ("Operation", L),
             ("p99 before (ms)", R),
             ("p99 during (ms)", R),
@@ -309,7 +315,7 @@ fn origins(doc: &mut Vec<Block>, s: &Summary) {
         })
         .collect();
     doc.push(table(
-        &[("Service", L), ("Failed traces", R), ("Share", R)],
+        &[("Service", N), ("Failed traces", R), ("Share", R)],
         rows,
     ));
 }
@@ -340,7 +346,7 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
         .collect();
     doc.push(table(
         &[
-            ("Service", L),
+            ("Service", N),
             ("Requests", R),
             ("Errors", R),
             ("Error rate", R),
@@ -375,8 +381,8 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
             .collect();
         doc.push(table(
             &[
-                ("Caller", L),
-                ("Callee", L),
+                ("Caller", N),
+                ("Callee", N),
                 ("Calls", R),
                 ("Error rate", R),
                 ("p99 (ms)", R),
@@ -430,7 +436,7 @@ fn operations(doc: &mut Vec<Block>, s: &Summary, top: usize) {
         .collect();
     doc.push(table(
         &[
-            ("Service", L),
+            ("Service", N),
             ("Operation", L),
             ("Requests", R),
             ("Error rate", R),
@@ -543,9 +549,8 @@ fn errors(doc: &mut Vec<Block>, s: &Summary, top: usize) {
 fn traces(doc: &mut Vec<Block>, s: &Summary) {
     doc.push(Block::Heading(2, "Slowest and failed traces".into()));
     doc.push(Block::Paragraph(vec![
-        text("Show any of them with "),
-        code("logtrace trace ID PATH..."),
-        text("."),
+        text("Show any of them as a waterfall with its log lines: "),
+        code("logtrace trace ID PATH"),
     ]));
     for (name, list) in [("Slowest", &s.traces.slowest), ("Failed", &s.traces.failed)] {
         doc.push(Block::Heading(3, format!("{name} traces")));
@@ -555,8 +560,8 @@ fn traces(doc: &mut Vec<Block>, s: &Summary) {
         }
         doc.push(table(
             &[
-                ("Trace id", L),
-                ("Start", L),
+                ("Trace id", N),
+                ("Start", N),
                 ("Duration (ms)", R),
                 ("Root", L),
                 ("Failure started in", L),
@@ -621,7 +626,7 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
             "Clock offsets (a service's log times against its callers', corrected before timing):",
         ));
         doc.push(table(
-            &[("Service", L), ("Offset (ms)", R), ("Confidence", R)],
+            &[("Service", N), ("Offset (ms)", R), ("Confidence", R)],
             offsets
                 .iter()
                 .map(|c| {
@@ -647,7 +652,7 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
     let more = bad.len().saturating_sub(top);
     doc.push(table(
         &[
-            ("File", L),
+            ("File", N),
             ("Format", L),
             ("Lines", R),
             ("Unparsed", R),

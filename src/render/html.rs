@@ -52,7 +52,8 @@ code { font-family: \"DejaVu Sans Mono\", Menlo, Consolas, monospace; font-size:
 table { border-collapse: collapse; font-size: 0.92em; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e3e6ea; text-align: left; vertical-align: top; }
 th { background: #f0f2f5; white-space: nowrap; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
+.n { white-space: nowrap; }
 .r { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 table.kv th { display: none; }
 figure { margin: 1em 0 1.6em; }
@@ -127,6 +128,7 @@ fn table(out: &mut String, head: &[(String, Align)], rows: &[Vec<Vec<Inline>>]) 
     let kv = head.iter().all(|(h, _)| h.is_empty());
     let class = |a: Align| match a {
         Align::Left => "",
+        Align::LeftNoWrap => " class=\"n\"",
         Align::Right => " class=\"r\"",
     };
     out.push_str(if kv {
@@ -151,11 +153,15 @@ fn table(out: &mut String, head: &[(String, Align)], rows: &[Vec<Vec<Inline>>]) 
 
 fn figure(out: &mut String, index: usize, c: &Chart) {
     let stem = c.file.trim_end_matches(".svg");
-    out.push_str(&format!("<figure id=\"chart-{}\">\n", anchor(stem)));
-    out.push_str(&inline_svg(&c.svg, &format!("c{}-", index + 1)));
     out.push_str(&format!(
-        "\n<figcaption>{} (<a href=\"charts/{}\">charts/{}</a>)</figcaption>\n</figure>\n",
-        escape(&c.title),
+        "<figure id=\"chart-{}\" aria-label=\"{}\">\n",
+        anchor(stem),
+        escape(&c.title)
+    ));
+    out.push_str(&inline_svg(&c.svg, &format!("c{}-", index + 1)));
+    // The title is drawn in the chart; the caption names its file.
+    out.push_str(&format!(
+        "\n<figcaption><a href=\"charts/{}\">charts/{}</a></figcaption>\n</figure>\n",
         escape(&c.file),
         escape(&c.file)
     ));

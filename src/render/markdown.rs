@@ -67,7 +67,7 @@ fn table(out: &mut String, head: &[(String, Align)], rows: &[Vec<Vec<Inline>>]) 
     out.push_str("\n|");
     for (_, a) in head {
         out.push_str(match a {
-            Align::Left => " --- |",
+            Align::Left | Align::LeftNoWrap => " --- |",
             Align::Right => " ---: |",
         });
     }
