@@ -150,6 +150,9 @@ pub struct ReportArgs {
     /// Print report.json to stdout instead of the summary (the folder is still written).
     #[arg(long)]
     pub json: bool,
+    /// Also write each chart as DIR/charts/<name>.png, for tools that do not take SVG.
+    #[arg(long)]
+    pub png: bool,
 }
 
 #[derive(Debug, Args)]
@@ -333,7 +336,44 @@ impl ReportArgs {
                 bucket_seconds,
             },
             color,
+            png: self.png,
+            command: command_line(std::env::args_os().skip(1)),
         })
+    }
+}
+
+/// The command line as a shell would take it back, for the report to say
+/// how it was made. `--threads` is left out: it never changes a result, and
+/// the report stays byte-identical whatever the thread count.
+fn command_line(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let mut out = vec!["logtrace".to_owned()];
+    let mut skip_next = false;
+    for a in args {
+        let a = a.to_string_lossy().into_owned();
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
+        if a == "--threads" {
+            skip_next = true;
+            continue;
+        }
+        if a.starts_with("--threads=") {
+            continue;
+        }
+        out.push(shell_quote(&a));
+    }
+    out.join(" ")
+}
+
+/// `a b` -> `'a b'`; plain words stay as they are.
+fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -406,6 +446,28 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("logtrace").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_quoted_and_leaves_out_threads() {
+        let args = [
+            "report",
+            "my logs",
+            "--threads",
+            "4",
+            "-o",
+            "out",
+            "--threads=2",
+            "it's",
+        ];
+        assert_eq!(
+            command_line(args.iter().map(std::ffi::OsString::from)),
+            "logtrace report 'my logs' -o out 'it'\\''s'"
+        );
+        let Command::Report(r) = parse(&["report", "x", "--png"]).unwrap().command else {
+            panic!("not report");
+        };
+        assert!(r.png);
     }
 
     #[test]

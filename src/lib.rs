@@ -214,13 +214,18 @@ pub struct ReportOptions {
     pub analyze: analyze::AnalyzeOptions,
     /// ANSI colour in the terminal summary.
     pub color: bool,
+    /// Also draw each chart as `charts/<name>.png`.
+    pub png: bool,
+    /// The command line that produced the report, shown in `summary.md` and `index.html`.
+    pub command: String,
 }
 
 /// What `report` produced. Nothing is written yet: [`render::files`] does that.
 #[derive(Debug)]
 pub struct ReportOutcome {
     pub summary: analyze::summary::Summary,
-    /// The report folder's files (relative path, bytes): `report.json`, then `charts/*.svg`.
+    /// The report folder's files (relative path, bytes): `report.json`, `charts/*.svg`,
+    /// `charts/*.png` (with `png`), `summary.md`, `index.html`.
     pub files: Vec<(String, Vec<u8>)>,
     /// The terminal summary.
     pub terminal: String,
@@ -256,8 +261,21 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         symbols: &input.symbols,
     });
     clock.lap("charts");
+    let mut files = render::files::contents(&summary, &charts);
+    if opts.png {
+        files.extend(render::png::charts(&charts).map_err(Error::Usage)?);
+    }
+    let top = opts.analyze.top;
+    files.push((
+        "summary.md".into(),
+        render::markdown::summary(&summary, &charts, &opts.command, top).into_bytes(),
+    ));
+    files.push((
+        "index.html".into(),
+        render::html::page(&summary, &charts, &opts.command, top).into_bytes(),
+    ));
     Ok(ReportOutcome {
-        files: render::files::contents(&summary, &charts),
+        files,
         terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
         files_read: input.files.len(),
         bytes_read: input.files.iter().map(|f| f.bytes).sum(),

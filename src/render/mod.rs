@@ -3,12 +3,17 @@
 //!
 //! [`inspect`] renders what each file is, [`terminal`] the report's summary
 //! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
-//! the report's SVG charts. The helpers below keep numbers and columns alike
-//! across them.
+//! the report's SVG charts, [`markdown`] and [`html`] the postmortem summary
+//! (`summary.md`, `index.html`, both from one [`document`]) and [`png`] the
+//! charts as PNG. The helpers below keep numbers and columns alike across them.
 
 pub mod charts;
+pub mod document;
 pub mod files;
+pub mod html;
 pub mod inspect;
+pub mod markdown;
+pub mod png;
 pub mod terminal;
 pub mod waterfall;
 
