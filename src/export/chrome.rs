@@ -127,12 +127,17 @@ fn line<T: Serialize>(v: &T) -> String {
 }
 
 /// The lane (0-based) of each span: the first lane where it nests inside
-/// the spans still open there. Spans come in start order, longest first.
+/// the spans still open there.
 fn lanes(spans: &[Span]) -> Vec<usize> {
+    // Start order, longest first. The trace's own order is close to it, but
+    // spans moved after sorting (whole-second stamps aligned) may break it.
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].start_ns, std::cmp::Reverse(spans[i].end_ns), i));
     // Per lane, the end times of the spans open on it, innermost last.
     let mut open: Vec<Vec<i64>> = Vec::new();
-    let mut out = Vec::with_capacity(spans.len());
-    for s in spans {
+    let mut out = vec![0; spans.len()];
+    for i in order {
+        let s = &spans[i];
         let (start, end) = (s.start_ns, s.end_ns.max(s.start_ns));
         let lane = (0..=open.len())
             .find(|&l| {
@@ -149,7 +154,7 @@ fn lanes(spans: &[Span]) -> Vec<usize> {
             open.push(Vec::new());
         }
         open[lane].push(end);
-        out.push(lane);
+        out[i] = lane;
     }
     out
 }
@@ -171,8 +176,9 @@ mod tests {
             span(a, a, 40, 70, n, 1),  // overlaps [10,50] without nesting
             span(a, a, 60, 140, n, 1), // outlives the root
             span(a, a, 150, 160, n, 0),
+            span(a, a, 5, 8, n, 1), // out of start order
         ];
-        assert_eq!(lanes(&spans), vec![0, 0, 0, 1, 2, 0]);
+        assert_eq!(lanes(&spans), vec![0, 0, 0, 1, 2, 0, 0]);
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub fn assign(traces: &[&Trace], events: &[Event], symbols: &Symbols) -> Vec<Tra
         .par_iter()
         .zip(heads)
         .map(|(t, (trace, original))| {
-            let (spans, span_originals) = span_ids(t, &trace, symbols);
+            let (spans, span_originals) = span_ids(t, &trace, events, symbols);
             TraceIds {
                 trace,
                 original: original.filter(|s| s.is_some()),
@@ -83,13 +83,19 @@ fn logged_trace_id(t: &Trace, events: &[Event], symbols: &Symbols) -> Sym {
 }
 
 /// Span ids: the logged one when it is 16 hex digits and not taken yet in
-/// this trace, else a hash of the trace id and the span's index.
-fn span_ids(t: &Trace, trace_id: &str, symbols: &Symbols) -> (Vec<String>, Vec<Option<Sym>>) {
+/// this trace, else the one its children logged as their parent, else a
+/// hash of the trace id and the span's index.
+fn span_ids(
+    t: &Trace,
+    trace_id: &str,
+    events: &[Event],
+    symbols: &Symbols,
+) -> (Vec<String>, Vec<Option<Sym>>) {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut ids = Vec::with_capacity(t.spans.len());
     let mut originals = Vec::with_capacity(t.spans.len());
     // Logged ids claim their place before any hash does.
-    let logged: Vec<Option<String>> = t
+    let mut logged: Vec<Option<String>> = t
         .spans
         .iter()
         .map(|s| {
@@ -97,6 +103,27 @@ fn span_ids(t: &Trace, trace_id: &str, symbols: &Symbols) -> (Vec<String>, Vec<O
             used.insert(id.clone()).then_some(id)
         })
         .collect();
+    // A service that logs no span id (an access log) was still given one by
+    // its caller's tracer, and its callees logged it as their parent: use it,
+    // so the exported ids match the ones in the logs.
+    for (p, slot) in logged.iter_mut().enumerate() {
+        if slot.is_some() || t.spans[p].span_id.is_some() {
+            continue;
+        }
+        let told: BTreeSet<String> = t
+            .spans
+            .iter()
+            .filter(|c| c.parent == Some(p as u32))
+            .flat_map(|c| c.events.iter())
+            .filter_map(|&e| events.get(e as usize))
+            .filter_map(|e| fit_hex(symbols.get(e.parent_span_id), 16))
+            .collect();
+        if let (1, Some(id)) = (told.len(), told.first()) {
+            if used.insert(id.clone()) {
+                *slot = Some(id.clone());
+            }
+        }
+    }
     for (i, (s, logged)) in t.spans.iter().zip(logged).enumerate() {
         match logged {
             Some(id) => {
@@ -198,6 +225,32 @@ mod tests {
         assert_eq!(fit_trace_id("0000000000000000"), None);
         assert_eq!(fit_trace_id("4bf92f35-77b3-4da6-a3ce-929d0e0e4736"), None);
         assert_eq!(fit_hex("xyz0aa0ba902b7ff", 16), None);
+    }
+
+    #[test]
+    fn a_parent_that_logged_no_span_id_takes_the_one_its_children_name() {
+        let mut f = fixture();
+        let pid = f.symbols.intern("a2fb4a1d1a96d312");
+        let db = f.events[0].service;
+        f.events.push(Event {
+            time_ns: T0 + 12 * MS,
+            service: db,
+            parent_span_id: pid,
+            ..Default::default()
+        });
+        f.traces.traces[0].spans[2].events.push(2);
+        let x = f.export();
+        assert_eq!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
+        // Two children naming different parents: nobody is believed.
+        let other = f.symbols.intern("b2fb4a1d1a96d312");
+        f.events.push(Event {
+            parent_span_id: other,
+            ..f.events[2]
+        });
+        f.traces.traces[0].spans[1].events.push(3);
+        let x = f.export();
+        assert_ne!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
+        assert_ne!(x.ids[0].spans[0], "b2fb4a1d1a96d312");
     }
 
     #[test]
