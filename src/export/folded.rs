@@ -6,8 +6,10 @@
 //!
 //! Each span counts only inside its parent (as Jaeger clips for the critical
 //! path): a child that clock skew or an inferred parent pushed past its
-//! parent's end is cut there. So the stacks of a trace add up to its root
-//! span's duration, and a flame graph's width is the time requests took.
+//! parent's end is cut there. So when calls are made one after the other,
+//! the stacks of a trace add up to its root span's duration and a flame
+//! graph's width is the time requests took; calls made in parallel each
+//! count their own time, as a profiler counts each thread.
 //! Names lose `;` and line breaks, which the format reserves.
 
 use std::collections::BTreeMap;
@@ -149,6 +151,27 @@ mod tests {
             .map(|l| l.rsplit_once(' ').unwrap().1.parse::<i64>().unwrap())
             .sum();
         assert_eq!(sum, 130_000);
+    }
+
+    #[test]
+    fn parallel_calls_each_count_their_time() {
+        let mut f = fixture();
+        // auth [5, 15] and db [10, 80] overlap: edge's own time is 100 - 75.
+        f.traces.traces[0].spans[2].start_ns = T0 + 10 * MS;
+        let x = f.export();
+        let t = x.traces[0];
+        let got: Vec<(String, i64)> = self_times(&x, t)
+            .into_iter()
+            .map(|(s, ns)| (s, ns / MS))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("edge;GET /x".into(), 25),
+                ("edge;GET /x;auth;POST /verify".into(), 10),
+                ("edge;GET /x;db;SELECT".into(), 70)
+            ]
+        );
     }
 
     #[test]
