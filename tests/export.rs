@@ -749,3 +749,27 @@ fn output_is_byte_identical_whatever_the_thread_count() {
         assert!(one.len() > 500, "{f}");
     }
 }
+
+#[test]
+fn logs_without_ids_say_there_is_nothing_to_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("access.log"),
+        "10.0.0.1 - - [01/Mar/2024:12:00:00 +0000] \"GET /a HTTP/1.1\" 200 12 \"-\" \"curl\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("logtrace")
+        .unwrap()
+        .args([
+            "export",
+            tmp.path().to_str().unwrap(),
+            "--to",
+            "zipkin",
+            "-o",
+            "-",
+        ])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicates::str::contains("no traces to export"));
+}
