@@ -9,7 +9,8 @@ use logtrace::export::{Format, Selection};
 use logtrace::ingest::discover::DiscoverOptions;
 use logtrace::render::waterfall::WaterfallOptions;
 use logtrace::{
-    ExportOptions, IngestOptions, InspectOptions, ReportOptions, TimeBound, TraceViewOptions,
+    DiffFormat, DiffOptions, ExportOptions, IngestOptions, InspectOptions, ReportOptions,
+    TimeBound, TraceViewOptions,
 };
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed; \
@@ -28,8 +29,25 @@ trace, or a --trace id is not found; 2 usage error, unreadable path, bad config 
 file that cannot be written.";
 
 const ALL_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
-a trace id not found, or no event in the --since/--until window; 2 usage error, unreadable path, \
-bad config, or a report folder that is neither empty nor an earlier report.";
+a trace id not found, no trace to export, no event in the --since/--until window, or a \
+`diff --fail-if` threshold crossed; 2 usage error, unreadable path, bad config, a report folder \
+that is neither empty nor an earlier report, or an export file that cannot be written.";
+
+/// `diff --help` after the options: the threshold grammar, examples, exit codes.
+fn diff_help() -> String {
+    format!(
+        "{}\n\
+         Examples:\n  \
+         logtrace diff yesterday/ today/ --fail-if 'p99>+20%' --fail-if 'error_rate>+1pp'\n  \
+         logtrace diff base.json new.json --fail-if 'operation:edge:POST /api/orders:p99>+50ms'\n  \
+         logtrace diff base/ new/ --fail-if new_errors --markdown > diff.md\n\n\
+         Exit codes: 0 no threshold crossed; 1 a threshold crossed (each is printed with the change);\n\
+         2 usage error, a bad --fail-if, an unreadable report, or reports of different schema versions.",
+        logtrace::diff::threshold::GRAMMAR
+    )
+}
+
+const SHELL_EXIT_CODES: &str = "Exit codes: 0 success; 2 usage error.";
 
 /// Turn a folder of logs into traces, statistics and charts, offline.
 #[derive(Debug, Parser)]
@@ -53,6 +71,15 @@ pub enum Command {
     /// Write the rebuilt traces for tracing tools: Jaeger, OTLP, Zipkin, Perfetto, flame graphs.
     #[command(after_help = EXPORT_EXIT_CODES)]
     Export(ExportArgs),
+    /// Compare two reports (BASE, NEW): what changed per service, operation and chain; thresholds for CI.
+    #[command(after_help = diff_help())]
+    Diff(DiffArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    #[command(after_help = SHELL_EXIT_CODES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of logtrace or of one command, e.g. `logtrace man diff | man -l -`.
+    #[command(hide = true, after_help = SHELL_EXIT_CODES)]
+    Man(ManArgs),
 }
 
 /// Options shared by every command that reads logs.
@@ -226,6 +253,111 @@ impl ExportArgs {
             format: self.to.into(),
         })
     }
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report: a report.json or a folder written by `logtrace report`.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The later report, same forms.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Exit 1 when this threshold is crossed (repeatable); grammar below, e.g. 'p99>+20%'.
+    #[arg(long = "fail-if", value_name = "EXPR", allow_hyphen_values = true)]
+    pub fail_if: Vec<String>,
+    /// Rows with fewer requests are not checked by latency and error_rate thresholds.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub min_count: u64,
+    /// Print Markdown tables (for a pull request or a wiki).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+    /// Print JSON (every row; structure in README, "diff").
+    #[arg(long)]
+    pub json: bool,
+    /// Rows per section in the table and Markdown output.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command to print the page of (default: logtrace itself).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+impl DiffArgs {
+    pub fn to_options(&self, color: bool) -> Result<DiffOptions, String> {
+        if self.top == 0 {
+            return Err("--top must be at least 1".into());
+        }
+        let thresholds = self
+            .fail_if
+            .iter()
+            .map(|e| logtrace::diff::threshold::parse(e).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DiffOptions {
+            thresholds,
+            min_count: self.min_count,
+            format: if self.json {
+                DiffFormat::Json
+            } else if self.markdown {
+                DiffFormat::Markdown
+            } else {
+                DiffFormat::Terminal
+            },
+            top: self.top,
+            color: color && !self.json && !self.markdown,
+        })
+    }
+}
+
+/// The completion script for `shell`, from the same definition the parser uses.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "logtrace", &mut out);
+    out
+}
+
+/// The man page (roff) of logtrace, or of one of its commands.
+pub fn man(command: Option<&str>) -> Result<Vec<u8>, String> {
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let cmd = match command {
+        None => root,
+        Some(name) => {
+            let sub = root
+                .get_subcommands()
+                .find(|c| c.get_name() == name && !c.is_hide_set())
+                .cloned()
+                .ok_or_else(|| {
+                    let names: Vec<&str> = root
+                        .get_subcommands()
+                        .filter(|c| !c.is_hide_set())
+                        .map(|c| c.get_name())
+                        .collect();
+                    format!("no command {name:?}; commands: {}", names.join(", "))
+                })?;
+            // The page is named `logtrace-diff(1)`, as git and cargo name theirs.
+            let full = format!("logtrace-{}", sub.get_name());
+            sub.name(full)
+                .version(root.get_version().unwrap_or_default().to_owned())
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| format!("cannot render the man page: {e}"))?;
+    Ok(out)
 }
 
 impl InputArgs {

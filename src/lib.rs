@@ -11,12 +11,15 @@
 //! 5. [`export`]: traces -> the files tracing tools read (Jaeger, OTLP,
 //!    Zipkin, Chrome trace events, folded stacks).
 //!
+//! [`diff`] compares two `report.json` files for nightly jobs and CI.
+//!
 //! The binary (`src/main.rs`, `src/cli.rs`) only turns arguments into the plain
 //! option structs below, prints what these functions return and writes the
 //! report folder.
 
 pub mod analyze;
 pub mod config;
+pub mod diff;
 pub mod export;
 pub mod generate;
 pub mod ingest;
@@ -242,15 +245,20 @@ impl ReportOutcome {
 
 /// `logtrace report`: read, keep the --since/--until window, rebuild traces, summarise.
 pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, Error> {
+    let mut clock = PhaseClock::new();
     let mut input = read_events(paths, &opts.ingest)?;
+    clock.lap("read");
     keep_window(&mut input.events, opts.since, opts.until)?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    clock.lap("traces");
     let summary = analyze::summarize(&input, &traces, &opts.analyze);
+    clock.lap("analysis");
     let charts = render::charts::all(render::charts::ChartInput {
         summary: &summary,
         traces: &traces,
         symbols: &input.symbols,
     });
+    clock.lap("charts");
     Ok(ReportOutcome {
         files: render::files::contents(&summary, &charts),
         terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
@@ -258,6 +266,23 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         bytes_read: input.files.iter().map(|f| f.bytes).sum(),
         summary,
     })
+}
+
+/// Prints how long each stage took to stderr when `LOGTRACE_TIMING` is set
+/// (for profiling; never part of normal output).
+struct PhaseClock(Option<std::time::Instant>);
+
+impl PhaseClock {
+    fn new() -> PhaseClock {
+        PhaseClock(std::env::var_os("LOGTRACE_TIMING").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("{phase:>10}: {:.2} s", t.elapsed().as_secs_f64());
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// Options of `logtrace trace`.
@@ -401,6 +426,69 @@ pub fn export(paths: &[PathBuf], opts: &ExportOptions) -> Result<ExportOutcome, 
         traces: x.traces.len(),
         spans: x.span_count(),
         available: traces.traces.len(),
+    })
+}
+
+/// How `logtrace diff` prints its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// A table of at most 100 columns.
+    #[default]
+    Terminal,
+    Markdown,
+    Json,
+}
+
+/// Options of `logtrace diff`.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// `--fail-if` thresholds, already parsed.
+    pub thresholds: Vec<diff::threshold::Threshold>,
+    /// Rows with fewer requests are left out of latency and error-rate thresholds.
+    pub min_count: u64,
+    pub format: DiffFormat,
+    /// Rows per section in the terminal and Markdown output.
+    pub top: usize,
+    /// ANSI colour in the terminal table.
+    pub color: bool,
+}
+
+/// What `diff` found.
+#[derive(Debug)]
+pub struct DiffOutcome {
+    pub diff: diff::model::Diff,
+    /// The rendered output in the asked format.
+    pub output: String,
+    /// How many thresholds were crossed (exit code 1 when any).
+    pub crossed: usize,
+}
+
+/// `logtrace diff`: compare two reports (each a `report.json` or a report
+/// folder) and check the thresholds. Unreadable reports, different schema
+/// versions and thresholds naming nothing in either report are usage errors.
+pub fn diff(
+    base: &std::path::Path,
+    new: &std::path::Path,
+    opts: &DiffOptions,
+) -> Result<DiffOutcome, Error> {
+    let b = diff::load(base, "BASE").map_err(Error::Usage)?;
+    let n = diff::load(new, "NEW").map_err(Error::Usage)?;
+    diff::same_schema(&b, &n).map_err(Error::Usage)?;
+    let mut d = diff::compare::compare(&b, &n, opts.min_count);
+    d.base.path = base.display().to_string();
+    d.new.path = new.display().to_string();
+    d.thresholds =
+        diff::check::check(&d, &opts.thresholds, opts.min_count).map_err(Error::Usage)?;
+    let top = opts.top.max(1);
+    let output = match opts.format {
+        DiffFormat::Terminal => diff::render::terminal(&d, top, opts.min_count, opts.color),
+        DiffFormat::Markdown => diff::render::markdown(&d, top),
+        DiffFormat::Json => diff::render::json(&d),
+    };
+    Ok(DiffOutcome {
+        crossed: d.thresholds.iter().filter(|t| t.crossed).count(),
+        output,
+        diff: d,
     })
 }
 

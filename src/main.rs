@@ -73,6 +73,25 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             );
             Ok(())
         }
+        cli::Command::Diff(args) => {
+            let opts = args.to_options(color()).map_err(|m| (2, m))?;
+            let done = logtrace::diff(&args.base, &args.new, &opts).map_err(fail)?;
+            print(&done.output)?;
+            match done.crossed {
+                0 => Ok(()),
+                n => Err((
+                    1,
+                    format!("{n} of {} thresholds crossed", opts.thresholds.len()),
+                )),
+            }
+        }
+        cli::Command::Completions(args) => {
+            print(&String::from_utf8_lossy(&cli::completions(args.shell)))
+        }
+        cli::Command::Man(args) => {
+            let page = cli::man(args.command.as_deref()).map_err(|m| (2, m))?;
+            print(&String::from_utf8_lossy(&page))
+        }
     }
 }
 

@@ -80,6 +80,8 @@ pub struct ChunkSink {
     lead_exception: bool,
     /// Index in `events` of the entry continuation lines attach to.
     open_entry: bool,
+    /// Reused to build operation names without allocating per event.
+    scratch: String,
 }
 
 impl ChunkSink {
@@ -258,7 +260,7 @@ impl ChunkSink {
             self.events.push(ev);
             return;
         }
-        ev.operation = operation::operation(rec, &mut self.symbols);
+        ev.operation = operation::operation_with(rec, &mut self.symbols, &mut self.scratch);
         ev.request_id = self.symbols.intern_opt(rec.request_id.as_deref());
         ev.trace_id = self.symbols.intern_opt(rec.trace_id.as_deref());
         ev.span_id = self.symbols.intern_opt(rec.span_id.as_deref());

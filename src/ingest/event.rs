@@ -232,6 +232,8 @@ pub struct Symbols {
     arena: String,
     /// (offset, length) of each symbol's text in `arena`.
     spans: Vec<(usize, u32)>,
+    /// Each symbol's hash, so growing the index and merging tables never hash text again.
+    hashes: Vec<u64>,
     index: hashbrown::HashTable<u32>,
 }
 
@@ -248,6 +250,7 @@ impl Default for Symbols {
         Symbols {
             arena: String::new(),
             spans: vec![(0, 0)],
+            hashes: vec![0],
             index: hashbrown::HashTable::new(),
         }
     }
@@ -263,27 +266,28 @@ impl Symbols {
         if s.is_empty() {
             return Sym::NONE;
         }
-        let hash = hash_str(s);
+        self.intern_hashed(s, hash_str(s))
+    }
+
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> Sym {
         let Symbols {
             arena,
             spans,
+            hashes,
             index,
         } = self;
-        let text = |i: u32| {
+        let found = index.find(hash, |&i| {
             let (at, len) = spans[i as usize];
-            &arena[at..at + len as usize]
-        };
-        if let Some(&i) = index.find(hash, |&i| text(i) == s) {
+            &arena[at..at + len as usize] == s
+        });
+        if let Some(&i) = found {
             return Sym(i);
         }
         let i = spans.len() as u32;
         spans.push((arena.len(), s.len() as u32));
+        hashes.push(hash);
         arena.push_str(s);
-        let (arena, spans) = (&*arena, &*spans);
-        index.insert_unique(hash, i, |&j| {
-            let (at, len) = spans[j as usize];
-            hash_str(&arena[at..at + len as usize])
-        });
+        index.insert_unique(hash, i, |&j| hashes[j as usize]);
         Sym(i)
     }
 

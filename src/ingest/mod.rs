@@ -148,11 +148,15 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
             .map(|ns| time::civil_from_days(ns.div_euclid(86_400 * time::NS_PER_SEC)).0 as i32));
     per_file.extend(read(true, year));
     per_file.sort_by_key(|(i, _)| *i);
-    let per_file = per_file.into_iter().map(|(_, f)| f);
+    let per_file: Vec<(FileReport, ChunkSink)> = per_file.into_iter().map(|(_, f)| f).collect();
     let mut out = Ingested {
         problems: found.problems,
         ..Default::default()
     };
+    if opts.keep_events {
+        out.events
+            .reserve(per_file.iter().map(|(_, s)| s.events.len()).sum());
+    }
     for (report, sink) in per_file {
         if opts.keep_events {
             let map = out.symbols.remap_from(&sink.symbols);

@@ -8,14 +8,20 @@ use super::event::{Record, Sym, Symbols};
 
 /// Interns the operation of `rec`, or returns `Sym::NONE` when it names none.
 pub fn operation(rec: &Record<'_>, symbols: &mut Symbols) -> Sym {
-    let mut buf = String::new();
+    operation_with(rec, symbols, &mut String::new())
+}
+
+/// [`operation`] with a scratch buffer the caller reuses, so the hot loop does
+/// not allocate a string per event.
+pub fn operation_with(rec: &Record<'_>, symbols: &mut Symbols, buf: &mut String) -> Sym {
+    buf.clear();
     if let Some(path) = rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-") {
         if let Some(m) = rec.method.as_deref() {
             buf.push_str(m);
             buf.push(' ');
         }
-        normalize_path(path, &mut buf);
-        return symbols.intern(&buf);
+        normalize_path(path, buf);
+        return symbols.intern(buf);
     }
     if let Some(route) = rec.route.as_deref().filter(|r| !r.is_empty()) {
         if let Some(m) = rec.method.as_deref() {
@@ -23,7 +29,7 @@ pub fn operation(rec: &Record<'_>, symbols: &mut Symbols) -> Sym {
             buf.push(' ');
         }
         buf.push_str(route);
-        return symbols.intern(&buf);
+        return symbols.intern(buf);
     }
     symbols.intern_opt(rec.logger.as_deref())
 }

@@ -68,7 +68,9 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
     let s = input.summary;
     let title = "Service map: calls from caller to callee, coloured by error rate";
     let mut names: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
-    for svc in &s.services {
+    // Services that handled no request (syslog daemons, cron) only log: they
+    // have no place on a map of calls.
+    for svc in s.services.iter().filter(|svc| svc.spans > 0) {
         names.insert(&svc.name, (svc.spans, svc.error_rate));
     }
     for d in &s.dependencies {

@@ -57,9 +57,17 @@ pub fn charts(input: ChartInput<'_>) -> Vec<Chart> {
 /// Which traces to draw (index into `traces.traces`) and why.
 fn picks(input: ChartInput<'_>) -> Vec<(usize, String)> {
     let traces = &input.traces.traces;
+    // Only the ids the report names are looked up: a million traces need not be indexed.
+    let wanted: BTreeSet<&str> = (input.summary.traces.slowest.iter())
+        .chain(&input.summary.traces.failed)
+        .map(|r| r.id.as_str())
+        .collect();
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, t) in traces.iter().enumerate() {
-        by_id.entry(input.symbols.get(t.id)).or_default().push(i);
+        let id = input.symbols.get(t.id);
+        if wanted.contains(id) {
+            by_id.entry(id).or_default().push(i);
+        }
     }
     // An id can name several traces (reused ids): prefer the one that
     // starts when the reference says, then the closest duration.
