@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use logtrace::analyze::AnalyzeOptions;
+use logtrace::export::{Format, Selection};
 use logtrace::ingest::discover::DiscoverOptions;
 use logtrace::render::waterfall::WaterfallOptions;
 use logtrace::{
-    DiffFormat, DiffOptions, IngestOptions, InspectOptions, ReportOptions, TimeBound,
-    TraceViewOptions,
+    DiffFormat, DiffOptions, ExportOptions, IngestOptions, InspectOptions, ReportOptions,
+    TimeBound, TraceViewOptions,
 };
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed; \
@@ -23,10 +24,15 @@ output folder that is not empty and not an earlier report.";
 const TRACE_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
 or no trace has this id; 2 usage error, unreadable path or bad config.";
 
+const EXPORT_EXIT_CODES: &str = "Exit codes: 0 success (also when the filters keep no trace: \
+the file is then valid and empty); 1 nothing in the input could be parsed, the logs hold no \
+trace, or a --trace id is not found; 2 usage error, unreadable path, bad config or an output \
+file that cannot be written.";
+
 const ALL_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
-a trace id not found, no event in the --since/--until window, or a `diff --fail-if` threshold \
-crossed; 2 usage error, unreadable path, bad config, or a report folder that is neither empty nor \
-an earlier report.";
+a trace id not found, no trace to export, no event in the --since/--until window, or a \
+`diff --fail-if` threshold crossed; 2 usage error, unreadable path, bad config, a report folder \
+that is neither empty nor an earlier report, or an export file that cannot be written.";
 
 /// `diff --help` after the options: the threshold grammar, examples, exit codes.
 fn diff_help() -> String {
@@ -63,6 +69,9 @@ pub enum Command {
     /// Print one trace as a text waterfall with the log lines it came from.
     #[command(after_help = TRACE_EXIT_CODES)]
     Trace(TraceArgs),
+    /// Write the rebuilt traces for tracing tools: Jaeger, OTLP, Zipkin, Perfetto, flame graphs.
+    #[command(after_help = EXPORT_EXIT_CODES)]
+    Export(ExportArgs),
     /// Compare two reports (BASE, NEW): what changed per service, operation and chain; thresholds for CI.
     #[command(after_help = diff_help())]
     Diff(DiffArgs),
@@ -165,6 +174,92 @@ pub struct TraceArgs {
     /// Log lines shown under each span; the rest are counted.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub lines: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only traces that start in this window.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Output format: jaeger (Jaeger UI upload), otlp (OTLP/JSON), zipkin (Zipkin v2 JSON),
+    /// chrome (Perfetto, chrome://tracing), folded (flame graph stacks, self time in µs).
+    #[arg(long = "to", value_name = "FORMAT")]
+    pub to: ExportFormat,
+    /// File to write; `-` for stdout.
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
+    pub out: PathBuf,
+    /// Only the trace carrying this request, trace or span id (repeatable; a unique
+    /// prefix of 6+ characters will do).
+    #[arg(long = "trace", value_name = "ID", allow_hyphen_values = true)]
+    pub trace: Vec<String>,
+    /// Only the N slowest traces (of those the other filters keep).
+    #[arg(long, value_name = "N")]
+    pub slowest: Option<usize>,
+    /// Only failed traces.
+    #[arg(long)]
+    pub failed: bool,
+}
+
+/// The `--to` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jaeger,
+    Otlp,
+    Zipkin,
+    Chrome,
+    Folded,
+}
+
+impl From<ExportFormat> for Format {
+    fn from(f: ExportFormat) -> Format {
+        match f {
+            ExportFormat::Jaeger => Format::Jaeger,
+            ExportFormat::Otlp => Format::Otlp,
+            ExportFormat::Zipkin => Format::Zipkin,
+            ExportFormat::Chrome => Format::Chrome,
+            ExportFormat::Folded => Format::Folded,
+        }
+    }
+}
+
+impl ExportArgs {
+    /// True when the output goes to stdout.
+    pub fn to_stdout(&self) -> bool {
+        self.out.as_os_str() == "-"
+    }
+
+    pub fn to_options(&self) -> Result<ExportOptions, String> {
+        if self.slowest == Some(0) {
+            return Err("--slowest must be at least 1".into());
+        }
+        let mut ingest = self.input.to_options()?;
+        if !self.to_stdout() {
+            // An earlier export inside an input folder is not read back as logs.
+            ingest
+                .discover
+                .exclude
+                .extend(exclude_output(&self.input.paths, &self.out));
+        }
+        Ok(ExportOptions {
+            ingest,
+            trace: Default::default(),
+            select: Selection {
+                ids: self.trace.clone(),
+                since: parse_bound("--since", self.window.since.as_deref())?,
+                until: parse_bound("--until", self.window.until.as_deref())?,
+                failed: self.failed,
+                slowest: self.slowest,
+            },
+            format: self.to.into(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +643,54 @@ mod tests {
         // Outside the input, or not yet written: nothing to exclude.
         assert_eq!(exclude_output(std::slice::from_ref(&out), tmp.path()), None);
         assert_eq!(exclude_output(&paths, &tmp.path().join("new")), None);
+    }
+
+    #[test]
+    fn export_reads_its_filters() {
+        let Command::Export(e) = parse(&[
+            "export",
+            "logs",
+            "--to",
+            "zipkin",
+            "-o",
+            "-",
+            "--trace",
+            "-r1",
+            "--trace",
+            "abc",
+            "--slowest",
+            "3",
+            "--failed",
+            "--since",
+            "-1h",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not export");
+        };
+        assert!(e.to_stdout());
+        let o = e.to_options().unwrap();
+        assert_eq!(o.format, Format::Zipkin);
+        assert_eq!(o.select.ids, vec!["-r1", "abc"]);
+        assert_eq!((o.select.slowest, o.select.failed), (Some(3), true));
+        assert_eq!(
+            o.select.since,
+            Some(TimeBound::BeforeEnd(3_600_000_000_000))
+        );
+        // The format and the output are required; a bad format names the good ones.
+        assert!(parse(&["export", "logs", "-o", "x.json"]).is_err());
+        assert!(parse(&["export", "logs", "--to", "jaeger"]).is_err());
+        let err = parse(&["export", "logs", "--to", "tempo", "-o", "-"]).unwrap_err();
+        assert!(err.to_string().contains("jaeger"), "{err}");
+        let Command::Export(e) =
+            parse(&["export", "x", "--to", "otlp", "-o", "-", "--slowest", "0"])
+                .unwrap()
+                .command
+        else {
+            panic!("not export");
+        };
+        assert!(e.to_options().unwrap_err().contains("--slowest"));
     }
 
     #[test]

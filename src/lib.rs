@@ -8,6 +8,8 @@
 //! 3. [`analyze`]: traces -> the report's statistics ([`analyze::summary::Summary`]).
 //! 4. [`render`]: results -> text and JSON for people and machines;
 //!    [`render::files`] is the one place that writes files.
+//! 5. [`export`]: traces -> the files tracing tools read (Jaeger, OTLP,
+//!    Zipkin, Chrome trace events, folded stacks).
 //!
 //! [`diff`] compares two `report.json` files for nightly jobs and CI.
 //!
@@ -18,6 +20,7 @@
 pub mod analyze;
 pub mod config;
 pub mod diff;
+pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod render;
@@ -378,6 +381,70 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Str
         ));
     }
     Ok(out)
+}
+
+/// Options of `logtrace export`.
+#[derive(Clone, Debug)]
+pub struct ExportOptions {
+    pub ingest: IngestOptions,
+    pub trace: trace::TraceOptions,
+    /// Which traces to write.
+    pub select: export::Selection,
+    /// The format to write them in.
+    pub format: export::Format,
+}
+
+/// What `export` produced. Nothing is written yet: the caller decides where the bytes go.
+#[derive(Debug)]
+pub struct ExportOutcome {
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+    /// Traces and spans written.
+    pub traces: usize,
+    pub spans: usize,
+    /// Traces the logs held before the filters.
+    pub available: usize,
+}
+
+/// `logtrace export`: read, rebuild traces, keep the selected ones, write
+/// them in a tracing tool's format.
+pub fn export(paths: &[PathBuf], opts: &ExportOptions) -> Result<ExportOutcome, Error> {
+    let input = read_events(paths, &opts.ingest)?;
+    let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    if traces.traces.is_empty() {
+        return Err(Error::NotFound(format!(
+            "no traces to export: none of the {} events carries a request or trace id \
+             ({} requests were logged without one); `logtrace inspect` shows which id fields were found",
+            input.events.len(),
+            traces.untraced.len()
+        )));
+    }
+    let mut named = std::collections::BTreeSet::new();
+    for id in &opts.select.ids {
+        let found = find_traces(&traces, &input.symbols, id);
+        if found.is_empty() {
+            return Err(Error::NotFound(not_found(
+                &traces,
+                &input.symbols,
+                id,
+                paths,
+            )));
+        }
+        named.extend(found);
+    }
+    let view = export::Input {
+        traces: &traces,
+        events: &input.events,
+        symbols: &input.symbols,
+    };
+    let chosen = export::select(view, &opts.select, &named)?;
+    let x = export::Export::new(view, &chosen);
+    Ok(ExportOutcome {
+        bytes: export::render(opts.format, &x),
+        traces: x.traces.len(),
+        spans: x.span_count(),
+        available: traces.traces.len(),
+    })
 }
 
 /// How `logtrace diff` prints its result.

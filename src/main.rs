@@ -61,6 +61,30 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             .map_err(fail)?;
             print(&text)
         }
+        cli::Command::Export(args) => {
+            let opts = args.to_options().map_err(|m| (2, m))?;
+            threads(args.input.threads)?;
+            let done = with_progress(opts.ingest.progress.clone(), || {
+                logtrace::export(&args.input.paths, &opts)
+            })
+            .map_err(fail)?;
+            if args.to_stdout() {
+                print_bytes(&done.bytes)?;
+            } else {
+                std::fs::write(&args.out, &done.bytes)
+                    .map_err(|e| (2, format!("cannot write {}: {e}", args.out.display())))?;
+            }
+            let place = if args.to_stdout() {
+                "stdout".to_string()
+            } else {
+                args.out.display().to_string()
+            };
+            eprintln!(
+                "exported {} of {} traces ({} spans) to {place}",
+                done.traces, done.available, done.spans
+            );
+            Ok(())
+        }
         cli::Command::Diff(args) => {
             let opts = args.to_options(color()).map_err(|m| (2, m))?;
             let done = logtrace::diff(&args.base, &args.new, &opts).map_err(fail)?;
@@ -147,6 +171,17 @@ fn print(s: &str) -> Result<(), (i32, String)> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err((2, format!("cannot write output: {e}"))),
+    }
+}
+
+/// Writes bytes to stdout, as [`print`] does text.
+fn print_bytes(b: &[u8]) -> Result<(), (i32, String)> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(b).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err((2, format!("cannot write output: {e}"))),

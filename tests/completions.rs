@@ -70,13 +70,20 @@ fn man_pages_render() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "no command \"nope\"; commands: inspect, report, trace, diff, completions",
+            "no command \"nope\"; commands: inspect, report, trace, export, diff, completions",
         ));
 }
 
 #[test]
 fn every_command_documents_its_exit_codes() {
-    for cmd in ["inspect", "report", "trace", "diff", "completions"] {
+    for cmd in [
+        "inspect",
+        "report",
+        "trace",
+        "export",
+        "diff",
+        "completions",
+    ] {
         logtrace()
             .args([cmd, "--help"])
             .assert()
