@@ -47,8 +47,9 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             let secs = started.elapsed().as_secs_f64();
             print(&done.terminal)?;
             print(&format!(
-                "\nreport written to {}\n{}",
-                args.out.join("report.json").display(),
+                "\nreport written to {}: report.json, summary.md, index.html, charts/ ({} files)\n{}",
+                args.out.display(),
+                done.files.len(),
                 terminal::throughput(done.files_read, done.bytes_read, secs)
             ))
         }
