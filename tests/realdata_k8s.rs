@@ -117,6 +117,7 @@ fn parse(path: &Path, cri: bool, service: String, pieces: usize) -> Parsed {
         start = end;
     }
     sink.finish();
+    sink.flatten();
     Parsed { lines, sink }
 }
 

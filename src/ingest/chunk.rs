@@ -74,6 +74,11 @@ pub struct ChunkSink {
     pub id_fields: BTreeMap<String, u64>,
     pub events: Vec<Event>,
     pub symbols: Symbols,
+    /// Events of the chunks merged after the first, each with its own table
+    /// (in file order): merging keeps them apart so every id is interned once
+    /// more only, into the run's table, not once per file and again per run.
+    /// [`ChunkSink::flatten`] folds them into `events`.
+    pub parts: Vec<(Symbols, Vec<Event>)>,
     /// Continuation lines before the first entry of this chunk: they belong to
     /// the last entry of the chunk before.
     lead_continuation: bool,
@@ -275,12 +280,14 @@ impl ChunkSink {
     pub fn merge(&mut self, mut later: ChunkSink) {
         let base = self.lines;
         if later.lead_continuation && self.open_entry {
-            if let Some(ev) = self.events.last_mut() {
+            let mut errors = self.errors;
+            if let Some(ev) = self.last_event_mut() {
                 ev.flags |= flags::MULTILINE;
                 if later.lead_exception {
-                    mark_exception(ev, &mut self.errors);
+                    mark_exception(ev, &mut errors);
                 }
             }
+            self.errors = errors;
         }
         self.lines += later.lines;
         self.blank += later.blank;
@@ -301,20 +308,28 @@ impl ChunkSink {
         }
         self.time_min = min_opt(self.time_min, later.time_min);
         self.time_max = max_opt(self.time_max, later.time_max);
-        let map = self.symbols.remap_from(&later.symbols);
         for (s, c) in later.services {
-            *self.services.entry(map[s.0 as usize]).or_default() += c;
+            let sym = self.symbols.intern(later.symbols.get(s));
+            *self.services.entry(sym).or_default() += c;
         }
         for (f, c) in later.id_fields {
             *self.id_fields.entry(f).or_default() += c;
         }
         if !self.info.keep_events {
+            // Counting only: the later chunk's placeholder is the open entry now.
             self.events.clear();
-        }
-        for mut ev in later.events {
-            ev.remap(&map);
-            ev.source.line += base as u32;
-            self.events.push(ev);
+            self.events.append(&mut later.events);
+        } else {
+            let mut pieces = vec![(later.symbols, later.events)];
+            pieces.append(&mut later.parts);
+            for (syms, mut events) in pieces {
+                for ev in &mut events {
+                    ev.source.line += base as u32;
+                }
+                if !events.is_empty() {
+                    self.parts.push((syms, events));
+                }
+            }
         }
         if later.entries > 0 {
             self.open_entry = true;
@@ -326,12 +341,33 @@ impl ChunkSink {
         }
     }
 
+    /// The last event of the merged chunks, wherever it is kept.
+    fn last_event_mut(&mut self) -> Option<&mut Event> {
+        match self.parts.iter_mut().rev().find(|p| !p.1.is_empty()) {
+            Some(part) => part.1.last_mut(),
+            None => self.events.last_mut(),
+        }
+    }
+
+    /// Folds [`Self::parts`] into `events` and `symbols` (for callers that want
+    /// one table; the reading pipeline maps the parts into the run's table instead).
+    pub fn flatten(&mut self) {
+        for (syms, events) in std::mem::take(&mut self.parts) {
+            let map = self.symbols.remap_from(&syms);
+            self.events.extend(events.into_iter().map(|mut ev| {
+                ev.remap(&map);
+                ev
+            }));
+        }
+    }
+
     /// Converts 0-based line numbers to 1-based once the whole file is merged.
     pub fn finish(&mut self) {
         for ex in &mut self.examples {
             ex.line += 1;
         }
-        for ev in &mut self.events {
+        let parts = self.parts.iter_mut().flat_map(|p| p.1.iter_mut());
+        for ev in self.events.iter_mut().chain(parts) {
             ev.source.line += 1;
         }
         if !self.info.keep_events {
@@ -421,6 +457,7 @@ mod tests {
             total.merge(s);
         }
         total.finish();
+        total.flatten();
         total
     }
 

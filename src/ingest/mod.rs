@@ -175,16 +175,25 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
         ..Default::default()
     };
     if opts.keep_events {
-        out.events
-            .reserve(per_file.iter().map(|(_, s)| s.events.len()).sum());
+        let parts = |s: &ChunkSink| s.parts.iter().map(|p| p.1.len()).sum::<usize>();
+        out.events.reserve(
+            per_file
+                .iter()
+                .map(|(_, s)| s.events.len() + parts(s))
+                .sum(),
+        );
     }
     for (report, sink) in per_file {
         if opts.keep_events {
-            let map = out.symbols.remap_from(&sink.symbols);
-            out.events.extend(sink.events.into_iter().map(|mut e| {
-                e.remap(&map);
-                e
-            }));
+            // Each chunk's table maps straight into the run's, in file order.
+            let pieces = std::iter::once((sink.symbols, sink.events)).chain(sink.parts);
+            for (symbols, events) in pieces {
+                let map = out.symbols.remap_from(&symbols);
+                out.events.extend(events.into_iter().map(|mut e| {
+                    e.remap(&map);
+                    e
+                }));
+            }
         }
         out.files.push(report);
     }
