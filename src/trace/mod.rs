@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod correlate;
 pub mod critical;
+pub mod find;
 pub mod tree;
 
 use rayon::prelude::*;
