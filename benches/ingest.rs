@@ -113,7 +113,9 @@ fn ingest(c: &mut Criterion) {
         let text = std::str::from_utf8(&data).expect("generated input is UTF-8");
         let lines = memchr::memchr_iter(b'\n', &data).count();
         let ranges = chunks(&data, CHUNK_SIZE);
-        let entries = chunk_pipeline(format.as_ref(), &data, &ranges).entries;
+        let entries = chunk_pipeline(format.as_ref(), &data, &ranges)
+            .counts
+            .entries;
         eprintln!(
             "{name}: {:.1} MB, {lines} lines ({:.0} bytes/line), {} chunks, {entries} entries parsed",
             data.len() as f64 / 1e6,
@@ -130,7 +132,13 @@ fn ingest(c: &mut Criterion) {
             b.iter(|| black_box(line_loop(format.as_ref(), text)))
         });
         group.bench_function("chunks_parallel", |b| {
-            b.iter(|| black_box(chunk_pipeline(format.as_ref(), &data, &ranges).entries))
+            b.iter(|| {
+                black_box(
+                    chunk_pipeline(format.as_ref(), &data, &ranges)
+                        .counts
+                        .entries,
+                )
+            })
         });
         group.finish();
     }

@@ -109,7 +109,7 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> Result<Inspection, E
 
 /// The explanation to give when the input held no event at all.
 fn nothing_parsed(input: &Ingested, paths: &[PathBuf]) -> Option<String> {
-    let events: u64 = input.files.iter().map(|f| f.events).sum();
+    let events: u64 = input.files.iter().map(|f| f.counts.entries).sum();
     if events > 0 {
         return None;
     }
@@ -120,7 +120,7 @@ fn nothing_parsed(input: &Ingested, paths: &[PathBuf]) -> Option<String> {
             shown.join(", ")
         )
     } else {
-        let lines: u64 = input.files.iter().map(|f| f.lines).sum();
+        let lines: u64 = input.files.iter().map(|f| f.counts.lines).sum();
         format!(
             "no log entries could be parsed in {} files ({lines} lines); if they are in a format \
              logtrace does not know, describe it with a [[format]] regex in a config file \

@@ -98,8 +98,8 @@ fn random_and_mutated_bytes_never_panic_and_every_line_is_accounted_for() {
     for f in &got.files {
         if f.skipped.is_none() {
             assert_eq!(
-                f.events + f.continuation + f.unparsed + f.blank,
-                f.lines,
+                f.counts.entries + f.counts.continuation + f.counts.unparsed + f.counts.blank,
+                f.counts.lines,
                 "lines lost in {}",
                 f.path
             );
@@ -119,6 +119,10 @@ fn truncated_last_line_crlf_and_nul_padding_are_read() {
     let got = ingest(&[dir.path().to_path_buf()], &IngestOptions::default()).unwrap();
     let f = &got.files[0];
     assert_eq!(f.format, "text");
-    assert_eq!((f.lines, f.events, f.crlf), (3, 3, 1), "{f:?}");
-    assert_eq!(f.errors, 1);
+    assert_eq!(
+        (f.counts.lines, f.counts.entries, f.counts.crlf),
+        (3, 3, 1),
+        "{f:?}"
+    );
+    assert_eq!(f.counts.errors, 1);
 }

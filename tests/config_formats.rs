@@ -201,11 +201,16 @@ fn a_whole_file_counts_entries_continuations_and_unparsed_lines() {
     nova.parse_chunk(NOVA.as_bytes(), &mut sink);
     sink.finish();
     assert_eq!(
-        (sink.lines, sink.entries, sink.continuation, sink.unparsed),
+        (
+            sink.counts.lines,
+            sink.counts.entries,
+            sink.counts.continuation,
+            sink.counts.unparsed
+        ),
         (7, 5, 1, 1)
     );
     assert_eq!(sink.examples[0].line, 7);
-    assert_eq!(sink.errors, 3);
+    assert_eq!(sink.counts.errors, 3);
     assert_eq!(sink.time_min, Some(ns(2017, 5, 16, 0, 0, 0, 8_000_000)));
 }
 

@@ -9,6 +9,16 @@ fn logtrace() -> Command {
     Command::cargo_bin("logtrace").unwrap()
 }
 
+/// The report of the file at `path` in an `inspect --json` document.
+fn file<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("no file {path} in {doc}"))
+}
+
 /// Runs `inspect --json FLAGS... ARGS...`, expects success, and returns the parsed report.
 fn inspect_json(args: &[&std::ffi::OsStr], flags: &[&str]) -> serde_json::Value {
     let out = logtrace()
@@ -174,33 +184,11 @@ fn syslog_without_a_year_takes_the_year_the_other_logs_end_in() {
         "Dec 30 10:00:01 host sshd[1]: Accepted key\n",
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let syslog = doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "messages")
-        .unwrap();
-    assert_eq!(syslog["first"], "2019-12-30T10:00:01.000Z");
+    let doc = inspect_json(&[dir.path().as_os_str()], &[]);
+    assert_eq!(file(&doc, "messages")["first"], "2019-12-30T10:00:01.000Z");
     // --year wins over the inference.
-    let out = logtrace()
-        .args(["inspect", "--json", "--year", "2021"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let syslog = doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "messages")
-        .unwrap();
-    assert_eq!(syslog["first"], "2021-12-30T10:00:01.000Z");
+    let doc = inspect_json(&[dir.path().as_os_str()], &["--year", "2021"]);
+    assert_eq!(file(&doc, "messages")["first"], "2021-12-30T10:00:01.000Z");
 }
 
 #[test]
@@ -221,12 +209,7 @@ fn tz_applies_to_zone_less_times_of_every_format_once() {
         "time=\"2024-03-01T12:00:00\" level=info msg=z a=b\n",
     )
     .unwrap();
-    let out = logtrace()
-        .args(["inspect", "--json", "--tz", "+02:00"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = inspect_json(&[dir.path().as_os_str()], &["--tz", "+02:00"]);
     for f in doc["files"].as_array().unwrap() {
         assert_eq!(f["first"], "2024-03-01T10:00:00.000Z", "{}", f["path"]);
     }

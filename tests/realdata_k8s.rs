@@ -143,10 +143,17 @@ fn every_line_is_an_entry_at_its_envelope_time() {
                 let p = parse(&path, cri, "svc".into(), pieces);
                 let s = &p.sink;
                 let name = path.display();
-                assert_eq!(s.lines, p.lines.len() as u64, "{name}");
-                assert_eq!((s.unparsed, s.continuation, s.blank), (0, 0, 0), "{name}");
-                assert_eq!(s.entries, s.lines, "{name}: every line is an entry");
-                assert_eq!(s.events.len() as u64, s.entries);
+                assert_eq!(s.counts.lines, p.lines.len() as u64, "{name}");
+                assert_eq!(
+                    (s.counts.unparsed, s.counts.continuation, s.counts.blank),
+                    (0, 0, 0),
+                    "{name}"
+                );
+                assert_eq!(
+                    s.counts.entries, s.counts.lines,
+                    "{name}: every line is an entry"
+                );
+                assert_eq!(s.events.len() as u64, s.counts.entries);
                 for ev in &s.events {
                     let line = &p.lines[ev.source.line as usize - 1];
                     let env = envelope_time(line, cri);
@@ -158,7 +165,7 @@ fn every_line_is_an_entry_at_its_envelope_time() {
                     );
                 }
                 if pieces == 1 {
-                    total += s.entries;
+                    total += s.counts.entries;
                 }
             }
         }
@@ -304,7 +311,14 @@ fn a_spring_exception_in_docker_envelopes_is_one_failed_entry() {
     });
     format.parse_chunk(text.as_bytes(), &mut sink);
     sink.finish();
-    assert_eq!((sink.lines, sink.entries, sink.continuation), (4, 2, 2));
+    assert_eq!(
+        (
+            sink.counts.lines,
+            sink.counts.entries,
+            sink.counts.continuation
+        ),
+        (4, 2, 2)
+    );
     assert!(sink.events[0].is_error());
     assert_eq!(
         sink.symbols.get(sink.events[0].trace_id),

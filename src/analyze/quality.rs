@@ -22,9 +22,9 @@ pub fn input(files: &[FileReport]) -> Input {
         .map(|f| InputFile {
             path: f.path.clone(),
             format: f.format.clone(),
-            lines: f.lines,
-            events: f.events,
-            unparsed: f.unparsed,
+            lines: f.counts.lines,
+            events: f.counts.entries,
+            unparsed: f.counts.unparsed,
         })
         .collect();
     Input {

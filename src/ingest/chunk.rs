@@ -47,13 +47,15 @@ pub struct FileInfo {
     pub id_patterns: Option<std::sync::Arc<IdPatterns>>,
 }
 
-/// Counters, examples and events of one chunk, or of several merged chunks.
-#[derive(Debug, Default, Clone)]
-pub struct ChunkSink {
-    pub info: FileInfo,
+/// What became of a file's lines: every line is an entry, a continuation,
+/// unparsed or blank; the rest are kinds of damage seen among them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineCounts {
     /// Lines seen, including blank ones.
     pub lines: u64,
     pub blank: u64,
+    /// Lines that start an entry (an event).
+    #[serde(rename = "events")]
     pub entries: u64,
     pub continuation: u64,
     pub unparsed: u64,
@@ -63,11 +65,35 @@ pub struct ChunkSink {
     pub crlf: u64,
     /// Entries that are errors (5xx, level error+, exception).
     pub errors: u64,
+    /// Entries without a usable time.
+    pub untimed: u64,
+}
+
+impl LineCounts {
+    /// Adds the counts of another part of the input.
+    pub fn add(&mut self, o: &LineCounts) {
+        self.lines += o.lines;
+        self.blank += o.blank;
+        self.entries += o.entries;
+        self.continuation += o.continuation;
+        self.unparsed += o.unparsed;
+        self.invalid_utf8 += o.invalid_utf8;
+        self.long_lines += o.long_lines;
+        self.binary_lines += o.binary_lines;
+        self.crlf += o.crlf;
+        self.errors += o.errors;
+        self.untimed += o.untimed;
+    }
+}
+
+/// Counters, examples and events of one chunk, or of several merged chunks.
+#[derive(Debug, Default, Clone)]
+pub struct ChunkSink {
+    pub info: FileInfo,
+    pub counts: LineCounts,
     pub examples: Vec<BadLine>,
     pub time_min: Option<i64>,
     pub time_max: Option<i64>,
-    /// Entries without a usable time.
-    pub untimed: u64,
     /// Entries per service symbol (index = symbol number).
     pub services: BTreeMap<Sym, u64>,
     /// Entries that carried an id, per field name the id came from.
@@ -116,14 +142,14 @@ impl ChunkSink {
     where
         F: for<'a> FnMut(&'a str, &mut Record<'a>) -> Parsed,
     {
-        let n = self.lines;
-        self.lines += 1;
+        let n = self.counts.lines;
+        self.counts.lines += 1;
         if let Some(rest) = line.strip_suffix(b"\r") {
             line = rest;
-            self.crlf += 1;
+            self.counts.crlf += 1;
         }
         if line.len() > MAX_LINE {
-            self.long_lines += 1;
+            self.counts.long_lines += 1;
             self.bad(n, "line longer than 1 MiB", line);
             return;
         }
@@ -133,15 +159,15 @@ impl ChunkSink {
             line = &line[first..];
         }
         if line.iter().all(|b| b.is_ascii_whitespace()) {
-            self.blank += 1;
+            self.counts.blank += 1;
             return;
         }
         let text = match std::str::from_utf8(line) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => {
-                self.invalid_utf8 += 1;
+                self.counts.invalid_utf8 += 1;
                 if looks_binary(line) {
-                    self.binary_lines += 1;
+                    self.counts.binary_lines += 1;
                     self.bad(n, "binary data", line);
                     return;
                 }
@@ -149,7 +175,7 @@ impl ChunkSink {
             }
         };
         if looks_binary(text.as_bytes()) {
-            self.binary_lines += 1;
+            self.counts.binary_lines += 1;
             self.bad(n, "binary data", line);
             return;
         }
@@ -163,16 +189,16 @@ impl ChunkSink {
                 self.entry(n, &rec)
             }
             Parsed::Continuation => {
-                self.continuation += 1;
+                self.counts.continuation += 1;
                 if self.open_entry {
                     if let Some(ev) = self.events.last_mut() {
                         ev.flags |= flags::MULTILINE;
                         if rec.exception {
-                            mark_exception(ev, &mut self.errors);
+                            mark_exception(ev, &mut self.counts.errors);
                         }
                     } else if rec.exception {
                         // counting only: remember the last entry failed
-                        self.errors += u64::from(!self.lead_exception);
+                        self.counts.errors += u64::from(!self.lead_exception);
                     }
                 } else {
                     self.lead_continuation = true;
@@ -184,7 +210,7 @@ impl ChunkSink {
     }
 
     fn bad(&mut self, n: u64, reason: &'static str, line: &[u8]) {
-        self.unparsed += 1;
+        self.counts.unparsed += 1;
         if self.examples.len() < EXAMPLES {
             let cut = &line[..line.len().min(800)];
             let text: String = String::from_utf8_lossy(cut)
@@ -207,7 +233,7 @@ impl ChunkSink {
     }
 
     fn entry(&mut self, n: u64, rec: &Record<'_>) {
-        self.entries += 1;
+        self.counts.entries += 1;
         self.open_entry = true;
         let time = match (rec.time_ns, &self.info.tz) {
             (Some(t), Some(_)) if rec.time_without_zone && !rec.time_without_date => {
@@ -224,7 +250,7 @@ impl ChunkSink {
                 self.time_min = Some(self.time_min.map_or(t, |m| m.min(t)));
                 self.time_max = Some(self.time_max.map_or(t, |m| m.max(t)));
             }
-            None => self.untimed += 1,
+            None => self.counts.untimed += 1,
         }
         let service = match rec.service.as_deref() {
             Some(s) if !s.is_empty() => self.symbols.intern(s),
@@ -256,7 +282,7 @@ impl ChunkSink {
             ev.flags |= flags::TIME_INFERRED;
         }
         if ev.is_error() {
-            self.errors += 1;
+            self.counts.errors += 1;
         }
         if !self.info.keep_events {
             // Counting only: one placeholder stands for the open entry so that
@@ -278,28 +304,18 @@ impl ChunkSink {
 
     /// Appends the sink of the chunk that follows this one in the file.
     pub fn merge(&mut self, mut later: ChunkSink) {
-        let base = self.lines;
+        let base = self.counts.lines;
         if later.lead_continuation && self.open_entry {
-            let mut errors = self.errors;
+            let mut errors = self.counts.errors;
             if let Some(ev) = self.last_event_mut() {
                 ev.flags |= flags::MULTILINE;
                 if later.lead_exception {
                     mark_exception(ev, &mut errors);
                 }
             }
-            self.errors = errors;
+            self.counts.errors = errors;
         }
-        self.lines += later.lines;
-        self.blank += later.blank;
-        self.entries += later.entries;
-        self.continuation += later.continuation;
-        self.unparsed += later.unparsed;
-        self.invalid_utf8 += later.invalid_utf8;
-        self.long_lines += later.long_lines;
-        self.binary_lines += later.binary_lines;
-        self.crlf += later.crlf;
-        self.errors += later.errors;
-        self.untimed += later.untimed;
+        self.counts.add(&later.counts);
         for mut ex in later.examples.drain(..) {
             if self.examples.len() < EXAMPLES {
                 ex.line += base;
@@ -331,10 +347,10 @@ impl ChunkSink {
                 }
             }
         }
-        if later.entries > 0 {
+        if later.counts.entries > 0 {
             self.open_entry = true;
         }
-        if self.lines == later.lines {
+        if self.counts.lines == later.counts.lines {
             // This sink was empty: the later one's leading lines had no entry to join.
             self.lead_continuation = later.lead_continuation;
             self.lead_exception = later.lead_exception;
@@ -470,19 +486,19 @@ mod tests {
         assert_eq!(whole.examples, split.examples);
         assert_eq!(
             (
-                whole.lines,
-                whole.entries,
-                whole.continuation,
-                whole.unparsed,
-                whole.blank
+                whole.counts.lines,
+                whole.counts.entries,
+                whole.counts.continuation,
+                whole.counts.unparsed,
+                whole.counts.blank
             ),
             (8, 4, 2, 1, 1)
         );
-        assert_eq!(whole.errors, split.errors);
-        assert_eq!(whole.errors, 2, "the stack trace and the `!` line");
+        assert_eq!(whole.counts.errors, split.counts.errors);
+        assert_eq!(whole.counts.errors, 2, "the stack trace and the `!` line");
         assert_eq!(whole.examples[0].line, 4);
         assert_eq!(whole.events[2].source.line, 6);
-        assert_eq!(whole.crlf, 1);
+        assert_eq!(whole.counts.crlf, 1);
     }
 
     #[test]
@@ -490,11 +506,11 @@ mod tests {
         let s =
             run(&[b"1 ok\n\0\0\0\0\x012 after crash\n\x00\x01\x02\x03\x04\x05\n\xff\xfe ok?\n"]);
         assert_eq!(
-            s.entries, 3,
+            s.counts.entries, 3,
             "the line after the NUL padding and the lossy one are read"
         );
-        assert_eq!(s.binary_lines, 1);
-        assert_eq!(s.invalid_utf8, 1);
+        assert_eq!(s.counts.binary_lines, 1);
+        assert_eq!(s.counts.invalid_utf8, 1);
     }
 
     #[test]
@@ -502,6 +518,9 @@ mod tests {
         let mut long = vec![b'1'; MAX_LINE + 10];
         long.push(b'\n');
         let s = run(&[&long]);
-        assert_eq!((s.long_lines, s.unparsed, s.entries), (1, 1, 0));
+        assert_eq!(
+            (s.counts.long_lines, s.counts.unparsed, s.counts.entries),
+            (1, 1, 0)
+        );
     }
 }

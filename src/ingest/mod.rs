@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::config::{Config, ConfigError};
-use chunk::{BadLine, ChunkSink, FileInfo};
+use chunk::{BadLine, ChunkSink, FileInfo, LineCounts};
 use detect::{Detection, FormatSet};
 use discover::{DiscoverOptions, FileProblem, Source};
 use event::{Event, Symbols};
@@ -68,17 +68,9 @@ pub struct FileReport {
     pub skipped: Option<String>,
     /// Damage met while reading (truncated compressed stream, read error).
     pub problem: Option<String>,
-    pub lines: u64,
-    pub blank: u64,
-    pub events: u64,
-    pub continuation: u64,
-    pub unparsed: u64,
-    pub invalid_utf8: u64,
-    pub long_lines: u64,
-    pub binary_lines: u64,
-    pub crlf: u64,
-    pub errors: u64,
-    pub untimed: u64,
+    /// Lines, events, continuation and unparsed lines, damage (JSON: flat fields).
+    #[serde(flatten)]
+    pub counts: LineCounts,
     pub unparsed_examples: Vec<BadLine>,
     /// First and last time, RFC 3339 UTC.
     pub first: Option<String>,
@@ -380,17 +372,7 @@ impl FileReport {
             confidence: 0.0,
             skipped: None,
             problem: None,
-            lines: 0,
-            blank: 0,
-            events: 0,
-            continuation: 0,
-            unparsed: 0,
-            invalid_utf8: 0,
-            long_lines: 0,
-            binary_lines: 0,
-            crlf: 0,
-            errors: 0,
-            untimed: 0,
+            counts: LineCounts::default(),
             unparsed_examples: Vec::new(),
             first: None,
             last: None,
@@ -402,17 +384,7 @@ impl FileReport {
     }
 
     fn fill(&mut self, s: &ChunkSink, unknown: bool) {
-        self.lines = s.lines;
-        self.blank = s.blank;
-        self.events = s.entries;
-        self.continuation = s.continuation;
-        self.unparsed = s.unparsed;
-        self.invalid_utf8 = s.invalid_utf8;
-        self.long_lines = s.long_lines;
-        self.binary_lines = s.binary_lines;
-        self.crlf = s.crlf;
-        self.errors = s.errors;
-        self.untimed = s.untimed;
+        self.counts = s.counts;
         self.unparsed_examples = s.examples.clone();
         if unknown {
             for ex in &mut self.unparsed_examples {

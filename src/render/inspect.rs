@@ -16,11 +16,8 @@ pub struct Totals {
     pub files: usize,
     pub skipped: usize,
     pub bytes: u64,
-    pub lines: u64,
-    pub events: u64,
-    pub continuation: u64,
-    pub unparsed: u64,
-    pub errors: u64,
+    #[serde(flatten)]
+    pub counts: crate::ingest::chunk::LineCounts,
     pub first: Option<String>,
     pub last: Option<String>,
 }
@@ -35,11 +32,7 @@ pub fn totals(input: &Ingested) -> Totals {
     for f in &input.files {
         t.skipped += usize::from(f.skipped.is_some());
         t.bytes += f.bytes;
-        t.lines += f.lines;
-        t.events += f.events;
-        t.continuation += f.continuation;
-        t.unparsed += f.unparsed;
-        t.errors += f.errors;
+        t.counts.add(&f.counts);
         if let Some(a) = f.first_ns {
             lo = Some(lo.map_or(a, |l| l.min(a)));
         }
@@ -90,11 +83,11 @@ pub fn text(input: &Ingested) -> String {
             String::new()
         },
         bytes(t.bytes),
-        thousands(t.lines),
-        thousands(t.events),
-        thousands(t.continuation),
-        thousands(t.unparsed),
-        percent(t.unparsed, t.lines),
+        thousands(t.counts.lines),
+        thousands(t.counts.entries),
+        thousands(t.counts.continuation),
+        thousands(t.counts.unparsed),
+        percent(t.counts.unparsed, t.counts.lines),
     );
     if let (Some(a), Some(b)) = (&t.first, &t.last) {
         let _ = writeln!(out, "time:  {a} .. {b}");
@@ -123,20 +116,20 @@ fn file_text(f: &FileReport, out: &mut String) {
     let _ = writeln!(
         out,
         "  {} lines, {} events, {} continuation, {} unparsed ({}), {} errors",
-        thousands(f.lines),
-        thousands(f.events),
-        thousands(f.continuation),
-        thousands(f.unparsed),
-        percent(f.unparsed, f.lines),
-        thousands(f.errors),
+        thousands(f.counts.lines),
+        thousands(f.counts.entries),
+        thousands(f.counts.continuation),
+        thousands(f.counts.unparsed),
+        percent(f.counts.unparsed, f.counts.lines),
+        thousands(f.counts.errors),
     );
     let mut damage = Vec::new();
     for (n, what) in [
-        (f.invalid_utf8, "invalid UTF-8"),
-        (f.binary_lines, "binary"),
-        (f.long_lines, "over 1 MiB"),
-        (f.crlf, "CRLF"),
-        (f.untimed, "events without time"),
+        (f.counts.invalid_utf8, "invalid UTF-8"),
+        (f.counts.binary_lines, "binary"),
+        (f.counts.long_lines, "over 1 MiB"),
+        (f.counts.crlf, "CRLF"),
+        (f.counts.untimed, "events without time"),
     ] {
         if n > 0 {
             damage.push(format!("{} {what}", thousands(n)));

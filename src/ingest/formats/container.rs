@@ -325,9 +325,9 @@ impl LineFormat for ContainerFormat {
                     self.parse_message(m, time_ns, &timed, rec)
                 });
                 // The lines after the first of a joined entry.
-                sink.lines += lines - 1;
-                sink.continuation += lines - 1;
-                sink.crlf += crlf;
+                sink.counts.lines += lines - 1;
+                sink.counts.continuation += lines - 1;
+                sink.counts.crlf += crlf;
             }
         });
     }
@@ -800,7 +800,10 @@ mod tests {
         assert_eq!(p[1].0, "next");
         assert_eq!(p[2].0, "cut at the end");
         let s = sink(&f, text);
-        assert_eq!((s.lines, s.entries, s.continuation), (5, 3, 2));
+        assert_eq!(
+            (s.counts.lines, s.counts.entries, s.counts.continuation),
+            (5, 3, 2)
+        );
         let lines: Vec<u32> = s.events.iter().map(|e| e.source.line).collect();
         assert_eq!(lines, vec![1, 4, 5]);
     }
@@ -827,7 +830,12 @@ mod tests {
         );
         let s = sink(&f, text);
         assert_eq!(
-            (s.lines, s.entries, s.continuation, s.crlf),
+            (
+                s.counts.lines,
+                s.counts.entries,
+                s.counts.continuation,
+                s.counts.crlf
+            ),
             (4, 3, 1, 1),
             "the stray second half is a continuation (leading space)"
         );
@@ -862,12 +870,21 @@ mod tests {
         );
         let s = sink(&f, text);
         assert_eq!(
-            (s.lines, s.entries, s.continuation, s.unparsed, s.blank),
+            (
+                s.counts.lines,
+                s.counts.entries,
+                s.counts.continuation,
+                s.counts.unparsed,
+                s.counts.blank
+            ),
             (7, 1, 4, 1, 1),
             "the exception line has no time of its own, so it continues the entry"
         );
         assert_eq!(s.examples[0].line, 6);
-        assert!(s.errors >= 1, "the stack trace marks its entry as failed");
+        assert!(
+            s.counts.errors >= 1,
+            "the stack trace marks its entry as failed"
+        );
         let mut r = Record::default();
         let line = r#"{"log":"\tat com.x.Ctl.run(Ctl.java:67)\n","stream":"stdout","time":"2023-01-29T08:49:08Z"}"#;
         assert_eq!(f.parse_line(line, &mut r), Parsed::Continuation);
