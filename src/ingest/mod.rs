@@ -128,19 +128,19 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
     // Files whose times omit the year (syslog, glog) are read last, in the
     // year the other files end in: logs copied after an incident rarely keep
     // their modification times.
-    let needs_year: Vec<bool> = found
+    let sniffed: Vec<Sniffed> = found
         .sources
         .par_iter()
-        .map(|src| opts.year.is_none() && needs_year(src, &formats, opts))
+        .map(|src| sniff(src, &formats, opts))
         .collect();
     let read = |pick: bool, year: Option<i32>| -> Vec<(usize, (FileReport, ChunkSink))> {
         found
             .sources
             .par_iter()
             .enumerate()
-            .filter(|(i, _)| needs_year[*i] == pick)
+            .filter(|(i, _)| sniffed[*i].needs_year == pick)
             .map(|(i, src)| {
-                let read = read_file(i as u32, src, &formats, opts, year);
+                let read = read_file(i as u32, src, &sniffed[i], &formats, opts, year);
                 if let Some(p) = &opts.progress {
                     // What was not counted while reading: compressed or skipped bytes.
                     let counted = if read.0.compression == Compression::None {
@@ -196,6 +196,7 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
 fn read_file(
     index: u32,
     src: &Source,
+    sniffed: &Sniffed,
     formats: &FormatSet,
     opts: &IngestOptions,
     year: Option<i32>,
@@ -214,23 +215,15 @@ fn read_file(
     } else {
         opts.chunk_size
     };
-    // Detection and the binary check look at the same decompressed head,
-    // whatever the chunk size, so they do not depend on how the file is cut.
-    let (compression, head) = match read::read_head(&src.path, detect::HEAD_BYTES) {
-        Ok(h) => h,
-        Err(e) => {
-            report.skipped = Some(format!("cannot read: {e}"));
+    report.compression = sniffed.compression;
+    let detection = match &sniffed.detection {
+        Ok(d) => d,
+        Err((why, format)) => {
+            report.skipped = Some(why.clone());
+            report.format = (*format).into();
             return (report, sink);
         }
     };
-    report.compression = compression;
-    if read::is_binary(&head) {
-        report.skipped = Some("binary file (not text, not compressed)".into());
-        report.format = "binary".into();
-        return (report, sink);
-    }
-    let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
-    let detection: Detection = formats.detect(rel, &head);
     report.format = detection.format.name();
     report.confidence = detection.confidence;
     let ctx = FormatContext {
@@ -319,23 +312,57 @@ fn read_file(
     (report, sink)
 }
 
+/// What a file's first decompressed bytes say: read once per file, and used
+/// both to order the files (year-less ones last) and to read them. The head
+/// itself is not kept, so memory does not grow with the number of files.
+struct Sniffed {
+    compression: Compression,
+    /// The format, or why the file is not parsed at all (unreadable, binary).
+    detection: Result<Detection, (String, &'static str)>,
+    /// The file's times omit the year (syslog, glog): read it after the others.
+    needs_year: bool,
+}
+
+/// Reads the head of `src` and detects its format. Detection and the binary
+/// check look at the same decompressed head whatever the chunk size, so they
+/// do not depend on how the file is cut.
+fn sniff(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> Sniffed {
+    let (compression, head) = match read::read_head(&src.path, detect::HEAD_BYTES) {
+        Ok(h) => h,
+        Err(e) => {
+            return Sniffed {
+                compression: Compression::None,
+                detection: Err((format!("cannot read: {e}"), "")),
+                needs_year: false,
+            }
+        }
+    };
+    let detection = if read::is_binary(&head) {
+        Err(("binary file (not text, not compressed)".into(), "binary"))
+    } else {
+        let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
+        Ok(formats.detect(rel, &head))
+    };
+    let needs_year = match &detection {
+        Ok(d) => opts.year.is_none() && needs_year(&d.format, &head, formats, opts),
+        Err(_) => false,
+    };
+    Sniffed {
+        compression,
+        detection,
+        needs_year,
+    }
+}
+
 /// True when the file's times omit the year: its first entries read differently
 /// in two different years.
-fn needs_year(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> bool {
-    let Ok((_, head)) = read::read_head(&src.path, detect::HEAD_BYTES) else {
-        return false;
-    };
-    if read::is_binary(&head) {
-        return false;
-    }
-    let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
-    let kind = formats.detect(rel, &head).format;
+fn needs_year(kind: &FormatKind, head: &[u8], formats: &FormatSet, opts: &IngestOptions) -> bool {
     let in_year = |year| {
         let ctx = FormatContext {
             tz: opts.tz.clone(),
             year,
         };
-        let parser = formats.parser(&kind, &ctx);
+        let parser = formats.parser(kind, &ctx);
         let mut sink = ChunkSink::new(FileInfo {
             keep_events: true,
             ..Default::default()
