@@ -191,15 +191,15 @@ impl ChunkSink {
             Parsed::Continuation => {
                 self.counts.continuation += 1;
                 if self.open_entry {
-                    if let Some(ev) = self.events.last_mut() {
+                    // An open entry always has its event (a placeholder when only counting).
+                    let mut errors = self.counts.errors;
+                    if let Some(ev) = self.last_event_mut() {
                         ev.flags |= flags::MULTILINE;
                         if rec.exception {
-                            mark_exception(ev, &mut self.counts.errors);
+                            mark_exception(ev, &mut errors);
                         }
-                    } else if rec.exception {
-                        // counting only: remember the last entry failed
-                        self.counts.errors += u64::from(!self.lead_exception);
                     }
+                    self.counts.errors = errors;
                 } else {
                     self.lead_continuation = true;
                     self.lead_exception |= rec.exception;

@@ -419,6 +419,30 @@ fn set_depths(spans: &mut [Span], root: usize) {
     }
 }
 
+/// A span logged with a whole-second stamp really ended up to a second later.
+/// Once its children are known, move it (keeping its duration) just far enough
+/// to contain them, so the critical path and offsets within the trace are right.
+/// Deepest spans first, so a moved child is seen by its parent.
+pub fn align_coarse(spans: &mut [Span], coarse: &Coarse) {
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].timed && coarse.contains(spans[i].service))
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(spans[i].depth));
+    for i in order {
+        let last_child_end = spans
+            .iter()
+            .filter(|c| c.parent == Some(i as SpanIdx))
+            .map(|c| c.end_ns)
+            .max();
+        let Some(hi) = last_child_end else { continue };
+        // The smallest shift that makes the span end after its last child, at most a second.
+        let shift = hi.saturating_sub(spans[i].end_ns).clamp(0, COARSE_NS);
+        let s = &mut spans[i];
+        s.start_ns = s.start_ns.saturating_add(shift);
+        s.end_ns = s.end_ns.saturating_add(shift);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
