@@ -5,6 +5,11 @@ mod cli;
 use clap::Parser;
 use logtrace::render::{files, terminal};
 
+// Parsing and trace building allocate many small buffers on every core at
+// once; glibc's allocator serialises them on its arena locks.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     let code = match run(cli) {
