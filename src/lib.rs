@@ -26,6 +26,7 @@ pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod render;
+pub mod timing;
 pub mod trace;
 pub mod window;
 
@@ -175,7 +176,7 @@ impl ReportOutcome {
 
 /// `logtrace report`: read, keep the --since/--until window, rebuild traces, summarise.
 pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, Error> {
-    let mut clock = PhaseClock::new();
+    let mut clock = timing::Clock::new();
     let mut input = read_events(paths, &opts.ingest)?;
     clock.lap("read");
     keep_window(&mut input.events, opts.since, opts.until)?;
@@ -209,23 +210,6 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         bytes_read: input.files.iter().map(|f| f.bytes).sum(),
         summary,
     })
-}
-
-/// Prints how long each stage took to stderr when `LOGTRACE_TIMING` is set
-/// (for profiling; never part of normal output).
-struct PhaseClock(Option<std::time::Instant>);
-
-impl PhaseClock {
-    fn new() -> PhaseClock {
-        PhaseClock(std::env::var_os("LOGTRACE_TIMING").map(|_| std::time::Instant::now()))
-    }
-
-    fn lap(&mut self, phase: &str) {
-        if let Some(t) = self.0 {
-            eprintln!("{phase:>10}: {:.2} s", t.elapsed().as_secs_f64());
-            self.0 = Some(std::time::Instant::now());
-        }
-    }
 }
 
 /// Options of `logtrace trace`.

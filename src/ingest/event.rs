@@ -206,121 +206,7 @@ fn is_placeholder_id(v: &str) -> bool {
         || v.bytes().all(|b| b == b'0' || b == b'-')
 }
 
-/// An interned string: an index into a [`Symbols`] table. `Sym::NONE` means absent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(pub u32);
-
-impl Sym {
-    pub const NONE: Sym = Sym(0);
-    pub fn is_none(self) -> bool {
-        self.0 == 0
-    }
-    pub fn is_some(self) -> bool {
-        self.0 != 0
-    }
-}
-
-/// A string table. Index 0 is the empty string and stands for "absent".
-///
-/// Each chunk interns into its own table while parsing in parallel; tables are
-/// merged in input order (see [`Symbols::remap_from`]), so symbol numbers do not
-/// depend on the thread count. Strings live back to back in one arena and the
-/// index is a raw hash table of symbol numbers, so interning a new id costs a
-/// copy into the arena and no allocation of its own.
-#[derive(Clone)]
-pub struct Symbols {
-    arena: String,
-    /// (offset, length) of each symbol's text in `arena`.
-    spans: Vec<(usize, u32)>,
-    /// Each symbol's hash, so growing the index and merging tables never hash text again.
-    hashes: Vec<u64>,
-    index: hashbrown::HashTable<u32>,
-}
-
-impl std::fmt::Debug for Symbols {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Symbols")
-            .field("len", &self.spans.len())
-            .finish()
-    }
-}
-
-impl Default for Symbols {
-    fn default() -> Self {
-        Symbols {
-            arena: String::new(),
-            spans: vec![(0, 0)],
-            hashes: vec![0],
-            index: hashbrown::HashTable::new(),
-        }
-    }
-}
-
-fn hash_str(s: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(s)
-}
-
-impl Symbols {
-    pub fn intern(&mut self, s: &str) -> Sym {
-        if s.is_empty() {
-            return Sym::NONE;
-        }
-        self.intern_hashed(s, hash_str(s))
-    }
-
-    fn intern_hashed(&mut self, s: &str, hash: u64) -> Sym {
-        let Symbols {
-            arena,
-            spans,
-            hashes,
-            index,
-        } = self;
-        let found = index.find(hash, |&i| {
-            let (at, len) = spans[i as usize];
-            &arena[at..at + len as usize] == s
-        });
-        if let Some(&i) = found {
-            return Sym(i);
-        }
-        let i = spans.len() as u32;
-        spans.push((arena.len(), s.len() as u32));
-        hashes.push(hash);
-        arena.push_str(s);
-        index.insert_unique(hash, i, |&j| hashes[j as usize]);
-        Sym(i)
-    }
-
-    pub fn intern_opt(&mut self, s: Option<&str>) -> Sym {
-        s.map_or(Sym::NONE, |s| self.intern(s))
-    }
-
-    pub fn get(&self, sym: Sym) -> &str {
-        let (at, len) = self.spans[sym.0 as usize];
-        &self.arena[at..at + len as usize]
-    }
-
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spans.len() <= 1
-    }
-
-    /// Bytes held by the table (text, spans and index), for memory reports.
-    pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.spans.capacity() * 16 + self.index.capacity() * 4
-    }
-
-    /// Interns every string of `other` into `self` and returns the table that
-    /// maps `other`'s symbols to `self`'s.
-    pub fn remap_from(&mut self, other: &Symbols) -> Vec<Sym> {
-        (0..other.spans.len())
-            .map(|i| self.intern(other.get(Sym(i as u32))))
-            .collect()
-    }
-}
+pub use super::symbols::{Sym, Symbols};
 
 /// Where an event came from: an index into the run's file list and a 1-based line number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -438,16 +324,5 @@ mod tests {
         r.put_id(IdKind::Request, "def".into(), "x");
         assert_eq!(r.request_id.as_deref(), Some("abc"));
         assert_eq!(r.id_fields, vec!["rid"]);
-    }
-
-    #[test]
-    fn symbols_remap_in_order() {
-        let mut a = Symbols::default();
-        let x = a.intern("x");
-        let mut b = Symbols::default();
-        b.intern("y");
-        let map = b.remap_from(&a);
-        assert_eq!(b.get(map[x.0 as usize]), "x");
-        assert_eq!(map[0], Sym::NONE);
     }
 }

@@ -18,6 +18,7 @@ pub mod operation;
 pub mod progress;
 pub mod read;
 pub mod service;
+pub mod symbols;
 pub mod time;
 
 use std::path::PathBuf;
@@ -116,6 +117,7 @@ impl std::error::Error for IngestError {}
 
 /// Reads every log file under `paths`.
 pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, IngestError> {
+    let mut clock = crate::timing::Clock::nested(1);
     let formats = FormatSet::from_config(&opts.config).map_err(IngestError::Config)?;
     let found =
         discover::discover(paths, &opts.discover).map_err(|e| IngestError::Path(e.to_string()))?;
@@ -162,34 +164,55 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
     per_file.extend(read(true, year));
     per_file.sort_by_key(|(i, _)| *i);
     let per_file: Vec<(FileReport, ChunkSink)> = per_file.into_iter().map(|(_, f)| f).collect();
+    clock.lap("parse");
     let mut out = Ingested {
         problems: found.problems,
         ..Default::default()
     };
-    if opts.keep_events {
-        let parts = |s: &ChunkSink| s.parts.iter().map(|p| p.1.len()).sum::<usize>();
-        out.events.reserve(
-            per_file
-                .iter()
-                .map(|(_, s)| s.events.len() + parts(s))
-                .sum(),
-        );
-    }
+    let mut pieces: Vec<(Symbols, Vec<Event>)> = Vec::new();
     for (report, sink) in per_file {
         if opts.keep_events {
-            // Each chunk's table maps straight into the run's, in file order.
-            let pieces = std::iter::once((sink.symbols, sink.events)).chain(sink.parts);
-            for (symbols, events) in pieces {
-                let map = out.symbols.remap_from(&symbols);
-                out.events.extend(events.into_iter().map(|mut e| {
-                    e.remap(&map);
-                    e
-                }));
-            }
+            pieces.push((sink.symbols, sink.events));
+            pieces.extend(sink.parts);
         }
         out.files.push(report);
     }
+    clock.lap("collect");
+    if opts.keep_events {
+        (out.symbols, out.events) = merge_pieces(pieces);
+    }
+    clock.lap("merge");
     Ok(out)
+}
+
+/// Chunks' tables and events, in input order -> the run's table and its events
+/// in the same order, every symbol mapped into the one table (on all cores).
+fn merge_pieces(pieces: Vec<(Symbols, Vec<Event>)>) -> (Symbols, Vec<Event>) {
+    let mut clock = crate::timing::Clock::nested(2);
+    let (tables, pieces): (Vec<Symbols>, Vec<Vec<Event>>) = pieces.into_iter().unzip();
+    let (symbols, maps) = Symbols::merge(tables);
+    clock.lap("symbols");
+    let mut events = vec![Event::default(); pieces.iter().map(Vec::len).sum()];
+    let mut slots: Vec<&mut [Event]> = Vec::with_capacity(pieces.len());
+    let mut rest = events.as_mut_slice();
+    for evs in &pieces {
+        let (mine, after) = rest.split_at_mut(evs.len());
+        slots.push(mine);
+        rest = after;
+    }
+    // Each piece is dropped as soon as it is copied.
+    slots
+        .into_par_iter()
+        .zip(pieces)
+        .zip(maps)
+        .for_each(|((slot, evs), map)| {
+            for (out, e) in slot.iter_mut().zip(evs) {
+                *out = e;
+                out.remap(&map);
+            }
+        });
+    clock.lap("events");
+    (symbols, events)
 }
 
 /// Reads one file: sniff, pick a parser, parse its chunks in parallel, merge in order.

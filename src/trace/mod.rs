@@ -145,8 +145,10 @@ impl Default for TraceOptions {
 /// - A trace's start and end are its root's when the root has a logged
 ///   duration (what the caller experienced), else the extent of its spans.
 pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces {
+    let mut clock = crate::timing::Clock::nested(1);
     let coarse = tree::Coarse::find(events);
     let corr = correlate::correlate(events, symbols, opts.split_gap_ns);
+    clock.lap("correlate");
     let mut drafts: Vec<(correlate::Group, Vec<Span>)> = corr
         .groups
         .into_par_iter()
@@ -156,6 +158,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         })
         .filter(|(_, spans)| !spans.is_empty())
         .collect();
+    clock.lap("spans");
     let pairs: Vec<clock::Pair> = drafts
         .par_iter()
         .flat_map_iter(|(_, spans)| {
@@ -164,6 +167,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
     drop(pairs);
+    clock.lap("clocks");
     let mut traces: Vec<Trace> = std::mem::take(&mut drafts)
         .into_par_iter()
         .map(|(g, mut spans)| {
@@ -171,6 +175,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
             finish_trace(g, spans, events, &coarse, opts)
         })
         .collect();
+    clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
     traces.par_sort_by(|a, b| {
         a.start_ns
@@ -178,9 +183,12 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
             .then_with(|| symbols.get(a.id).cmp(symbols.get(b.id)))
             .then_with(|| a.spans[0].events.cmp(&b.spans[0].events))
     });
+    clock.lap("sort");
+    let untraced = untraced(events, symbols);
+    clock.lap("untraced");
     Traces {
         traces,
-        untraced: untraced(events, symbols),
+        untraced,
         events_without_id: corr.events_without_id,
         single_event_ids: corr.single_event_ids,
         reused_ids: corr.reused_ids,

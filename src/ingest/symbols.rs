@@ -1,0 +1,479 @@
+//! Interned strings: chunks' tables -> the run's table.
+//!
+//! Input: strings met while parsing (services, operations, ids, messages).
+//! Output: [`Sym`] numbers that stand for them in [`Event`](super::event::Event)s,
+//! and the [`Symbols`] table that gives the text back.
+//!
+//! Each chunk interns into its own flat table while parsing in parallel. The
+//! run's table is built from all of them by [`Symbols::merge`], on all cores:
+//! its strings are spread over [`SHARDS`] tables by hash, each built from the
+//! chunks' strings of that shard in input order, so nothing depends on the
+//! thread count. Symbol numbers then follow first occurrence in the input, as
+//! if every chunk had been interned into one table one after the other: ids
+//! logged close together get close numbers, which keeps per-symbol arrays of
+//! later stages cache-friendly.
+
+use rayon::prelude::*;
+
+/// An interned string: an index into a [`Symbols`] table. `Sym::NONE` means absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    pub const NONE: Sym = Sym(0);
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+    pub fn is_some(self) -> bool {
+        self.0 != 0
+    }
+}
+
+/// How many shards the run's table has (a power of two, at most 256).
+const SHARDS: usize = 256;
+/// A sharded table's location of a symbol: shard in the top bits, local number below.
+const LOCAL_BITS: u32 = 24;
+
+/// The shard of a hash. Takes bits the hash tables themselves do not use (the
+/// lowest pick the bucket, the highest seven are a tag), so the entries of one
+/// shard still spread over its table.
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize & (SHARDS - 1)
+}
+
+fn hash_str(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
+}
+
+/// Strings back to back in one arena and a raw hash index of their local
+/// numbers, so interning a new string costs a copy into the arena and no
+/// allocation of its own. Local number 0 is the empty string.
+#[derive(Clone)]
+struct Table {
+    arena: String,
+    /// (offset, length) of each string in `arena`.
+    spans: Vec<(usize, u32)>,
+    /// Each string's hash, so growing the index and merging never hash text again.
+    hashes: Vec<u64>,
+    index: hashbrown::HashTable<u32>,
+}
+
+impl Table {
+    fn with_capacity(strings: usize, bytes: usize) -> Table {
+        let mut spans = Vec::with_capacity(strings + 1);
+        spans.push((0, 0));
+        let mut hashes = Vec::with_capacity(strings + 1);
+        hashes.push(0);
+        Table {
+            arena: String::with_capacity(bytes),
+            spans,
+            hashes,
+            index: hashbrown::HashTable::with_capacity(strings),
+        }
+    }
+
+    /// The local number of `s` (hash `hash`), and whether it is new.
+    fn intern(&mut self, s: &str, hash: u64) -> (u32, bool) {
+        let Table {
+            arena,
+            spans,
+            hashes,
+            index,
+        } = self;
+        let found = index.find(hash, |&i| {
+            let (at, len) = spans[i as usize];
+            &arena[at..at + len as usize] == s
+        });
+        if let Some(&i) = found {
+            return (i, false);
+        }
+        let i = spans.len() as u32;
+        spans.push((arena.len(), s.len() as u32));
+        hashes.push(hash);
+        arena.push_str(s);
+        index.insert_unique(hash, i, |&j| hashes[j as usize]);
+        (i, true)
+    }
+
+    fn get(&self, local: u32) -> &str {
+        let (at, len) = self.spans[local as usize];
+        &self.arena[at..at + len as usize]
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.spans.capacity() * 16
+            + self.hashes.capacity() * 8
+            + self.index.capacity() * 5
+    }
+}
+
+/// A string table. Symbol 0 is the empty string and stands for "absent".
+#[derive(Clone)]
+pub struct Symbols(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// A chunk's table: a symbol is its local number.
+    Flat(Table),
+    /// The run's table (see the module doc).
+    Sharded {
+        shards: Vec<Table>,
+        /// Each symbol's shard and local number (see [`LOCAL_BITS`]).
+        at: Vec<u32>,
+        /// Each shard's symbol numbers, by local number.
+        syms: Vec<Vec<u32>>,
+    },
+}
+
+impl Default for Symbols {
+    fn default() -> Self {
+        Symbols(Repr::Flat(Table::with_capacity(0, 0)))
+    }
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("len", &self.len()).finish()
+    }
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if s.is_empty() {
+            return Sym::NONE;
+        }
+        let hash = hash_str(s);
+        match &mut self.0 {
+            Repr::Flat(t) => Sym(t.intern(s, hash).0),
+            Repr::Sharded { shards, at, syms } => {
+                let k = shard_of(hash);
+                let (local, new) = shards[k].intern(s, hash);
+                if new {
+                    assert!(local < 1 << LOCAL_BITS, "too many strings in one shard");
+                    syms[k].push(at.len() as u32);
+                    at.push((k as u32) << LOCAL_BITS | local);
+                }
+                Sym(syms[k][local as usize])
+            }
+        }
+    }
+
+    pub fn intern_opt(&mut self, s: Option<&str>) -> Sym {
+        s.map_or(Sym::NONE, |s| self.intern(s))
+    }
+
+    pub fn get(&self, sym: Sym) -> &str {
+        match &self.0 {
+            Repr::Flat(t) => t.get(sym.0),
+            Repr::Sharded { shards, at, .. } => {
+                let a = at[sym.0 as usize];
+                shards[(a >> LOCAL_BITS) as usize].get(a & ((1 << LOCAL_BITS) - 1))
+            }
+        }
+    }
+
+    /// The hash of a symbol's text.
+    fn hash(&self, sym: Sym) -> u64 {
+        match &self.0 {
+            Repr::Flat(t) => t.hashes[sym.0 as usize],
+            Repr::Sharded { shards, at, .. } => {
+                let a = at[sym.0 as usize];
+                shards[(a >> LOCAL_BITS) as usize].hashes[(a & ((1 << LOCAL_BITS) - 1)) as usize]
+            }
+        }
+    }
+
+    /// How many symbols, counting the empty one.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Flat(t) => t.spans.len(),
+            Repr::Sharded { at, .. } => at.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 1
+    }
+
+    /// Bytes held by the table, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.0 {
+            Repr::Flat(t) => t.heap_bytes(),
+            Repr::Sharded { shards, at, syms } => {
+                shards.iter().map(Table::heap_bytes).sum::<usize>()
+                    + at.capacity() * 4
+                    + syms.iter().map(|s| s.capacity() * 4).sum::<usize>()
+            }
+        }
+    }
+
+    /// Interns every string of `other` into `self` and returns the table that
+    /// maps `other`'s symbols to `self`'s.
+    pub fn remap_from(&mut self, other: &Symbols) -> Vec<Sym> {
+        (0..other.len())
+            .map(|i| self.intern(other.get(Sym(i as u32))))
+            .collect()
+    }
+
+    /// One table holding the strings of all `tables`, and for each of them the
+    /// map from its symbols to the new table's: the same strings, numbers and
+    /// maps as interning the tables one after the other into an empty table
+    /// with [`Symbols::remap_from`], built on all cores.
+    pub fn merge(tables: Vec<Symbols>) -> (Symbols, Vec<Vec<Sym>>) {
+        let mut clock = crate::timing::Clock::nested(3);
+        // Each table's strings copied out in shard order, so that building a
+        // shard reads one contiguous run of every table instead of jumping
+        // through all of them; each table is dropped as soon as it is copied.
+        let grouped: Vec<ByShard> = tables.into_par_iter().map(ByShard::new).collect();
+        clock.lap("group");
+        // Each shard on its own: its strings in input order, and the local
+        // number of each of the tables' strings that fall in it.
+        let built: Vec<(Table, Vec<Vec<u32>>)> = (0..SHARDS)
+            .into_par_iter()
+            .map(|k| build_shard(k, &grouped))
+            .collect();
+        clock.lap("shards");
+        let (shards, locals): (Vec<Table>, Vec<Vec<Vec<u32>>>) = built.into_iter().unzip();
+        // The strings each table brought first are, in each shard, a
+        // contiguous run of local numbers (shards are built table by table).
+        let tables = grouped.len();
+        let first_new: Vec<Vec<u32>> = locals
+            .iter()
+            .map(|shard_locals| {
+                let mut firsts = Vec::with_capacity(tables + 1);
+                let mut next = 1;
+                for l in shard_locals {
+                    firsts.push(next);
+                    next = next.max(l.iter().max().map_or(0, |&m| m + 1));
+                }
+                firsts.push(next);
+                firsts
+            })
+            .collect();
+        let brought = |g: usize, k: usize| (first_new[k][g + 1] - first_new[k][g]) as usize;
+        // Table g numbers what it brought in its own symbol order, from start[g].
+        let mut start = Vec::with_capacity(tables + 1);
+        start.push(1usize);
+        for g in 0..tables {
+            start.push(start[g] + (0..SHARDS).map(|k| brought(g, k)).sum::<usize>());
+        }
+        let mut at = vec![0u32; start[tables]];
+        let mut blocks: Vec<&mut [u32]> = Vec::with_capacity(tables);
+        let mut rest = &mut at[1..];
+        for g in 0..tables {
+            let (mine, after) = rest.split_at_mut(start[g + 1] - start[g]);
+            blocks.push(mine);
+            rest = after;
+        }
+        // For each table, the numbers it gave, shard after shard in local order.
+        let given: Vec<Vec<u32>> = blocks
+            .into_par_iter()
+            .zip(&grouped)
+            .enumerate()
+            .map(|(g, (block, table))| {
+                let mut offset = vec![0usize; SHARDS + 1];
+                for k in 0..SHARDS {
+                    offset[k + 1] = offset[k] + brought(g, k);
+                }
+                let mut given = vec![0u32; offset[SHARDS]];
+                let mut pos: Vec<usize> = table.starts[..SHARDS].to_vec();
+                let mut n = 0;
+                for &k in &table.shard_at {
+                    let k = k as usize;
+                    let local = locals[k][g][pos[k] - table.starts[k]];
+                    pos[k] += 1;
+                    if local >= first_new[k][g] {
+                        block[n] = (k as u32) << LOCAL_BITS | local;
+                        given[offset[k] + (local - first_new[k][g]) as usize] =
+                            (start[g] + n) as u32;
+                        n += 1;
+                    }
+                }
+                given
+            })
+            .collect();
+        let syms: Vec<Vec<u32>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|k| {
+                let mut syms = Vec::with_capacity(shards[k].spans.len());
+                syms.push(0);
+                for (g, given) in given.iter().enumerate() {
+                    let skip: usize = (0..k).map(|j| brought(g, j)).sum();
+                    syms.extend_from_slice(&given[skip..skip + brought(g, k)]);
+                }
+                syms
+            })
+            .collect();
+        drop(given);
+        let maps: Vec<Vec<Sym>> = grouped
+            .par_iter()
+            .enumerate()
+            .map(|(g, table)| {
+                let mut map = vec![Sym::NONE; table.order.len() + 1];
+                for (k, shard_syms) in syms.iter().enumerate() {
+                    let run = table.starts[k]..table.starts[k + 1];
+                    for (&sym, &local) in table.order[run].iter().zip(&locals[k][g]) {
+                        map[sym as usize] = Sym(shard_syms[local as usize]);
+                    }
+                }
+                map
+            })
+            .collect();
+        clock.lap("number");
+        (Symbols(Repr::Sharded { shards, at, syms }), maps)
+    }
+}
+
+/// One table's strings (symbols from 1) copied out grouped by shard: shard
+/// k's are positions `starts[k]..starts[k + 1]`, in ascending symbol order.
+struct ByShard {
+    starts: Vec<usize>,
+    /// The symbol at each position.
+    order: Vec<u32>,
+    hashes: Vec<u64>,
+    /// (offset, length) in `arena` at each position.
+    spans: Vec<(u32, u32)>,
+    arena: String,
+    /// The shard of each symbol (from 1), in symbol order.
+    shard_at: Vec<u8>,
+}
+
+impl ByShard {
+    fn new(t: Symbols) -> ByShard {
+        let n = t.len() - 1;
+        let shard_at: Vec<u8> = (1..=n)
+            .map(|i| shard_of(t.hash(Sym(i as u32))) as u8)
+            .collect();
+        let mut starts = vec![0usize; SHARDS + 1];
+        for &k in &shard_at {
+            starts[k as usize + 1] += 1;
+        }
+        for k in 0..SHARDS {
+            starts[k + 1] += starts[k];
+        }
+        let mut fill = starts.clone();
+        let mut order = vec![0u32; n];
+        for (i, &k) in shard_at.iter().enumerate() {
+            order[fill[k as usize]] = i as u32 + 1;
+            fill[k as usize] += 1;
+        }
+        let hashes = order.iter().map(|&i| t.hash(Sym(i))).collect();
+        let mut arena = String::new();
+        let spans = order
+            .iter()
+            .map(|&i| {
+                let text = t.get(Sym(i));
+                let at = arena.len() as u32;
+                arena.push_str(text);
+                (at, text.len() as u32)
+            })
+            .collect();
+        ByShard {
+            starts,
+            order,
+            hashes,
+            spans,
+            arena,
+            shard_at,
+        }
+    }
+}
+
+/// Shard `k` of the run's table from every table's strings of that shard, in
+/// order, and each table's local numbers for them.
+fn build_shard(k: usize, grouped: &[ByShard]) -> (Table, Vec<Vec<u32>>) {
+    // Sized for no repeats, so it never grows.
+    let (mut strings, mut bytes) = (0, 0);
+    for g in grouped {
+        let run = g.starts[k]..g.starts[k + 1];
+        strings += run.len();
+        bytes += g.spans[run]
+            .iter()
+            .map(|&(_, len)| len as usize)
+            .sum::<usize>();
+    }
+    let mut table = Table::with_capacity(strings, bytes);
+    let locals = grouped
+        .iter()
+        .map(|g| {
+            (g.starts[k]..g.starts[k + 1])
+                .map(|p| {
+                    let (at, len) = g.spans[p];
+                    let text = &g.arena[at as usize..(at + len) as usize];
+                    table.intern(text, g.hashes[p]).0
+                })
+                .collect()
+        })
+        .collect();
+    (table, locals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_remap_in_order() {
+        let mut a = Symbols::default();
+        let x = a.intern("x");
+        let mut b = Symbols::default();
+        b.intern("y");
+        let map = b.remap_from(&a);
+        assert_eq!(b.get(map[x.0 as usize]), "x");
+        assert_eq!(map[0], Sym::NONE);
+    }
+
+    fn table(words: &[String]) -> Symbols {
+        let mut t = Symbols::default();
+        for w in words {
+            t.intern(w);
+        }
+        t
+    }
+
+    fn all(t: &Symbols) -> Vec<String> {
+        (0..t.len())
+            .map(|i| t.get(Sym(i as u32)).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn merge_gives_what_interning_one_after_the_other_gives() {
+        let words: Vec<String> = (0..20_000)
+            .map(|i| format!("id-{:x}", (i * 7919) % 6_007))
+            .collect();
+        let pieces: Vec<Symbols> = words.chunks(1_500).map(table).collect();
+        let mut one = Symbols::default();
+        let expected: Vec<Vec<Sym>> = pieces.iter().map(|p| one.remap_from(p)).collect();
+        let (merged, maps) = Symbols::merge(pieces);
+        assert_eq!(all(&merged), all(&one));
+        assert_eq!(maps, expected);
+        assert_eq!(merged.len(), 6_008);
+    }
+
+    #[test]
+    fn a_merged_table_still_interns_and_finds() {
+        let (mut m, maps) = Symbols::merge(vec![
+            table(&["edge".into(), "x1".into()]),
+            table(&["x1".into(), "orders".into()]),
+        ]);
+        assert_eq!(maps[1], vec![Sym::NONE, Sym(2), Sym(3)]);
+        assert_eq!(m.intern("orders"), Sym(3));
+        let new = m.intern("payments");
+        assert_eq!((new, m.get(new), m.len()), (Sym(4), "payments", 5));
+        assert_eq!(m.intern("payments"), new);
+        assert_eq!(m.get(Sym::NONE), "");
+        assert!(m.heap_bytes() > 0);
+    }
+
+    #[test]
+    fn merging_nothing_gives_an_empty_table() {
+        let (m, maps) = Symbols::merge(Vec::new());
+        assert!(m.is_empty() && maps.is_empty());
+        let (m, maps) = Symbols::merge(vec![Symbols::default()]);
+        assert!(m.is_empty());
+        assert_eq!(maps, vec![vec![Sym::NONE]]);
+    }
+}

@@ -1,0 +1,39 @@
+//! Stage timings for profiling: with `LOGTRACE_TIMING` set, each [`Clock::lap`]
+//! prints how long the stage since the previous lap took to stderr. Never part
+//! of normal output; costs one environment lookup per clock otherwise.
+
+/// A stopwatch that prints laps when `LOGTRACE_TIMING` is set.
+pub struct Clock {
+    started: Option<std::time::Instant>,
+    indent: usize,
+}
+
+impl Clock {
+    /// A clock for the top-level stages.
+    pub fn new() -> Clock {
+        Clock::nested(0)
+    }
+
+    /// A clock for the steps inside a stage, printed indented by `depth` levels.
+    pub fn nested(depth: usize) -> Clock {
+        Clock {
+            started: std::env::var_os("LOGTRACE_TIMING").map(|_| std::time::Instant::now()),
+            indent: depth * 2,
+        }
+    }
+
+    /// Prints the time since the last lap (or since the clock started).
+    pub fn lap(&mut self, stage: &str) {
+        if let Some(t) = self.started {
+            let width = 12 + self.indent;
+            eprintln!("{stage:>width$}: {:.3} s", t.elapsed().as_secs_f64());
+            self.started = Some(std::time::Instant::now());
+        }
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
