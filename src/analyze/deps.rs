@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::latency::latency;
-use super::stats::{name, sort_samples, Acc};
+use super::stats::{name, Acc};
 use super::summary::Dependency;
 use super::Request;
 use crate::ingest::event::{Sym, Symbols};
@@ -61,15 +61,12 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
         .collect();
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out.into_par_iter()
-        .map(|((caller, callee), mut acc)| {
-            sort_samples(&mut acc.samples);
-            Dependency {
-                caller,
-                callee,
-                calls: acc.count,
-                errors: acc.errors,
-                latency_ms: latency(&mut acc.samples),
-            }
+        .map(|((caller, callee), mut acc)| Dependency {
+            caller,
+            callee,
+            calls: acc.count,
+            errors: acc.errors,
+            latency_ms: latency(&mut acc.samples),
         })
         .collect()
 }

@@ -64,18 +64,29 @@ pub fn find(
     symbols: &Symbols,
 ) -> Vec<Incident> {
     let width = (timeline.bucket_seconds > 0).then_some(timeline.bucket_seconds);
-    let Some(g) = timeline::grid(requests, width) else {
-        return Vec::new();
-    };
-    windows(requests, &g)
+    match timeline::Placement::new(requests, width) {
+        Some(p) => find_on(requests, traces, &p, symbols),
+        None => Vec::new(),
+    }
+}
+
+/// [`find`] on requests already placed on the timeline's grid.
+pub fn find_on(
+    requests: &[Request],
+    traces: &Traces,
+    placed: &timeline::Placement,
+    symbols: &Symbols,
+) -> Vec<Incident> {
+    windows(requests, placed)
         .iter()
-        .map(|w| describe::describe(requests, traces, symbols, &g, w))
+        .map(|w| describe::describe(requests, traces, symbols, &placed.grid, w))
         .collect()
 }
 
-/// The incident windows on grid `g` (timeline buckets), by start.
-pub fn windows(requests: &[Request], g: &Grid) -> Vec<Window> {
-    let series = Series::all(requests, g);
+/// The incident windows on the timeline's buckets, by start.
+pub fn windows(requests: &[Request], placed: &timeline::Placement) -> Vec<Window> {
+    let g = &placed.grid;
+    let series = Series::all(requests, placed);
     let factor = detection_factor(&series[0], g);
     let n_det = g.count.div_ceil(factor);
 

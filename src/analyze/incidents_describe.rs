@@ -12,7 +12,7 @@
 //! window, or a score under 0.25, are not listed.
 
 use super::Window;
-use crate::analyze::latency::{ms, nearest_rank};
+use crate::analyze::latency::{ms, percentiles};
 use crate::analyze::summary::{Incident, OriginCount, Worst};
 use crate::analyze::timeline::{placed_at, Grid};
 use crate::analyze::Request;
@@ -50,8 +50,7 @@ impl Side {
         }
     }
     fn p99(&mut self) -> Option<i64> {
-        self.durs.sort_unstable();
-        nearest_rank(&self.durs, 99.0)
+        percentiles(&mut self.durs, [99.0])[0]
     }
 }
 
@@ -66,22 +65,23 @@ pub fn describe(
     let inside = |t: i64| lo <= t && t < hi;
 
     // (inside, outside) per operation, and for the entry requests of the whole run.
-    let mut ops: BTreeMap<(&str, &str, Sym, Sym), [Side; 2]> = BTreeMap::new();
+    let mut by_op: rustc_hash::FxHashMap<(Sym, Sym), [Side; 2]> = Default::default();
     let mut entry: [Side; 2] = Default::default();
     for r in requests {
         let Some(t) = placed_at(r) else { continue };
         let side = if inside(t) { 0 } else { 1 };
-        let key = (
-            symbols.get(r.service),
-            symbols.get(r.operation),
-            r.service,
-            r.operation,
-        );
-        ops.entry(key).or_default()[side].add(r);
+        by_op.entry((r.service, r.operation)).or_default()[side].add(r);
         if r.entry {
             entry[side].add(r);
         }
     }
+    // By name (symbols break ties between equal names), so ties in score keep that order.
+    type Named<'a> = (&'a str, &'a str, Sym, Sym);
+    let mut ops: Vec<(Named, [Side; 2])> = by_op
+        .into_iter()
+        .map(|((s, o), sides)| ((symbols.get(s), symbols.get(o), s, o), sides))
+        .collect();
+    ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
     let mut scored: Vec<(f64, Worst)> = Vec::new();
     for ((service, operation, _, _), [mut inc, mut base]) in ops {

@@ -6,8 +6,10 @@
 //! per-bucket rates) and the buckets that depart from them.
 
 use super::{K_MAD, MIN_BASELINE_BUCKETS, MIN_SURPRISE};
-use crate::analyze::latency::nearest_rank;
-use crate::analyze::timeline::{placed_at, Grid};
+use rayon::prelude::*;
+
+use crate::analyze::latency::{nearest_rank, ByBucket};
+use crate::analyze::timeline::Placement;
 use crate::analyze::Request;
 use crate::ingest::event::Sym;
 
@@ -35,9 +37,8 @@ pub struct Series {
     pub service: Option<Sym>,
     pub n: Vec<u64>,
     pub errors: Vec<u64>,
-    /// Logged durations sorted by (bucket, duration); `first[b]..first[b + 1]` is bucket `b`.
-    durs: Vec<i64>,
-    first: Vec<usize>,
+    /// Logged durations by bucket.
+    durs: ByBucket,
 }
 
 /// The run's normal level of one watch, from the median and MAD of per-bucket values.
@@ -53,57 +54,57 @@ pub struct Baseline {
 
 impl Series {
     /// The whole-run series first, then one per service (by symbol).
-    pub fn all(requests: &[Request], g: &Grid) -> Vec<Series> {
-        let mut placed: Vec<(Sym, usize, bool, bool, i64)> = requests
-            .iter()
-            .filter_map(|r| {
-                let b = g.index(placed_at(r)?)?;
-                Some((r.service, b, r.entry, r.error, r.duration_ns.unwrap_or(-1)))
+    pub fn all(requests: &[Request], placed: &Placement) -> Vec<Series> {
+        let entry: Vec<u32> = (0..requests.len() as u32)
+            .filter(|&i| {
+                requests[i as usize].entry && placed.bucket[i as usize] != Placement::NOT_PLACED
             })
             .collect();
-        let whole = Series::from(None, g, placed.iter().filter(|p| p.2));
-        placed.sort_unstable_by_key(|p| (p.0, p.1, p.4));
-        let mut out = vec![whole];
-        for chunk in placed.chunk_by(|a, b| a.0 == b.0) {
-            out.push(Series::from(Some(chunk[0].0), g, chunk.iter()));
-        }
-        out
+        let (whole, per) = rayon::join(
+            || Series::from(None, requests, placed, &entry),
+            || {
+                (0..placed.services.len())
+                    .into_par_iter()
+                    .filter(|&k| !placed.requests_of(k).is_empty())
+                    .map(|k| {
+                        let service = Some(placed.services[k]);
+                        Series::from(service, requests, placed, placed.requests_of(k))
+                    })
+                    .collect::<Vec<Series>>()
+            },
+        );
+        std::iter::once(whole).chain(per).collect()
     }
 
-    fn from<'a>(
+    /// The series of the placed requests `which`.
+    fn from(
         service: Option<Sym>,
-        g: &Grid,
-        items: impl Iterator<Item = &'a (Sym, usize, bool, bool, i64)>,
+        requests: &[Request],
+        placed: &Placement,
+        which: &[u32],
     ) -> Series {
-        let mut s = Series {
-            service,
-            n: vec![0; g.count],
-            errors: vec![0; g.count],
-            ..Default::default()
-        };
+        let count = placed.grid.count;
+        let mut n = vec![0; count];
+        let mut errors = vec![0; count];
         let mut timed: Vec<(usize, i64)> = Vec::new();
-        for &(_, b, _, err, d) in items {
-            s.n[b] += 1;
-            s.errors[b] += err as u64;
-            if d >= 0 {
+        for &i in which {
+            let (r, b) = (&requests[i as usize], placed.bucket[i as usize] as usize);
+            n[b] += 1;
+            errors[b] += r.error as u64;
+            if let Some(d) = r.duration_ns {
                 timed.push((b, d));
             }
         }
-        timed.sort_unstable();
-        s.first = Vec::with_capacity(g.count + 1);
-        let mut k = 0;
-        for b in 0..=g.count {
-            while k < timed.len() && timed[k].0 < b {
-                k += 1;
-            }
-            s.first.push(k);
+        Series {
+            service,
+            n,
+            errors,
+            durs: ByBucket::new(count, &timed),
         }
-        s.durs = timed.into_iter().map(|t| t.1).collect();
-        s
     }
 
     fn timed(&self, lo: usize, hi: usize) -> &[i64] {
-        &self.durs[self.first[lo]..self.first[hi]]
+        self.durs.get(lo, hi)
     }
 
     /// Bad and total requests of fine buckets `[lo, hi)`.

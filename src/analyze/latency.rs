@@ -2,23 +2,45 @@
 //!
 //! Input: durations in nanoseconds. Output: count, nearest-rank percentiles
 //! (p50, p90, p95, p99, p99.9), max and mean in milliseconds. Exact, not
-//! sketched: the samples are sorted once.
+//! sketched: each percentile is a selection among the samples.
 
 use super::summary::LatencyMs;
 
 /// The nearest-rank percentile `p` (0..=100) of sorted samples: the smallest
 /// value with at least p% of the samples at or below it.
 pub fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let n = sorted.len();
+    (!sorted.is_empty()).then(|| sorted[rank_index(sorted.len(), p)])
+}
+
+/// The 0-based position of the nearest-rank percentile `p` among `n > 0` sorted values.
+fn rank_index(n: usize, p: f64) -> usize {
     // Integer arithmetic in thousandths of a percent: `(99.9 / 100.0) * 1000.0`
     // is 999.0000000000001 in floating point, whose ceiling picks rank 1000
     // instead of 999.
     let milli = (p.clamp(0.0, 100.0) * 1000.0).round() as u128;
     let rank = (milli * n as u128).div_ceil(100_000) as usize;
-    Some(sorted[rank.clamp(1, n) - 1])
+    rank.clamp(1, n) - 1
+}
+
+/// The nearest-rank percentiles `ps` of unsorted samples: exact, in linear
+/// time (each is a selection inside the part left of the one above it).
+/// Reorders the samples.
+pub fn percentiles<const N: usize>(samples: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
+    let mut out = [None; N];
+    let n = samples.len();
+    if n == 0 {
+        return out;
+    }
+    let mut order: [usize; N] = std::array::from_fn(|i| i);
+    order.sort_by_key(|&i| std::cmp::Reverse(rank_index(n, ps[i])));
+    let mut end = n;
+    for i in order {
+        let k = rank_index(n, ps[i]);
+        // Everything from `end` on is at least every value picked so far.
+        out[i] = Some(*samples[..end].select_nth_unstable(k).1);
+        end = k + 1;
+    }
+    out
 }
 
 /// Milliseconds with microsecond precision, so JSON stays short and stable.
@@ -26,23 +48,66 @@ pub fn ms(ns: i64) -> f64 {
     (ns as f64 / 1_000.0).round() / 1_000.0
 }
 
-/// The distribution of `samples` (ns); sorts them in place.
+/// The distribution of `samples` (ns); reorders them.
 pub fn latency(samples: &mut [i64]) -> LatencyMs {
-    if samples.is_empty() {
+    let [Some(p50), Some(p90), Some(p95), Some(p99), Some(p999)] =
+        percentiles(samples, [50.0, 90.0, 95.0, 99.0, 99.9])
+    else {
         return LatencyMs::default();
-    }
-    samples.sort_unstable();
-    let p = |q| ms(nearest_rank(samples, q).unwrap_or(0));
+    };
+    let max = samples.iter().copied().max().unwrap_or(0);
     let sum: i128 = samples.iter().map(|&x| x as i128).sum();
     LatencyMs {
         count: samples.len() as u64,
-        p50: p(50.0),
-        p90: p(90.0),
-        p95: p(95.0),
-        p99: p(99.0),
-        p999: p(99.9),
-        max: ms(*samples.last().unwrap_or(&0)),
+        p50: ms(p50),
+        p90: ms(p90),
+        p95: ms(p95),
+        p99: ms(p99),
+        p999: ms(p999),
+        max: ms(max),
         mean: ms((sum / samples.len() as i128) as i64),
+    }
+}
+
+/// Values grouped by bucket with a counting sort: bucket `b`'s values are
+/// [`ByBucket::get`]`(b)`, in input order.
+#[derive(Clone, Debug, Default)]
+pub struct ByBucket {
+    first: Vec<usize>,
+    values: Vec<i64>,
+}
+
+impl ByBucket {
+    /// `items` are (bucket < `buckets`, value).
+    pub fn new(buckets: usize, items: &[(usize, i64)]) -> ByBucket {
+        let mut first = vec![0usize; buckets + 1];
+        for &(b, _) in items {
+            first[b + 1] += 1;
+        }
+        for b in 0..buckets {
+            first[b + 1] += first[b];
+        }
+        let mut fill = first.clone();
+        let mut values = vec![0i64; items.len()];
+        for &(b, v) in items {
+            values[fill[b]] = v;
+            fill[b] += 1;
+        }
+        ByBucket { first, values }
+    }
+
+    pub fn buckets(&self) -> usize {
+        self.first.len() - 1
+    }
+
+    /// The values of buckets `lo..hi`.
+    pub fn get(&self, lo: usize, hi: usize) -> &[i64] {
+        &self.values[self.first[lo]..self.first[hi]]
+    }
+
+    /// The values of bucket `b`, to reorder.
+    pub fn get_mut(&mut self, b: usize) -> &mut [i64] {
+        &mut self.values[self.first[b]..self.first[b + 1]]
     }
 }
 
@@ -80,5 +145,29 @@ mod tests {
             (l.count, l.p50, l.p99, l.max, l.mean),
             (4, 2.0, 4.0, 4.0, 2.5)
         );
+        assert_eq!(latency(&mut []), LatencyMs::default());
+    }
+
+    #[test]
+    fn selected_percentiles_equal_sorted_ones() {
+        let ps = [50.0, 90.0, 95.0, 99.0, 99.9, 0.0, 100.0, 99.0];
+        for n in [1usize, 2, 3, 10, 999, 1000, 1001, 4567] {
+            let mut v: Vec<i64> = (0..n as i64).map(|i| (i * 7_919) % 1_009 - 300).collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let want = ps.map(|p| nearest_rank(&sorted, p));
+            assert_eq!(percentiles(&mut v, ps), want, "n = {n}");
+        }
+        assert_eq!(percentiles(&mut [], [50.0]), [None]);
+    }
+
+    #[test]
+    fn values_grouped_by_bucket_keep_input_order() {
+        let g = ByBucket::new(3, &[(2, 5), (0, 1), (2, 4), (0, 9)]);
+        assert_eq!(
+            (g.get(0, 1), g.get(1, 2), g.get(2, 3)),
+            (&[1, 9][..], &[][..], &[5, 4][..])
+        );
+        assert_eq!((g.get(0, 3).len(), g.buckets()), (4, 3));
     }
 }

@@ -74,35 +74,55 @@ impl Default for AnalyzeOptions {
 /// Computes the report model.
 pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Summary {
     let symbols = &input.symbols;
-    let requests = requests::requests(traces);
+    use crate::timing::timed as t;
+    let requests = t(1, "requests", || requests::requests(traces));
     // Independent sections run side by side; each is parallel inside too.
     let (((services, operations), (chains, dependencies)), (templates, (timeline, incidents))) =
         rayon::join(
             || {
                 rayon::join(
-                    || stats::services_and_operations(&requests, &input.events, symbols),
+                    || {
+                        t(1, "stats", || {
+                            stats::services_and_operations(&requests, &input.events, symbols)
+                        })
+                    },
                     || {
                         rayon::join(
-                            || chains::chains(traces, symbols),
-                            || deps::dependencies(traces, symbols),
+                            || t(1, "chains", || chains::chains(traces, symbols)),
+                            || t(1, "deps", || deps::dependencies(traces, symbols)),
                         )
                     },
                 )
             },
             || {
                 rayon::join(
-                    || templates::group(&input.events, symbols),
+                    || t(1, "templates", || templates::group(&input.events, symbols)),
                     || {
-                        let tl = timeline::build(&requests, symbols, opts.bucket_seconds);
-                        let inc = incidents::find(&requests, traces, &tl, symbols);
+                        let placed = t(1, "placement", || {
+                            timeline::Placement::new(&requests, opts.bucket_seconds)
+                        });
+                        let tl = t(1, "timeline", || {
+                            timeline::build_on(
+                                &requests,
+                                placed.as_ref(),
+                                symbols,
+                                opts.bucket_seconds,
+                            )
+                        });
+                        let inc = t(1, "incidents", || {
+                            placed.as_ref().map_or_else(Vec::new, |p| {
+                                incidents::find_on(&requests, traces, p, symbols)
+                            })
+                        });
                         (tl, inc)
                     },
                 )
             },
         );
+    let mut clock = crate::timing::Clock::nested(1);
     let input_section = quality::input(&input.files);
     let data_quality = quality::data_quality(&input_section, traces, symbols);
-    Summary {
+    let summary = Summary {
         schema_version: summary::SCHEMA_VERSION,
         window: quality::window(&input.events),
         input: input_section,
@@ -116,7 +136,9 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
         incidents,
         error_templates: templates,
         data_quality,
-    }
+    };
+    clock.lap("sections");
+    summary
 }
 
 #[cfg(test)]

@@ -136,12 +136,8 @@ pub fn services_and_operations(
         .map(|((svc, op), acc)| ((name(symbols, svc), name(symbols, op)), (svc, acc)))
         .collect();
     ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    ops.par_iter_mut()
-        .for_each(|(_, (_, acc))| sort_samples(&mut acc.samples));
 
-    // A service's operations are adjacent after the sort. Its samples are
-    // their sorted runs end to end, which a stable (run-merging) sort orders
-    // in about linear time.
+    // A service's operations are adjacent after the sort; its samples are theirs end to end.
     let mut services: Vec<(String, Sym, Acc)> = Vec::new();
     for ((svc_name, _), (svc, acc)) in &ops {
         match services.last_mut() {
@@ -174,37 +170,18 @@ pub fn services_and_operations(
         .collect();
     let services: Vec<ServiceStats> = services
         .into_par_iter()
-        .map(|(name, svc, mut acc)| {
-            if acc.samples.len() > PAR_SORT {
-                acc.samples.par_sort();
-            } else {
-                acc.samples.sort();
-            }
-            ServiceStats {
-                name,
-                events: event_counts.get(&svc).copied().unwrap_or(0),
-                spans: acc.count,
-                errors: acc.errors,
-                client_errors: acc.client_errors,
-                error_rate: acc.error_rate(),
-                histogram: crate::render::charts::distribution::latency_histogram(&acc.samples),
-                latency_ms: latency(&mut acc.samples),
-            }
+        .map(|(name, svc, mut acc)| ServiceStats {
+            name,
+            events: event_counts.get(&svc).copied().unwrap_or(0),
+            spans: acc.count,
+            errors: acc.errors,
+            client_errors: acc.client_errors,
+            error_rate: acc.error_rate(),
+            histogram: crate::render::charts::distribution::latency_histogram(&acc.samples),
+            latency_ms: latency(&mut acc.samples),
         })
         .collect();
     (services, operations)
-}
-
-/// Sample sets larger than this are sorted in parallel.
-const PAR_SORT: usize = 1 << 17;
-
-/// Sorts latency samples; the result is the same however the work is split.
-pub fn sort_samples(v: &mut [i64]) {
-    if v.len() > PAR_SORT {
-        v.par_sort_unstable();
-    } else {
-        v.sort_unstable();
-    }
 }
 
 /// Events per service symbol.

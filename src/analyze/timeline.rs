@@ -14,7 +14,9 @@
 //! nearest-rank percentiles of logged durations; a bucket without a timed
 //! request has `None`. Empty buckets inside the range are present with zeros.
 
-use super::latency::{ms, nearest_rank};
+use rayon::prelude::*;
+
+use super::latency::{ms, percentiles, ByBucket};
 use super::summary::{Bucket, ServiceTimeline, Timeline};
 use super::Request;
 use crate::ingest::event::{Sym, Symbols};
@@ -160,43 +162,122 @@ pub fn grid(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Grid> {
     ))
 }
 
+/// Requests placed on the timeline's grid: computed once, read by the
+/// timeline and by the incident search.
+pub struct Placement {
+    pub grid: Grid,
+    /// Each request's bucket; [`Placement::NOT_PLACED`] when it has no time.
+    pub bucket: Vec<u32>,
+    /// Every service that handled requests, by symbol.
+    pub services: Vec<Sym>,
+    /// Placed requests grouped by service (in `services` order), each group
+    /// in request order: group k is `order[first[k]..first[k + 1]]`.
+    first: Vec<usize>,
+    order: Vec<u32>,
+}
+
+impl Placement {
+    pub const NOT_PLACED: u32 = u32::MAX;
+
+    /// `None` when no request has a time.
+    pub fn new(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Placement> {
+        let grid = grid(requests, bucket_seconds)?;
+        let bucket: Vec<u32> = requests
+            .par_iter()
+            .map(|r| {
+                placed_at(r)
+                    .and_then(|t| grid.index(t))
+                    .map_or(Self::NOT_PLACED, |b| b as u32)
+            })
+            .collect();
+        let mut services: Vec<Sym> = requests
+            .iter()
+            .map(|r| r.service)
+            .collect::<rustc_hash::FxHashSet<Sym>>()
+            .into_iter()
+            .collect();
+        services.sort_unstable();
+        let rank: rustc_hash::FxHashMap<Sym, usize> =
+            services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let ranks: Vec<usize> = requests.iter().map(|r| rank[&r.service]).collect();
+        let mut first = vec![0usize; services.len() + 1];
+        for (&k, &b) in ranks.iter().zip(&bucket) {
+            if b != Self::NOT_PLACED {
+                first[k + 1] += 1;
+            }
+        }
+        for k in 0..services.len() {
+            first[k + 1] += first[k];
+        }
+        let mut fill = first.clone();
+        let mut order = vec![0u32; first[services.len()]];
+        for (i, (&k, &b)) in ranks.iter().zip(&bucket).enumerate() {
+            if b != Self::NOT_PLACED {
+                order[fill[k]] = i as u32;
+                fill[k] += 1;
+            }
+        }
+        Some(Placement {
+            grid,
+            bucket,
+            services,
+            first,
+            order,
+        })
+    }
+
+    /// Indices of the placed requests of `services[k]`, in request order.
+    pub fn requests_of(&self, k: usize) -> &[u32] {
+        &self.order[self.first[k]..self.first[k + 1]]
+    }
+}
+
 /// Buckets for the whole run and per service. `bucket_seconds` overrides the
 /// automatic round width (60-300 buckets).
 pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64>) -> Timeline {
-    let Some(g) = grid(requests, bucket_seconds) else {
+    build_on(
+        requests,
+        Placement::new(requests, bucket_seconds).as_ref(),
+        symbols,
+        bucket_seconds,
+    )
+}
+
+/// [`build`] on requests already placed (`None`: none has a time).
+pub fn build_on(
+    requests: &[Request],
+    placed: Option<&Placement>,
+    symbols: &Symbols,
+    bucket_seconds: Option<u64>,
+) -> Timeline {
+    let Some(p) = placed else {
         return Timeline {
             bucket_seconds: bucket_seconds.filter(|&w| w > 0).unwrap_or(1),
             ..Default::default()
         };
     };
-    let entry: Vec<(usize, &Request)> = requests
-        .iter()
-        .filter(|r| r.entry)
-        .filter_map(|r| Some((g.index(placed_at(r)?)?, r)))
+    let g = &p.grid;
+    let entry: Vec<u32> = (0..requests.len() as u32)
+        .filter(|&i| requests[i as usize].entry && p.bucket[i as usize] != Placement::NOT_PLACED)
         .collect();
-    let buckets = fill(&g, entry);
-
     // Services by name; the symbol number only breaks ties between equal names.
-    let mut services: Vec<Sym> = requests.iter().map(|r| r.service).collect();
-    services.sort_unstable();
-    services.dedup();
-    services.sort_by(|a, b| symbols.get(*a).cmp(symbols.get(*b)).then(a.cmp(b)));
-    let rank: std::collections::HashMap<Sym, usize> =
-        services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-    let mut per: Vec<Vec<(usize, &Request)>> = vec![Vec::new(); services.len()];
-    for r in requests {
-        if let (Some(i), Some(&s)) = (placed_at(r).and_then(|t| g.index(t)), rank.get(&r.service)) {
-            per[s].push((i, r));
-        }
-    }
-    let services = services
-        .iter()
-        .zip(per)
-        .map(|(s, rs)| ServiceTimeline {
-            service: symbols.get(*s).to_string(),
-            buckets: fill(&g, rs),
-        })
-        .collect();
+    let mut by_name: Vec<usize> = (0..p.services.len()).collect();
+    by_name.sort_by(|&a, &b| {
+        let (sa, sb) = (p.services[a], p.services[b]);
+        symbols.get(sa).cmp(symbols.get(sb)).then(sa.cmp(&sb))
+    });
+    let (buckets, services) = rayon::join(
+        || fill(g, requests, &p.bucket, &entry),
+        || {
+            by_name
+                .par_iter()
+                .map(|&k| ServiceTimeline {
+                    service: symbols.get(p.services[k]).to_string(),
+                    buckets: fill(g, requests, &p.bucket, p.requests_of(k)),
+                })
+                .collect()
+        },
+    );
     Timeline {
         bucket_seconds: g.width_s,
         buckets,
@@ -204,37 +285,27 @@ pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64
     }
 }
 
-/// Counts and percentiles of `(bucket, request)` pairs on grid `g`.
-fn fill(g: &Grid, mut rs: Vec<(usize, &Request)>) -> Vec<Bucket> {
+/// Counts and percentiles of the placed requests `which` on grid `g`.
+fn fill(g: &Grid, requests: &[Request], bucket: &[u32], which: &[u32]) -> Vec<Bucket> {
     let mut out: Vec<Bucket> = (0..g.count)
         .map(|i| Bucket {
             start: format_rfc3339_ms(g.start_ns(i)),
             ..Default::default()
         })
         .collect();
-    for (i, r) in &rs {
-        out[*i].requests += 1;
-        out[*i].errors += r.error as u64;
-    }
-    // Durations sorted within each bucket in one sort; then walk the runs.
-    rs.retain(|(_, r)| r.duration_ns.is_some());
-    let mut d: Vec<(usize, i64)> = rs
-        .iter()
-        .map(|(i, r)| (*i, r.duration_ns.unwrap_or(0)))
-        .collect();
-    d.sort_unstable();
-    let mut samples = Vec::new();
-    let mut k = 0;
-    while k < d.len() {
-        let b = d[k].0;
-        samples.clear();
-        while k < d.len() && d[k].0 == b {
-            samples.push(d[k].1);
-            k += 1;
+    let mut timed: Vec<(usize, i64)> = Vec::new();
+    for &i in which {
+        let (r, b) = (&requests[i as usize], bucket[i as usize] as usize);
+        out[b].requests += 1;
+        out[b].errors += r.error as u64;
+        if let Some(d) = r.duration_ns {
+            timed.push((b, d));
         }
-        out[b].p50_ms = nearest_rank(&samples, 50.0).map(ms);
-        out[b].p95_ms = nearest_rank(&samples, 95.0).map(ms);
-        out[b].p99_ms = nearest_rank(&samples, 99.0).map(ms);
+    }
+    let mut by_bucket = ByBucket::new(g.count, &timed);
+    for (b, bucket) in out.iter_mut().enumerate() {
+        let [p50, p95, p99] = percentiles(by_bucket.get_mut(b), [50.0, 95.0, 99.0]);
+        (bucket.p50_ms, bucket.p95_ms, bucket.p99_ms) = (p50.map(ms), p95.map(ms), p99.map(ms));
     }
     out
 }
