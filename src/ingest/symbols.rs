@@ -73,6 +73,16 @@ impl Table {
         }
     }
 
+    /// The local number of `s` (hash `hash`), if it is in the table.
+    fn find(&self, s: &str, hash: u64) -> Option<u32> {
+        self.index
+            .find(hash, |&i| {
+                let (at, len) = self.spans[i as usize];
+                &self.arena[at..at + len as usize] == s
+            })
+            .copied()
+    }
+
     /// The local number of `s` (hash `hash`), and whether it is new.
     fn intern(&mut self, s: &str, hash: u64) -> (u32, bool) {
         let Table {
@@ -156,6 +166,23 @@ impl Symbols {
                     at.push((k as u32) << LOCAL_BITS | local);
                 }
                 Sym(syms[k][local as usize])
+            }
+        }
+    }
+
+    /// The symbol of `s` if it was interned (the empty string is `Sym::NONE`).
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        if s.is_empty() {
+            return Some(Sym::NONE);
+        }
+        let hash = hash_str(s);
+        match &self.0 {
+            Repr::Flat(t) => t.find(s, hash).map(Sym),
+            Repr::Sharded { shards, syms, .. } => {
+                let k = shard_of(hash);
+                shards[k]
+                    .find(s, hash)
+                    .map(|local| Sym(syms[k][local as usize]))
             }
         }
     }
@@ -422,6 +449,8 @@ mod tests {
         b.intern("y");
         let map = b.remap_from(&a);
         assert_eq!(b.get(map[x.0 as usize]), "x");
+        assert_eq!(b.lookup("x"), Some(map[x.0 as usize]));
+        assert_eq!(b.lookup("z"), None);
         assert_eq!(map[0], Sym::NONE);
     }
 
@@ -465,6 +494,8 @@ mod tests {
         assert_eq!((new, m.get(new), m.len()), (Sym(4), "payments", 5));
         assert_eq!(m.intern("payments"), new);
         assert_eq!(m.get(Sym::NONE), "");
+        assert_eq!(m.lookup("x1"), Some(Sym(2)));
+        assert_eq!((m.lookup("nope"), m.lookup("")), (None, Some(Sym::NONE)));
         assert!(m.heap_bytes() > 0);
     }
 

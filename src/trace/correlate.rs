@@ -159,17 +159,21 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
             .find(|&t| t != Event::NO_TIME)
             .unwrap_or(Event::NO_TIME)
     };
-    let mut keyed_groups: Vec<(i64, Group)> = out
+    // Sort keys made once per group (not per comparison): starts tie often
+    // (whole-second access logs), and then the id's text decides. Groups
+    // share no event, so their first events tell them apart.
+    let mut keyed: Vec<(i64, &str, EventIdx, u32)> = out
         .groups
-        .into_par_iter()
-        .map(|g| (start_of(&g), g))
+        .par_iter()
+        .enumerate()
+        .map(|(k, g)| (start_of(g), symbols.get(g.id), g.events[0], k as u32))
         .collect();
-    keyed_groups.par_sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| symbols.get(a.1.id).cmp(symbols.get(b.1.id)))
-            .then_with(|| a.1.events.cmp(&b.1.events))
-    });
-    out.groups = keyed_groups.into_iter().map(|(_, g)| g).collect();
+    keyed.par_sort_unstable();
+    let mut groups: Vec<Option<Group>> = out.groups.into_iter().map(Some).collect();
+    out.groups = keyed
+        .iter()
+        .map(|&(.., k)| groups[k as usize].take().expect("each group once"))
+        .collect();
     out
 }
 

@@ -168,7 +168,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
     drop(pairs);
     clock.lap("clocks");
-    let mut traces: Vec<Trace> = std::mem::take(&mut drafts)
+    let traces: Vec<Trace> = std::mem::take(&mut drafts)
         .into_par_iter()
         .map(|(g, mut spans)| {
             clock::apply(&mut spans, &offsets);
@@ -177,12 +177,26 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
-    traces.par_sort_by(|a, b| {
-        a.start_ns
-            .cmp(&b.start_ns)
-            .then_with(|| symbols.get(a.id).cmp(symbols.get(b.id)))
-            .then_with(|| a.spans[0].events.cmp(&b.spans[0].events))
-    });
+    // Keys made once per trace, not per comparison (see correlate).
+    let mut keyed: Vec<(i64, &str, &[EventIdx], u32)> = traces
+        .par_iter()
+        .enumerate()
+        .map(|(k, t)| {
+            (
+                t.start_ns,
+                symbols.get(t.id),
+                &t.spans[0].events[..],
+                k as u32,
+            )
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let order: Vec<u32> = keyed.into_iter().map(|(.., k)| k).collect();
+    let mut slots: Vec<Option<Trace>> = traces.into_iter().map(Some).collect();
+    let traces: Vec<Trace> = order
+        .iter()
+        .map(|&k| slots[k as usize].take().expect("each trace once"))
+        .collect();
     clock.lap("sort");
     let untraced = untraced(events, symbols);
     clock.lap("untraced");

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::svg::{self, count, ellipsize, ms, num, LegendItem, Svg};
 use super::{Chart, ChartInput};
+use crate::ingest::event::Sym;
 use crate::ingest::time::format_rfc3339_ms;
 use crate::trace::Trace;
 
@@ -62,10 +63,13 @@ fn picks(input: ChartInput<'_>) -> Vec<(usize, String)> {
         .chain(&input.summary.traces.failed)
         .map(|r| r.id.as_str())
         .collect();
+    let wanted: BTreeMap<Sym, &str> = wanted
+        .into_iter()
+        .filter_map(|id| Some((input.symbols.lookup(id)?, id)))
+        .collect();
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, t) in traces.iter().enumerate() {
-        let id = input.symbols.get(t.id);
-        if wanted.contains(id) {
+        if let Some(&id) = wanted.get(&t.id) {
             by_id.entry(id).or_default().push(i);
         }
     }
@@ -119,7 +123,7 @@ fn picks(input: ChartInput<'_>) -> Vec<(usize, String)> {
                 .filter(|&i| traces[i].failed() && inside(traces[i].start_ns))
                 .collect();
         }
-        refs.sort_by_key(|&i| (traces[i].start_ns, input.symbols.get(traces[i].id), i));
+        refs.sort_by_cached_key(|&i| (traces[i].start_ns, input.symbols.get(traces[i].id), i));
         refs.retain(|i| !seen.contains(i));
         for i in refs.into_iter().take(FIRST_FAILED) {
             seen.insert(i);
