@@ -94,6 +94,7 @@ fn first_id(e: &Event) -> Sym {
 
 /// Groups events by linked correlation ids; see the module doc for the rules.
 pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Correlated {
+    let mut clock = crate::timing::Clock::nested(2);
     let n_syms = symbols.len().max(1);
     let mut uf = UnionFind::new(n_syms);
     // How many events name each id (saturating: only 0, 1 and "more" matter).
@@ -134,7 +135,9 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
             (s.is_some() && in_range(s)).then(|| (roots[s.0 as usize], e.time_ns, i as EventIdx))
         })
         .collect();
+    clock.lap("union");
     keyed.par_sort_unstable();
+    clock.lap("sort events");
 
     let mut runs: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
     let mut start = 0;
@@ -148,6 +151,7 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
         .par_iter()
         .map(|run| split_run(run, events, symbols, split_gap_ns))
         .collect();
+    clock.lap("split");
     for (groups, was_split) in split {
         out.reused_ids += was_split as u64;
         out.groups.extend(groups);
@@ -174,6 +178,7 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
         .iter()
         .map(|&(.., k)| groups[k as usize].take().expect("each group once"))
         .collect();
+    clock.lap("order");
     out
 }
 
