@@ -26,7 +26,8 @@ impl Clock {
     pub fn lap(&mut self, stage: &str) {
         if let Some(t) = self.started {
             let width = 12 + self.indent;
-            eprintln!("{stage:>width$}: {:.3} s", t.elapsed().as_secs_f64());
+            let rss = resident_mb().map_or(String::new(), |mb| format!("  ({mb} MB resident)"));
+            eprintln!("{stage:>width$}: {:.3} s{rss}", t.elapsed().as_secs_f64());
             self.started = Some(std::time::Instant::now());
         }
     }
@@ -46,4 +47,11 @@ pub fn timed<R>(depth: usize, step: &str, f: impl FnOnce() -> R) -> R {
     let out = f();
     clock.lap(step);
     out
+}
+
+/// The process's resident memory in MB, where the system tells (Linux).
+fn resident_mb() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / 1_000_000)
 }

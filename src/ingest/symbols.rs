@@ -411,7 +411,8 @@ impl ByShard {
 /// Shard `k` of the run's table from every table's strings of that shard, in
 /// order, and each table's local numbers for them.
 fn build_shard(k: usize, grouped: &[ByShard]) -> (Table, Vec<Vec<u32>>) {
-    // Sized for no repeats, so it never grows.
+    // Sized for each string met twice (ids mostly are, once per service
+    // that logs them): room for all would reserve memory most runs never use.
     let (mut strings, mut bytes) = (0, 0);
     for g in grouped {
         let run = g.starts[k]..g.starts[k + 1];
@@ -421,7 +422,7 @@ fn build_shard(k: usize, grouped: &[ByShard]) -> (Table, Vec<Vec<u32>>) {
             .map(|&(_, len)| len as usize)
             .sum::<usize>();
     }
-    let mut table = Table::with_capacity(strings, bytes);
+    let mut table = Table::with_capacity(strings / 2, bytes / 2);
     let locals = grouped
         .iter()
         .map(|g| {
