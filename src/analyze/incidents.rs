@@ -29,6 +29,8 @@ mod describe;
 #[path = "incidents_stats.rs"]
 pub mod stats;
 
+use rayon::prelude::*;
+
 use super::summary::{Incident, Timeline};
 use super::timeline::{self, Grid};
 use super::Request;
@@ -78,7 +80,7 @@ pub fn find_on(
     symbols: &Symbols,
 ) -> Vec<Incident> {
     windows(requests, placed)
-        .iter()
+        .par_iter()
         .map(|w| describe::describe(requests, traces, symbols, &placed.grid, w))
         .collect()
 }
