@@ -255,93 +255,20 @@ impl Symbols {
         // through all of them; each table is dropped as soon as it is copied.
         let grouped: Vec<ByShard> = tables.into_par_iter().map(ByShard::new).collect();
         clock.lap("group");
-        // Each shard on its own: its strings in input order, and the local
-        // number of each of the tables' strings that fall in it.
-        let built: Vec<(Table, Vec<Vec<u32>>)> = (0..SHARDS)
+        let built: Vec<Shard> = (0..SHARDS)
             .into_par_iter()
-            .map(|k| build_shard(k, &grouped))
+            .map(|k| Shard::build(k, &grouped))
             .collect();
         clock.lap("shards");
-        let (shards, locals): (Vec<Table>, Vec<Vec<Vec<u32>>>) = built.into_iter().unzip();
-        // The strings each table brought first are, in each shard, a
-        // contiguous run of local numbers (shards are built table by table).
-        let tables = grouped.len();
-        let first_new: Vec<Vec<u32>> = locals
-            .iter()
-            .map(|shard_locals| {
-                let mut firsts = Vec::with_capacity(tables + 1);
-                let mut next = 1;
-                for l in shard_locals {
-                    firsts.push(next);
-                    next = next.max(l.iter().max().map_or(0, |&m| m + 1));
-                }
-                firsts.push(next);
-                firsts
-            })
-            .collect();
-        let brought = |g: usize, k: usize| (first_new[k][g + 1] - first_new[k][g]) as usize;
-        // Table g numbers what it brought in its own symbol order, from start[g].
-        let mut start = Vec::with_capacity(tables + 1);
-        start.push(1usize);
-        for g in 0..tables {
-            start.push(start[g] + (0..SHARDS).map(|k| brought(g, k)).sum::<usize>());
-        }
-        let mut at = vec![0u32; start[tables]];
-        let mut blocks: Vec<&mut [u32]> = Vec::with_capacity(tables);
-        let mut rest = &mut at[1..];
-        for g in 0..tables {
-            let (mine, after) = rest.split_at_mut(start[g + 1] - start[g]);
-            blocks.push(mine);
-            rest = after;
-        }
-        // For each table, the numbers it gave, shard after shard in local order.
-        let given: Vec<Vec<u32>> = blocks
-            .into_par_iter()
-            .zip(&grouped)
-            .enumerate()
-            .map(|(g, (block, table))| {
-                let mut offset = vec![0usize; SHARDS + 1];
-                for k in 0..SHARDS {
-                    offset[k + 1] = offset[k] + brought(g, k);
-                }
-                let mut given = vec![0u32; offset[SHARDS]];
-                let mut pos: Vec<usize> = table.starts[..SHARDS].to_vec();
-                let mut n = 0;
-                for &k in &table.shard_at {
-                    let k = k as usize;
-                    let local = locals[k][g][pos[k] - table.starts[k]];
-                    pos[k] += 1;
-                    if local >= first_new[k][g] {
-                        block[n] = (k as u32) << LOCAL_BITS | local;
-                        given[offset[k] + (local - first_new[k][g]) as usize] =
-                            (start[g] + n) as u32;
-                        n += 1;
-                    }
-                }
-                given
-            })
-            .collect();
-        let syms: Vec<Vec<u32>> = (0..SHARDS)
-            .into_par_iter()
-            .map(|k| {
-                let mut syms = Vec::with_capacity(shards[k].spans.len());
-                syms.push(0);
-                for (g, given) in given.iter().enumerate() {
-                    let skip: usize = (0..k).map(|j| brought(g, j)).sum();
-                    syms.extend_from_slice(&given[skip..skip + brought(g, k)]);
-                }
-                syms
-            })
-            .collect();
-        drop(given);
+        let (at, syms) = number(&grouped, &built);
         let maps: Vec<Vec<Sym>> = grouped
             .par_iter()
             .enumerate()
             .map(|(g, table)| {
                 let mut map = vec![Sym::NONE; table.order.len() + 1];
-                for (k, shard_syms) in syms.iter().enumerate() {
+                for (k, (shard, shard_syms)) in built.iter().zip(&syms).enumerate() {
                     let run = table.starts[k]..table.starts[k + 1];
-                    for (&sym, &local) in table.order[run].iter().zip(&locals[k][g]) {
+                    for (&sym, &local) in table.order[run].iter().zip(&shard.locals[g]) {
                         map[sym as usize] = Sym(shard_syms[local as usize]);
                     }
                 }
@@ -349,8 +276,72 @@ impl Symbols {
             })
             .collect();
         clock.lap("number");
+        let shards = built.into_iter().map(|s| s.table).collect();
         (Symbols(Repr::Sharded { shards, at, syms }), maps)
     }
+}
+
+/// Numbers the shards' strings in first-occurrence order: table after table,
+/// and within a table in its own symbol order. Gives each symbol's location
+/// (`at`) and each shard's symbols by local number (`syms`).
+fn number(grouped: &[ByShard], built: &[Shard]) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let tables = grouped.len();
+    // How many strings table g brought first to shard k.
+    let brought = |g: usize, k: usize| (built[k].firsts[g + 1] - built[k].firsts[g]) as usize;
+    // Table g gives the numbers from start[g] on.
+    let mut start = Vec::with_capacity(tables + 1);
+    start.push(1usize);
+    for g in 0..tables {
+        start.push(start[g] + (0..SHARDS).map(|k| brought(g, k)).sum::<usize>());
+    }
+    let mut at = vec![0u32; start[tables]];
+    let mut blocks: Vec<&mut [u32]> = Vec::with_capacity(tables);
+    let mut rest = &mut at[1..];
+    for g in 0..tables {
+        let (mine, after) = rest.split_at_mut(start[g + 1] - start[g]);
+        blocks.push(mine);
+        rest = after;
+    }
+    // For each table, the numbers it gave, shard after shard in local order
+    // (shard k's from offset[k]).
+    let given: Vec<(Vec<u32>, Vec<usize>)> = blocks
+        .into_par_iter()
+        .zip(grouped)
+        .enumerate()
+        .map(|(g, (block, table))| {
+            let mut offset = vec![0usize; SHARDS + 1];
+            for k in 0..SHARDS {
+                offset[k + 1] = offset[k] + brought(g, k);
+            }
+            let mut given = vec![0u32; offset[SHARDS]];
+            let mut pos: Vec<usize> = table.starts[..SHARDS].to_vec();
+            let mut n = 0;
+            for &k in &table.shard_at {
+                let (k, shard) = (k as usize, &built[k as usize]);
+                let local = shard.locals[g][pos[k] - table.starts[k]];
+                pos[k] += 1;
+                let first = shard.firsts[g];
+                if local >= first {
+                    block[n] = (k as u32) << LOCAL_BITS | local;
+                    given[offset[k] + (local - first) as usize] = (start[g] + n) as u32;
+                    n += 1;
+                }
+            }
+            (given, offset)
+        })
+        .collect();
+    let syms = (0..SHARDS)
+        .into_par_iter()
+        .map(|k| {
+            let mut syms = Vec::with_capacity(built[k].table.spans.len());
+            syms.push(0);
+            for (given, offset) in &given {
+                syms.extend_from_slice(&given[offset[k]..offset[k + 1]]);
+            }
+            syms
+        })
+        .collect();
+    (at, syms)
 }
 
 /// One table's strings (symbols from 1) copied out grouped by shard: shard
@@ -408,34 +399,52 @@ impl ByShard {
     }
 }
 
-/// Shard `k` of the run's table from every table's strings of that shard, in
-/// order, and each table's local numbers for them.
-fn build_shard(k: usize, grouped: &[ByShard]) -> (Table, Vec<Vec<u32>>) {
-    // Sized for each string met twice (ids mostly are, once per service
-    // that logs them): room for all would reserve memory most runs never use.
-    let (mut strings, mut bytes) = (0, 0);
-    for g in grouped {
-        let run = g.starts[k]..g.starts[k + 1];
-        strings += run.len();
-        bytes += g.spans[run]
+/// One shard of the run's table, built from every table's strings of that
+/// shard in order.
+struct Shard {
+    table: Table,
+    /// Each table's local numbers for its strings of this shard.
+    locals: Vec<Vec<u32>>,
+    /// The table's size before each table was added, and at the end: the
+    /// strings table g brought first are local numbers `firsts[g]..firsts[g + 1]`.
+    firsts: Vec<u32>,
+}
+
+impl Shard {
+    fn build(k: usize, grouped: &[ByShard]) -> Shard {
+        // Sized for each string met twice (ids mostly are, once per service
+        // that logs them): room for all would reserve memory most runs never use.
+        let (mut strings, mut bytes) = (0, 0);
+        for g in grouped {
+            let run = g.starts[k]..g.starts[k + 1];
+            strings += run.len();
+            bytes += g.spans[run]
+                .iter()
+                .map(|&(_, len)| len as usize)
+                .sum::<usize>();
+        }
+        let mut table = Table::with_capacity(strings / 2, bytes / 2);
+        let mut firsts = Vec::with_capacity(grouped.len() + 1);
+        let locals = grouped
             .iter()
-            .map(|&(_, len)| len as usize)
-            .sum::<usize>();
+            .map(|g| {
+                firsts.push(table.spans.len() as u32);
+                (g.starts[k]..g.starts[k + 1])
+                    .map(|p| {
+                        let (at, len) = g.spans[p];
+                        let text = &g.arena[at as usize..(at + len) as usize];
+                        table.intern(text, g.hashes[p]).0
+                    })
+                    .collect()
+            })
+            .collect();
+        firsts.push(table.spans.len() as u32);
+        Shard {
+            table,
+            locals,
+            firsts,
+        }
     }
-    let mut table = Table::with_capacity(strings / 2, bytes / 2);
-    let locals = grouped
-        .iter()
-        .map(|g| {
-            (g.starts[k]..g.starts[k + 1])
-                .map(|p| {
-                    let (at, len) = g.spans[p];
-                    let text = &g.arena[at as usize..(at + len) as usize];
-                    table.intern(text, g.hashes[p]).0
-                })
-                .collect()
-        })
-        .collect();
-    (table, locals)
 }
 
 #[cfg(test)]
