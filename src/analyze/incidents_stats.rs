@@ -55,52 +55,26 @@ pub struct Baseline {
 impl Series {
     /// The whole-run series first, then one per service (by symbol).
     pub fn all(requests: &[Request], placed: &Placement) -> Vec<Series> {
-        let entry: Vec<u32> = (0..requests.len() as u32)
-            .filter(|&i| {
-                requests[i as usize].entry && placed.bucket[i as usize] != Placement::NOT_PLACED
-            })
-            .collect();
+        let series = |service, which| {
+            let per = placed.per_bucket(requests, which);
+            Series {
+                service,
+                n: per.requests,
+                errors: per.errors,
+                durs: per.durations,
+            }
+        };
         let (whole, per) = rayon::join(
-            || Series::from(None, requests, placed, &entry),
+            || series(None, &placed.entries),
             || {
                 (0..placed.services.len())
                     .into_par_iter()
                     .filter(|&k| !placed.requests_of(k).is_empty())
-                    .map(|k| {
-                        let service = Some(placed.services[k]);
-                        Series::from(service, requests, placed, placed.requests_of(k))
-                    })
+                    .map(|k| series(Some(placed.services[k]), placed.requests_of(k)))
                     .collect::<Vec<Series>>()
             },
         );
         std::iter::once(whole).chain(per).collect()
-    }
-
-    /// The series of the placed requests `which`.
-    fn from(
-        service: Option<Sym>,
-        requests: &[Request],
-        placed: &Placement,
-        which: &[u32],
-    ) -> Series {
-        let count = placed.grid.count;
-        let mut n = vec![0; count];
-        let mut errors = vec![0; count];
-        let mut timed: Vec<(usize, i64)> = Vec::new();
-        for &i in which {
-            let (r, b) = (&requests[i as usize], placed.bucket[i as usize] as usize);
-            n[b] += 1;
-            errors[b] += r.error as u64;
-            if let Some(d) = r.duration_ns {
-                timed.push((b, d));
-            }
-        }
-        Series {
-            service,
-            n,
-            errors,
-            durs: ByBucket::new(count, &timed),
-        }
     }
 
     fn timed(&self, lo: usize, hi: usize) -> &[i64] {

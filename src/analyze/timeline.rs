@@ -174,6 +174,15 @@ pub struct Placement {
     /// in request order: group k is `order[first[k]..first[k + 1]]`.
     first: Vec<usize>,
     order: Vec<u32>,
+    /// Placed entry requests (what the system was asked to do), in order.
+    pub entries: Vec<u32>,
+}
+
+/// Per-bucket requests, errors and logged durations of some placed requests.
+pub struct PerBucket {
+    pub requests: Vec<u64>,
+    pub errors: Vec<u64>,
+    pub durations: ByBucket,
 }
 
 impl Placement {
@@ -217,13 +226,37 @@ impl Placement {
                 fill[k] += 1;
             }
         }
+        let entries = (0..requests.len() as u32)
+            .filter(|&i| requests[i as usize].entry && bucket[i as usize] != Self::NOT_PLACED)
+            .collect();
         Some(Placement {
             grid,
             bucket,
             services,
             first,
             order,
+            entries,
         })
+    }
+
+    /// Counts and durations per bucket of the placed requests `which`.
+    pub fn per_bucket(&self, requests: &[Request], which: &[u32]) -> PerBucket {
+        let count = self.grid.count;
+        let (mut n, mut errors) = (vec![0; count], vec![0; count]);
+        let mut timed: Vec<(usize, i64)> = Vec::new();
+        for &i in which {
+            let (r, b) = (&requests[i as usize], self.bucket[i as usize] as usize);
+            n[b] += 1;
+            errors[b] += r.error as u64;
+            if let Some(d) = r.duration_ns {
+                timed.push((b, d));
+            }
+        }
+        PerBucket {
+            requests: n,
+            errors,
+            durations: ByBucket::new(count, &timed),
+        }
     }
 
     /// Indices of the placed requests of `services[k]`, in request order.
@@ -257,9 +290,6 @@ pub fn build_on(
         };
     };
     let g = &p.grid;
-    let entry: Vec<u32> = (0..requests.len() as u32)
-        .filter(|&i| requests[i as usize].entry && p.bucket[i as usize] != Placement::NOT_PLACED)
-        .collect();
     // Services by name; the symbol number only breaks ties between equal names.
     let mut by_name: Vec<usize> = (0..p.services.len()).collect();
     by_name.sort_by(|&a, &b| {
@@ -267,13 +297,13 @@ pub fn build_on(
         symbols.get(sa).cmp(symbols.get(sb)).then(sa.cmp(&sb))
     });
     let (buckets, services) = rayon::join(
-        || fill(g, requests, &p.bucket, &entry),
+        || fill(p, requests, &p.entries),
         || {
             by_name
                 .par_iter()
                 .map(|&k| ServiceTimeline {
                     service: symbols.get(p.services[k]).to_string(),
-                    buckets: fill(g, requests, &p.bucket, p.requests_of(k)),
+                    buckets: fill(p, requests, p.requests_of(k)),
                 })
                 .collect()
         },
@@ -285,29 +315,22 @@ pub fn build_on(
     }
 }
 
-/// Counts and percentiles of the placed requests `which` on grid `g`.
-fn fill(g: &Grid, requests: &[Request], bucket: &[u32], which: &[u32]) -> Vec<Bucket> {
-    let mut out: Vec<Bucket> = (0..g.count)
-        .map(|i| Bucket {
-            start: format_rfc3339_ms(g.start_ns(i)),
-            ..Default::default()
+/// Counts and percentiles of the placed requests `which`.
+fn fill(p: &Placement, requests: &[Request], which: &[u32]) -> Vec<Bucket> {
+    let mut per = p.per_bucket(requests, which);
+    (0..p.grid.count)
+        .map(|b| {
+            let [p50, p95, p99] = percentiles(per.durations.get_mut(b), [50.0, 95.0, 99.0]);
+            Bucket {
+                start: format_rfc3339_ms(p.grid.start_ns(b)),
+                requests: per.requests[b],
+                errors: per.errors[b],
+                p50_ms: p50.map(ms),
+                p95_ms: p95.map(ms),
+                p99_ms: p99.map(ms),
+            }
         })
-        .collect();
-    let mut timed: Vec<(usize, i64)> = Vec::new();
-    for &i in which {
-        let (r, b) = (&requests[i as usize], bucket[i as usize] as usize);
-        out[b].requests += 1;
-        out[b].errors += r.error as u64;
-        if let Some(d) = r.duration_ns {
-            timed.push((b, d));
-        }
-    }
-    let mut by_bucket = ByBucket::new(g.count, &timed);
-    for (b, bucket) in out.iter_mut().enumerate() {
-        let [p50, p95, p99] = percentiles(by_bucket.get_mut(b), [50.0, 95.0, 99.0]);
-        (bucket.p50_ms, bucket.p95_ms, bucket.p99_ms) = (p50.map(ms), p95.map(ms), p99.map(ms));
-    }
-    out
+        .collect()
 }
 
 #[cfg(test)]
