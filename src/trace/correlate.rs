@@ -173,11 +173,8 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
         .map(|(k, g)| (start_of(g), symbols.get(g.id), g.events[0], k as u32))
         .collect();
     keyed.par_sort_unstable();
-    let mut groups: Vec<Option<Group>> = out.groups.into_iter().map(Some).collect();
-    out.groups = keyed
-        .iter()
-        .map(|&(.., k)| groups[k as usize].take().expect("each group once"))
-        .collect();
+    let order: Vec<u32> = keyed.iter().map(|&(.., k)| k).collect();
+    out.groups = super::permute(out.groups, &order);
     clock.lap("order");
     out
 }

@@ -192,11 +192,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     keyed.par_sort_unstable();
     let order: Vec<u32> = keyed.into_iter().map(|(.., k)| k).collect();
-    let mut slots: Vec<Option<Trace>> = traces.into_iter().map(Some).collect();
-    let traces: Vec<Trace> = order
-        .iter()
-        .map(|&k| slots[k as usize].take().expect("each trace once"))
-        .collect();
+    let traces = permute(traces, &order);
     clock.lap("sort");
     let untraced = untraced(events, symbols);
     clock.lap("untraced");
@@ -208,6 +204,15 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         reused_ids: corr.reused_ids,
         clock_offsets,
     }
+}
+
+/// `items` in the order `order` gives (indices into `items`, each once).
+fn permute<T>(items: Vec<T>, order: &[u32]) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .iter()
+        .map(|&k| slots[k as usize].take().expect("each index once"))
+        .collect()
 }
 
 /// Corrected spans of one group -> the trace: start order, tree, critical path, origin.
