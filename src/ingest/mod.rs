@@ -307,7 +307,7 @@ fn read_file(
         let sinks: Vec<ChunkSink> = batch
             .par_iter()
             .map(|chunk| {
-                let mut s = ChunkSink::new(info.clone());
+                let mut s = ChunkSink::for_chunk(info.clone(), chunk);
                 parser.parse_chunk(chunk, &mut s);
                 s
             })

@@ -53,7 +53,7 @@ fn hash_str(s: &str) -> u64 {
 struct Table {
     arena: String,
     /// (offset, length) of each string in `arena`.
-    spans: Vec<(usize, u32)>,
+    spans: Vec<(u32, u32)>,
     /// Each string's hash, so growing the index and merging never hash text again.
     hashes: Vec<u64>,
     index: hashbrown::HashTable<u32>,
@@ -78,7 +78,7 @@ impl Table {
         self.index
             .find(hash, |&i| {
                 let (at, len) = self.spans[i as usize];
-                &self.arena[at..at + len as usize] == s
+                &self.arena[at as usize..(at + len) as usize] == s
             })
             .copied()
     }
@@ -93,13 +93,14 @@ impl Table {
         } = self;
         let found = index.find(hash, |&i| {
             let (at, len) = spans[i as usize];
-            &arena[at..at + len as usize] == s
+            &arena[at as usize..(at + len) as usize] == s
         });
         if let Some(&i) = found {
             return (i, false);
         }
         let i = spans.len() as u32;
-        spans.push((arena.len(), s.len() as u32));
+        let at = u32::try_from(arena.len() + s.len()).expect("a string table holds at most 4 GiB");
+        spans.push((at - s.len() as u32, s.len() as u32));
         hashes.push(hash);
         arena.push_str(s);
         index.insert_unique(hash, i, |&j| hashes[j as usize]);
@@ -108,12 +109,12 @@ impl Table {
 
     fn get(&self, local: u32) -> &str {
         let (at, len) = self.spans[local as usize];
-        &self.arena[at..at + len as usize]
+        &self.arena[at as usize..(at + len) as usize]
     }
 
     fn heap_bytes(&self) -> usize {
         self.arena.capacity()
-            + self.spans.capacity() * 16
+            + self.spans.capacity() * 8
             + self.hashes.capacity() * 8
             + self.index.capacity() * 5
     }
@@ -150,6 +151,11 @@ impl std::fmt::Debug for Symbols {
 }
 
 impl Symbols {
+    /// An empty table with room for `strings` strings of `bytes` bytes in all.
+    pub fn with_capacity(strings: usize, bytes: usize) -> Symbols {
+        Symbols(Repr::Flat(Table::with_capacity(strings, bytes)))
+    }
+
     pub fn intern(&mut self, s: &str) -> Sym {
         if s.is_empty() {
             return Sym::NONE;
