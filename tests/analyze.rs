@@ -40,7 +40,7 @@ fn untraced(input: &Ingested) -> Traces {
             Span {
                 service: e.service,
                 operation: e.operation,
-                span_id: e.span_id,
+                span_id: e.span_id(),
                 start_ns: end.saturating_sub(d.unwrap_or(0)),
                 end_ns: end,
                 timed: d.is_some(),

@@ -34,7 +34,7 @@ fn run(paths: &[PathBuf], threads: usize, chunk_size: usize) -> (String, Vec<Str
                 s.get(e.operation),
                 s.get(e.request_id),
                 s.get(e.trace_id),
-                s.get(e.span_id),
+                e.span_id().text(s),
                 e.status,
                 e.level,
                 e.flags

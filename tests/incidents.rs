@@ -7,7 +7,7 @@
 //! the trace stage.
 
 use logtrace::analyze::{incidents, templates, timeline, Request};
-use logtrace::ingest::event::{Event, Level, Sym, Symbols};
+use logtrace::ingest::event::{Event, Level, SpanId, Sym, Symbols};
 use logtrace::trace::{Span, Trace, Traces};
 
 const T0: i64 = 1_709_294_400_000_000_000; // 2024-03-01T12:00:00Z
@@ -39,7 +39,7 @@ fn span(service: Sym, operation: Sym, start: i64, dur_ms: f64, status: u16) -> S
     Span {
         service,
         operation,
-        span_id: Sym::NONE,
+        span_id: SpanId::None,
         start_ns: start,
         end_ns: start + (dur_ms * MS as f64) as i64,
         timed: true,

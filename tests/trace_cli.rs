@@ -109,7 +109,7 @@ fn a_trace_of_the_incident_shows_its_spans_and_lines() {
 /// both must count lines alike, in plain, gzip and zstd files of the incident.
 #[test]
 fn source_lines_match_the_events_line_numbers() {
-    use logtrace::ingest::{self, discover, event::IdKind};
+    use logtrace::ingest::{self, discover};
     let fixture = common::root().join("fixtures/incident");
     if !fixture.is_dir() {
         eprintln!("note: fixtures/incident not found; skipped");
@@ -130,7 +130,7 @@ fn source_lines_match_the_events_line_numbers() {
         let picked: Vec<_> = input
             .events
             .iter()
-            .filter(|e| e.source.file == i as u32 && e.id(IdKind::Request).is_some())
+            .filter(|e| e.source.file == i as u32 && e.request_id.is_some())
             .step_by(7)
             .collect();
         let mut numbers: Vec<u32> = picked.iter().map(|e| e.source.line).collect();

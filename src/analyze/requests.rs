@@ -44,7 +44,7 @@ fn request(s: &Span, entry: bool, trace: Option<u32>) -> Request {
 /// Hand-built traces for the analysis tests.
 #[cfg(test)]
 pub(crate) mod build {
-    use crate::ingest::event::{Sym, Symbols};
+    use crate::ingest::event::{SpanId, Sym, Symbols};
     use crate::trace::{Span, SpanIdx, Trace, Traces};
 
     pub const MS: i64 = 1_000_000;
@@ -101,7 +101,7 @@ pub(crate) mod build {
             Span {
                 service: self.symbols.intern(s.service),
                 operation: self.symbols.intern(s.operation),
-                span_id: Sym::NONE,
+                span_id: SpanId::None,
                 start_ns: T0 + s.start_ms * MS,
                 end_ns: T0 + (s.start_ms + s.dur_ms) * MS,
                 timed: s.timed,

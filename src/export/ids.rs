@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use crate::ingest::event::{Event, Sym, Symbols};
+use crate::ingest::event::{Event, SpanId, Sym, Symbols};
 use crate::trace::Trace;
 
 /// The exported ids of one trace.
@@ -27,7 +27,7 @@ pub struct TraceIds {
     /// 16 lowercase hex digits per span, unique within the trace, never all zeros.
     pub spans: Vec<String>,
     /// The span's logged id, when one was logged but could not be used.
-    pub span_originals: Vec<Option<Sym>>,
+    pub span_originals: Vec<Option<SpanId>>,
 }
 
 /// Ids for `traces`, in their order.
@@ -90,7 +90,7 @@ fn span_ids(
     trace_id: &str,
     events: &[Event],
     symbols: &Symbols,
-) -> (Vec<String>, Vec<Option<Sym>>) {
+) -> (Vec<String>, Vec<Option<SpanId>>) {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut ids = Vec::with_capacity(t.spans.len());
     let mut originals = Vec::with_capacity(t.spans.len());
@@ -99,7 +99,7 @@ fn span_ids(
         .spans
         .iter()
         .map(|s| {
-            let id = fit_hex(symbols.get(s.span_id), 16)?;
+            let id = fit_hex(&s.span_id.text(symbols), 16)?;
             used.insert(id.clone()).then_some(id)
         })
         .collect();
@@ -116,7 +116,7 @@ fn span_ids(
             .filter(|c| c.parent == Some(p as u32))
             .flat_map(|c| c.events.iter())
             .filter_map(|&e| events.get(e as usize))
-            .filter_map(|e| fit_hex(symbols.get(e.parent_span_id), 16))
+            .filter_map(|e| fit_hex(&e.parent_span_id().text(symbols), 16))
             .collect();
         if let (1, Some(id)) = (told.len(), told.first()) {
             if used.insert(id.clone()) {
@@ -230,23 +230,23 @@ mod tests {
     #[test]
     fn a_parent_that_logged_no_span_id_takes_the_one_its_children_name() {
         let mut f = fixture();
-        let pid = f.symbols.intern("a2fb4a1d1a96d312");
+        let pid = SpanId::new("a2fb4a1d1a96d312", &mut f.symbols);
         let db = f.events[0].service;
-        f.events.push(Event {
+        let mut child = Event {
             time_ns: T0 + 12 * MS,
             service: db,
-            parent_span_id: pid,
             ..Default::default()
-        });
+        };
+        child.set_parent_span_id(pid);
+        f.events.push(child);
         f.traces.traces[0].spans[2].events.push(2);
         let x = f.export();
         assert_eq!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
         // Two children naming different parents: nobody is believed.
-        let other = f.symbols.intern("b2fb4a1d1a96d312");
-        f.events.push(Event {
-            parent_span_id: other,
-            ..f.events[2]
-        });
+        let other = SpanId::new("b2fb4a1d1a96d312", &mut f.symbols);
+        let mut second = f.events[2];
+        second.set_parent_span_id(other);
+        f.events.push(second);
         f.traces.traces[0].spans[1].events.push(3);
         let x = f.export();
         assert_ne!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn a_span_id_logged_twice_is_used_once_and_kept_on_the_other() {
         let mut f = fixture();
-        let sid = f.symbols.intern("00f067aa0ba902b7");
+        let sid = SpanId::new("00f067aa0ba902b7", &mut f.symbols);
         f.traces.traces[0].spans[2].span_id = sid;
         let x = f.export();
         let ids = &x.ids[0];

@@ -197,7 +197,7 @@ pub fn attributes<'a>(x: &Export<'a>, k: usize, i: usize) -> Vec<Attr<'a>> {
     if let Some(o) = ids.span_originals[i] {
         put(
             "logtrace.original_span_id",
-            Value::Str(x.input.symbols.get(o).into()),
+            Value::Str(o.text(x.input.symbols)),
         );
     }
     out
@@ -281,7 +281,7 @@ where
 pub(crate) mod testing {
     //! A small hand-built trace set the exporters' unit tests share.
     use super::*;
-    use crate::ingest::event::Sym;
+    use crate::ingest::event::{SpanId, Sym};
     use crate::trace::SpanIdx;
 
     pub const MS: i64 = 1_000_000;
@@ -305,7 +305,7 @@ pub(crate) mod testing {
         Span {
             service: svc,
             operation: op,
-            span_id: Sym::NONE,
+            span_id: SpanId::None,
             start_ns: T0 + start_ms * MS,
             end_ns: T0 + end_ms * MS,
             timed: true,
@@ -331,7 +331,7 @@ pub(crate) mod testing {
         );
         let req = sy.intern("req-1");
         let hex_tid = sy.intern("4bf92f3577b34da6a3ce929d0e0e4736");
-        let auth_sid = sy.intern("00f067aa0ba902b7");
+        let auth_sid = SpanId::new("00f067aa0ba902b7", &mut sy);
         let msg = sy.intern("connection refused");
         let events = vec![
             Event {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{flags, Event, Record, SourceRef, Sym, Symbols};
+use super::event::{flags, Event, Record, SourceRef, SpanId, Sym, Symbols};
 use super::formats::custom::IdPatterns;
 use super::formats::Parsed;
 use super::operation;
@@ -312,8 +312,8 @@ impl ChunkSink {
         ev.operation = operation::operation_with(rec, &mut self.symbols, &mut self.scratch);
         ev.request_id = self.symbols.intern_opt(rec.request_id.as_deref());
         ev.trace_id = self.symbols.intern_opt(rec.trace_id.as_deref());
-        ev.span_id = self.symbols.intern_opt(rec.span_id.as_deref());
-        ev.parent_span_id = self.symbols.intern_opt(rec.parent_span_id.as_deref());
+        ev.set_span_id(SpanId::of(rec.span_id.as_deref(), &mut self.symbols));
+        ev.set_parent_span_id(SpanId::of(rec.parent_span_id.as_deref(), &mut self.symbols));
         if ev.is_error() || rec.level >= super::event::Level::Warn {
             ev.message = self.symbols.intern(cut_message(&rec.message));
         }

@@ -208,6 +208,84 @@ fn is_placeholder_id(v: &str) -> bool {
 
 pub use super::symbols::{Sym, Symbols};
 
+/// A span id as logged. One of 16 hex digits (W3C trace context, B3, Jaeger,
+/// OpenTelemetry) is kept as its 64-bit value: span ids are most of a traced
+/// run's distinct strings, and these take no string table entry. Any other
+/// id is interned text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SpanId {
+    #[default]
+    None,
+    Hex(u64),
+    Text(Sym),
+}
+
+impl SpanId {
+    /// The id of `s`: its value when it is 16 hex digits (not all zeros), else its interned text.
+    pub fn new(s: &str, symbols: &mut Symbols) -> SpanId {
+        match hex16(s) {
+            Some(v) if v != 0 => SpanId::Hex(v),
+            _ if s.is_empty() => SpanId::None,
+            _ => SpanId::Text(symbols.intern(s)),
+        }
+    }
+
+    pub fn of(s: Option<&str>, symbols: &mut Symbols) -> SpanId {
+        s.map_or(SpanId::None, |s| SpanId::new(s, symbols))
+    }
+
+    pub fn is_some(self) -> bool {
+        self != SpanId::None
+    }
+
+    pub fn is_none(self) -> bool {
+        self == SpanId::None
+    }
+
+    /// The id as text; hex ids in lowercase.
+    pub fn text(self, symbols: &Symbols) -> Cow<'_, str> {
+        match self {
+            SpanId::None => Cow::Borrowed(""),
+            SpanId::Hex(v) => Cow::Owned(format!("{v:016x}")),
+            SpanId::Text(s) => Cow::Borrowed(symbols.get(s)),
+        }
+    }
+
+    /// True when `s` names this id (a hex id in either case).
+    pub fn is(self, s: &str, symbols: &Symbols) -> bool {
+        match self {
+            SpanId::None => false,
+            SpanId::Hex(v) => hex16(s) == Some(v),
+            SpanId::Text(t) => symbols.get(t) == s,
+        }
+    }
+
+    /// The id in an event's 8 bytes, and whether they hold a symbol.
+    fn pack(self) -> (u64, bool) {
+        match self {
+            SpanId::None => (0, false),
+            SpanId::Hex(v) => (v, false),
+            SpanId::Text(s) => (u64::from(s.0), true),
+        }
+    }
+
+    fn unpack(raw: u64, text: bool) -> SpanId {
+        match (raw, text) {
+            (0, false) => SpanId::None,
+            (v, false) => SpanId::Hex(v),
+            (s, true) => SpanId::Text(Sym(s as u32)),
+        }
+    }
+}
+
+/// The value of exactly 16 hex digits.
+fn hex16(s: &str) -> Option<u64> {
+    if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(s, 16).ok()
+}
+
 /// Where an event came from: an index into the run's file list and a 1-based line number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SourceRef {
@@ -223,6 +301,10 @@ pub mod flags {
     pub const TIME_INFERRED: u8 = 2;
     /// Continuation lines were attached to this entry.
     pub const MULTILINE: u8 = 4;
+    /// The span id is a symbol ([`SpanId::Text`](super::SpanId)).
+    pub(super) const SPAN_TEXT: u8 = 8;
+    /// The parent span id is a symbol.
+    pub(super) const PARENT_TEXT: u8 = 16;
 }
 
 /// One log entry, compact and owned. 64 bytes; the strings live in [`Symbols`].
@@ -238,8 +320,10 @@ pub struct Event {
     pub operation: Sym,
     pub request_id: Sym,
     pub trace_id: Sym,
-    pub span_id: Sym,
-    pub parent_span_id: Sym,
+    /// The span and parent span ids, packed with a flag each: read and
+    /// write them with [`Event::span_id`] and [`Event::set_span_id`].
+    pub span_bits: u64,
+    pub parent_bits: u64,
     /// The message, kept only for warnings and errors (error templates need it);
     /// other events keep `Sym::NONE` so memory does not grow with the text.
     pub message: Sym,
@@ -259,12 +343,29 @@ impl Event {
     pub fn duration(&self) -> Option<u64> {
         (self.duration_ns != Self::NO_DURATION).then_some(self.duration_ns)
     }
-    pub fn id(&self, kind: IdKind) -> Sym {
-        match kind {
-            IdKind::Request => self.request_id,
-            IdKind::Trace => self.trace_id,
-            IdKind::Span => self.span_id,
-            IdKind::ParentSpan => self.parent_span_id,
+    /// The span id the entry logged.
+    pub fn span_id(&self) -> SpanId {
+        SpanId::unpack(self.span_bits, self.flags & flags::SPAN_TEXT != 0)
+    }
+    /// The parent span id the entry logged.
+    pub fn parent_span_id(&self) -> SpanId {
+        SpanId::unpack(self.parent_bits, self.flags & flags::PARENT_TEXT != 0)
+    }
+    pub fn set_span_id(&mut self, id: SpanId) {
+        let (raw, text) = id.pack();
+        self.span_bits = raw;
+        self.set_flag(flags::SPAN_TEXT, text);
+    }
+    pub fn set_parent_span_id(&mut self, id: SpanId) {
+        let (raw, text) = id.pack();
+        self.parent_bits = raw;
+        self.set_flag(flags::PARENT_TEXT, text);
+    }
+    fn set_flag(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
         }
     }
     /// True when the entry reports a failure: HTTP 5xx, level error or worse, or an exception.
@@ -278,11 +379,15 @@ impl Event {
             &mut self.operation,
             &mut self.request_id,
             &mut self.trace_id,
-            &mut self.span_id,
-            &mut self.parent_span_id,
             &mut self.message,
         ] {
             *s = map[s.0 as usize];
+        }
+        if self.flags & flags::SPAN_TEXT != 0 {
+            self.span_bits = u64::from(map[self.span_bits as usize].0);
+        }
+        if self.flags & flags::PARENT_TEXT != 0 {
+            self.parent_bits = u64::from(map[self.parent_bits as usize].0);
         }
     }
 }
@@ -298,6 +403,51 @@ mod tests {
             "{}",
             std::mem::size_of::<Event>()
         );
+    }
+
+    #[test]
+    fn span_ids_of_16_hex_digits_are_numbers_others_text() {
+        let mut sy = Symbols::default();
+        let hex = SpanId::new("00F067aa0ba902b7", &mut sy);
+        assert_eq!(hex, SpanId::Hex(0x00f0_67aa_0ba9_02b7));
+        assert_eq!(hex.text(&sy), "00f067aa0ba902b7");
+        assert!(hex.is("00f067AA0ba902b7", &sy) && !hex.is("f067aa0ba902b7", &sy));
+        for text in [
+            "span-1",
+            "f067aa0ba902b7",
+            "00f067aa0ba902b7a",
+            "0000000000000000",
+        ] {
+            let id = SpanId::new(text, &mut sy);
+            assert!(matches!(id, SpanId::Text(_)), "{text}");
+            assert_eq!(id.text(&sy), text);
+            assert!(id.is(text, &sy));
+        }
+        assert_eq!(SpanId::of(None, &mut sy), SpanId::None);
+        assert_eq!(SpanId::new("", &mut sy), SpanId::None);
+        assert_eq!(sy.len(), 5);
+    }
+
+    #[test]
+    fn events_keep_both_kinds_of_span_id_through_a_remap() {
+        let mut sy = Symbols::default();
+        let text = SpanId::new("span-1", &mut sy);
+        let mut e = Event::default();
+        for (span, parent) in [
+            (text, SpanId::Hex(7)),
+            (SpanId::Hex(u64::MAX), text),
+            (SpanId::None, SpanId::None),
+        ] {
+            e.set_span_id(span);
+            e.set_parent_span_id(parent);
+            assert_eq!((e.span_id(), e.parent_span_id()), (span, parent));
+        }
+        e.set_span_id(text);
+        e.set_parent_span_id(SpanId::Hex(1));
+        e.remap(&[Sym(0), Sym(9)]);
+        assert_eq!(e.span_id(), SpanId::Text(Sym(9)));
+        assert_eq!(e.parent_span_id(), SpanId::Hex(1));
+        assert_eq!(e.flags & flags::EXCEPTION, 0);
     }
 
     #[test]

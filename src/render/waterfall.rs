@@ -296,7 +296,7 @@ fn fmt_ms(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::Sym;
+    use crate::ingest::event::SpanId;
 
     /// edge -> orders -> payments (failing), and auth under edge with an inferred parent.
     fn example() -> (Trace, Vec<Event>, Symbols) {
@@ -313,7 +313,7 @@ mod tests {
         let span = |sy: &mut Symbols, svc: &str, op: &str, a: i64, b: i64, st: u16| Span {
             service: sy.intern(svc),
             operation: sy.intern(op),
-            span_id: Sym::NONE,
+            span_id: SpanId::None,
             start_ns: t0 + a * 1_000_000,
             end_ns: t0 + b * 1_000_000,
             timed: true,

@@ -251,6 +251,7 @@ pub fn apply(spans: &mut [Span], offsets: &BTreeMap<Sym, i64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::event::SpanId;
 
     const MS: i64 = 1_000_000;
 
@@ -258,7 +259,7 @@ mod tests {
         Span {
             service,
             operation: Sym::NONE,
-            span_id: Sym::NONE,
+            span_id: SpanId::None,
             start_ns: start_ms * MS,
             end_ns: end_ms * MS,
             timed: true,

@@ -139,13 +139,13 @@ pub fn error_origin(spans: &[Span]) -> Option<SpanIdx> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::Sym;
+    use crate::ingest::event::{SpanId, Sym};
 
     fn span(start: i64, end: i64, parent: Option<SpanIdx>, depth: u16) -> Span {
         Span {
             service: Sym(1),
             operation: Sym::NONE,
-            span_id: Sym::NONE,
+            span_id: SpanId::None,
             start_ns: start,
             end_ns: end,
             timed: true,

@@ -18,9 +18,7 @@ pub fn find_traces(traces: &Traces, symbols: &Symbols, id: &str) -> Vec<usize> {
         .enumerate()
         .filter(|(_, t)| {
             id_strs(t, symbols).any(|s| s == id)
-                || t.spans
-                    .iter()
-                    .any(|s| s.span_id.is_some() && symbols.get(s.span_id) == id)
+                || t.spans.iter().any(|s| s.span_id.is(id, symbols))
         })
         .map(|(i, _)| i)
         .collect();

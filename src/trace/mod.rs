@@ -16,7 +16,7 @@ pub mod tree;
 
 use rayon::prelude::*;
 
-use crate::ingest::event::{Event, Sym, Symbols};
+use crate::ingest::event::{Event, SpanId, Sym, Symbols};
 
 /// Index of an event in the run's event list.
 pub type EventIdx = u32;
@@ -30,7 +30,7 @@ pub struct Span {
     /// `METHOD /path/{id}`, route or logger of the entry that describes the span.
     pub operation: Sym,
     /// The span id the service logged, if any.
-    pub span_id: Sym,
+    pub span_id: SpanId,
     /// Start and end, UTC ns, after clock-offset correction.
     pub start_ns: i64,
     pub end_ns: i64,
@@ -295,7 +295,7 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
             Span {
                 service: e.service,
                 operation: e.operation,
-                span_id: e.span_id,
+                span_id: e.span_id(),
                 start_ns: t.saturating_sub(d),
                 end_ns: t,
                 timed: e.duration().is_some(),

@@ -24,7 +24,7 @@
 //! - Traces with more than [`MAX_INFER_SPANS`] spans skip containment (it is
 //!   quadratic): their parentless spans hang under the root.
 
-use crate::ingest::event::{Event, Sym};
+use crate::ingest::event::{Event, SpanId, Sym};
 
 use super::{EventIdx, Span, SpanIdx};
 
@@ -62,7 +62,7 @@ impl Coarse {
 /// A span under construction: its events and the one that defines it.
 struct Builder {
     service: Sym,
-    span_id: Sym,
+    span_id: SpanId,
     events: Vec<EventIdx>,
     definer: Option<EventIdx>,
 }
@@ -105,10 +105,10 @@ fn service_spans(evs: &[EventIdx], events: &[Event], out: &mut Vec<Builder>) {
     let service = events[evs[0] as usize].service;
     let first = out.len();
     let mut loose: Vec<EventIdx> = Vec::new();
-    if evs.iter().any(|&i| events[i as usize].span_id.is_some()) {
-        let mut ids: Vec<(Sym, EventIdx)> = Vec::new();
+    if evs.iter().any(|&i| events[i as usize].span_id().is_some()) {
+        let mut ids: Vec<(SpanId, EventIdx)> = Vec::new();
         for &i in evs {
-            let s = events[i as usize].span_id;
+            let s = events[i as usize].span_id();
             if s.is_some() {
                 ids.push((s, i));
             } else {
@@ -140,7 +140,7 @@ fn service_spans(evs: &[EventIdx], events: &[Event], out: &mut Vec<Builder>) {
             if e.time().is_some() && (e.duration().is_some() || e.status != 0) {
                 out.push(Builder {
                     service,
-                    span_id: Sym::NONE,
+                    span_id: SpanId::None,
                     events: vec![i],
                     definer: Some(i),
                 });
@@ -151,7 +151,7 @@ fn service_spans(evs: &[EventIdx], events: &[Event], out: &mut Vec<Builder>) {
         if out.len() == first {
             out.push(Builder {
                 service,
-                span_id: Sym::NONE,
+                span_id: SpanId::None,
                 events: std::mem::take(&mut loose),
                 definer: None,
             });
@@ -233,12 +233,12 @@ fn finish(b: Builder, events: &[Event]) -> Option<Span> {
 }
 
 /// The parent span id a span logged, if any.
-fn parent_id_of(s: &Span, events: &[Event]) -> Sym {
+fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
     s.events
         .iter()
-        .filter_map(|&i| events.get(i as usize).map(|e| e.parent_span_id))
+        .filter_map(|&i| events.get(i as usize).map(|e| e.parent_span_id()))
         .find(|p| p.is_some())
-        .unwrap_or(Sym::NONE)
+        .unwrap_or(SpanId::None)
 }
 
 /// Sets the parents that logged parent span ids name (exact, not inferred).
@@ -246,7 +246,7 @@ fn link_ids(spans: &mut [Span], events: &[Event]) {
     if !spans.iter().any(|s| s.span_id.is_some()) {
         return;
     }
-    let mut by_id: Vec<(Sym, SpanIdx)> = spans
+    let mut by_id: Vec<(SpanId, SpanIdx)> = spans
         .iter()
         .enumerate()
         .filter(|(_, s)| s.span_id.is_some())
@@ -501,17 +501,20 @@ mod tests {
     fn explicit_tree_from_span_ids() {
         let mut s = Symbols::default();
         let (a, b) = (s.intern("a"), s.intern("b"));
-        let (s1, s2, s3) = (s.intern("s1"), s.intern("s2"), s.intern("s3"));
+        // Span ids of both kinds: text and 16 hex digits.
+        let s1 = SpanId::new("s1", &mut s);
+        let s2 = SpanId::new("00f067aa0ba902b7", &mut s);
+        let s3 = SpanId::new("s3", &mut s);
         let mut events = vec![
             ev(100, a, Some(100), 200),
             ev(50, b, Some(20), 200),
             ev(90, b, Some(20), 200),
         ];
-        events[0].span_id = s1;
-        events[1].span_id = s2;
-        events[1].parent_span_id = s1;
-        events[2].span_id = s3;
-        events[2].parent_span_id = s2; // same service, still exact
+        events[0].set_span_id(s1);
+        events[1].set_span_id(s2);
+        events[1].set_parent_span_id(s1);
+        events[2].set_span_id(s3);
+        events[2].set_parent_span_id(s2); // same service, still exact
         let mut spans = spans_of(&all(&events), &events);
         let root = link(&mut spans, &events, &Coarse::default(), 2 * MS);
         assert_eq!(root, 0);
