@@ -14,8 +14,11 @@
 //! - Events without time keep their id but cannot be placed: they go with the
 //!   first segment of their set and never cause a split.
 //!
-//! Guarantees: groups are ordered by (first event time, id string) and their
-//! events by (time, event index), whatever the thread count.
+//! Guarantees: groups are ordered by their linked id set (the symbol number
+//! of its root: symbols follow first occurrence in the input), then time, and
+//! their events by (time, event index), whatever the thread count. The trace
+//! stage orders the finished traces by start and id; sorting the groups so
+//! here would be work thrown away (clock correction moves the starts).
 
 use rayon::prelude::*;
 
@@ -156,26 +159,7 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
         out.reused_ids += was_split as u64;
         out.groups.extend(groups);
     }
-    let start_of = |g: &Group| {
-        g.events
-            .iter()
-            .map(|&i| events[i as usize].time_ns)
-            .find(|&t| t != Event::NO_TIME)
-            .unwrap_or(Event::NO_TIME)
-    };
-    // Sort keys made once per group (not per comparison): starts tie often
-    // (whole-second access logs), and then the id's text decides. Groups
-    // share no event, so their first events tell them apart.
-    let mut keyed: Vec<(i64, &str, EventIdx, u32)> = out
-        .groups
-        .par_iter()
-        .enumerate()
-        .map(|(k, g)| (start_of(g), symbols.get(g.id), g.events[0], k as u32))
-        .collect();
-    keyed.par_sort_unstable();
-    let order: Vec<u32> = keyed.iter().map(|&(.., k)| k).collect();
-    out.groups = super::permute(out.groups, &order);
-    clock.lap("order");
+    clock.lap("groups");
     out
 }
 
@@ -321,16 +305,30 @@ mod tests {
     }
 
     #[test]
-    fn groups_are_ordered_by_start_then_id() {
+    fn groups_follow_their_ids_first_occurrence_then_time() {
         let (s, v) = syms(&["b", "a", "c"]);
+        let sec = 1_000_000_000;
         let events = vec![
-            ev(5, v[0], Sym::NONE),
-            ev(5, v[1], Sym::NONE),
-            ev(1, v[2], Sym::NONE),
+            ev(5 * sec, v[0], Sym::NONE),
+            ev(900 * sec, v[1], Sym::NONE),
+            ev(sec, v[2], Sym::NONE),
+            ev(3 * sec, v[1], Sym::NONE),
         ];
-        let c = correlate(&events, &s, 100);
-        let ids: Vec<&str> = c.groups.iter().map(|g| s.get(g.id)).collect();
-        assert_eq!(ids, vec!["c", "a", "b"]);
+        let c = correlate(&events, &s, 100 * sec);
+        let groups: Vec<(&str, &[EventIdx])> = c
+            .groups
+            .iter()
+            .map(|g| (s.get(g.id), &g.events[..]))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("b", &[0][..]),
+                ("a", &[3][..]),
+                ("a", &[1][..]),
+                ("c", &[2][..])
+            ]
+        );
     }
 
     #[test]
