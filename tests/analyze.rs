@@ -49,7 +49,7 @@ fn untraced(input: &Ingested) -> Traces {
                 parent: None,
                 inferred_parent: false,
                 depth: 0,
-                events: vec![i as u32],
+                events: vec![i as u32].into(),
             }
         })
         .collect();

@@ -94,7 +94,7 @@ impl Builder {
                 parent: sp.parent,
                 inferred_parent: sp.inferred,
                 depth,
-                events: Vec::new(),
+                events: Default::default(),
             });
         }
         let error_origin = (0..out.len())

@@ -48,7 +48,7 @@ fn span(service: Sym, operation: Sym, start: i64, dur_ms: f64, status: u16) -> S
         parent: None,
         inferred_parent: false,
         depth: 0,
-        events: Vec::new(),
+        events: Default::default(),
     }
 }
 

@@ -110,7 +110,7 @@ pub(crate) mod build {
                 parent: s.parent.map(|p| p as SpanIdx),
                 inferred_parent: false,
                 depth: 0,
-                events: Vec::new(),
+                events: Default::default(),
             }
         }
 

@@ -239,7 +239,7 @@ mod tests {
         };
         child.set_parent_span_id(pid);
         f.events.push(child);
-        f.traces.traces[0].spans[2].events.push(2);
+        f.traces.traces[0].spans[2].events = vec![0, 2].into();
         let x = f.export();
         assert_eq!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
         // Two children naming different parents: nobody is believed.
@@ -247,7 +247,7 @@ mod tests {
         let mut second = f.events[2];
         second.set_parent_span_id(other);
         f.events.push(second);
-        f.traces.traces[0].spans[1].events.push(3);
+        f.traces.traces[0].spans[1].events = vec![3].into();
         let x = f.export();
         assert_ne!(x.ids[0].spans[0], "a2fb4a1d1a96d312");
         assert_ne!(x.ids[0].spans[0], "b2fb4a1d1a96d312");

@@ -314,7 +314,7 @@ pub(crate) mod testing {
             parent,
             inferred_parent: false,
             depth,
-            events: vec![],
+            events: Default::default(),
         }
     }
 
@@ -359,7 +359,7 @@ pub(crate) mod testing {
         c.error = true;
         c.status = 0;
         c.timed = false;
-        c.events = vec![0];
+        c.events = vec![0].into();
         let t1 = Trace {
             id: req,
             ids: vec![req],
@@ -371,7 +371,7 @@ pub(crate) mod testing {
             critical_path: vec![0, 2],
         };
         let mut only = span(edge, get, 200, 230, None, 0);
-        only.events = vec![1];
+        only.events = vec![1].into();
         let t2 = Trace {
             id: hex_tid,
             ids: vec![hex_tid],

@@ -307,7 +307,7 @@ mod tests {
                 source: SourceRef { file, line },
                 ..Default::default()
             });
-            vec![events.len() as u32 - 1]
+            vec![events.len() as u32 - 1].into()
         };
         let t0 = 1_709_296_262_114_000_000i64;
         let span = |sy: &mut Symbols, svc: &str, op: &str, a: i64, b: i64, st: u16| Span {
@@ -322,7 +322,7 @@ mod tests {
             parent: None,
             inferred_parent: false,
             depth: 0,
-            events: Vec::new(),
+            events: Default::default(),
         };
         let mut spans = vec![
             span(&mut sy, "edge", "GET /api/orders/{id}", 0, 800, 502),

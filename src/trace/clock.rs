@@ -268,7 +268,7 @@ mod tests {
             parent: None,
             inferred_parent: false,
             depth: 0,
-            events: vec![0],
+            events: vec![0].into(),
         }
     }
 

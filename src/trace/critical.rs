@@ -154,7 +154,7 @@ mod tests {
             parent,
             inferred_parent: false,
             depth,
-            events: vec![],
+            events: Default::default(),
         }
     }
 

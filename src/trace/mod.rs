@@ -46,7 +46,40 @@ pub struct Span {
     /// Depth in the tree (root = 0).
     pub depth: u16,
     /// The events of the span, in time order.
-    pub events: Vec<EventIdx>,
+    pub events: SpanEvents,
+}
+
+/// The events of a span. Most spans have a single event (an access log line,
+/// a "completed in" line), which is kept inline: no allocation for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpanEvents {
+    One(EventIdx),
+    Many(Box<[EventIdx]>),
+}
+
+impl Default for SpanEvents {
+    fn default() -> Self {
+        SpanEvents::Many(Box::default())
+    }
+}
+
+impl std::ops::Deref for SpanEvents {
+    type Target = [EventIdx];
+    fn deref(&self) -> &[EventIdx] {
+        match self {
+            SpanEvents::One(i) => std::slice::from_ref(i),
+            SpanEvents::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<EventIdx>> for SpanEvents {
+    fn from(v: Vec<EventIdx>) -> Self {
+        match v[..] {
+            [i] => SpanEvents::One(i),
+            _ => SpanEvents::Many(v.into_boxed_slice()),
+        }
+    }
 }
 
 impl Span {
@@ -304,7 +337,7 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
                 parent: None,
                 inferred_parent: false,
                 depth: 0,
-                events: vec![i as EventIdx],
+                events: SpanEvents::One(i as EventIdx),
             }
         })
         .collect()
@@ -363,7 +396,7 @@ mod tests {
             (970 * MS, 1_000 * MS)
         );
         assert!(t.untraced[0].timed && !t.untraced[1].timed && t.untraced[1].error);
-        assert_eq!(t.untraced[1].events, vec![2]);
+        assert_eq!(t.untraced[1].events[..], [2]);
         assert_eq!(t.events_without_id, 3);
     }
 

@@ -228,7 +228,7 @@ fn finish(b: Builder, events: &[Event]) -> Option<Span> {
         parent: None,
         inferred_parent: false,
         depth: 0,
-        events: b.events,
+        events: b.events.into(),
     })
 }
 
@@ -480,8 +480,8 @@ mod tests {
         assert_eq!(spans.len(), 2);
         assert_eq!((spans[0].start_ns, spans[0].end_ns), (900 * MS, 1000 * MS));
         assert!(spans[0].timed && !spans[0].error);
-        assert_eq!(spans[0].events, vec![1, 0]);
-        assert_eq!(spans[1].events, vec![2, 3]);
+        assert_eq!(spans[0].events[..], [1, 0]);
+        assert_eq!(spans[1].events[..], [2, 3]);
         assert!(spans[1].error && spans[1].status == 500);
     }
 
@@ -596,7 +596,7 @@ mod tests {
         events[1].time_ns = Event::NO_TIME;
         let spans = spans_of(&all(&events), &events);
         assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].events, vec![1, 0]);
+        assert_eq!(spans[0].events[..], [1, 0]);
         let only = vec![events[1]];
         assert!(spans_of(&[0], &only).is_empty());
     }
