@@ -188,20 +188,35 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
 /// in the same order, every symbol mapped into the one table (on all cores).
 fn merge_pieces(pieces: Vec<(Symbols, Vec<Event>)>) -> (Symbols, Vec<Event>) {
     let mut clock = crate::timing::Clock::nested(2);
-    let (tables, mut pieces): (Vec<Symbols>, Vec<Vec<Event>>) = pieces.into_iter().unzip();
+    let (tables, pieces): (Vec<Symbols>, Vec<Vec<Event>>) = pieces.into_iter().unzip();
     let (symbols, maps) = Symbols::merge(tables);
     clock.lap("symbols");
-    // Remapped where they are, then copied end to end: cheaper than
-    // filling a zeroed list.
-    pieces
-        .par_iter_mut()
-        .zip(&maps)
-        .for_each(|(evs, map)| evs.iter_mut().for_each(|e| e.remap(map)));
-    drop(maps);
-    let mut events = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-    for evs in pieces {
-        events.extend_from_slice(&evs);
+    // Copied end to end and remapped on the way, on all cores: the list is
+    // written once, and the fresh memory it needs is faulted in by every
+    // thread rather than one.
+    let mut starts = Vec::with_capacity(pieces.len() + 1);
+    starts.push(0);
+    for evs in &pieces {
+        starts.push(starts[starts.len() - 1] + evs.len());
     }
+    let total = starts[pieces.len()];
+    let mut events = Vec::new();
+    (0..total)
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .map_init(
+            || 0,
+            |piece: &mut usize, i| {
+                // Each thread walks a range in order: the piece rarely changes.
+                if !(starts[*piece]..starts[*piece + 1]).contains(&i) {
+                    *piece = starts.partition_point(|&s| s <= i) - 1;
+                }
+                let mut e = pieces[*piece][i - starts[*piece]];
+                e.remap(&maps[*piece]);
+                e
+            },
+        )
+        .collect_into_vec(&mut events);
     clock.lap("events");
     (symbols, events)
 }
