@@ -243,7 +243,7 @@ impl Placement {
     pub fn per_bucket(&self, requests: &[Request], which: &[u32]) -> PerBucket {
         let count = self.grid.count;
         let (mut n, mut errors) = (vec![0; count], vec![0; count]);
-        let mut timed: Vec<(usize, i64)> = Vec::new();
+        let mut timed: Vec<(usize, i64)> = Vec::with_capacity(which.len());
         for &i in which {
             let (r, b) = (&requests[i as usize], self.bucket[i as usize] as usize);
             n[b] += 1;

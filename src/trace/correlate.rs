@@ -129,17 +129,27 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
     drop(uf);
 
     // (root, time, index) for every event with an id, sorted: the runs of one
-    // root are the candidate requests.
-    let mut keyed: Vec<(u32, i64, EventIdx)> = events
+    // root are the candidate requests. Events without an id get a root past
+    // every symbol and are cut off after the sort: a key per event lets the
+    // list be written in place on all cores instead of grown.
+    const NO_ROOT: u32 = u32::MAX;
+    let mut keyed: Vec<(u32, i64, EventIdx)> = Vec::new();
+    events
         .par_iter()
         .enumerate()
-        .filter_map(|(i, e)| {
+        .map(|(i, e)| {
             let s = first_id(e);
-            (s.is_some() && in_range(s)).then(|| (roots[s.0 as usize], e.time_ns, i as EventIdx))
+            let root = if s.is_some() && in_range(s) {
+                roots[s.0 as usize]
+            } else {
+                NO_ROOT
+            };
+            (root, e.time_ns, i as EventIdx)
         })
-        .collect();
+        .collect_into_vec(&mut keyed);
     clock.lap("union");
     keyed.par_sort_unstable();
+    keyed.truncate(keyed.partition_point(|k| k.0 != NO_ROOT));
     clock.lap("sort events");
 
     let mut runs: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
