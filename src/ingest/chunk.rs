@@ -86,9 +86,13 @@ impl LineCounts {
     }
 }
 
-/// Distinct strings a chunk's table is sized for, per line: an id or two and
-/// an operation are typical; the table grows past it when needed.
-const STRINGS_PER_LINE: usize = 3;
+/// A short log line: a chunk's event list has room for a line this long at
+/// every position.
+const SHORT_LINE: usize = 32;
+/// Bytes of input per distinct string a chunk's table is sized for (its hash
+/// index is written when made, so it is not sized for the worst case): an id
+/// or two per line of 100-300 bytes is typical; the table grows when needed.
+const BYTES_PER_STRING: usize = 128;
 
 /// Counters, examples and events of one chunk, or of several merged chunks.
 #[derive(Debug, Default, Clone)]
@@ -128,15 +132,14 @@ impl ChunkSink {
     }
 
     /// A sink for `chunk` with its event list and string table sized from the
-    /// chunk's line count, so that parsing does not grow them by doubling:
-    /// every doubling copies and touches fresh memory, which on a large run
-    /// costs more than the parsing itself.
+    /// chunk's length, so that parsing rarely grows them by doubling: every
+    /// doubling copies and touches fresh memory. The event list is reserved
+    /// for short lines; the pages it does not use are never touched.
     pub fn for_chunk(info: FileInfo, chunk: &[u8]) -> Self {
         let mut sink = ChunkSink::new(info);
         if sink.info.keep_events {
-            let lines = memchr::memchr_iter(b'\n', chunk).count() + 1;
-            sink.events.reserve_exact(lines);
-            sink.symbols = Symbols::with_capacity(lines * STRINGS_PER_LINE, chunk.len() / 4);
+            sink.events.reserve_exact(chunk.len() / SHORT_LINE + 1);
+            sink.symbols = Symbols::with_capacity(chunk.len() / BYTES_PER_STRING, chunk.len() / 4);
         }
         sink
     }
