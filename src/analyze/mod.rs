@@ -75,7 +75,18 @@ impl Default for AnalyzeOptions {
 pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Summary {
     let symbols = &input.symbols;
     use crate::timing::timed as t;
-    let requests = t(1, "requests", || requests::requests(traces));
+    // The sections that need no request list start at once, beside it.
+    let (requests, (trace_stats, error_origins)) = rayon::join(
+        || t(1, "requests", || requests::requests(traces)),
+        || {
+            t(1, "trace lists", || {
+                rayon::join(
+                    || origins::trace_stats(traces, symbols, opts.top),
+                    || origins::error_origins(&traces.traces, symbols),
+                )
+            })
+        },
+    );
     // Independent sections run side by side; each is parallel inside too.
     let (((services, operations), (chains, dependencies)), (templates, (timeline, incidents))) =
         rayon::join(
@@ -101,20 +112,26 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                         let placed = t(1, "placement", || {
                             timeline::Placement::new(&requests, opts.bucket_seconds)
                         });
-                        let tl = t(1, "timeline", || {
-                            timeline::build_on(
-                                &requests,
-                                placed.as_ref(),
-                                symbols,
-                                opts.bucket_seconds,
-                            )
-                        });
-                        let inc = t(1, "incidents", || {
-                            placed.as_ref().map_or_else(Vec::new, |p| {
-                                incidents::find_on(&requests, traces, p, symbols)
-                            })
-                        });
-                        (tl, inc)
+                        // Both read the placement only.
+                        rayon::join(
+                            || {
+                                t(1, "timeline", || {
+                                    timeline::build_on(
+                                        &requests,
+                                        placed.as_ref(),
+                                        symbols,
+                                        opts.bucket_seconds,
+                                    )
+                                })
+                            },
+                            || {
+                                t(1, "incidents", || {
+                                    placed.as_ref().map_or_else(Vec::new, |p| {
+                                        incidents::find_on(&requests, traces, p, symbols)
+                                    })
+                                })
+                            },
+                        )
                     },
                 )
             },
@@ -128,8 +145,8 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
         input: input_section,
         services,
         operations,
-        traces: origins::trace_stats(traces, symbols, opts.top),
-        error_origins: origins::error_origins(&traces.traces, symbols),
+        traces: trace_stats,
+        error_origins,
         chains,
         dependencies,
         timeline,

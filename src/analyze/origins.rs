@@ -88,7 +88,7 @@ pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats
     let ts = &traces.traces;
     let (with_errors, multi_service) = ts
         .par_iter()
-        .map(|t| (u64::from(t.failed()), u64::from(services(t).len() > 1)))
+        .map(|t| (u64::from(t.failed()), u64::from(t.multi_service())))
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let id = |t: &Trace| symbols.get(t.id);
 

@@ -59,10 +59,7 @@ pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQu
     let single_service_traces = traces
         .traces
         .par_iter()
-        .filter(|t| {
-            let first = t.spans.first().map(|s| s.service);
-            t.spans.iter().all(|s| Some(s.service) == first)
-        })
+        .filter(|t| !t.multi_service())
         .count() as u64;
     let mut clock_offsets: Vec<ClockOffsetOut> = traces
         .clock_offsets

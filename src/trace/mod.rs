@@ -113,6 +113,12 @@ impl Trace {
     pub fn failed(&self) -> bool {
         self.error_origin.is_some()
     }
+    /// True when more than one service logged the trace.
+    pub fn multi_service(&self) -> bool {
+        let mut services = self.spans.iter().map(|s| s.service);
+        let first = services.next();
+        services.any(|s| Some(s) != first)
+    }
 }
 
 /// A service's clock offset, estimated from containment violations.
