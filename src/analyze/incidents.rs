@@ -79,16 +79,16 @@ pub fn find_on(
     placed: &timeline::Placement,
     symbols: &Symbols,
 ) -> Vec<Incident> {
-    windows(requests, placed)
+    windows(placed)
         .par_iter()
         .map(|w| describe::describe(requests, traces, symbols, &placed.grid, w))
         .collect()
 }
 
 /// The incident windows on the timeline's buckets, by start.
-pub fn windows(requests: &[Request], placed: &timeline::Placement) -> Vec<Window> {
+pub fn windows(placed: &timeline::Placement) -> Vec<Window> {
     let g = &placed.grid;
-    let series = Series::all(requests, placed);
+    let series = Series::all(placed);
     let factor = detection_factor(&series[0], g);
     let n_det = g.count.div_ceil(factor);
 
@@ -152,7 +152,7 @@ pub fn windows(requests: &[Request], placed: &timeline::Placement) -> Vec<Window
 /// How many timeline buckets make one detection bucket: enough for ~20 entry
 /// requests in the median non-empty bucket, keeping at least 12 buckets.
 fn detection_factor(overall: &Series, g: &Grid) -> usize {
-    let mut n: Vec<u64> = overall.n.iter().copied().filter(|&n| n > 0).collect();
+    let mut n: Vec<u64> = overall.n().iter().copied().filter(|&n| n > 0).collect();
     if n.is_empty() {
         return 1;
     }

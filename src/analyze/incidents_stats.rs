@@ -6,11 +6,10 @@
 //! per-bucket rates) and the buckets that depart from them.
 
 use super::{K_MAD, MIN_BASELINE_BUCKETS, MIN_SURPRISE};
-use rayon::prelude::*;
 
-use crate::analyze::latency::{nearest_rank, ByBucket};
-use crate::analyze::timeline::Placement;
-use crate::analyze::Request;
+use crate::analyze::latency::nearest_rank;
+use crate::analyze::timeline::{PerBucket, Placement};
+
 use crate::ingest::event::Sym;
 
 /// MAD -> standard deviation for normal data.
@@ -31,14 +30,12 @@ pub enum Kind {
 }
 
 /// One series' per-bucket data on the timeline grid.
-#[derive(Clone, Debug, Default)]
-pub struct Series {
+#[derive(Clone, Copy, Debug)]
+pub struct Series<'a> {
     /// `None` for the whole run (entry requests only).
     pub service: Option<Sym>,
-    pub n: Vec<u64>,
-    pub errors: Vec<u64>,
-    /// Logged durations by bucket.
-    durs: ByBucket,
+    /// Requests, errors and logged durations by bucket.
+    per: &'a PerBucket,
 }
 
 /// The run's normal level of one watch, from the median and MAD of per-bucket values.
@@ -52,41 +49,37 @@ pub struct Baseline {
     pub slow_ns: i64,
 }
 
-impl Series {
+impl<'a> Series<'a> {
     /// The whole-run series first, then one per service (by symbol).
-    pub fn all(requests: &[Request], placed: &Placement) -> Vec<Series> {
-        let series = |service, which| {
-            let per = placed.per_bucket(requests, which);
-            Series {
-                service,
-                n: per.requests,
-                errors: per.errors,
-                durs: per.durations,
-            }
+    pub fn all(placed: &'a Placement) -> Vec<Series<'a>> {
+        let whole = Series {
+            service: None,
+            per: &placed.whole,
         };
-        let (whole, per) = rayon::join(
-            || series(None, &placed.entries),
-            || {
-                (0..placed.services.len())
-                    .into_par_iter()
-                    .filter(|&k| !placed.requests_of(k).is_empty())
-                    .map(|k| series(Some(placed.services[k]), placed.requests_of(k)))
-                    .collect::<Vec<Series>>()
-            },
-        );
+        let per = (0..placed.services.len())
+            .filter(|&k| !placed.requests_of(k).is_empty())
+            .map(|k| Series {
+                service: Some(placed.services[k]),
+                per: &placed.by_service[k],
+            });
         std::iter::once(whole).chain(per).collect()
     }
 
-    fn timed(&self, lo: usize, hi: usize) -> &[i64] {
-        self.durs.get(lo, hi)
+    /// Requests per bucket.
+    pub fn n(&self) -> &'a [u64] {
+        &self.per.requests
+    }
+
+    fn timed(&self, lo: usize, hi: usize) -> &'a [i64] {
+        self.per.durations.get(lo, hi)
     }
 
     /// Bad and total requests of fine buckets `[lo, hi)`.
     pub fn bad(&self, kind: Kind, base: &Baseline, lo: usize, hi: usize) -> (u64, u64) {
         match kind {
             Kind::Error => (
-                self.errors[lo..hi].iter().sum(),
-                self.n[lo..hi].iter().sum(),
+                self.per.errors[lo..hi].iter().sum(),
+                self.per.requests[lo..hi].iter().sum(),
             ),
             Kind::Slow => {
                 let t = self.timed(lo, hi);
@@ -100,7 +93,7 @@ impl Series {
 
     /// Detection buckets: `factor` fine buckets each.
     fn spans(&self, factor: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let count = self.n.len();
+        let count = self.per.requests.len();
         (0..count.div_ceil(factor)).map(move |i| (i * factor, ((i + 1) * factor).min(count)))
     }
 
@@ -199,7 +192,7 @@ impl Series {
         }
         let c = (base.rate + bad as f64 / n as f64) / 2.0;
         let from = lo.saturating_sub(factor);
-        let to = (hi + factor).min(self.n.len());
+        let to = (hi + factor).min(self.per.requests.len());
         let (mut best, mut best_at) = (0.0, (lo, hi));
         let (mut cur, mut cur_start) = (0.0, from);
         for b in from..to {

@@ -104,11 +104,6 @@ impl ByBucket {
     pub fn get(&self, lo: usize, hi: usize) -> &[i64] {
         &self.values[self.first[lo]..self.first[hi]]
     }
-
-    /// The values of bucket `b`, to reorder.
-    pub fn get_mut(&mut self, b: usize) -> &mut [i64] {
-        &mut self.values[self.first[b]..self.first[b + 1]]
-    }
 }
 
 #[cfg(test)]

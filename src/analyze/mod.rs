@@ -117,7 +117,6 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                             || {
                                 t(1, "timeline", || {
                                     timeline::build_on(
-                                        &requests,
                                         placed.as_ref(),
                                         symbols,
                                         opts.bucket_seconds,

@@ -162,7 +162,8 @@ pub fn grid(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Grid> {
     ))
 }
 
-/// Requests placed on the timeline's grid: computed once, read by the
+/// Requests placed on the timeline's grid, with their per-bucket counts and
+/// durations for the whole run and per service: computed once, read by the
 /// timeline and by the incident search.
 pub struct Placement {
     pub grid: Grid,
@@ -176,9 +177,13 @@ pub struct Placement {
     order: Vec<u32>,
     /// Placed entry requests (what the system was asked to do), in order.
     pub entries: Vec<u32>,
+    /// Per bucket: the entry requests, and each service's requests (in `services` order).
+    pub whole: PerBucket,
+    pub by_service: Vec<PerBucket>,
 }
 
 /// Per-bucket requests, errors and logged durations of some placed requests.
+#[derive(Clone, Debug, Default)]
 pub struct PerBucket {
     pub requests: Vec<u64>,
     pub errors: Vec<u64>,
@@ -200,19 +205,28 @@ impl Placement {
             })
             .collect();
         let mut services: Vec<Sym> = requests
-            .iter()
-            .map(|r| r.service)
-            .collect::<rustc_hash::FxHashSet<Sym>>()
+            .par_iter()
+            .fold(rustc_hash::FxHashSet::default, |mut set, r| {
+                set.insert(r.service);
+                set
+            })
+            .reduce(rustc_hash::FxHashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            })
             .into_iter()
             .collect();
         services.sort_unstable();
-        let rank: rustc_hash::FxHashMap<Sym, usize> =
-            services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-        let ranks: Vec<usize> = requests.iter().map(|r| rank[&r.service]).collect();
+        let rank: rustc_hash::FxHashMap<Sym, u32> = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+        let ranks: Vec<u32> = requests.par_iter().map(|r| rank[&r.service]).collect();
         let mut first = vec![0usize; services.len() + 1];
         for (&k, &b) in ranks.iter().zip(&bucket) {
             if b != Self::NOT_PLACED {
-                first[k + 1] += 1;
+                first[k as usize + 1] += 1;
             }
         }
         for k in 0..services.len() {
@@ -222,21 +236,35 @@ impl Placement {
         let mut order = vec![0u32; first[services.len()]];
         for (i, (&k, &b)) in ranks.iter().zip(&bucket).enumerate() {
             if b != Self::NOT_PLACED {
-                order[fill[k]] = i as u32;
-                fill[k] += 1;
+                order[fill[k as usize]] = i as u32;
+                fill[k as usize] += 1;
             }
         }
+        drop(ranks);
         let entries = (0..requests.len() as u32)
+            .into_par_iter()
             .filter(|&i| requests[i as usize].entry && bucket[i as usize] != Self::NOT_PLACED)
             .collect();
-        Some(Placement {
+        let mut placed = Placement {
             grid,
             bucket,
             services,
             first,
             order,
             entries,
-        })
+            whole: PerBucket::default(),
+            by_service: Vec::new(),
+        };
+        (placed.whole, placed.by_service) = rayon::join(
+            || placed.per_bucket(requests, &placed.entries),
+            || {
+                (0..placed.services.len())
+                    .into_par_iter()
+                    .map(|k| placed.per_bucket(requests, placed.requests_of(k)))
+                    .collect()
+            },
+        );
+        Some(placed)
     }
 
     /// Counts and durations per bucket of the placed requests `which`.
@@ -269,7 +297,6 @@ impl Placement {
 /// automatic round width (60-300 buckets).
 pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64>) -> Timeline {
     build_on(
-        requests,
         Placement::new(requests, bucket_seconds).as_ref(),
         symbols,
         bucket_seconds,
@@ -278,7 +305,6 @@ pub fn build(requests: &[Request], symbols: &Symbols, bucket_seconds: Option<u64
 
 /// [`build`] on requests already placed (`None`: none has a time).
 pub fn build_on(
-    requests: &[Request],
     placed: Option<&Placement>,
     symbols: &Symbols,
     bucket_seconds: Option<u64>,
@@ -297,13 +323,13 @@ pub fn build_on(
         symbols.get(sa).cmp(symbols.get(sb)).then(sa.cmp(&sb))
     });
     let (buckets, services) = rayon::join(
-        || fill(p, requests, &p.entries),
+        || fill(p, &p.whole),
         || {
             by_name
                 .par_iter()
                 .map(|&k| ServiceTimeline {
                     service: symbols.get(p.services[k]).to_string(),
-                    buckets: fill(p, requests, p.requests_of(k)),
+                    buckets: fill(p, &p.by_service[k]),
                 })
                 .collect()
         },
@@ -315,12 +341,15 @@ pub fn build_on(
     }
 }
 
-/// Counts and percentiles of the placed requests `which`.
-fn fill(p: &Placement, requests: &[Request], which: &[u32]) -> Vec<Bucket> {
-    let mut per = p.per_bucket(requests, which);
+/// Counts and percentiles per bucket of some placed requests.
+fn fill(p: &Placement, per: &PerBucket) -> Vec<Bucket> {
+    // Percentiles by selection reorder their samples: a bucket's are copied.
+    let mut scratch: Vec<i64> = Vec::new();
     (0..p.grid.count)
         .map(|b| {
-            let [p50, p95, p99] = percentiles(per.durations.get_mut(b), [50.0, 95.0, 99.0]);
+            scratch.clear();
+            scratch.extend_from_slice(per.durations.get(b, b + 1));
+            let [p50, p95, p99] = percentiles(&mut scratch, [50.0, 95.0, 99.0]);
             Bucket {
                 start: format_rfc3339_ms(p.grid.start_ns(b)),
                 requests: per.requests[b],
