@@ -24,6 +24,8 @@
 //! - Traces with more than [`MAX_INFER_SPANS`] spans skip containment (it is
 //!   quadratic): their parentless spans hang under the root.
 
+use rayon::prelude::*;
+
 use crate::ingest::event::{Event, SpanId, Sym};
 
 use super::{EventIdx, Span, SpanIdx};
@@ -40,13 +42,37 @@ pub struct Coarse(pub Vec<Sym>);
 impl Coarse {
     /// Services none of whose timed events has a sub-second part.
     pub fn find(events: &[Event]) -> Coarse {
-        let mut fine: std::collections::BTreeMap<Sym, bool> = Default::default();
-        for e in events {
-            if let Some(t) = e.time() {
-                let f = fine.entry(e.service).or_insert(false);
-                *f |= t.rem_euclid(1_000_000_000) != 0;
+        type Fine = std::collections::BTreeMap<Sym, bool>;
+        let merge = |mut a: Fine, b: Fine| {
+            for (s, f) in b {
+                *a.entry(s).or_insert(false) |= f;
             }
-        }
+            a
+        };
+        // Events come file by file: a run of one service is looked up once.
+        let fine = events
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut fine = Fine::new();
+                let mut run: Option<(Sym, bool)> = None;
+                for e in chunk {
+                    let Some(t) = e.time() else { continue };
+                    let f = t.rem_euclid(1_000_000_000) != 0;
+                    match &mut run {
+                        Some((s, any)) if *s == e.service => *any |= f,
+                        _ => {
+                            if let Some((s, any)) = run.replace((e.service, f)) {
+                                *fine.entry(s).or_insert(false) |= any;
+                            }
+                        }
+                    }
+                }
+                if let Some((s, any)) = run {
+                    *fine.entry(s).or_insert(false) |= any;
+                }
+                fine
+            })
+            .reduce(Fine::new, merge);
         Coarse(
             fine.into_iter()
                 .filter(|&(_, f)| !f)
