@@ -48,6 +48,7 @@ fn untraced(input: &Ingested) -> Traces {
                 error: e.is_error(),
                 parent: None,
                 inferred_parent: false,
+                logged_parent: false,
                 depth: 0,
                 events: vec![i as u32].into(),
             }

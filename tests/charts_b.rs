@@ -93,6 +93,7 @@ impl Builder {
                 error: sp.error,
                 parent: sp.parent,
                 inferred_parent: sp.inferred,
+                logged_parent: false,
                 depth,
                 events: Default::default(),
             });

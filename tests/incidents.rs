@@ -47,6 +47,7 @@ fn span(service: Sym, operation: Sym, start: i64, dur_ms: f64, status: u16) -> S
         error: status >= 500,
         parent: None,
         inferred_parent: false,
+        logged_parent: false,
         depth: 0,
         events: Default::default(),
     }

@@ -109,6 +109,7 @@ pub(crate) mod build {
                 error: s.error,
                 parent: s.parent.map(|p| p as SpanIdx),
                 inferred_parent: false,
+                logged_parent: false,
                 depth: 0,
                 events: Default::default(),
             }

@@ -313,6 +313,7 @@ pub(crate) mod testing {
             error: false,
             parent,
             inferred_parent: false,
+            logged_parent: false,
             depth,
             events: Default::default(),
         }

@@ -321,6 +321,7 @@ mod tests {
             error: st >= 500,
             parent: None,
             inferred_parent: false,
+            logged_parent: false,
             depth: 0,
             events: Default::default(),
         };

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ingest::event::{Event, Sym, Symbols};
+use crate::ingest::event::{Sym, Symbols};
 
 use super::tree::{self, Coarse, MAX_INFER_SPANS};
 use super::{ClockOffset, Span};
@@ -42,7 +42,7 @@ pub struct Pair {
 /// logged parent links, and for a span that no span contains (see
 /// [`tree::may_contain`]) the span that contains it best within the generous
 /// tolerance. Spans that already fit somewhere carry no evidence of an offset.
-pub fn pairs(spans: &[Span], events: &[Event], coarse: &Coarse, tolerance_ns: i64) -> Vec<Pair> {
+pub fn pairs(spans: &[Span], coarse: &Coarse, tolerance_ns: i64) -> Vec<Pair> {
     let mut out = Vec::new();
     if spans.len() > MAX_INFER_SPANS {
         return out;
@@ -59,7 +59,7 @@ pub fn pairs(spans: &[Span], events: &[Event], coarse: &Coarse, tolerance_ns: i6
             }
             Some(_) => None,
             None => {
-                let orphan = tree::orphan_id(spans, c, events);
+                let orphan = tree::orphan_id(spans, c);
                 let fits = (0..spans.len())
                     .any(|p| tree::may_contain(spans, p, c, orphan, coarse, tolerance_ns));
                 if fits {
@@ -267,6 +267,7 @@ mod tests {
             error: false,
             parent: None,
             inferred_parent: false,
+            logged_parent: false,
             depth: 0,
             events: vec![0].into(),
         }
@@ -304,7 +305,7 @@ mod tests {
         for (skew, misfits) in [(250, 200), (-180, 200), (40, 90)] {
             let all: Vec<Pair> = traces(skew, 200)
                 .iter()
-                .flat_map(|t| pairs(t, &[], &Coarse::default(), 2 * MS))
+                .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
                 .collect();
             assert_eq!(all.len(), misfits, "skew {skew}");
             let (offsets, report) = estimate(&all, &symbols(), 2 * MS);
@@ -328,7 +329,7 @@ mod tests {
     fn calls_that_fit_are_no_evidence() {
         let all: Vec<Pair> = traces(0, 200)
             .iter()
-            .flat_map(|t| pairs(t, &[], &Coarse::default(), 2 * MS))
+            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
             .collect();
         assert!(all.is_empty());
     }
@@ -338,7 +339,7 @@ mod tests {
         let mut ts = traces(250, 50);
         let all: Vec<Pair> = ts
             .iter()
-            .flat_map(|t| pairs(t, &[], &Coarse::default(), 2 * MS))
+            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
             .collect();
         let (offsets, _) = estimate(&all, &symbols(), 2 * MS);
         for t in &mut ts {
@@ -356,7 +357,7 @@ mod tests {
     fn too_few_pairs_or_none_give_no_offset() {
         let all: Vec<Pair> = traces(250, 2)
             .iter()
-            .flat_map(|t| pairs(t, &[], &Coarse::default(), 2 * MS))
+            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
             .collect();
         let (offsets, report) = estimate(&all, &symbols(), 2 * MS);
         assert!(offsets.is_empty() && report.is_empty());

@@ -153,6 +153,7 @@ mod tests {
             error: false,
             parent,
             inferred_parent: false,
+            logged_parent: false,
             depth,
             events: Default::default(),
         }

@@ -43,6 +43,8 @@ pub struct Span {
     pub parent: Option<SpanIdx>,
     /// True when the parent was inferred from time containment rather than logged ids.
     pub inferred_parent: bool,
+    /// True when the span logged a parent span id (whether or not the trace has that span).
+    pub logged_parent: bool,
     /// Depth in the tree (root = 0).
     pub depth: u16,
     /// The events of the span, in time order.
@@ -200,9 +202,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     clock.lap("spans");
     let pairs: Vec<clock::Pair> = drafts
         .par_iter()
-        .flat_map_iter(|(_, spans)| {
-            clock::pairs(spans, events, &coarse, opts.containment_tolerance_ns)
-        })
+        .flat_map_iter(|(_, spans)| clock::pairs(spans, &coarse, opts.containment_tolerance_ns))
         .collect();
     let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
     drop(pairs);
@@ -211,7 +211,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .into_par_iter()
         .map(|(g, mut spans)| {
             clock::apply(&mut spans, &offsets);
-            finish_trace(g, spans, events, &coarse, opts)
+            finish_trace(g, spans, &coarse, opts)
         })
         .collect();
     clock.lap("trees");
@@ -258,7 +258,6 @@ fn permute<T>(items: Vec<T>, order: &[u32]) -> Vec<T> {
 fn finish_trace(
     g: correlate::Group,
     mut spans: Vec<Span>,
-    events: &[Event],
     coarse: &tree::Coarse,
     opts: &TraceOptions,
 ) -> Trace {
@@ -287,7 +286,7 @@ fn finish_trace(
             })
             .collect();
     }
-    let root = tree::link(&mut spans, events, coarse, opts.containment_tolerance_ns);
+    let root = tree::link(&mut spans, coarse, opts.containment_tolerance_ns);
     tree::align_coarse(&mut spans, coarse);
     let r = &spans[root as usize];
     let (start_ns, end_ns) = if r.timed {
@@ -342,6 +341,7 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
                 error: e.is_error(),
                 parent: None,
                 inferred_parent: false,
+                logged_parent: false,
                 depth: 0,
                 events: SpanEvents::One(i as EventIdx),
             }

@@ -253,6 +253,7 @@ fn finish(b: Builder, events: &[Event]) -> Option<Span> {
         error: evs().any(|e| e.is_error()),
         parent: None,
         inferred_parent: false,
+        logged_parent: evs().any(|e| e.parent_span_id().is_some()),
         depth: 0,
         events: b.events.into(),
     })
@@ -360,13 +361,13 @@ pub fn may_contain(
 }
 
 /// True when a span logged a parent span id but the trace has no span with that id.
-pub fn orphan_id(spans: &[Span], k: usize, events: &[Event]) -> bool {
-    spans[k].parent.is_none() && parent_id_of(&spans[k], events).is_some()
+pub fn orphan_id(spans: &[Span], k: usize) -> bool {
+    spans[k].parent.is_none() && spans[k].logged_parent
 }
 
 /// Infers the missing parents from containment, picks the root, sets depths.
 /// Returns the root's index. `spans` must be in start order and non-empty.
-pub fn link(spans: &mut [Span], events: &[Event], coarse: &Coarse, tolerance_ns: i64) -> SpanIdx {
+pub fn link(spans: &mut [Span], coarse: &Coarse, tolerance_ns: i64) -> SpanIdx {
     let n = spans.len();
     if n == 0 {
         return 0;
@@ -376,7 +377,7 @@ pub fn link(spans: &mut [Span], events: &[Event], coarse: &Coarse, tolerance_ns:
             if spans[c].parent.is_some() {
                 continue;
             }
-            let orphan = orphan_id(spans, c, events);
+            let orphan = orphan_id(spans, c);
             let mut best: Option<(i64, usize)> = None;
             for p in 0..n {
                 if !may_contain(spans, p, c, orphan, coarse, tolerance_ns) {
@@ -542,7 +543,7 @@ mod tests {
         events[2].set_span_id(s3);
         events[2].set_parent_span_id(s2); // same service, still exact
         let mut spans = spans_of(&all(&events), &events);
-        let root = link(&mut spans, &events, &Coarse::default(), 2 * MS);
+        let root = link(&mut spans, &Coarse::default(), 2 * MS);
         assert_eq!(root, 0);
         assert_eq!(spans[1].parent, Some(0));
         assert_eq!(spans[2].parent, Some(1));
@@ -564,7 +565,7 @@ mod tests {
             ev(1_004, inv, Some(10), 200),   // [994, 1004]: beyond every span + 2 ms
         ];
         let mut spans = spans_of(&all(&events), &events);
-        let root = link(&mut spans, &events, &Coarse::default(), 2 * MS);
+        let root = link(&mut spans, &Coarse::default(), 2 * MS);
         let svc = |k: Option<SpanIdx>| k.map(|k| s.get(spans[k as usize].service).to_owned());
         assert_eq!(s.get(spans[root as usize].service), "edge");
         let inv1 = spans.iter().position(|x| x.start_ns == 962 * MS).unwrap();
@@ -576,7 +577,7 @@ mod tests {
         assert!(spans[inv2].inferred_parent);
         // With no tolerance the first inventory span is not inside orders either.
         let mut spans = spans_of(&all(&events), &events);
-        link(&mut spans, &events, &Coarse::default(), 0);
+        link(&mut spans, &Coarse::default(), 0);
         assert_eq!(svc(spans[inv1].parent).as_deref(), Some("edge"));
     }
 
@@ -590,7 +591,7 @@ mod tests {
             ev(500, c, Some(10), 200), // [490, 500]
         ];
         let mut spans = spans_of(&all(&events), &events);
-        let root = link(&mut spans, &events, &Coarse::default(), 0);
+        let root = link(&mut spans, &Coarse::default(), 0);
         assert_eq!(spans[root as usize].service, b);
         assert!(spans
             .iter()
@@ -610,7 +611,7 @@ mod tests {
         let coarse = Coarse::find(&events);
         assert_eq!(coarse.0, vec![edge]);
         let mut spans = spans_of(&all(&events), &events);
-        link(&mut spans, &events, &coarse, 2 * MS);
+        link(&mut spans, &coarse, 2 * MS);
         assert_eq!(spans[1].parent, Some(0));
     }
 
