@@ -152,51 +152,37 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
     keyed.truncate(keyed.partition_point(|k| k.0 != NO_ROOT));
     clock.lap("sort events");
 
-    let mut runs: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
-    let mut start = 0;
+    // Cut the sorted keys into requests: a new root starts one, and so does a
+    // gap longer than `split_gap_ns` between two timed events of one root.
+    // Untimed events sort first in their root and go with its first request.
+    let mut pieces: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
+    let (mut start, mut root_was_split) = (0, false);
     for i in 1..=keyed.len() {
-        if i == keyed.len() || keyed[i].0 != keyed[start].0 {
-            runs.push(&keyed[start..i]);
+        let cut = i == keyed.len() || {
+            let (prev, next) = (keyed[i - 1], keyed[i]);
+            if next.0 != prev.0 {
+                root_was_split = false;
+                true
+            } else if prev.1 != Event::NO_TIME && next.1.saturating_sub(prev.1) > split_gap_ns {
+                // One reused id set, however many requests it holds.
+                out.reused_ids += u64::from(!root_was_split);
+                root_was_split = true;
+                true
+            } else {
+                false
+            }
+        };
+        if cut {
+            pieces.push(&keyed[start..i]);
             start = i;
         }
     }
-    let split: Vec<(Vec<Group>, bool)> = runs
-        .par_iter()
-        .map(|run| split_run(run, events, symbols, split_gap_ns))
-        .collect();
     clock.lap("split");
-    for (groups, was_split) in split {
-        out.reused_ids += was_split as u64;
-        out.groups.extend(groups);
-    }
-    clock.lap("groups");
-    out
-}
-
-/// One linked id set's events (sorted by time) -> one group per run without a long gap.
-fn split_run(
-    run: &[(u32, i64, EventIdx)],
-    events: &[Event],
-    symbols: &Symbols,
-    split_gap_ns: i64,
-) -> (Vec<Group>, bool) {
-    let mut groups: Vec<Vec<EventIdx>> = vec![Vec::new()];
-    let mut last: Option<i64> = None;
-    for &(_, t, i) in run {
-        if t != Event::NO_TIME {
-            if let Some(l) = last {
-                if t.saturating_sub(l) > split_gap_ns && !groups.last().unwrap().is_empty() {
-                    groups.push(Vec::new());
-                }
-            }
-            last = Some(t);
-        }
-        groups.last_mut().unwrap().push(i);
-    }
-    let was_split = groups.len() > 1;
-    let groups = groups
-        .into_iter()
-        .map(|evs| {
+    out.groups = Vec::with_capacity(pieces.len());
+    pieces
+        .par_iter()
+        .map(|piece| {
+            let evs: Vec<EventIdx> = piece.iter().map(|&(.., i)| i).collect();
             let (id, ids) = ids_of(&evs, events, symbols);
             Group {
                 id,
@@ -204,8 +190,9 @@ fn split_run(
                 events: evs,
             }
         })
-        .collect();
-    (groups, was_split)
+        .collect_into_vec(&mut out.groups);
+    clock.lap("groups");
+    out
 }
 
 /// The ids of a group's events and the one to show: the request id named by
