@@ -15,12 +15,16 @@
 //! - Spans without an operation are grouped under the operation [`NO_NAME`],
 //!   as are spans and events without a service.
 //!
-//! Requests are grouped in parallel chunks whose accumulators merge; samples
-//! are then sorted per group in parallel. Counts and sorted samples do not
-//! depend on how the chunks were cut, so the output is the same on any number
-//! of threads.
+//! Requests are counted in parallel chunks whose counts add up; their logged
+//! durations are grouped by operation in one list (a counting sort in request
+//! order), operations sorted by service name so that a service's samples are
+//! one slice of it. Percentiles are then taken per slice in parallel. Nothing
+//! depends on how the chunks were cut, so the output is the same on any
+//! number of threads.
 
 use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use rayon::prelude::*;
 
@@ -100,85 +104,162 @@ impl Acc {
     }
 }
 
-fn merge_maps<K: std::hash::Hash + Eq>(
-    mut a: HashMap<K, Acc>,
-    mut b: HashMap<K, Acc>,
-) -> HashMap<K, Acc> {
-    if a.len() < b.len() {
-        std::mem::swap(&mut a, &mut b);
-    }
-    for (k, v) in b {
-        a.entry(k).or_default().merge(v);
-    }
-    a
-}
-
 /// Per service and per operation, in report order.
 pub fn services_and_operations(
     requests: &[Request],
     events: &[Event],
     symbols: &Symbols,
 ) -> (Vec<ServiceStats>, Vec<OperationStats>) {
-    let by_op: HashMap<(Sym, Sym), Acc> = requests
+    // The operations, in report order: by service name, then operation name.
+    let mut keys: Vec<(Sym, Sym)> = requests
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut m: HashMap<(Sym, Sym), Acc> = HashMap::new();
-            for r in chunk {
-                m.entry((r.service, r.operation)).or_default().add(r);
-            }
-            m
+            let mut set = FxHashSet::default();
+            set.extend(chunk.iter().map(|r| (r.service, r.operation)));
+            set
         })
-        .reduce(HashMap::new, merge_maps);
-    let event_counts = events_per_service(events);
-
-    let mut ops: Vec<((String, String), (Sym, Acc))> = by_op
+        .reduce(FxHashSet::default, |mut a, b| {
+            a.extend(b);
+            a
+        })
         .into_iter()
-        .map(|((svc, op), acc)| ((name(symbols, svc), name(symbols, op)), (svc, acc)))
         .collect();
-    ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let names: FxHashMap<(Sym, Sym), (String, String)> = keys
+        .iter()
+        .map(|&(svc, op)| ((svc, op), (name(symbols, svc), name(symbols, op))))
+        .collect();
+    keys.sort_unstable_by(|a, b| names[a].cmp(&names[b]).then(a.cmp(b)));
+    let index: FxHashMap<(Sym, Sym), u32> = keys
+        .iter()
+        .enumerate()
+        .map(|(k, &key)| (key, k as u32))
+        .collect();
 
-    // A service's operations are adjacent after the sort; its samples are theirs end to end.
-    let mut services: Vec<(String, Sym, Acc)> = Vec::new();
-    for ((svc_name, _), (svc, acc)) in &ops {
-        match services.last_mut() {
-            Some((n, _, a)) if n == svc_name => a.merge_counts(acc),
-            _ => services.push((svc_name.clone(), *svc, acc.counts())),
+    // Each request's operation, then counts per operation and every logged
+    // duration grouped by operation in one list (a counting sort): a
+    // service's operations are adjacent, so its samples are one slice of it.
+    let op_of: Vec<u32> = requests
+        .par_iter()
+        .map(|r| index[&(r.service, r.operation)])
+        .collect();
+    let counts: Vec<Acc> = requests
+        .par_chunks(CHUNK)
+        .zip(op_of.par_chunks(CHUNK))
+        .map(|(rs, ops)| {
+            let mut acc = vec![Acc::default(); keys.len()];
+            for (r, &k) in rs.iter().zip(ops) {
+                let a = &mut acc[k as usize];
+                a.count += 1;
+                a.errors += u64::from(r.error);
+                a.client_errors += u64::from(r.client_error());
+            }
+            acc
+        })
+        .reduce(
+            || vec![Acc::default(); keys.len()],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.merge_counts(y);
+                }
+                a
+            },
+        );
+    let mut first = vec![0usize; keys.len() + 1];
+    for (r, &k) in requests.iter().zip(&op_of) {
+        if r.duration_ns.is_some() {
+            first[k as usize + 1] += 1;
         }
-        if let Some((_, _, a)) = services.last_mut() {
-            a.samples.extend_from_slice(&acc.samples);
+    }
+    for k in 0..keys.len() {
+        first[k + 1] += first[k];
+    }
+    let mut fill = first.clone();
+    let mut samples = vec![0i64; first[keys.len()]];
+    for (r, &k) in requests.iter().zip(&op_of) {
+        if let Some(d) = r.duration_ns {
+            samples[fill[k as usize]] = d;
+            fill[k as usize] += 1;
+        }
+    }
+    drop(op_of);
+
+    // Operations first: selection reorders each operation's own slice only.
+    let mut slices: Vec<&mut [i64]> = Vec::with_capacity(keys.len());
+    let mut rest = &mut samples[..];
+    for k in 0..keys.len() {
+        let (mine, after) = rest.split_at_mut(first[k + 1] - first[k]);
+        slices.push(mine);
+        rest = after;
+    }
+    let operations: Vec<OperationStats> = slices
+        .into_par_iter()
+        .zip(&keys)
+        .zip(&counts)
+        .map(|((durations, key), acc)| {
+            let (service, name) = names[key].clone();
+            OperationStats {
+                service,
+                name,
+                count: acc.count,
+                errors: acc.errors,
+                client_errors: acc.client_errors,
+                error_rate: acc.error_rate(),
+                latency_ms: latency(durations),
+            }
+        })
+        .collect();
+
+    // Services: runs of one service name among the sorted operations.
+    let event_counts = events_per_service(events);
+    let mut runs: Vec<(String, Sym, Acc, std::ops::Range<usize>)> = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        let svc_name = &names[key].0;
+        match runs.last_mut() {
+            Some((n, _, acc, range)) if n == svc_name => {
+                acc.merge_counts(&counts[k]);
+                range.end = first[k + 1];
+            }
+            _ => runs.push((
+                svc_name.clone(),
+                key.0,
+                counts[k].counts(),
+                first[k]..first[k + 1],
+            )),
         }
     }
     // Services that logged events but no request still get a row.
     for &svc in event_counts.keys() {
         let n = name(symbols, svc);
-        if let Err(at) = services.binary_search_by(|s| s.0.cmp(&n)) {
-            services.insert(at, (n, svc, Acc::default()));
+        if let Err(at) = runs.binary_search_by(|s| s.0.cmp(&n)) {
+            runs.insert(at, (n, svc, Acc::default(), 0..0));
         }
     }
-
-    let operations: Vec<OperationStats> = ops
+    let mut slices: Vec<&mut [i64]> = Vec::with_capacity(runs.len());
+    let mut rest = &mut samples[..];
+    let mut at = 0;
+    for (.., range) in &runs {
+        if range.is_empty() {
+            slices.push(&mut []);
+            continue;
+        }
+        let (_, from) = rest.split_at_mut(range.start - at);
+        let (mine, after) = from.split_at_mut(range.len());
+        slices.push(mine);
+        rest = after;
+        at = range.end;
+    }
+    let services: Vec<ServiceStats> = runs
         .into_par_iter()
-        .map(|((service, name), (_, mut acc))| OperationStats {
-            service,
-            name,
-            count: acc.count,
-            errors: acc.errors,
-            client_errors: acc.client_errors,
-            error_rate: acc.error_rate(),
-            latency_ms: latency(&mut acc.samples),
-        })
-        .collect();
-    let services: Vec<ServiceStats> = services
-        .into_par_iter()
-        .map(|(name, svc, mut acc)| ServiceStats {
+        .zip(slices)
+        .map(|((name, svc, acc, _), durations)| ServiceStats {
             name,
             events: event_counts.get(&svc).copied().unwrap_or(0),
             spans: acc.count,
             errors: acc.errors,
             client_errors: acc.client_errors,
             error_rate: acc.error_rate(),
-            histogram: crate::render::charts::distribution::latency_histogram(&acc.samples),
-            latency_ms: latency(&mut acc.samples),
+            histogram: crate::render::charts::distribution::latency_histogram(durations),
+            latency_ms: latency(durations),
         })
         .collect();
     (services, operations)
