@@ -57,7 +57,7 @@ impl<'a> Series<'a> {
             per: &placed.whole,
         };
         let per = (0..placed.services.len())
-            .filter(|&k| !placed.requests_of(k).is_empty())
+            .filter(|&k| placed.by_service[k].requests.iter().any(|&n| n > 0))
             .map(|k| Series {
                 service: Some(placed.services[k]),
                 per: &placed.by_service[k],

@@ -96,6 +96,13 @@ impl ByBucket {
         ByBucket { first, values }
     }
 
+    /// Buckets whose values lie back to back: bucket `b`'s are
+    /// `values[first[b]..first[b + 1]]` (`first` starts at 0 and ends at `values.len()`).
+    pub fn from_parts(first: Vec<usize>, values: Vec<i64>) -> ByBucket {
+        debug_assert!(first.first() == Some(&0) && first.last() == Some(&values.len()));
+        ByBucket { first, values }
+    }
+
     pub fn buckets(&self) -> usize {
         self.first.len() - 1
     }

@@ -167,17 +167,10 @@ pub fn grid(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Grid> {
 /// timeline and by the incident search.
 pub struct Placement {
     pub grid: Grid,
-    /// Each request's bucket; [`Placement::NOT_PLACED`] when it has no time.
-    pub bucket: Vec<u32>,
     /// Every service that handled requests, by symbol.
     pub services: Vec<Sym>,
-    /// Placed requests grouped by service (in `services` order), each group
-    /// in request order: group k is `order[first[k]..first[k + 1]]`.
-    first: Vec<usize>,
-    order: Vec<u32>,
-    /// Placed entry requests (what the system was asked to do), in order.
-    pub entries: Vec<u32>,
-    /// Per bucket: the entry requests, and each service's requests (in `services` order).
+    /// Per bucket: the entry requests (what the system was asked to do), and
+    /// each service's requests (in `services` order).
     pub whole: PerBucket,
     pub by_service: Vec<PerBucket>,
 }
@@ -190,20 +183,42 @@ pub struct PerBucket {
     pub durations: ByBucket,
 }
 
-impl Placement {
-    pub const NOT_PLACED: u32 = u32::MAX;
+/// Per (series, bucket) counts while placing: series `k` is service `k`, the
+/// last one the entry requests.
+#[derive(Clone)]
+struct Counts {
+    requests: Vec<u64>,
+    errors: Vec<u64>,
+    timed: Vec<usize>,
+}
 
+impl Counts {
+    fn new(cells: usize) -> Counts {
+        Counts {
+            requests: vec![0; cells],
+            errors: vec![0; cells],
+            timed: vec![0; cells],
+        }
+    }
+    fn add(mut self, o: Counts) -> Counts {
+        for (a, b) in [
+            (&mut self.requests, &o.requests),
+            (&mut self.errors, &o.errors),
+        ] {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        self.timed
+            .iter_mut()
+            .zip(&o.timed)
+            .for_each(|(x, y)| *x += y);
+        self
+    }
+}
+
+impl Placement {
     /// `None` when no request has a time.
     pub fn new(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Placement> {
         let grid = grid(requests, bucket_seconds)?;
-        let bucket: Vec<u32> = requests
-            .par_iter()
-            .map(|r| {
-                placed_at(r)
-                    .and_then(|t| grid.index(t))
-                    .map_or(Self::NOT_PLACED, |b| b as u32)
-            })
-            .collect();
         let mut services: Vec<Sym> = requests
             .par_iter()
             .fold(rustc_hash::FxHashSet::default, |mut set, r| {
@@ -217,79 +232,72 @@ impl Placement {
             .into_iter()
             .collect();
         services.sort_unstable();
-        let rank: rustc_hash::FxHashMap<Sym, u32> = services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (*s, i as u32))
-            .collect();
-        let ranks: Vec<u32> = requests.par_iter().map(|r| rank[&r.service]).collect();
-        let mut first = vec![0usize; services.len() + 1];
-        for (&k, &b) in ranks.iter().zip(&bucket) {
-            if b != Self::NOT_PLACED {
-                first[k as usize + 1] += 1;
-            }
-        }
-        for k in 0..services.len() {
-            first[k + 1] += first[k];
+        let rank: rustc_hash::FxHashMap<Sym, usize> =
+            services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let (count, entries) = (grid.count, services.len());
+        // The cells a request counts in: its service's bucket, and the
+        // entries' bucket when it is one. Both passes below walk requests in
+        // order, so each cell's durations keep request order.
+        let cells_of = |r: &Request| {
+            let b = placed_at(r).and_then(|t| grid.index(t))?;
+            let own = rank[&r.service] * count + b;
+            Some((own, r.entry.then_some(entries * count + b)))
+        };
+        let cells = (entries + 1) * count;
+        let counts = requests
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut c = Counts::new(cells);
+                for r in chunk {
+                    let Some((own, entry)) = cells_of(r) else {
+                        continue;
+                    };
+                    for cell in std::iter::once(own).chain(entry) {
+                        c.requests[cell] += 1;
+                        c.errors[cell] += u64::from(r.error);
+                        c.timed[cell] += usize::from(r.duration_ns.is_some());
+                    }
+                }
+                c
+            })
+            .reduce(|| Counts::new(cells), Counts::add);
+        // Durations grouped by cell (a counting sort).
+        let mut first = vec![0usize; cells + 1];
+        for cell in 0..cells {
+            first[cell + 1] = first[cell] + counts.timed[cell];
         }
         let mut fill = first.clone();
-        let mut order = vec![0u32; first[services.len()]];
-        for (i, (&k, &b)) in ranks.iter().zip(&bucket).enumerate() {
-            if b != Self::NOT_PLACED {
-                order[fill[k as usize]] = i as u32;
-                fill[k as usize] += 1;
+        let mut values = vec![0i64; first[cells]];
+        for r in requests {
+            let (Some(d), Some((own, entry))) = (r.duration_ns, cells_of(r)) else {
+                continue;
+            };
+            for cell in std::iter::once(own).chain(entry) {
+                values[fill[cell]] = d;
+                fill[cell] += 1;
             }
         }
-        drop(ranks);
-        let entries = (0..requests.len() as u32)
-            .into_par_iter()
-            .filter(|&i| requests[i as usize].entry && bucket[i as usize] != Self::NOT_PLACED)
-            .collect();
-        let mut placed = Placement {
-            grid,
-            bucket,
-            services,
-            first,
-            order,
-            entries,
-            whole: PerBucket::default(),
-            by_service: Vec::new(),
+        let series = |k: usize| {
+            let cells = k * count..(k + 1) * count;
+            let base = first[cells.start];
+            PerBucket {
+                requests: counts.requests[cells.clone()].to_vec(),
+                errors: counts.errors[cells.clone()].to_vec(),
+                durations: ByBucket::from_parts(
+                    first[cells.start..=cells.end]
+                        .iter()
+                        .map(|f| f - base)
+                        .collect(),
+                    values[base..first[cells.end]].to_vec(),
+                ),
+            }
         };
-        (placed.whole, placed.by_service) = rayon::join(
-            || placed.per_bucket(requests, &placed.entries),
-            || {
-                (0..placed.services.len())
-                    .into_par_iter()
-                    .map(|k| placed.per_bucket(requests, placed.requests_of(k)))
-                    .collect()
-            },
-        );
-        Some(placed)
-    }
-
-    /// Counts and durations per bucket of the placed requests `which`.
-    pub fn per_bucket(&self, requests: &[Request], which: &[u32]) -> PerBucket {
-        let count = self.grid.count;
-        let (mut n, mut errors) = (vec![0; count], vec![0; count]);
-        let mut timed: Vec<(usize, i64)> = Vec::with_capacity(which.len());
-        for &i in which {
-            let (r, b) = (&requests[i as usize], self.bucket[i as usize] as usize);
-            n[b] += 1;
-            errors[b] += r.error as u64;
-            if let Some(d) = r.duration_ns {
-                timed.push((b, d));
-            }
-        }
-        PerBucket {
-            requests: n,
-            errors,
-            durations: ByBucket::new(count, &timed),
-        }
-    }
-
-    /// Indices of the placed requests of `services[k]`, in request order.
-    pub fn requests_of(&self, k: usize) -> &[u32] {
-        &self.order[self.first[k]..self.first[k + 1]]
+        Some(Placement {
+            grid,
+            whole: series(entries),
+            by_service: (0..entries).map(series).collect(),
+            services,
+        })
     }
 }
 
