@@ -20,6 +20,7 @@
 //! report folder.
 
 pub mod analyze;
+pub mod concat;
 pub mod config;
 pub mod diff;
 pub mod export;

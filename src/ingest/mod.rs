@@ -194,29 +194,11 @@ fn merge_pieces(pieces: Vec<(Symbols, Vec<Event>)>) -> (Symbols, Vec<Event>) {
     // Copied end to end and remapped on the way, on all cores: the list is
     // written once, and the fresh memory it needs is faulted in by every
     // thread rather than one.
-    let mut starts = Vec::with_capacity(pieces.len() + 1);
-    starts.push(0);
-    for evs in &pieces {
-        starts.push(starts[starts.len() - 1] + evs.len());
-    }
-    let total = starts[pieces.len()];
-    let mut events = Vec::new();
-    (0..total)
-        .into_par_iter()
-        .with_min_len(1 << 16)
-        .map_init(
-            || 0,
-            |piece: &mut usize, i| {
-                // Each thread walks a range in order: the piece rarely changes.
-                if !(starts[*piece]..starts[*piece + 1]).contains(&i) {
-                    *piece = starts.partition_point(|&s| s <= i) - 1;
-                }
-                let mut e = pieces[*piece][i - starts[*piece]];
-                e.remap(&maps[*piece]);
-                e
-            },
-        )
-        .collect_into_vec(&mut events);
+    let events = crate::concat::concat(pieces.iter().map(Vec::len), |p, k| {
+        let mut e = pieces[p][k];
+        e.remap(&maps[p]);
+        e
+    });
     clock.lap("events");
     (symbols, events)
 }

@@ -1,0 +1,61 @@
+//! Parts -> one list, written in place on all cores.
+//!
+//! Input: the lengths of consecutive parts and a function giving item `k` of
+//! part `p`. Output: every item, part after part, in one list. Rayon's indexed
+//! collect writes each thread's range of the list directly: no list is grown,
+//! copied, or faulted in by one thread alone.
+
+use rayon::prelude::*;
+
+/// Items below this many per thread are not worth splitting further.
+const MIN_PER_THREAD: usize = 1 << 14;
+
+/// `item(p, k)` for every item `k` of every part `p`, in order.
+pub fn concat<T, F>(lengths: impl IntoIterator<Item = usize>, item: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize, usize) -> T + Sync + Send,
+{
+    let mut starts = vec![0usize];
+    for n in lengths {
+        starts.push(starts[starts.len() - 1] + n);
+    }
+    let total = starts[starts.len() - 1];
+    let mut out = Vec::new();
+    (0..total)
+        .into_par_iter()
+        .with_min_len(MIN_PER_THREAD)
+        .map_init(
+            || 0,
+            |part: &mut usize, i| {
+                // Each thread walks a range in order: the part rarely changes.
+                if !(starts[*part]..starts[*part + 1]).contains(&i) {
+                    *part = starts.partition_point(|&s| s <= i) - 1;
+                }
+                item(*part, i - starts[*part])
+            },
+        )
+        .collect_into_vec(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_come_out_in_order_empty_ones_too() {
+        let parts: Vec<Vec<u32>> = vec![vec![], vec![1, 2], vec![], vec![], vec![3], vec![]];
+        let all = concat(parts.iter().map(Vec::len), |p, k| (p, parts[p][k]));
+        assert_eq!(all, vec![(1, 1), (1, 2), (4, 3)]);
+        let big: Vec<Vec<usize>> = (0..50).map(|p| (0..p * 997).collect()).collect();
+        let flat = concat(big.iter().map(Vec::len), |p, k| big[p][k] + p);
+        let expected: Vec<usize> = big
+            .iter()
+            .enumerate()
+            .flat_map(|(p, v)| v.iter().map(move |x| x + p))
+            .collect();
+        assert_eq!(flat, expected);
+        assert!(concat(std::iter::empty(), |_, _| 0u8).is_empty());
+    }
+}
