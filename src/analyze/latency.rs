@@ -80,27 +80,59 @@ pub struct ByBucket {
 impl ByBucket {
     /// `items` are (bucket < `buckets`, value).
     pub fn new(buckets: usize, items: &[(usize, i64)]) -> ByBucket {
-        let mut first = vec![0usize; buckets + 1];
+        let mut counts = vec![0usize; buckets];
         for &(b, _) in items {
-            first[b + 1] += 1;
+            counts[b] += 1;
         }
-        for b in 0..buckets {
-            first[b + 1] += first[b];
+        ByBucket::with_counts(&counts, items.iter().copied())
+    }
+
+    /// `items` are (bucket, value), bucket `b` receiving exactly `counts[b]`
+    /// of them (counted beforehand, e.g. in a parallel pass).
+    pub fn with_counts(
+        counts: &[usize],
+        items: impl IntoIterator<Item = (usize, i64)>,
+    ) -> ByBucket {
+        let mut first = Vec::with_capacity(counts.len() + 1);
+        first.push(0usize);
+        for &c in counts {
+            first.push(first[first.len() - 1] + c);
         }
         let mut fill = first.clone();
-        let mut values = vec![0i64; items.len()];
-        for &(b, v) in items {
+        let mut values = vec![0i64; first[counts.len()]];
+        for (b, v) in items {
             values[fill[b]] = v;
             fill[b] += 1;
         }
+        debug_assert!(
+            fill[..counts.len()] == first[1..],
+            "counts do not match the items"
+        );
         ByBucket { first, values }
     }
 
-    /// Buckets whose values lie back to back: bucket `b`'s are
-    /// `values[first[b]..first[b + 1]]` (`first` starts at 0 and ends at `values.len()`).
-    pub fn from_parts(first: Vec<usize>, values: Vec<i64>) -> ByBucket {
-        debug_assert!(first.first() == Some(&0) && first.last() == Some(&values.len()));
-        ByBucket { first, values }
+    /// Buckets `lo..hi` as a grouping of their own (bucket `lo` becomes 0).
+    pub fn slice(&self, lo: usize, hi: usize) -> ByBucket {
+        let base = self.first[lo];
+        ByBucket {
+            first: self.first[lo..=hi].iter().map(|f| f - base).collect(),
+            values: self.get(lo, hi).to_vec(),
+        }
+    }
+
+    /// The values of consecutive runs of buckets, to reorder: run `i` is the
+    /// buckets from `ends[i - 1]` (0 for the first) up to `ends[i]`.
+    pub fn runs_mut(&mut self, ends: impl IntoIterator<Item = usize>) -> Vec<&mut [i64]> {
+        let mut rest = &mut self.values[..];
+        let mut at = 0;
+        ends.into_iter()
+            .map(|end| {
+                let (run, after) = std::mem::take(&mut rest).split_at_mut(self.first[end] - at);
+                rest = after;
+                at = self.first[end];
+                run
+            })
+            .collect()
     }
 
     pub fn buckets(&self) -> usize {
@@ -171,5 +203,20 @@ mod tests {
             (&[1, 9][..], &[][..], &[5, 4][..])
         );
         assert_eq!((g.get(0, 3).len(), g.buckets()), (4, 3));
+        let tail = g.slice(1, 3);
+        assert_eq!((tail.buckets(), tail.get(1, 2)), (2, &[5, 4][..]));
+    }
+
+    #[test]
+    fn runs_of_buckets_are_handed_out_to_reorder() {
+        let mut g = ByBucket::with_counts(&[2, 0, 1], [(0, 3), (2, 7), (0, 1)]);
+        let runs = g.runs_mut([1, 1, 3]);
+        assert_eq!(runs.len(), 3);
+        assert_eq!(
+            (&*runs[0], &*runs[1], &*runs[2]),
+            (&[3, 1][..], &[][..], &[7][..])
+        );
+        runs.into_iter().for_each(|r| r.sort_unstable());
+        assert_eq!(g.get(0, 1), &[1, 3]);
     }
 }

@@ -28,7 +28,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use rayon::prelude::*;
 
-use super::latency::latency;
+use super::latency::{latency, ByBucket};
 use super::summary::{OperationStats, ServiceStats};
 use super::Request;
 use crate::ingest::event::{Event, Sym, Symbols};
@@ -164,33 +164,21 @@ pub fn services_and_operations(
                 a
             },
         );
-    let mut first = vec![0usize; keys.len() + 1];
+    let mut timed = vec![0usize; keys.len()];
     for (r, &k) in requests.iter().zip(&op_of) {
-        if r.duration_ns.is_some() {
-            first[k as usize + 1] += 1;
-        }
+        timed[k as usize] += usize::from(r.duration_ns.is_some());
     }
-    for k in 0..keys.len() {
-        first[k + 1] += first[k];
-    }
-    let mut fill = first.clone();
-    let mut samples = vec![0i64; first[keys.len()]];
-    for (r, &k) in requests.iter().zip(&op_of) {
-        if let Some(d) = r.duration_ns {
-            samples[fill[k as usize]] = d;
-            fill[k as usize] += 1;
-        }
-    }
+    let mut samples = ByBucket::with_counts(
+        &timed,
+        requests
+            .iter()
+            .zip(&op_of)
+            .filter_map(|(r, &k)| Some((k as usize, r.duration_ns?))),
+    );
     drop(op_of);
 
     // Operations first: selection reorders each operation's own slice only.
-    let mut slices: Vec<&mut [i64]> = Vec::with_capacity(keys.len());
-    let mut rest = &mut samples[..];
-    for k in 0..keys.len() {
-        let (mine, after) = rest.split_at_mut(first[k + 1] - first[k]);
-        slices.push(mine);
-        rest = after;
-    }
+    let slices = samples.runs_mut(1..=keys.len());
     let operations: Vec<OperationStats> = slices
         .into_par_iter()
         .zip(&keys)
@@ -211,43 +199,27 @@ pub fn services_and_operations(
 
     // Services: runs of one service name among the sorted operations.
     let event_counts = events_per_service(events);
-    let mut runs: Vec<(String, Sym, Acc, std::ops::Range<usize>)> = Vec::new();
+    // Each service's operations end at `end` (an operation index).
+    let mut runs: Vec<(String, Sym, Acc, usize)> = Vec::new();
     for (k, key) in keys.iter().enumerate() {
         let svc_name = &names[key].0;
         match runs.last_mut() {
-            Some((n, _, acc, range)) if n == svc_name => {
+            Some((n, _, acc, end)) if n == svc_name => {
                 acc.merge_counts(&counts[k]);
-                range.end = first[k + 1];
+                *end = k + 1;
             }
-            _ => runs.push((
-                svc_name.clone(),
-                key.0,
-                counts[k].counts(),
-                first[k]..first[k + 1],
-            )),
+            _ => runs.push((svc_name.clone(), key.0, counts[k].counts(), k + 1)),
         }
     }
-    // Services that logged events but no request still get a row.
+    // Services that logged events but no request still get a row (no operation).
     for &svc in event_counts.keys() {
         let n = name(symbols, svc);
         if let Err(at) = runs.binary_search_by(|s| s.0.cmp(&n)) {
-            runs.insert(at, (n, svc, Acc::default(), 0..0));
+            let end = at.checked_sub(1).map_or(0, |before| runs[before].3);
+            runs.insert(at, (n, svc, Acc::default(), end));
         }
     }
-    let mut slices: Vec<&mut [i64]> = Vec::with_capacity(runs.len());
-    let mut rest = &mut samples[..];
-    let mut at = 0;
-    for (.., range) in &runs {
-        if range.is_empty() {
-            slices.push(&mut []);
-            continue;
-        }
-        let (_, from) = rest.split_at_mut(range.start - at);
-        let (mine, after) = from.split_at_mut(range.len());
-        slices.push(mine);
-        rest = after;
-        at = range.end;
-    }
+    let slices = samples.runs_mut(runs.iter().map(|r| r.3));
     let services: Vec<ServiceStats> = runs
         .into_par_iter()
         .zip(slices)

@@ -261,35 +261,22 @@ impl Placement {
                 c
             })
             .reduce(|| Counts::new(cells), Counts::add);
-        // Durations grouped by cell (a counting sort).
-        let mut first = vec![0usize; cells + 1];
-        for cell in 0..cells {
-            first[cell + 1] = first[cell] + counts.timed[cell];
-        }
-        let mut fill = first.clone();
-        let mut values = vec![0i64; first[cells]];
-        for r in requests {
-            let (Some(d), Some((own, entry))) = (r.duration_ns, cells_of(r)) else {
-                continue;
-            };
-            for cell in std::iter::once(own).chain(entry) {
-                values[fill[cell]] = d;
-                fill[cell] += 1;
-            }
-        }
+        // Durations grouped by cell.
+        let durations = ByBucket::with_counts(
+            &counts.timed,
+            requests.iter().flat_map(|r| {
+                let placed = r.duration_ns.zip(cells_of(r));
+                placed.into_iter().flat_map(|(d, (own, entry))| {
+                    std::iter::once(own).chain(entry).map(move |cell| (cell, d))
+                })
+            }),
+        );
         let series = |k: usize| {
             let cells = k * count..(k + 1) * count;
-            let base = first[cells.start];
             PerBucket {
                 requests: counts.requests[cells.clone()].to_vec(),
                 errors: counts.errors[cells.clone()].to_vec(),
-                durations: ByBucket::from_parts(
-                    first[cells.start..=cells.end]
-                        .iter()
-                        .map(|f| f - base)
-                        .collect(),
-                    values[base..first[cells.end]].to_vec(),
-                ),
+                durations: durations.slice(cells.start, cells.end),
             }
         };
         Some(Placement {
