@@ -245,19 +245,8 @@ fn events_per_service(events: &[Event]) -> HashMap<Sym, u64> {
             // Events come file by file, so runs of one service are long:
             // count a run, then add it to the map once.
             let mut m: HashMap<Sym, u64> = HashMap::new();
-            let mut run: Option<(Sym, u64)> = None;
-            for e in chunk {
-                match &mut run {
-                    Some((s, n)) if *s == e.service => *n += 1,
-                    _ => {
-                        if let Some((s, n)) = run.replace((e.service, 1)) {
-                            *m.entry(s).or_default() += n;
-                        }
-                    }
-                }
-            }
-            if let Some((s, n)) = run {
-                *m.entry(s).or_default() += n;
+            for run in chunk.chunk_by(|a, b| a.service == b.service) {
+                *m.entry(run[0].service).or_default() += run.len() as u64;
             }
             m
         })

@@ -216,7 +216,8 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
-    // Keys made once per trace, not per comparison (see correlate).
+    // Keys made once per trace, not per comparison: starts tie often
+    // (whole-second access logs), and then the id's text decides.
     let mut keyed: Vec<(i64, &str, &[EventIdx], u32)> = traces
         .par_iter()
         .enumerate()

@@ -54,21 +54,12 @@ impl Coarse {
             .par_chunks(1 << 16)
             .map(|chunk| {
                 let mut fine = Fine::new();
-                let mut run: Option<(Sym, bool)> = None;
-                for e in chunk {
-                    let Some(t) = e.time() else { continue };
-                    let f = t.rem_euclid(1_000_000_000) != 0;
-                    match &mut run {
-                        Some((s, any)) if *s == e.service => *any |= f,
-                        _ => {
-                            if let Some((s, any)) = run.replace((e.service, f)) {
-                                *fine.entry(s).or_insert(false) |= any;
-                            }
-                        }
+                for run in chunk.chunk_by(|a, b| a.service == b.service) {
+                    let mut times = run.iter().filter_map(Event::time).peekable();
+                    if times.peek().is_some() {
+                        let sub_second = times.any(|t| t.rem_euclid(1_000_000_000) != 0);
+                        *fine.entry(run[0].service).or_insert(false) |= sub_second;
                     }
-                }
-                if let Some((s, any)) = run {
-                    *fine.entry(s).or_insert(false) |= any;
                 }
                 fine
             })
