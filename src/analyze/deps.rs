@@ -40,7 +40,7 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
                         operation: s.operation,
                         start_ns: s.start_ns,
                         end_ns: s.end_ns,
-                        duration_ns: s.timed.then(|| s.duration_ns()),
+                        timed: s.timed,
                         status: s.status,
                         error: s.error,
                         entry: false,

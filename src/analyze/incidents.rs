@@ -227,7 +227,7 @@ mod tests {
                 operation: stock,
                 start_ns: start + d(1.0),
                 end_ns: start + d(1.0 + inv_ms),
-                duration_ns: Some(d(inv_ms)),
+                timed: true,
                 status: if failed { 500 } else { 200 },
                 error: failed,
                 entry: false,
@@ -238,7 +238,7 @@ mod tests {
                 operation: get,
                 start_ns: start,
                 end_ns: start + d(edge_ms),
-                duration_ns: Some(d(edge_ms)),
+                timed: true,
                 status: if failed { 502 } else { 200 },
                 error: failed,
                 entry: true,
@@ -286,8 +286,7 @@ mod tests {
             .into_iter()
             .map(|mut r| {
                 if rng.next() < 0.05 {
-                    let d = r.duration_ns.unwrap() * 6;
-                    r.duration_ns = Some(d);
+                    let d = r.duration_ns().unwrap() * 6;
                     r.end_ns = r.start_ns + d;
                 }
                 r
@@ -450,8 +449,7 @@ mod tests {
                     .map(|mut r| {
                         r.error = rng.next() < 0.03;
                         if rng.next() < 0.05 {
-                            let d = r.duration_ns.unwrap() * 6;
-                            r.duration_ns = Some(d);
+                            let d = r.duration_ns().unwrap() * 6;
                             r.end_ns = r.start_ns + d;
                         }
                         r

@@ -38,7 +38,7 @@ impl Side {
     fn add(&mut self, r: &Request) {
         self.n += 1;
         self.errors += r.error as u64;
-        if let Some(d) = r.duration_ns {
+        if let Some(d) = r.duration_ns() {
             self.durs.push(d);
         }
     }

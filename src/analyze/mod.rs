@@ -36,17 +36,26 @@ pub struct Request {
     pub operation: Sym,
     pub start_ns: i64,
     pub end_ns: i64,
-    /// The logged duration; `None` when the span's extent came from its first and last events.
-    pub duration_ns: Option<i64>,
     pub status: u16,
     pub error: bool,
     /// True for a trace's root span and for untraced requests: what the system was asked to do.
     pub entry: bool,
     /// Index of the trace in [`Traces::traces`], if traced.
     pub trace: Option<u32>,
+    /// True when start and end come from a logged duration, not from first
+    /// and last events (see [`Request::duration_ns`]).
+    pub timed: bool,
 }
 
 impl Request {
+    /// The logged duration; `None` when the extent came from first and last
+    /// events. (Kept as a flag: the list holds millions of requests, and 40
+    /// bytes each instead of 56 is less memory for every statistic to read.)
+    pub fn duration_ns(&self) -> Option<i64> {
+        self.timed
+            .then(|| self.end_ns.saturating_sub(self.start_ns).max(0))
+    }
+
     /// Client errors: HTTP 4xx.
     pub fn client_error(&self) -> bool {
         (400..500).contains(&self.status)
@@ -161,6 +170,15 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
 mod tests {
     use super::requests::build::*;
     use super::*;
+
+    #[test]
+    fn request_stays_small() {
+        assert!(
+            std::mem::size_of::<Request>() <= 40,
+            "{}",
+            std::mem::size_of::<Request>()
+        );
+    }
 
     #[test]
     fn summarize_fills_every_section_from_one_request_list() {

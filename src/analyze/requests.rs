@@ -33,7 +33,7 @@ fn request(s: &Span, entry: bool, trace: Option<u32>) -> Request {
         operation: s.operation,
         start_ns: s.start_ns,
         end_ns: s.end_ns,
-        duration_ns: s.timed.then(|| s.duration_ns()),
+        timed: s.timed,
         status: s.status,
         error: s.error,
         entry,
@@ -198,7 +198,7 @@ mod tests {
                     b.symbols.get(r.service),
                     r.entry,
                     r.trace,
-                    r.duration_ns.map(|d| d / MS),
+                    r.duration_ns().map(|d| d / MS),
                 )
             })
             .collect();

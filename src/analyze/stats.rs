@@ -63,7 +63,7 @@ impl Acc {
         self.count += 1;
         self.errors += u64::from(r.error);
         self.client_errors += u64::from(r.client_error());
-        if let Some(d) = r.duration_ns {
+        if let Some(d) = r.duration_ns() {
             self.samples.push(d);
         }
     }
@@ -166,14 +166,14 @@ pub fn services_and_operations(
         );
     let mut timed = vec![0usize; keys.len()];
     for (r, &k) in requests.iter().zip(&op_of) {
-        timed[k as usize] += usize::from(r.duration_ns.is_some());
+        timed[k as usize] += usize::from(r.duration_ns().is_some());
     }
     let mut samples = ByBucket::with_counts(
         &timed,
         requests
             .iter()
             .zip(&op_of)
-            .filter_map(|(r, &k)| Some((k as usize, r.duration_ns?))),
+            .filter_map(|(r, &k)| Some((k as usize, r.duration_ns()?))),
     );
     drop(op_of);
 

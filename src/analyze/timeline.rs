@@ -255,7 +255,7 @@ impl Placement {
                     for cell in std::iter::once(own).chain(entry) {
                         c.requests[cell] += 1;
                         c.errors[cell] += u64::from(r.error);
-                        c.timed[cell] += usize::from(r.duration_ns.is_some());
+                        c.timed[cell] += usize::from(r.duration_ns().is_some());
                     }
                 }
                 c
@@ -265,7 +265,7 @@ impl Placement {
         let durations = ByBucket::with_counts(
             &counts.timed,
             requests.iter().flat_map(|r| {
-                let placed = r.duration_ns.zip(cells_of(r));
+                let placed = r.duration_ns().zip(cells_of(r));
                 placed.into_iter().flat_map(|(d, (own, entry))| {
                     std::iter::once(own).chain(entry).map(move |cell| (cell, d))
                 })
@@ -377,7 +377,7 @@ mod tests {
             operation: syms.intern("GET /"),
             start_ns: end_ns.saturating_sub(d.unwrap_or(0)),
             end_ns,
-            duration_ns: d,
+            timed: d.is_some(),
             status: 200,
             error: false,
             entry,

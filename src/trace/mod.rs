@@ -218,6 +218,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     // Clock correction moves spans: restore the (start, id) order.
     // Keys made once per trace, not per comparison: starts tie often
     // (whole-second access logs), and then the id's text decides.
+    let mut traces = traces;
     let mut keyed: Vec<(i64, &str, &[EventIdx], u32)> = traces
         .par_iter()
         .enumerate()
@@ -232,7 +233,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     keyed.par_sort_unstable();
     let order: Vec<u32> = keyed.into_iter().map(|(.., k)| k).collect();
-    let traces = permute(traces, &order);
+    permute(&mut traces, &order);
     clock.lap("sort");
     let untraced = untraced(events, symbols);
     clock.lap("untraced");
@@ -246,13 +247,24 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     }
 }
 
-/// `items` in the order `order` gives (indices into `items`, each once).
-fn permute<T>(items: Vec<T>, order: &[u32]) -> Vec<T> {
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    order
-        .iter()
-        .map(|&k| slots[k as usize].take().expect("each index once"))
-        .collect()
+/// Puts `items` in the order `order` gives (`items[i]` becomes the item that
+/// was at `order[i]`; each index once), in place: following each cycle of the
+/// permutation with swaps needs no second list of items.
+fn permute<T>(items: &mut [T], order: &[u32]) {
+    assert_eq!(items.len(), order.len());
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at] as usize;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Corrected spans of one group -> the trace: start order, tree, critical path, origin.
@@ -355,6 +367,18 @@ mod tests {
     use super::*;
 
     const MS: i64 = 1_000_000;
+
+    #[test]
+    fn permute_moves_every_item_to_its_place() {
+        // Cycles of several lengths and fixed points.
+        let order = [3u32, 0, 1, 2, 4, 6, 5, 9, 7, 8];
+        let mut items: Vec<String> = (0..order.len()).map(|i| format!("item{i}")).collect();
+        permute(&mut items, &order);
+        let want: Vec<String> = order.iter().map(|k| format!("item{k}")).collect();
+        assert_eq!(items, want);
+        let mut none: Vec<u8> = Vec::new();
+        permute(&mut none, &[]);
+    }
 
     fn ev(t_ms: i64, svc: Sym, rid: Sym, dur_ms: Option<i64>, status: u16) -> Event {
         Event {
