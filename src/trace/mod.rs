@@ -190,35 +190,41 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     let coarse = tree::Coarse::find(events);
     let corr = correlate::correlate(events, symbols, opts.split_gap_ns);
     clock.lap("correlate");
-    let mut drafts: Vec<(correlate::Group, Vec<Span>)> = corr
+    // Each group's event list is dropped as soon as its spans are built; the
+    // trace is filled in place once the clocks are corrected.
+    let mut traces: Vec<Trace> = corr
         .groups
         .into_par_iter()
-        .map(|g| {
+        .filter_map(|g| {
             let spans = tree::spans_of(&g.events, events);
-            (g, spans)
+            (!spans.is_empty()).then(|| Trace {
+                id: g.id,
+                ids: g.ids,
+                spans,
+                root: 0,
+                start_ns: 0,
+                end_ns: 0,
+                error_origin: None,
+                critical_path: Vec::new(),
+            })
         })
-        .filter(|(_, spans)| !spans.is_empty())
         .collect();
     clock.lap("spans");
-    let pairs: Vec<clock::Pair> = drafts
+    let pairs: Vec<clock::Pair> = traces
         .par_iter()
-        .flat_map_iter(|(_, spans)| clock::pairs(spans, &coarse, opts.containment_tolerance_ns))
+        .flat_map_iter(|t| clock::pairs(&t.spans, &coarse, opts.containment_tolerance_ns))
         .collect();
     let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
     drop(pairs);
     clock.lap("clocks");
-    let traces: Vec<Trace> = std::mem::take(&mut drafts)
-        .into_par_iter()
-        .map(|(g, mut spans)| {
-            clock::apply(&mut spans, &offsets);
-            finish_trace(g, spans, &coarse, opts)
-        })
-        .collect();
+    traces.par_iter_mut().for_each(|t| {
+        clock::apply(&mut t.spans, &offsets);
+        finish_trace(t, &coarse, opts);
+    });
     clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
     // Keys made once per trace, not per comparison: starts tie often
     // (whole-second access logs), and then the id's text decides.
-    let mut traces = traces;
     let mut keyed: Vec<(i64, &str, &[EventIdx], u32)> = traces
         .par_iter()
         .enumerate()
@@ -267,40 +273,32 @@ fn permute<T>(items: &mut [T], order: &[u32]) {
     }
 }
 
-/// Corrected spans of one group -> the trace: start order, tree, critical path, origin.
-fn finish_trace(
-    g: correlate::Group,
-    mut spans: Vec<Span>,
-    coarse: &tree::Coarse,
-    opts: &TraceOptions,
-) -> Trace {
+/// A trace whose spans are built and clock-corrected -> start order, tree,
+/// extent, critical path and error origin.
+fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
+    let spans = &mut t.spans;
     // Correction may change the start order: re-sort and remap the logged parents.
-    let mut order: Vec<usize> = (0..spans.len()).collect();
+    let mut order: Vec<u32> = (0..spans.len() as u32).collect();
     order.sort_by_key(|&k| {
-        let s = &spans[k];
+        let s = &spans[k as usize];
         (
             s.start_ns,
             std::cmp::Reverse(s.end_ns),
             s.events.first().copied(),
         )
     });
-    if order.iter().enumerate().any(|(i, &k)| i != k) {
+    if order.iter().enumerate().any(|(i, &k)| i != k as usize) {
         let mut new_index = vec![0 as SpanIdx; spans.len()];
         for (i, &k) in order.iter().enumerate() {
-            new_index[k] = i as SpanIdx;
+            new_index[k as usize] = i as SpanIdx;
         }
-        let mut old: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
-        spans = order
-            .iter()
-            .map(|&k| {
-                let mut s = old[k].take().expect("each span moves once");
-                s.parent = s.parent.map(|p| new_index[p as usize]);
-                s
-            })
-            .collect();
+        permute(spans, &order);
+        for s in spans.iter_mut() {
+            s.parent = s.parent.map(|p| new_index[p as usize]);
+        }
     }
-    let root = tree::link(&mut spans, coarse, opts.containment_tolerance_ns);
-    tree::align_coarse(&mut spans, coarse);
+    let root = tree::link(spans, coarse, opts.containment_tolerance_ns);
+    tree::align_coarse(spans, coarse);
     let r = &spans[root as usize];
     let (start_ns, end_ns) = if r.timed {
         (r.start_ns, r.end_ns)
@@ -309,19 +307,10 @@ fn finish_trace(
         let e = spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
         (s, e)
     };
-    let segs = critical::segments(&spans, root);
-    let critical_path = critical::path(&spans, root, &segs);
-    let error_origin = critical::error_origin(&spans);
-    Trace {
-        id: g.id,
-        ids: g.ids,
-        spans,
-        root,
-        start_ns,
-        end_ns,
-        error_origin,
-        critical_path,
-    }
+    let segs = critical::segments(spans, root);
+    t.critical_path = critical::path(spans, root, &segs);
+    t.error_origin = critical::error_origin(spans);
+    (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
 
 /// Events without any correlation id that report a handled request -> one span each:

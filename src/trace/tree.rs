@@ -108,10 +108,10 @@ pub fn spans_of(group: &[EventIdx], events: &[Event]) -> Vec<Span> {
     {
         service_spans(evs, events, &mut builders);
     }
-    let mut spans: Vec<Span> = builders
-        .into_iter()
-        .filter_map(|b| finish(b, events))
-        .collect();
+    // Sized up front: collecting would double from 4 to 8 slots for a trace
+    // of five spans, and the list lives as long as the trace.
+    let mut spans: Vec<Span> = Vec::with_capacity(builders.len());
+    spans.extend(builders.into_iter().filter_map(|b| finish(b, events)));
     spans.sort_by_key(|s| (s.start_ns, std::cmp::Reverse(s.end_ns), s.events[0]));
     link_ids(&mut spans, events);
     spans
