@@ -92,20 +92,24 @@ pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let id = |t: &Trace| symbols.get(t.id);
 
-    let mut slowest: Vec<&Trace> = ts.iter().collect();
     let by_duration = |a: &&Trace, b: &&Trace| {
         b.duration_ns()
             .cmp(&a.duration_ns())
             .then_with(|| id(a).cmp(id(b)))
             .then(a.start_ns.cmp(&b.start_ns))
     };
-    if slowest.len() > top {
-        if top > 0 {
-            slowest.select_nth_unstable_by(top - 1, by_duration);
-        }
-        slowest.truncate(top);
-    }
-    slowest.sort_by(by_duration);
+    // The top-th longest duration, found among plain numbers; only traces at
+    // least that long are then ordered with their ids (ties are common).
+    let mut durations: Vec<i64> = ts.par_iter().map(|t| t.duration_ns()).collect();
+    let cut = match top {
+        0 => i64::MAX,
+        _ if durations.len() <= top => i64::MIN,
+        _ => *durations.select_nth_unstable_by(top - 1, |a, b| b.cmp(a)).1,
+    };
+    drop(durations);
+    let mut slowest: Vec<&Trace> = ts.par_iter().filter(|t| t.duration_ns() >= cut).collect();
+    slowest.par_sort_by(by_duration);
+    slowest.truncate(top);
 
     let mut failed: Vec<&Trace> = ts.iter().filter(|t| t.failed()).collect();
     let by_time =
