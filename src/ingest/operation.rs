@@ -37,11 +37,14 @@ pub fn operation_with(rec: &Record<'_>, symbols: &mut Symbols, buf: &mut String)
 /// Appends `path` to `out` without scheme, host and query, ids replaced by `{id}`.
 pub fn normalize_path(path: &str, out: &mut String) {
     let mut p = path;
-    if let Some(i) = p.find("://") {
-        p = &p[i + 3..];
-        p = p.find('/').map_or("/", |j| &p[j..]);
+    // A full URL (`https://host/x`); a path's own query may hold one too.
+    if !p.starts_with('/') {
+        if let Some(i) = memchr::memmem::find(p.as_bytes(), b"://") {
+            p = &p[i + 3..];
+            p = memchr::memchr(b'/', p.as_bytes()).map_or("/", |j| &p[j..]);
+        }
     }
-    let p = p.split(['?', '#', ';']).next().unwrap_or("");
+    let p = &p[..memchr::memchr3(b'?', b'#', b';', p.as_bytes()).unwrap_or(p.len())];
     if p.is_empty() {
         out.push('/');
         return;
@@ -64,19 +67,24 @@ pub fn is_id_segment(seg: &str) -> bool {
     if b.is_empty() {
         return false;
     }
-    if b.iter().all(u8::is_ascii_digit) {
+    // One pass: digits, and whether every byte is hex-or-dash / token-like.
+    let (mut digits, mut hexish, mut tokenish) = (0usize, true, true);
+    for &c in b {
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else {
+            hexish &= c.is_ascii_hexdigit() || c == b'-';
+            tokenish &= c.is_ascii_alphanumeric() || b"-_=.".contains(&c);
+        }
+    }
+    if digits == b.len() {
         return true;
     }
-    let hexish = b.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
     if hexish && b.len() >= 8 && digits > 0 {
         return true;
     }
     // Opaque tokens: long, with digits, no obvious word shape (e.g. `a1b2c3d4e5f6g7`, `usr_8Hf3kd93`).
-    b.len() >= 16
-        && digits >= 3
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_=.".contains(c))
+    b.len() >= 16 && digits >= 3 && tokenish
 }
 
 #[cfg(test)]
@@ -104,6 +112,10 @@ mod tests {
         assert_eq!(norm("/api/v1/health"), "/api/v1/health");
         assert_eq!(norm("/static/app.css"), "/static/app.css");
         assert_eq!(norm("?q=1"), "/");
+        assert_eq!(norm("/go?to=https://x.example/a/1"), "/go");
+        assert_eq!(norm("http://host"), "/");
+        assert_eq!(norm("/a;jsessionid=1/b"), "/a");
+        assert_eq!(norm("/pay/ab12cd34ef56gh78ij/x"), "/pay/{id}/x");
     }
 
     #[test]
