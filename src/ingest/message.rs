@@ -56,9 +56,25 @@ pub fn scan<'a>(msg: &'a str, out: &mut Record<'a>) {
     }
 }
 
+/// Byte classes for the tokenizer: one table lookup per byte, not a chain of
+/// comparisons (messages are scanned on every line of text logs).
+const SPACE: u8 = 1;
+const EQ: u8 = 2;
+const COLON: u8 = 4;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[b'=' as usize] = EQ;
+    t[b':' as usize] = COLON;
+    t
+};
+
 #[inline]
 fn is_space(c: u8) -> bool {
-    c == b' ' || c == b'\t' || c == b'\n' || c == b'\r'
+    CLASS[c as usize] == SPACE
 }
 
 /// The next whitespace-delimited token at or after `i`: (start, end, first `=`, last `:`).
@@ -72,10 +88,12 @@ fn next_token(b: &[u8], mut i: usize) -> Option<(usize, usize, Option<usize>, Op
     }
     let start = i;
     let (mut eq, mut colon) = (None, None);
-    while i < b.len() && !is_space(b[i]) {
-        match b[i] {
-            b'=' if eq.is_none() => eq = Some(i),
-            b':' => colon = Some(i),
+    while i < b.len() {
+        match CLASS[b[i] as usize] {
+            0 => {}
+            SPACE => break,
+            EQ if eq.is_none() => eq = Some(i),
+            COLON => colon = Some(i),
             _ => {}
         }
         i += 1;
