@@ -306,6 +306,9 @@ fn read_file(
             .map(|chunk| {
                 let mut s = ChunkSink::for_chunk(info.clone(), chunk);
                 parser.parse_chunk(chunk, &mut s);
+                if info.keep_events {
+                    s.symbols.group_for_merge();
+                }
                 s
             })
             .collect();

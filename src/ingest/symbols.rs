@@ -128,6 +128,9 @@ pub struct Symbols(Repr);
 enum Repr {
     /// A chunk's table: a symbol is its local number.
     Flat(Table),
+    /// A chunk's finished table, its strings already grouped by shard for
+    /// [`Symbols::merge`] (see [`Symbols::group_for_merge`]).
+    Grouped(ByShard),
     /// The run's table (see the module doc).
     Sharded {
         shards: Vec<Table>,
@@ -161,8 +164,18 @@ impl Symbols {
             return Sym::NONE;
         }
         let hash = hash_str(s);
+        if let Repr::Grouped(g) = &self.0 {
+            // Rare: a grouped table is finished. Back to a flat one, same numbers.
+            let mut t = Table::with_capacity(g.order.len(), g.arena.len());
+            for sym in 1..=g.order.len() {
+                let p = g.pos[sym] as usize;
+                t.intern(g.text(p), g.hashes[p]);
+            }
+            self.0 = Repr::Flat(t);
+        }
         match &mut self.0 {
             Repr::Flat(t) => Sym(t.intern(s, hash).0),
+            Repr::Grouped(_) => unreachable!("made flat above"),
             Repr::Sharded { shards, at, syms } => {
                 let k = shard_of(hash);
                 let (local, new) = shards[k].intern(s, hash);
@@ -184,6 +197,12 @@ impl Symbols {
         let hash = hash_str(s);
         match &self.0 {
             Repr::Flat(t) => t.find(s, hash).map(Sym),
+            Repr::Grouped(g) => {
+                let k = shard_of(hash);
+                (g.starts[k]..g.starts[k + 1])
+                    .find(|&p| g.hashes[p] == hash && g.text(p) == s)
+                    .map(|p| Sym(g.order[p]))
+            }
             Repr::Sharded { shards, syms, .. } => {
                 let k = shard_of(hash);
                 shards[k]
@@ -200,6 +219,8 @@ impl Symbols {
     pub fn get(&self, sym: Sym) -> &str {
         match &self.0 {
             Repr::Flat(t) => t.get(sym.0),
+            Repr::Grouped(_) if sym.is_none() => "",
+            Repr::Grouped(g) => g.text(g.pos[sym.0 as usize] as usize),
             Repr::Sharded { shards, at, .. } => {
                 let a = at[sym.0 as usize];
                 shards[(a >> LOCAL_BITS) as usize].get(a & ((1 << LOCAL_BITS) - 1))
@@ -211,6 +232,8 @@ impl Symbols {
     fn hash(&self, sym: Sym) -> u64 {
         match &self.0 {
             Repr::Flat(t) => t.hashes[sym.0 as usize],
+            Repr::Grouped(_) if sym.is_none() => 0,
+            Repr::Grouped(g) => g.hashes[g.pos[sym.0 as usize] as usize],
             Repr::Sharded { shards, at, .. } => {
                 let a = at[sym.0 as usize];
                 shards[(a >> LOCAL_BITS) as usize].hashes[(a & ((1 << LOCAL_BITS) - 1)) as usize]
@@ -222,6 +245,7 @@ impl Symbols {
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Flat(t) => t.spans.len(),
+            Repr::Grouped(g) => g.order.len() + 1,
             Repr::Sharded { at, .. } => at.len(),
         }
     }
@@ -234,11 +258,23 @@ impl Symbols {
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {
             Repr::Flat(t) => t.heap_bytes(),
+            Repr::Grouped(g) => g.heap_bytes(),
             Repr::Sharded { shards, at, syms } => {
                 shards.iter().map(Table::heap_bytes).sum::<usize>()
                     + at.capacity() * 4
                     + syms.iter().map(|s| s.capacity() * 4).sum::<usize>()
             }
+        }
+    }
+
+    /// Groups a finished table's strings by shard, as [`Symbols::merge`] needs
+    /// them: best done by the thread that built the table, right after, while
+    /// the table is still in its cache. The table keeps its numbers and strings
+    /// (interning into it again makes it flat first).
+    pub fn group_for_merge(&mut self) {
+        if let Repr::Flat(_) = self.0 {
+            let flat = std::mem::take(self);
+            self.0 = Repr::Grouped(ByShard::new(flat));
         }
     }
 
@@ -259,7 +295,13 @@ impl Symbols {
         // Each table's strings copied out in shard order, so that building a
         // shard reads one contiguous run of every table instead of jumping
         // through all of them; each table is dropped as soon as it is copied.
-        let grouped: Vec<ByShard> = tables.into_par_iter().map(ByShard::new).collect();
+        let grouped: Vec<ByShard> = tables
+            .into_par_iter()
+            .map(|t| match t.0 {
+                Repr::Grouped(g) => g,
+                _ => ByShard::new(t),
+            })
+            .collect();
         clock.lap("group");
         let built: Vec<Shard> = (0..SHARDS)
             .into_par_iter()
@@ -352,6 +394,7 @@ fn number(grouped: &[ByShard], built: &[Shard]) -> (Vec<u32>, Vec<Vec<u32>>) {
 
 /// One table's strings (symbols from 1) copied out grouped by shard: shard
 /// k's are positions `starts[k]..starts[k + 1]`, in ascending symbol order.
+#[derive(Clone)]
 struct ByShard {
     starts: Vec<usize>,
     /// The symbol at each position.
@@ -362,6 +405,8 @@ struct ByShard {
     arena: String,
     /// The shard of each symbol (from 1), in symbol order.
     shard_at: Vec<u8>,
+    /// The position of each symbol (index 0 unused).
+    pos: Vec<u32>,
 }
 
 impl ByShard {
@@ -379,12 +424,15 @@ impl ByShard {
         }
         let mut fill = starts.clone();
         let mut order = vec![0u32; n];
+        let mut pos = vec![0u32; n + 1];
         for (i, &k) in shard_at.iter().enumerate() {
             order[fill[k as usize]] = i as u32 + 1;
+            pos[i + 1] = fill[k as usize] as u32;
             fill[k as usize] += 1;
         }
         let hashes = order.iter().map(|&i| t.hash(Sym(i))).collect();
-        let mut arena = String::new();
+        let bytes = (1..=n).map(|i| t.get(Sym(i as u32)).len()).sum();
+        let mut arena = String::with_capacity(bytes);
         let spans = order
             .iter()
             .map(|&i| {
@@ -401,7 +449,22 @@ impl ByShard {
             spans,
             arena,
             shard_at,
+            pos,
         }
+    }
+
+    /// The string at position `p`.
+    fn text(&self, p: usize) -> &str {
+        let (at, len) = self.spans[p];
+        &self.arena[at as usize..(at + len) as usize]
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.starts.capacity() * 8
+            + (self.order.capacity() + self.pos.capacity()) * 4
+            + (self.hashes.capacity() + self.spans.capacity()) * 8
+            + self.shard_at.capacity()
     }
 }
 
@@ -436,11 +499,7 @@ impl Shard {
             .map(|g| {
                 firsts.push(table.spans.len() as u32);
                 (g.starts[k]..g.starts[k + 1])
-                    .map(|p| {
-                        let (at, len) = g.spans[p];
-                        let text = &g.arena[at as usize..(at + len) as usize];
-                        table.intern(text, g.hashes[p]).0
-                    })
+                    .map(|p| table.intern(g.text(p), g.hashes[p]).0)
                     .collect()
             })
             .collect();
@@ -513,6 +572,32 @@ mod tests {
         assert_eq!(m.lookup("x1"), Some(Sym(2)));
         assert_eq!((m.lookup("nope"), m.lookup("")), (None, Some(Sym::NONE)));
         assert!(m.heap_bytes() > 0);
+    }
+
+    #[test]
+    fn a_grouped_table_gives_back_its_strings_and_merges_the_same() {
+        let words: Vec<String> = (0..3_000).map(|i| format!("w{}", i % 1_777)).collect();
+        let flat: Vec<Symbols> = words.chunks(700).map(table).collect();
+        let mut grouped = flat.clone();
+        for t in &mut grouped {
+            t.group_for_merge();
+        }
+        for (f, g) in flat.iter().zip(&grouped) {
+            assert_eq!(all(f), all(g));
+            assert_eq!(f.len(), g.len());
+            for w in ["w0", "w699", "w1776", "nope", ""] {
+                assert_eq!(f.lookup(w), g.lookup(w), "{w}");
+            }
+        }
+        assert_eq!(Symbols::merge(flat).1, Symbols::merge(grouped.clone()).1);
+        // Interning again makes it flat, numbers kept.
+        let mut g = grouped.swap_remove(0);
+        let before = all(&g);
+        let w5 = g.lookup("w5").unwrap();
+        assert_eq!(g.intern("w5"), w5);
+        let new = g.intern("fresh");
+        assert_eq!((new.0 as usize, g.get(new)), (before.len(), "fresh"));
+        assert_eq!(all(&g)[..before.len()], before[..]);
     }
 
     #[test]
