@@ -33,7 +33,7 @@
 //! in parallel; signatures are written once per chain, and critical-path
 //! shares are computed only for the two traces each chain reports.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -61,7 +61,7 @@ pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
         .par_iter()
         .enumerate()
         .fold(
-            || (HashMap::new(), Scratch::default()),
+            || (HashMap::default(), Scratch::default()),
             |(mut m, mut scratch): (HashMap<Vec<u32>, Members>, Scratch), (i, t)| {
                 if !t.spans.is_empty() {
                     scratch.key(t);
@@ -77,7 +77,7 @@ pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
             },
         )
         .map(|(m, _)| m)
-        .reduce(HashMap::new, |mut a, b| {
+        .reduce(HashMap::default, |mut a, b| {
             for (k, mut v) in b {
                 a.entry(k).or_default().append(&mut v);
             }

@@ -9,7 +9,7 @@
 //! dependencies. Traces are scanned in parallel; the merged counts and the
 //! sorted samples do not depend on the thread count.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -25,7 +25,7 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
     let edges: HashMap<(Sym, Sym), Acc> = traces
         .traces
         .par_iter()
-        .fold(HashMap::new, |mut m: HashMap<(Sym, Sym), Acc>, t| {
+        .fold(HashMap::default, |mut m: HashMap<(Sym, Sym), Acc>, t| {
             for s in &t.spans {
                 let Some(parent) = s.parent.and_then(|p| t.spans.get(p as usize)) else {
                     continue;
@@ -49,7 +49,7 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
             }
             m
         })
-        .reduce(HashMap::new, |mut a, b| {
+        .reduce(HashMap::default, |mut a, b| {
             for (k, v) in b {
                 a.entry(k).or_default().merge(v);
             }
