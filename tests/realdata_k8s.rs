@@ -230,8 +230,8 @@ fn every_entry_carries_its_trace_id() {
             assert!(
                 p.sink
                     .id_fields
-                    .keys()
-                    .any(|k| k.to_ascii_lowercase().contains("trace")),
+                    .iter()
+                    .any(|(k, _)| k.to_ascii_lowercase().contains("trace")),
                 "{}: {:?}",
                 path.display(),
                 p.sink.id_fields

@@ -104,8 +104,9 @@ pub struct ChunkSink {
     pub time_max: Option<i64>,
     /// Entries per service symbol (index = symbol number).
     pub services: BTreeMap<Sym, u64>,
-    /// Entries that carried an id, per field name the id came from.
-    pub id_fields: BTreeMap<String, u64>,
+    /// Entries that carried an id, per field name the id came from (few
+    /// names, looked up on every line: a list, not a map).
+    pub id_fields: Vec<(String, u64)>,
     pub events: Vec<Event>,
     pub symbols: Symbols,
     /// Events of the chunks merged after the first, each with its own table
@@ -278,13 +279,8 @@ impl ChunkSink {
             _ => self.symbols.intern(&self.info.default_service),
         };
         *self.services.entry(service).or_default() += 1;
-        for &f in &rec.id_fields {
-            match self.id_fields.get_mut(f) {
-                Some(c) => *c += 1,
-                None => {
-                    self.id_fields.insert(f.to_owned(), 1);
-                }
-            }
+        for &f in rec.id_fields.iter() {
+            count_field(&mut self.id_fields, f, 1);
         }
         let mut ev = Event {
             time_ns: time.unwrap_or(Event::NO_TIME),
@@ -349,8 +345,8 @@ impl ChunkSink {
             let sym = self.symbols.intern(later.symbols.get(s));
             *self.services.entry(sym).or_default() += c;
         }
-        for (f, c) in later.id_fields {
-            *self.id_fields.entry(f).or_default() += c;
+        for (f, c) in &later.id_fields {
+            count_field(&mut self.id_fields, f, *c);
         }
         if !self.info.keep_events {
             // Counting only: the later chunk's placeholder is the open entry now.
@@ -410,6 +406,14 @@ impl ChunkSink {
         if !self.info.keep_events {
             self.events.clear();
         }
+    }
+}
+
+/// Adds `n` to the count of field `name`.
+fn count_field(fields: &mut Vec<(String, u64)>, name: &str, n: u64) {
+    match fields.iter_mut().find(|(f, _)| f == name) {
+        Some((_, c)) => *c += n,
+        None => fields.push((name.to_owned(), n)),
     }
 }
 

@@ -120,7 +120,7 @@ pub struct Record<'a> {
     pub span_id: Option<Cow<'a, str>>,
     pub parent_span_id: Option<Cow<'a, str>>,
     /// Names of the fields the ids came from (e.g. `request_id`, `TraceID`), for `inspect`.
-    pub id_fields: Vec<&'a str>,
+    pub id_fields: IdFields<'a>,
     pub method: Option<Cow<'a, str>>,
     /// Request path or URL as logged (query and ids still in it).
     pub path: Option<Cow<'a, str>>,
@@ -138,15 +138,47 @@ pub struct Record<'a> {
     pub exception: bool,
 }
 
+/// The names of the fields a record's ids came from: one per id kind at
+/// most, kept inline (a list would allocate on every line that has an id).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdFields<'a> {
+    names: [&'a str; 4],
+    len: u8,
+}
+
+impl<'a> IdFields<'a> {
+    /// Adds `name` unless it is there or the list is full.
+    pub fn push(&mut self, name: &'a str) {
+        if (self.len as usize) < self.names.len() && !self.contains(&name) {
+            self.names[self.len as usize] = name;
+            self.len += 1;
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for IdFields<'a> {
+    type Target = [&'a str];
+    fn deref(&self) -> &[&'a str] {
+        &self.names[..self.len as usize]
+    }
+}
+
+impl<'b> PartialEq<Vec<&'b str>> for IdFields<'_> {
+    fn eq(&self, other: &Vec<&'b str>) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl PartialEq for IdFields<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self[..] == other[..]
+    }
+}
+
 impl<'a> Record<'a> {
     /// Resets the record for the next line, keeping the id-field buffer's allocation.
     pub fn clear(&mut self) {
-        let mut fields = std::mem::take(&mut self.id_fields);
-        fields.clear();
-        *self = Record {
-            id_fields: fields,
-            ..Default::default()
-        };
+        *self = Record::default();
     }
 
     /// Stores a correlation id of `kind` unless one is already there (the first

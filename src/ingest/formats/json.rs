@@ -118,7 +118,7 @@ fn transfer<'a>(tmp: Record<'_>, line: &'a str, out: &mut Record<'a>) {
     }
     // Ids under the names they were found by, borrowed from the line where it holds them.
     let mut done = [false; 4];
-    for name in &tmp.id_fields {
+    for name in tmp.id_fields.iter() {
         let Some(Field::Id(kind)) = fields::classify(name) else {
             continue;
         };
