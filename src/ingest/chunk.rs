@@ -452,6 +452,13 @@ fn cut_message(m: &str) -> &str {
 /// True when a line is mostly not text: many control bytes or NULs.
 pub fn looks_binary(line: &[u8]) -> bool {
     let sample = &line[..line.len().min(512)];
+    // Nearly every line has no control byte at all: say so with a minimum and
+    // a search, both on whole vectors of bytes, before counting byte by byte.
+    if sample.iter().copied().min().unwrap_or(u8::MAX) >= 0x20
+        && memchr::memchr(0x7f, sample).is_none()
+    {
+        return false;
+    }
     let bad = sample
         .iter()
         .filter(|&&b| (b < 0x20 && b != b'\t' && b != 0x1b) || b == 0x7f)
