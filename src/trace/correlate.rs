@@ -86,6 +86,29 @@ impl UnionFind {
     }
 }
 
+/// An event's place in the sort that cuts requests out: (root of its id set,
+/// time, index) packed in one number, ordered as that tuple. 16 bytes, where
+/// the tuple takes 24, and one comparison instead of three.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u128);
+
+impl Key {
+    fn new(root: u32, time_ns: i64, event: EventIdx) -> Key {
+        // Flipping the sign bit orders times as unsigned numbers.
+        let time = (time_ns as u64) ^ (1 << 63);
+        Key((root as u128) << 96 | (time as u128) << 32 | event as u128)
+    }
+    fn root(self) -> u32 {
+        (self.0 >> 96) as u32
+    }
+    fn time(self) -> i64 {
+        ((self.0 >> 32) as u64 ^ (1 << 63)) as i64
+    }
+    fn event(self) -> EventIdx {
+        self.0 as u32
+    }
+}
+
 /// The correlation key of an event: the root of its linked id set.
 fn first_id(e: &Event) -> Sym {
     if e.request_id.is_some() {
@@ -133,7 +156,7 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
     // every symbol and are cut off after the sort: a key per event lets the
     // list be written in place on all cores instead of grown.
     const NO_ROOT: u32 = u32::MAX;
-    let mut keyed: Vec<(u32, i64, EventIdx)> = Vec::new();
+    let mut keyed: Vec<Key> = Vec::new();
     events
         .par_iter()
         .enumerate()
@@ -144,26 +167,28 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
             } else {
                 NO_ROOT
             };
-            (root, e.time_ns, i as EventIdx)
+            Key::new(root, e.time_ns, i as EventIdx)
         })
         .collect_into_vec(&mut keyed);
     clock.lap("union");
     keyed.par_sort_unstable();
-    keyed.truncate(keyed.partition_point(|k| k.0 != NO_ROOT));
+    keyed.truncate(keyed.partition_point(|k| k.root() != NO_ROOT));
     clock.lap("sort events");
 
     // Cut the sorted keys into requests: a new root starts one, and so does a
     // gap longer than `split_gap_ns` between two timed events of one root.
     // Untimed events sort first in their root and go with its first request.
-    let mut pieces: Vec<&[(u32, i64, EventIdx)]> = Vec::new();
+    let mut pieces: Vec<&[Key]> = Vec::new();
     let (mut start, mut root_was_split) = (0, false);
     for i in 1..=keyed.len() {
         let cut = i == keyed.len() || {
             let (prev, next) = (keyed[i - 1], keyed[i]);
-            if next.0 != prev.0 {
+            if next.root() != prev.root() {
                 root_was_split = false;
                 true
-            } else if prev.1 != Event::NO_TIME && next.1.saturating_sub(prev.1) > split_gap_ns {
+            } else if prev.time() != Event::NO_TIME
+                && next.time().saturating_sub(prev.time()) > split_gap_ns
+            {
                 // One reused id set, however many requests it holds.
                 out.reused_ids += u64::from(!root_was_split);
                 root_was_split = true;
@@ -182,7 +207,7 @@ pub fn correlate(events: &[Event], symbols: &Symbols, split_gap_ns: i64) -> Corr
     pieces
         .par_iter()
         .map(|piece| {
-            let evs: Vec<EventIdx> = piece.iter().map(|&(.., i)| i).collect();
+            let evs: Vec<EventIdx> = piece.iter().map(|k| k.event()).collect();
             let (id, ids) = ids_of(&evs, events, symbols);
             Group {
                 id,
@@ -244,6 +269,28 @@ fn ids_of(evs: &[EventIdx], events: &[Event], symbols: &Symbols) -> (Sym, Vec<Sy
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_sort_as_their_tuples() {
+        let raw = [
+            (3u32, 5i64, 1u32),
+            (3, Event::NO_TIME, 9),
+            (1, i64::MAX, 0),
+            (1, -7, 4),
+            (1, -7, 2),
+            (u32::MAX, 0, 0),
+            (3, 5, 0),
+        ];
+        let mut want = raw.to_vec();
+        want.sort();
+        let mut keys: Vec<Key> = raw.iter().map(|&(r, t, e)| Key::new(r, t, e)).collect();
+        keys.sort();
+        let got: Vec<(u32, i64, u32)> = keys
+            .iter()
+            .map(|k| (k.root(), k.time(), k.event()))
+            .collect();
+        assert_eq!(got, want);
+    }
 
     pub(crate) fn ev(t: i64, rid: Sym, tid: Sym) -> Event {
         Event {
