@@ -166,6 +166,28 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
     summary
 }
 
+/// The distinct keys of `requests`, found on all cores, in no particular
+/// order (callers sort them as they need).
+fn distinct_keys<K, F>(requests: &[Request], key: F) -> Vec<K>
+where
+    K: std::hash::Hash + Eq + Send,
+    F: Fn(&Request) -> K + Sync,
+{
+    use rayon::prelude::*;
+    requests
+        .par_iter()
+        .fold(rustc_hash::FxHashSet::default, |mut set, r| {
+            set.insert(key(r));
+            set
+        })
+        .reduce(rustc_hash::FxHashSet::default, |mut a, b| {
+            a.extend(b);
+            a
+        })
+        .into_iter()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::requests::build::*;

@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 
@@ -111,19 +111,7 @@ pub fn services_and_operations(
     symbols: &Symbols,
 ) -> (Vec<ServiceStats>, Vec<OperationStats>) {
     // The operations, in report order: by service name, then operation name.
-    let mut keys: Vec<(Sym, Sym)> = requests
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut set = FxHashSet::default();
-            set.extend(chunk.iter().map(|r| (r.service, r.operation)));
-            set
-        })
-        .reduce(FxHashSet::default, |mut a, b| {
-            a.extend(b);
-            a
-        })
-        .into_iter()
-        .collect();
+    let mut keys: Vec<(Sym, Sym)> = super::distinct_keys(requests, |r| (r.service, r.operation));
     let names: FxHashMap<(Sym, Sym), (String, String)> = keys
         .iter()
         .map(|&(svc, op)| ((svc, op), (name(symbols, svc), name(symbols, op))))

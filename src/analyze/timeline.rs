@@ -219,18 +219,7 @@ impl Placement {
     /// `None` when no request has a time.
     pub fn new(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Placement> {
         let grid = grid(requests, bucket_seconds)?;
-        let mut services: Vec<Sym> = requests
-            .par_iter()
-            .fold(rustc_hash::FxHashSet::default, |mut set, r| {
-                set.insert(r.service);
-                set
-            })
-            .reduce(rustc_hash::FxHashSet::default, |mut a, b| {
-                a.extend(b);
-                a
-            })
-            .into_iter()
-            .collect();
+        let mut services: Vec<Sym> = super::distinct_keys(requests, |r| r.service);
         services.sort_unstable();
         let rank: rustc_hash::FxHashMap<Sym, usize> =
             services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
