@@ -272,6 +272,9 @@ fn link_ids(spans: &mut [Span], events: &[Event]) {
         .collect();
     by_id.sort_unstable();
     for c in 0..spans.len() {
+        if !spans[c].logged_parent {
+            continue;
+        }
         let p = parent_id_of(&spans[c], events);
         if p.is_none() {
             continue;
