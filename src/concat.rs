@@ -1,9 +1,10 @@
-//! Parts -> one list, written in place on all cores.
+//! Parts -> one list, written in place on all cores; and one list -> its parts.
 //!
 //! Input: the lengths of consecutive parts and a function giving item `k` of
 //! part `p`. Output: every item, part after part, in one list. Rayon's indexed
 //! collect writes each thread's range of the list directly: no list is grown,
-//! copied, or faulted in by one thread alone.
+//! copied, or faulted in by one thread alone. [`split_mut`] goes the other
+//! way: a list cut into consecutive parts to fill or reorder one by one.
 
 use rayon::prelude::*;
 
@@ -39,9 +40,38 @@ where
     out
 }
 
+/// `items` cut into consecutive parts of the given `lengths` (which must not
+/// add up to more than `items` holds; what follows the last part is left out).
+pub fn split_mut<T>(items: &mut [T], lengths: impl IntoIterator<Item = usize>) -> Vec<&mut [T]> {
+    let mut rest = items;
+    lengths
+        .into_iter()
+        .map(|n| {
+            let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = after;
+            part
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_mut_cuts_consecutive_parts() {
+        let mut items = [1, 2, 3, 4, 5, 6];
+        let parts = split_mut(&mut items, [2, 0, 3]);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            (&*parts[0], &*parts[1], &*parts[2]),
+            (&[1, 2][..], &[][..], &[3, 4, 5][..])
+        );
+        for p in split_mut(&mut items, [3, 3]) {
+            p.reverse();
+        }
+        assert_eq!(items, [3, 2, 1, 6, 5, 4]);
+    }
 
     #[test]
     fn parts_come_out_in_order_empty_ones_too() {

@@ -123,16 +123,14 @@ impl ByBucket {
     /// The values of consecutive runs of buckets, to reorder: run `i` is the
     /// buckets from `ends[i - 1]` (0 for the first) up to `ends[i]`.
     pub fn runs_mut(&mut self, ends: impl IntoIterator<Item = usize>) -> Vec<&mut [i64]> {
-        let mut rest = &mut self.values[..];
+        let first = &self.first;
         let mut at = 0;
-        ends.into_iter()
-            .map(|end| {
-                let (run, after) = std::mem::take(&mut rest).split_at_mut(self.first[end] - at);
-                rest = after;
-                at = self.first[end];
-                run
-            })
-            .collect()
+        let lengths = ends.into_iter().map(|end| {
+            let n = first[end] - at;
+            at = first[end];
+            n
+        });
+        crate::concat::split_mut(&mut self.values, lengths)
     }
 
     pub fn buckets(&self) -> usize {

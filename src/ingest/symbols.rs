@@ -343,13 +343,7 @@ fn number(grouped: &[ByShard], built: &[Shard]) -> (Vec<u32>, Vec<Vec<u32>>) {
         start.push(start[g] + (0..SHARDS).map(|k| brought(g, k)).sum::<usize>());
     }
     let mut at = vec![0u32; start[tables]];
-    let mut blocks: Vec<&mut [u32]> = Vec::with_capacity(tables);
-    let mut rest = &mut at[1..];
-    for g in 0..tables {
-        let (mine, after) = rest.split_at_mut(start[g + 1] - start[g]);
-        blocks.push(mine);
-        rest = after;
-    }
+    let blocks = crate::concat::split_mut(&mut at[1..], start.windows(2).map(|w| w[1] - w[0]));
     // For each table, the numbers it gave, shard after shard in local order
     // (shard k's from offset[k]).
     let given: Vec<(Vec<u32>, Vec<usize>)> = blocks
