@@ -23,8 +23,9 @@ fn rank_index(n: usize, p: f64) -> usize {
 }
 
 /// The nearest-rank percentiles `ps` of unsorted samples: exact, in linear
-/// time (each is a selection inside the part left of the one above it).
-/// Reorders the samples.
+/// time. The lowest is selected first, each next one inside the part right of
+/// the one before: for p50, p90, p95, p99 and p99.9 that reads 1.7 times the
+/// samples, not 5 times. Reorders the samples.
 pub fn percentiles<const N: usize>(samples: &mut [i64], ps: [f64; N]) -> [Option<i64>; N] {
     let mut out = [None; N];
     let n = samples.len();
@@ -32,13 +33,14 @@ pub fn percentiles<const N: usize>(samples: &mut [i64], ps: [f64; N]) -> [Option
         return out;
     }
     let mut order: [usize; N] = std::array::from_fn(|i| i);
-    order.sort_by_key(|&i| std::cmp::Reverse(rank_index(n, ps[i])));
-    let mut end = n;
+    order.sort_by_key(|&i| rank_index(n, ps[i]));
+    let mut start = 0;
     for i in order {
         let k = rank_index(n, ps[i]);
-        // Everything from `end` on is at least every value picked so far.
-        out[i] = Some(*samples[..end].select_nth_unstable(k).1);
-        end = k + 1;
+        // Everything before `start` is at most every value still to pick.
+        let k = k.max(start);
+        out[i] = Some(*samples[start..].select_nth_unstable(k - start).1);
+        start = k;
     }
     out
 }
