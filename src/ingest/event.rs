@@ -176,7 +176,7 @@ impl PartialEq for IdFields<'_> {
 }
 
 impl<'a> Record<'a> {
-    /// Resets the record for the next line, keeping the id-field buffer's allocation.
+    /// Resets the record for the next line.
     pub fn clear(&mut self) {
         *self = Record::default();
     }
@@ -197,9 +197,7 @@ impl<'a> Record<'a> {
         };
         if slot.is_none() {
             *slot = Some(value);
-            if !self.id_fields.contains(&field) {
-                self.id_fields.push(field);
-            }
+            self.id_fields.push(field);
         }
     }
 
