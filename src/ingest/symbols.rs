@@ -46,6 +46,11 @@ fn hash_str(s: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(s)
 }
 
+/// The string at `(offset, length)` in `arena`.
+fn text_at(arena: &str, (at, len): (u32, u32)) -> &str {
+    &arena[at as usize..(at + len) as usize]
+}
+
 /// Strings back to back in one arena and a raw hash index of their local
 /// numbers, so interning a new string costs a copy into the arena and no
 /// allocation of its own. Local number 0 is the empty string.
@@ -76,10 +81,7 @@ impl Table {
     /// The local number of `s` (hash `hash`), if it is in the table.
     fn find(&self, s: &str, hash: u64) -> Option<u32> {
         self.index
-            .find(hash, |&i| {
-                let (at, len) = self.spans[i as usize];
-                &self.arena[at as usize..(at + len) as usize] == s
-            })
+            .find(hash, |&i| text_at(&self.arena, self.spans[i as usize]) == s)
             .copied()
     }
 
@@ -91,10 +93,7 @@ impl Table {
             hashes,
             index,
         } = self;
-        let found = index.find(hash, |&i| {
-            let (at, len) = spans[i as usize];
-            &arena[at as usize..(at + len) as usize] == s
-        });
+        let found = index.find(hash, |&i| text_at(arena, spans[i as usize]) == s);
         if let Some(&i) = found {
             return (i, false);
         }
@@ -108,8 +107,7 @@ impl Table {
     }
 
     fn get(&self, local: u32) -> &str {
-        let (at, len) = self.spans[local as usize];
-        &self.arena[at as usize..(at + len) as usize]
+        text_at(&self.arena, self.spans[local as usize])
     }
 
     fn heap_bytes(&self) -> usize {
@@ -356,12 +354,13 @@ fn number(grouped: &[ByShard], built: &[Shard]) -> (Vec<u32>, Vec<Vec<u32>>) {
                 offset[k + 1] = offset[k] + brought(g, k);
             }
             let mut given = vec![0u32; offset[SHARDS]];
-            let mut pos: Vec<usize> = table.starts[..SHARDS].to_vec();
             let mut n = 0;
-            for &k in &table.shard_at {
-                let (k, shard) = (k as usize, &built[k as usize]);
-                let local = shard.locals[g][pos[k] - table.starts[k]];
-                pos[k] += 1;
+            // Symbol after symbol: where each sits among its shard's strings.
+            for &p in &table.pos[1..] {
+                let p = p as usize;
+                let k = shard_of(table.hashes[p]);
+                let shard = &built[k];
+                let local = shard.locals[g][p - table.starts[k]];
                 let first = shard.firsts[g];
                 if local >= first {
                     block[n] = (k as u32) << LOCAL_BITS | local;
@@ -397,8 +396,6 @@ struct ByShard {
     /// (offset, length) in `arena` at each position.
     spans: Vec<(u32, u32)>,
     arena: String,
-    /// The shard of each symbol (from 1), in symbol order.
-    shard_at: Vec<u8>,
     /// The position of each symbol (index 0 unused).
     pos: Vec<u32>,
 }
@@ -442,15 +439,13 @@ impl ByShard {
             hashes,
             spans,
             arena,
-            shard_at,
             pos,
         }
     }
 
     /// The string at position `p`.
     fn text(&self, p: usize) -> &str {
-        let (at, len) = self.spans[p];
-        &self.arena[at as usize..(at + len) as usize]
+        text_at(&self.arena, self.spans[p])
     }
 
     fn heap_bytes(&self) -> usize {
@@ -458,7 +453,6 @@ impl ByShard {
             + self.starts.capacity() * 8
             + (self.order.capacity() + self.pos.capacity()) * 4
             + (self.hashes.capacity() + self.spans.capacity()) * 8
-            + self.shard_at.capacity()
     }
 }
 
