@@ -188,6 +188,11 @@ where
         .collect()
 }
 
+/// Adds `b` to `a` element by element (per-chunk counts merging).
+fn add_into<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+    a.iter_mut().zip(b).for_each(|(x, &y)| *x += y);
+}
+
 #[cfg(test)]
 mod tests {
     use super::requests::build::*;

@@ -130,32 +130,29 @@ pub fn services_and_operations(
         .par_iter()
         .map(|r| index[&(r.service, r.operation)])
         .collect();
-    let counts: Vec<Acc> = requests
+    // Counts per operation, with how many logged a duration.
+    let empty = || (vec![Acc::default(); keys.len()], vec![0usize; keys.len()]);
+    let (counts, timed): (Vec<Acc>, Vec<usize>) = requests
         .par_chunks(CHUNK)
         .zip(op_of.par_chunks(CHUNK))
         .map(|(rs, ops)| {
-            let mut acc = vec![Acc::default(); keys.len()];
+            let (mut acc, mut timed) = empty();
             for (r, &k) in rs.iter().zip(ops) {
                 let a = &mut acc[k as usize];
                 a.count += 1;
                 a.errors += u64::from(r.error);
                 a.client_errors += u64::from(r.client_error());
+                timed[k as usize] += usize::from(r.timed);
             }
-            acc
+            (acc, timed)
         })
-        .reduce(
-            || vec![Acc::default(); keys.len()],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge_counts(y);
-                }
-                a
-            },
-        );
-    let mut timed = vec![0usize; keys.len()];
-    for (r, &k) in requests.iter().zip(&op_of) {
-        timed[k as usize] += usize::from(r.duration_ns().is_some());
-    }
+        .reduce(empty, |(mut a, mut ta), (b, tb)| {
+            for (x, y) in a.iter_mut().zip(&b) {
+                x.merge_counts(y);
+            }
+            super::add_into(&mut ta, &tb);
+            (a, ta)
+        });
     let mut samples = ByBucket::with_counts(
         &timed,
         requests

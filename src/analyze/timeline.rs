@@ -201,16 +201,9 @@ impl Counts {
         }
     }
     fn add(mut self, o: Counts) -> Counts {
-        for (a, b) in [
-            (&mut self.requests, &o.requests),
-            (&mut self.errors, &o.errors),
-        ] {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-        self.timed
-            .iter_mut()
-            .zip(&o.timed)
-            .for_each(|(x, y)| *x += y);
+        super::add_into(&mut self.requests, &o.requests);
+        super::add_into(&mut self.errors, &o.errors);
+        super::add_into(&mut self.timed, &o.timed);
         self
     }
 }
