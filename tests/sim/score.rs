@@ -1,0 +1,323 @@
+//! Truth + what the library rebuilt -> counts: dependency edges, tree edges,
+//! async links, failed traces, grouping. Counts add up over seeds
+//! ([`Counts::merge`]); the ratios are computed at the end.
+//!
+//! Definitions (the test's assertions rest on them):
+//! - A truth span is *logged* when at least one entry line speaks for it. Its
+//!   *expected parent* is its nearest logged ancestor ([`expected_parent`]):
+//!   the parent a perfect tool can name. A parent that logged nothing may also
+//!   be stood for by a placeholder span (a span with no events), which counts
+//!   as right for a span whose true parent logged nothing.
+//! - A truth span's *home* is the rebuilt span that stands for it (most of
+//!   its events speak for it; with several, the one with most). Other rebuilt
+//!   spans standing for it are *fragments*; a logged span with no home is *lost*.
+//! - *Tree accuracy*: the share of logged truth spans whose home's parent is
+//!   right: no parent for a span with no expected parent; else the home of the
+//!   expected parent, or a placeholder where the true parent logged nothing.
+//!   Lost spans count as wrong.
+//! - *Dependency edges*: a rebuilt span whose parent (looking through
+//!   placeholders) belongs to another service is one call caller -> callee,
+//!   keyed by the truth trace its events belong to. The expected calls are the
+//!   same rule applied to the expected parents. Per-trace precision and recall
+//!   weigh each (trace, caller, callee) by its calls (the matched count is the
+//!   smaller of the two); the service-graph level compares the sets of
+//!   (caller, callee) of one seed. Calls inside one service (self-calls) are
+//!   not dependencies, as in the report; the tree score covers them.
+//! - *Async links*: logged truth spans linked follows-from (fire-and-forget,
+//!   queue). Found when the tree edge is right and the library does not call
+//!   the link child-of; reversed when the expected parent's home hangs under
+//!   the span's home.
+//! - *Failed traces*: truth: the root request failed (status >= 500).
+//!   Reported: traces the library marks failed.
+//!
+//! Per style, spans and edges count under the style of the span's (the
+//! callee's) service.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::rebuilt::{expected_parent, RSpan, Rebuilt};
+use super::render::{Rendered, SpanRef};
+use super::truth::{Link, TruthTrace};
+use super::world::{Style, World};
+
+/// Mergeable counts of one seed or many.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub calls_expected: u64,
+    pub calls_reported: u64,
+    pub calls_matched: u64,
+    pub graph_expected: u64,
+    pub graph_reported: u64,
+    pub graph_matched: u64,
+    pub spans_logged: u64,
+    pub spans_right: u64,
+    pub spans_lost: u64,
+    pub fragments: u64,
+    pub async_links: u64,
+    pub async_found: u64,
+    pub async_reversed: u64,
+    pub traces: u64,
+    pub traces_grouped: u64,
+    pub failed_truth: u64,
+    pub failed_reported: u64,
+    pub failed_matched: u64,
+}
+
+impl Counts {
+    pub fn merge(&mut self, o: &Counts) {
+        self.calls_expected += o.calls_expected;
+        self.calls_reported += o.calls_reported;
+        self.calls_matched += o.calls_matched;
+        self.graph_expected += o.graph_expected;
+        self.graph_reported += o.graph_reported;
+        self.graph_matched += o.graph_matched;
+        self.spans_logged += o.spans_logged;
+        self.spans_right += o.spans_right;
+        self.spans_lost += o.spans_lost;
+        self.fragments += o.fragments;
+        self.async_links += o.async_links;
+        self.async_found += o.async_found;
+        self.async_reversed += o.async_reversed;
+        self.traces += o.traces;
+        self.traces_grouped += o.traces_grouped;
+        self.failed_truth += o.failed_truth;
+        self.failed_reported += o.failed_reported;
+        self.failed_matched += o.failed_matched;
+    }
+    pub fn dep_precision(&self) -> f64 {
+        ratio(self.calls_matched, self.calls_reported)
+    }
+    pub fn dep_recall(&self) -> f64 {
+        ratio(self.calls_matched, self.calls_expected)
+    }
+    pub fn graph_precision(&self) -> f64 {
+        ratio(self.graph_matched, self.graph_reported)
+    }
+    pub fn graph_recall(&self) -> f64 {
+        ratio(self.graph_matched, self.graph_expected)
+    }
+    pub fn tree_accuracy(&self) -> f64 {
+        ratio(self.spans_right, self.spans_logged)
+    }
+}
+
+/// `a / b`, 1 when there is nothing to count (no claim is a wrong claim).
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Counts per style and over all styles.
+#[derive(Clone, Debug, Default)]
+pub struct Score {
+    pub by_style: BTreeMap<Style, Counts>,
+    pub all: Counts,
+}
+
+impl Score {
+    pub fn merge(&mut self, o: &Score) {
+        for (s, c) in &o.by_style {
+            self.by_style.entry(*s).or_default().merge(c);
+        }
+        self.all.merge(&o.all);
+    }
+}
+
+/// Where each truth span lives in the rebuilt traces: its home and how many
+/// fragments it has.
+struct Homes {
+    home: BTreeMap<SpanRef, (usize, usize, u32)>,
+    fragments: BTreeMap<SpanRef, u32>,
+}
+
+fn homes(rebuilt: &Rebuilt) -> Homes {
+    let mut home: BTreeMap<SpanRef, (usize, usize, u32)> = BTreeMap::new();
+    let mut fragments: BTreeMap<SpanRef, u32> = BTreeMap::new();
+    for (rt, t) in rebuilt.traces.iter().enumerate() {
+        for (rk, s) in t.spans.iter().enumerate() {
+            let Some(r) = s.truth else { continue };
+            match home.get(&r) {
+                Some(&(_, _, n)) => {
+                    *fragments.entry(r).or_default() += 1;
+                    if s.truth_events > n {
+                        home.insert(r, (rt, rk, s.truth_events));
+                    }
+                }
+                None => {
+                    home.insert(r, (rt, rk, s.truth_events));
+                }
+            }
+        }
+    }
+    Homes { home, fragments }
+}
+
+/// The nearest ancestor of a rebuilt span that is not a placeholder.
+fn real_parent(spans: &[RSpan], k: usize) -> Option<usize> {
+    let mut at = spans[k].parent;
+    let mut steps = 0;
+    while let Some(p) = at {
+        if !spans[p].placeholder || steps > spans.len() {
+            return Some(p);
+        }
+        at = spans[p].parent;
+        steps += 1;
+    }
+    None
+}
+
+/// Scores one seed.
+pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuilt) -> Score {
+    let style_of: BTreeMap<&str, Style> = world
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.style))
+        .collect();
+    let style_by_name = |n: &str| style_of.get(n).copied().unwrap_or(Style::Access);
+    let svc_name = |ti: usize, k: usize| world.services[truth[ti].spans[k].service].name.as_str();
+    let h = homes(rebuilt);
+    let mut out = Score::default();
+    let mut count = |style: Style, f: &mut dyn FnMut(&mut Counts)| {
+        f(out.by_style.entry(style).or_default());
+        f(&mut out.all);
+    };
+
+    // Tree edges and async links; the expected calls.
+    let mut expected: BTreeMap<(usize, &str, &str), u64> = BTreeMap::new();
+    for (ti, t) in truth.iter().enumerate() {
+        for (si, s) in t.spans.iter().enumerate() {
+            let me = (ti as u32, si as u32);
+            if !r.logged(me) {
+                continue;
+            }
+            let style = world.services[s.service].style;
+            let exp = expected_parent(t, ti, si, r);
+            if let Some(e) = exp {
+                if t.spans[e].service != s.service {
+                    *expected
+                        .entry((ti, svc_name(ti, e), svc_name(ti, si)))
+                        .or_default() += 1;
+                }
+            }
+            let frag = h.fragments.get(&me).copied().unwrap_or(0);
+            let Some(&(rt, rk, _)) = h.home.get(&me) else {
+                count(style, &mut |c| {
+                    c.spans_logged += 1;
+                    c.spans_lost += 1;
+                    c.async_links += u64::from(s.link == Link::FollowsFrom);
+                });
+                continue;
+            };
+            let spans = &rebuilt.traces[rt].spans;
+            let right = match spans[rk].parent {
+                None => exp.is_none(),
+                Some(p) if spans[p].placeholder => {
+                    s.parent.is_some_and(|tp| !r.logged((ti as u32, tp as u32)))
+                }
+                Some(p) => exp.is_some() && spans[p].truth == exp.map(|e| (ti as u32, e as u32)),
+            };
+            let reversed = exp.is_some_and(|e| {
+                h.home
+                    .get(&(ti as u32, e as u32))
+                    .is_some_and(|&(et, ek, _)| {
+                        et == rt && rebuilt.traces[et].spans[ek].parent == Some(rk)
+                    })
+            });
+            let is_async = s.link == Link::FollowsFrom;
+            let marked_sync = spans[rk].link == Some(Link::ChildOf);
+            count(style, &mut |c| {
+                c.spans_logged += 1;
+                c.spans_right += u64::from(right);
+                c.fragments += u64::from(frag);
+                if is_async {
+                    c.async_links += 1;
+                    c.async_found += u64::from(right && !marked_sync);
+                    c.async_reversed += u64::from(reversed);
+                }
+            });
+        }
+    }
+
+    // Reported calls, keyed by the truth trace of the callee's events.
+    let mut reported: BTreeMap<(usize, &str, &str), u64> = BTreeMap::new();
+    for t in &rebuilt.traces {
+        for (k, s) in t.spans.iter().enumerate() {
+            let (Some((ti, _)), Some(p)) = (s.truth, real_parent(&t.spans, k)) else {
+                continue;
+            };
+            if t.spans[p].service != s.service {
+                let key = (ti as usize, t.spans[p].service.as_str(), s.service.as_str());
+                *reported.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let mut graph_e: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut graph_r: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (key @ &(_, a, b), &n) in &expected {
+        graph_e.insert((a, b));
+        let m = reported.get(key).copied().unwrap_or(0).min(n);
+        count(style_by_name(b), &mut |c| {
+            c.calls_expected += n;
+            c.calls_matched += m;
+        });
+    }
+    for (&(_, a, b), &n) in &reported {
+        graph_r.insert((a, b));
+        count(style_by_name(b), &mut |c| c.calls_reported += n);
+    }
+    for &(a, b) in graph_e.union(&graph_r) {
+        let (e, g) = (graph_e.contains(&(a, b)), graph_r.contains(&(a, b)));
+        count(style_by_name(b), &mut |c| {
+            c.graph_expected += u64::from(e);
+            c.graph_reported += u64::from(g);
+            c.graph_matched += u64::from(e && g);
+        });
+    }
+
+    // Grouping and failures, per trace (overall only).
+    let mut truth_in: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    let mut rebuilt_holds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); rebuilt.traces.len()];
+    for (rt, t) in rebuilt.traces.iter().enumerate() {
+        for s in &t.spans {
+            if let Some((ti, _)) = s.truth {
+                truth_in.entry(ti as usize).or_default().insert(rt);
+                rebuilt_holds[rt].insert(ti as usize);
+            }
+        }
+    }
+    for (ti, t) in truth.iter().enumerate() {
+        if !(0..t.spans.len()).any(|k| r.logged((ti as u32, k as u32))) {
+            continue;
+        }
+        out.all.traces += 1;
+        out.all.failed_truth += u64::from(t.failed());
+        if let Some(rts) = truth_in.get(&ti) {
+            if rts.len() == 1 && rebuilt_holds[*rts.first().unwrap()].len() == 1 {
+                out.all.traces_grouped += 1;
+            }
+        }
+    }
+    for t in &rebuilt.traces {
+        if !t.failed {
+            continue;
+        }
+        out.all.failed_reported += 1;
+        // The truth trace most of its spans belong to.
+        let mut n: BTreeMap<usize, usize> = BTreeMap::new();
+        for s in &t.spans {
+            if let Some((ti, _)) = s.truth {
+                *n.entry(ti as usize).or_default() += 1;
+            }
+        }
+        let main = n
+            .iter()
+            .max_by_key(|(ti, c)| (**c, std::cmp::Reverse(**ti)));
+        if main.is_some_and(|(ti, _)| truth[*ti].failed()) {
+            out.all.failed_matched += 1;
+        }
+    }
+    out
+}

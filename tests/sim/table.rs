@@ -1,0 +1,77 @@
+//! Scores -> a plain-text table, one row per style and one for all.
+
+use std::fmt::Write as _;
+
+use super::clocks::OffsetCounts;
+use super::score::{ratio, Counts};
+use super::world::Style;
+use super::Outcome;
+
+fn row(out: &mut String, name: &str, c: &Counts, o: &OffsetCounts) {
+    let _ = writeln!(
+        out,
+        "{name:<12} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6} {:>5} {:>5} {:>9} {:>7} {:>9} {:>9}",
+        c.dep_precision(),
+        c.dep_recall(),
+        c.graph_precision(),
+        c.graph_recall(),
+        c.tree_accuracy(),
+        c.spans_logged,
+        c.spans_lost,
+        c.fragments,
+        format!("{}/{}", c.async_found, c.async_links),
+        c.async_reversed,
+        format!("{}/{}", o.determined_within, o.determined),
+        format!("{}/{}", o.wrong_confident, o.reported),
+    );
+}
+
+/// The table of an outcome.
+pub fn render(o: &Outcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5} {:>9} {:>7} {:>9} {:>9}",
+        "style",
+        "dep.P",
+        "dep.R",
+        "grph.P",
+        "grph.R",
+        "tree",
+        "spans",
+        "lost",
+        "frag",
+        "async",
+        "revrsd",
+        "off<=5ms",
+        "wrong>=.9"
+    );
+    for style in Style::ALL {
+        if let Some(c) = o.score.by_style.get(&style) {
+            let off = o.offsets.get(&style).cloned().unwrap_or_default();
+            row(&mut out, style.name(), c, &off);
+        }
+    }
+    let all = &o.score.all;
+    row(&mut out, "all", all, &o.all_offsets());
+    let off = o.all_offsets();
+    let _ = writeln!(
+        out,
+        "traces {} grouped exactly {} ({:.3}); failed: truth {} reported {} of which right {}; \
+         lines in no trace {}; determined offsets max error {:.1} ms; offsets wrong {} of {} \
+         (confident {}, wrong and confident {})",
+        all.traces,
+        all.traces_grouped,
+        ratio(all.traces_grouped, all.traces),
+        all.failed_truth,
+        all.failed_reported,
+        all.failed_matched,
+        o.untraced_lines,
+        off.determined_max_err_ns as f64 / 1e6,
+        off.wrong,
+        off.reported,
+        off.confident,
+        off.wrong_confident,
+    );
+    out
+}
