@@ -50,6 +50,9 @@ fn untraced(input: &Ingested) -> Traces {
                 inferred_parent: false,
                 logged_parent: false,
                 depth: 0,
+                link: Default::default(),
+                kind: Default::default(),
+                parent_confidence: 1.0,
                 events: vec![i as u32].into(),
             }
         })

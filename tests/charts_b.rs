@@ -95,6 +95,9 @@ impl Builder {
                 inferred_parent: sp.inferred,
                 logged_parent: false,
                 depth,
+                link: Default::default(),
+                kind: Default::default(),
+                parent_confidence: 1.0,
                 events: Default::default(),
             });
         }
@@ -125,6 +128,8 @@ impl Builder {
             end_ns,
             error_origin,
             critical_path: critical,
+            root_latency_ns: None,
+            logged_parts: Vec::new(),
         });
     }
 

@@ -49,6 +49,9 @@ fn span(service: Sym, operation: Sym, start: i64, dur_ms: f64, status: u16) -> S
         inferred_parent: false,
         logged_parent: false,
         depth: 0,
+        link: Default::default(),
+        kind: Default::default(),
+        parent_confidence: 1.0,
         events: Default::default(),
     }
 }
@@ -157,6 +160,8 @@ fn shop() -> Shop {
             root: 0,
             error_origin: origin,
             critical_path: Vec::new(),
+            root_latency_ns: None,
+            logged_parts: Vec::new(),
             spans: all,
         };
         traces.traces.push(trace);

@@ -130,9 +130,15 @@ mod tests {
         for (service, offset_ms) in [(pay, 250.0), (db, -3.5)] {
             b.traces.clock_offsets.push(ClockOffset {
                 service,
+                file: None,
+                from_ns: i64::MIN,
+                to_ns: i64::MAX,
                 offset_ms,
+                low_ms: offset_ms - 1.0,
+                high_ms: offset_ms + 1.0,
                 confidence: 0.9,
                 samples: 40,
+                applied: true,
             });
         }
         let inp = Input {

@@ -111,6 +111,9 @@ pub(crate) mod build {
                 inferred_parent: false,
                 logged_parent: false,
                 depth: 0,
+                link: Default::default(),
+                kind: Default::default(),
+                parent_confidence: 1.0,
                 events: Default::default(),
             }
         }
@@ -153,6 +156,8 @@ pub(crate) mod build {
                 spans: out,
                 error_origin,
                 critical_path,
+                root_latency_ns: None,
+                logged_parts: Vec::new(),
             });
             self.traces.traces.last_mut().unwrap()
         }

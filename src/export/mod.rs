@@ -315,6 +315,9 @@ pub(crate) mod testing {
             inferred_parent: false,
             logged_parent: false,
             depth,
+            link: Default::default(),
+            kind: Default::default(),
+            parent_confidence: 1.0,
             events: Default::default(),
         }
     }
@@ -370,6 +373,8 @@ pub(crate) mod testing {
             end_ns: T0 + 100 * MS,
             error_origin: Some(2),
             critical_path: vec![0, 2],
+            root_latency_ns: None,
+            logged_parts: Vec::new(),
         };
         let mut only = span(edge, get, 200, 230, None, 0);
         only.events = vec![1].into();
@@ -382,6 +387,8 @@ pub(crate) mod testing {
             end_ns: T0 + 230 * MS,
             error_origin: None,
             critical_path: vec![0],
+            root_latency_ns: None,
+            logged_parts: Vec::new(),
         };
         Fixture {
             traces: Traces {

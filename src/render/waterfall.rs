@@ -323,6 +323,9 @@ mod tests {
             inferred_parent: false,
             logged_parent: false,
             depth: 0,
+            link: Default::default(),
+            kind: Default::default(),
+            parent_confidence: 1.0,
             events: Default::default(),
         };
         let mut spans = vec![
@@ -350,6 +353,8 @@ mod tests {
             end_ns: t0 + 800_000_000,
             error_origin: Some(3),
             critical_path: vec![0, 2, 3],
+            root_latency_ns: None,
+            logged_parts: Vec::new(),
         };
         (trace, events, sy)
     }

@@ -222,11 +222,18 @@ pub fn estimate(
                         .sum(),
                 ),
             };
+            let offset_ms = offsets[&s] as f64 / 1e6;
             ClockOffset {
                 service: s,
-                offset_ms: offsets[&s] as f64 / 1e6,
+                file: None,
+                from_ns: i64::MIN,
+                to_ns: i64::MAX,
+                offset_ms,
+                low_ms: offset_ms,
+                high_ms: offset_ms,
                 confidence,
                 samples,
+                applied: offset_ms != 0.0,
             }
         })
         .collect();
@@ -269,6 +276,9 @@ mod tests {
             inferred_parent: false,
             logged_parent: false,
             depth: 0,
+            link: Default::default(),
+            kind: Default::default(),
+            parent_confidence: 1.0,
             events: vec![0].into(),
         }
     }

@@ -155,6 +155,9 @@ mod tests {
             inferred_parent: false,
             logged_parent: false,
             depth,
+            link: Default::default(),
+            kind: Default::default(),
+            parent_confidence: 1.0,
             events: Default::default(),
         }
     }

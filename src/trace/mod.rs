@@ -7,6 +7,27 @@
 //! containment without them) after correcting each service's clock offset,
 //! and [`critical`] finds the critical path. The output, [`Traces`], is plain
 //! data: the analysis never looks at log text again.
+//!
+//! What the output says about its own certainty:
+//! - A span's parent is logged (a parent span id names it) or inferred
+//!   ([`Span::inferred_parent`]), and an inferred parent carries
+//!   [`Span::parent_confidence`]. [`Span::link`] says whether the parent
+//!   waited for the span (a call) or the span started after its parent ended
+//!   (an async hop: Jaeger's and OpenTelemetry's "follows from").
+//! - A parent span id that no log line of the trace carries becomes a
+//!   [`SpanKind::Placeholder`] span: no events, no service, the logged id kept
+//!   as its `span_id`, spanning its children. A span id logged by a client
+//!   and by the server it called (B3's shared spans) gives two spans: the
+//!   server half is [`SpanKind::SharedServer`], the child of the client half,
+//!   with the same `span_id`.
+//! - A span's extent covers the calls it made when the evidence says it made
+//!   them, even past its own log lines; [`Trace::logged_parts`] keeps what the
+//!   lines themselves cover.
+//! - Clock offsets are estimated per clock domain (a file: one host or pod;
+//!   a service when its files are too sparse) and time window, each with the
+//!   interval the evidence allows and a confidence ([`ClockOffset`]).
+//! - A trace's start and end are the extent of all its spans;
+//!   [`Trace::root_latency_ns`] is what the root logged.
 
 pub mod clock;
 pub mod correlate;
@@ -47,8 +68,45 @@ pub struct Span {
     pub logged_parent: bool,
     /// Depth in the tree (root = 0).
     pub depth: u16,
-    /// The events of the span, in time order.
+    /// How the span hangs under its parent (`ChildOf` for the root).
+    pub link: Link,
+    /// What the span stands for: logged lines, a missing parent, a server half.
+    pub kind: SpanKind,
+    /// How sure the parent link is, 0..=1: 1 for the root and for a parent a
+    /// logged id names; for an inferred parent, the share of the evidence
+    /// (the call graph learned from the whole run, and timing) that points
+    /// to the chosen parent rather than to another span of the trace.
+    pub parent_confidence: f32,
+    /// The events of the span, in time order (none for a placeholder).
     pub events: SpanEvents,
+}
+
+/// How a span hangs under its parent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Link {
+    /// The parent called the span and waited for it (or the span is the root).
+    #[default]
+    ChildOf,
+    /// The span started after its parent had ended: an async hop (a
+    /// fire-and-forget call, a queued job). No clock correction made it so.
+    FollowsFrom,
+}
+
+/// What a span stands for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SpanKind {
+    /// One service's part of the trace, from its log lines.
+    #[default]
+    Logged,
+    /// A span that children named by its id as their parent but that no log
+    /// line of the trace shows (its service did not log it). No events, no
+    /// service (`Sym::NONE`); `span_id` is the id the children logged; it
+    /// spans its children; its parent, if any, is inferred.
+    Placeholder,
+    /// The server half of a span id that the client and the server it called
+    /// both logged (B3's shared spans): its parent is the client half, it
+    /// keeps the shared `span_id`, and the server's own calls hang under it.
+    SharedServer,
 }
 
 /// The events of a span. Most spans have a single event (an access log line,
@@ -88,6 +146,10 @@ impl Span {
     pub fn duration_ns(&self) -> i64 {
         self.end_ns.saturating_sub(self.start_ns).max(0)
     }
+    /// True for a placeholder: a logged parent id with no log line of its own.
+    pub fn is_placeholder(&self) -> bool {
+        self.kind == SpanKind::Placeholder
+    }
 }
 
 /// One request's call chain.
@@ -102,10 +164,24 @@ pub struct Trace {
     pub root: SpanIdx,
     pub start_ns: i64,
     pub end_ns: i64,
+    /// The root span's logged duration (what its caller waited), when it has one.
+    pub root_latency_ns: Option<i64>,
     /// The deepest failing span, if the trace failed.
     pub error_origin: Option<SpanIdx>,
     /// Spans on the critical path, root first.
     pub critical_path: Vec<SpanIdx>,
+    /// Spans whose extent reaches past their own log lines (they made calls
+    /// before their first or after their last line), by span index: the part
+    /// the lines cover. Every other span's lines cover all of it.
+    pub logged_parts: Vec<LoggedPart>,
+}
+
+/// The part of a span that its own log lines cover (clock-corrected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoggedPart {
+    pub span: SpanIdx,
+    pub start_ns: i64,
+    pub end_ns: i64,
 }
 
 impl Trace {
@@ -115,6 +191,17 @@ impl Trace {
     pub fn failed(&self) -> bool {
         self.error_origin.is_some()
     }
+    /// The part of span `i` its log lines cover: its extent, unless
+    /// [`Trace::logged_parts`] says otherwise.
+    pub fn logged_part(&self, i: SpanIdx) -> (i64, i64) {
+        match self.logged_parts.binary_search_by_key(&i, |p| p.span) {
+            Ok(k) => (self.logged_parts[k].start_ns, self.logged_parts[k].end_ns),
+            Err(_) => self
+                .spans
+                .get(i as usize)
+                .map_or((0, 0), |s| (s.start_ns, s.end_ns)),
+        }
+    }
     /// True when more than one service logged the trace.
     pub fn multi_service(&self) -> bool {
         let mut services = self.spans.iter().map(|s| s.service);
@@ -123,17 +210,43 @@ impl Trace {
     }
 }
 
-/// A service's clock offset, estimated from containment violations.
+/// The clock offset of one clock domain in one time window.
+///
+/// A clock domain is a file (every file comes from one host or pod), or a
+/// whole service when its files give too little evidence one by one. Each
+/// call between two domains bounds their offset from the start side (the
+/// callee cannot start before its caller) and from the end side (nor end
+/// after it); the estimate is the most likely value inside the interval the
+/// calls allow, not its edge.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClockOffset {
     pub service: Sym,
-    /// How far the service's clock runs ahead of the reference (ms); subtracted before inference.
+    /// The file (index into the run's file list) whose clock this is; `None`
+    /// when the estimate covers every file of the service.
+    pub file: Option<u32>,
+    /// The window the offset holds in, UTC ns as logged by the domain,
+    /// inclusive. A clock that stepped (an NTP correction) has one entry per
+    /// window; `i64::MIN..=i64::MAX` when it held for the whole run.
+    pub from_ns: i64,
+    pub to_ns: i64,
+    /// How far the domain's clock runs ahead of the reference (ms).
     pub offset_ms: f64,
-    /// Share (0..=1) of the observed caller/callee pairs consistent with the estimate.
+    /// The range the evidence allows for the offset (ms), `low_ms <= offset_ms <= high_ms`.
+    pub low_ms: f64,
+    pub high_ms: f64,
+    /// Probability (0..=1) that the true offset is within
+    /// [`OFFSET_TOLERANCE_MS`] of `offset_ms`. Calibrated to stay below 0.9
+    /// whenever the evidence leaves the offset undetermined.
     pub confidence: f64,
     /// How many caller/callee pairs the estimate rests on.
     pub samples: usize,
+    /// True when the offset was subtracted from the domain's span times
+    /// (only with evidence of overlap: calls that do not fit without it).
+    pub applied: bool,
 }
+
+/// How close an offset must be to the truth to count as right (ms).
+pub const OFFSET_TOLERANCE_MS: f64 = 5.0;
 
 /// Everything the trace stage found.
 #[derive(Clone, Debug, Default)]
@@ -204,8 +317,10 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
                 root: 0,
                 start_ns: 0,
                 end_ns: 0,
+                root_latency_ns: None,
                 error_origin: None,
                 critical_path: Vec::new(),
+                logged_parts: Vec::new(),
             })
         })
         .collect();
@@ -310,6 +425,7 @@ fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
     let segs = critical::segments(spans, root);
     t.critical_path = critical::path(spans, root, &segs);
     t.error_origin = critical::error_origin(spans);
+    t.root_latency_ns = r.timed.then(|| r.duration_ns());
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
 
@@ -345,6 +461,9 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
                 inferred_parent: false,
                 logged_parent: false,
                 depth: 0,
+                link: Link::ChildOf,
+                kind: SpanKind::Logged,
+                parent_confidence: 1.0,
                 events: SpanEvents::One(i as EventIdx),
             }
         })
@@ -378,6 +497,26 @@ mod tests {
             status,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_span_is_logged_in_full_unless_its_trace_says_otherwise() {
+        let mut s = Symbols::default();
+        let (a, r) = (s.intern("a"), s.intern("r"));
+        let events = vec![ev(100, a, r, Some(100), 200), ev(150, a, r, Some(10), 200)];
+        let mut t = build(&events, &s, &TraceOptions::default())
+            .traces
+            .remove(0);
+        assert_eq!(t.root_latency_ns, Some(100 * MS));
+        assert_eq!(t.logged_part(1), (t.spans[1].start_ns, t.spans[1].end_ns));
+        t.logged_parts.push(LoggedPart {
+            span: 1,
+            start_ns: 140 * MS,
+            end_ns: 145 * MS,
+        });
+        assert_eq!(t.logged_part(1), (140 * MS, 145 * MS));
+        assert_eq!(t.logged_part(9), (0, 0));
+        assert!(t.spans.iter().all(|s| !s.is_placeholder()));
     }
 
     #[test]

@@ -246,6 +246,9 @@ fn finish(b: Builder, events: &[Event]) -> Option<Span> {
         inferred_parent: false,
         logged_parent: evs().any(|e| e.parent_span_id().is_some()),
         depth: 0,
+        link: Default::default(),
+        kind: Default::default(),
+        parent_confidence: 1.0,
         events: b.events.into(),
     })
 }
