@@ -90,7 +90,7 @@ fn resolution(style: Style) -> Option<i64> {
     match style {
         Style::JsonOtel | Style::JsonB3 => Some(1_000),
         Style::Sleuth | Style::LogbackRequestId => Some(1_000_000),
-        Style::Access => None,
+        Style::Access | Style::AccessIds => None,
     }
 }
 
@@ -138,9 +138,11 @@ pub fn determined(
             ) else {
                 continue;
             };
+            // Gaps are never negative in true time; recorded data (whose
+            // "truth" is what skewed clocks wrote) may say otherwise.
             let slack = 2 * (res_in + res_out);
-            let start_gap = s.start_ns - os.start_ns + slack;
-            let end_gap = os.end_ns - s.end_ns + slack;
+            let start_gap = (s.start_ns - os.start_ns).max(0) + slack;
+            let end_gap = (os.end_ns - s.end_ns).max(0) + slack;
             let key = if dout <= din {
                 (dout, din)
             } else {
@@ -172,7 +174,7 @@ pub fn determined(
         } else {
             vec![anchor]
         };
-        for d in starts {
+        for &d in &starts {
             dist.insert(d, 0);
             todo.insert((0, d));
         }
@@ -192,7 +194,8 @@ pub fn determined(
                 }
             }
         }
-        if dist.len() < 2 {
+        // A group needs a domain linked to its anchor's clock, not only the anchor.
+        if dist.keys().all(|d| starts.contains(d)) {
             continue;
         }
         for (dom, _) in dist {

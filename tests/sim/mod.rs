@@ -54,27 +54,42 @@ impl Sim {
 
     /// Writes the logs under `dir`, runs the library on them and scores its answer.
     pub fn run(&self, dir: &Path) -> Outcome {
-        self.rendered.write(dir).expect("write the simulated logs");
-        let ing = ingest(
-            &[dir.to_path_buf()],
-            &IngestOptions {
-                keep_events: true,
-                ..Default::default()
-            },
-        )
-        .expect("ingest the simulated logs");
-        let built = build(&ing.events, &ing.symbols, &TraceOptions::default());
-        let answer = rebuilt::from_library(&ing, &built, &self.rendered);
-        self.score(&answer)
+        self.score(&rebuild(&self.rendered, dir))
     }
 
     /// Scores an answer against this seed's truth.
     pub fn score(&self, answer: &rebuilt::Rebuilt) -> Outcome {
-        Outcome {
-            score: score::score(&self.world, &self.truth, &self.rendered, answer),
-            offsets: clocks::judge(&self.world, &self.truth, &self.rendered, &answer.offsets),
-            untraced_lines: answer.untraced_lines,
-        }
+        outcome(&self.world, &self.truth, &self.rendered, answer)
+    }
+}
+
+/// Writes `rendered` under `dir`, runs the library on it (ingest, then trace
+/// build with default options) and maps its answer back to the truth.
+pub fn rebuild(rendered: &Rendered, dir: &Path) -> rebuilt::Rebuilt {
+    rendered.write(dir).expect("write the simulated logs");
+    let ing = ingest(
+        &[dir.to_path_buf()],
+        &IngestOptions {
+            keep_events: true,
+            ..Default::default()
+        },
+    )
+    .expect("ingest the simulated logs");
+    let built = build(&ing.events, &ing.symbols, &TraceOptions::default());
+    rebuilt::from_library(&ing, &built, rendered)
+}
+
+/// Scores an answer against a truth.
+pub fn outcome(
+    world: &World,
+    truth: &[TruthTrace],
+    rendered: &Rendered,
+    answer: &rebuilt::Rebuilt,
+) -> Outcome {
+    Outcome {
+        score: score::score(world, truth, rendered, answer),
+        offsets: clocks::judge(world, truth, rendered, &answer.offsets),
+        untraced_lines: answer.untraced_lines,
     }
 }
 

@@ -27,7 +27,7 @@ pub struct RSpan {
     pub parent: Option<usize>,
     /// A span with no events: it stands for a parent that logged nothing.
     pub placeholder: bool,
-    /// The link to the parent, when the library says which it is.
+    /// The link to the parent, when the answer says which it is.
     pub link: Option<Link>,
     /// The parent was inferred from timing, not from logged ids.
     pub inferred: bool,
@@ -36,6 +36,11 @@ pub struct RSpan {
     /// Its events, and how many speak for `truth`.
     pub events: u32,
     pub truth_events: u32,
+    /// Start and end (ns, after the library's clock correction), HTTP status (0: none), failed.
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub status: u16,
+    pub error: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -110,12 +115,19 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
                     RSpan {
                         service: sy.get(s.service).to_string(),
                         parent: s.parent.map(|p| p as usize),
-                        placeholder: s.events.is_empty(),
-                        link: None,
+                        placeholder: s.is_placeholder(),
+                        link: Some(match s.link {
+                            logtrace::trace::Link::ChildOf => Link::ChildOf,
+                            logtrace::trace::Link::FollowsFrom => Link::FollowsFrom,
+                        }),
                         inferred: s.inferred_parent,
                         truth,
                         events: s.events.len() as u32,
                         truth_events,
+                        start_ns: s.start_ns,
+                        end_ns: s.end_ns,
+                        status: s.status,
+                        error: s.error,
                     }
                 })
                 .collect(),
@@ -127,8 +139,13 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
         .iter()
         .map(|o| ROffset {
             service: sy.get(o.service).to_string(),
-            host: None,
-            window: None,
+            // A file is one host: `<service>/<host>.log`.
+            host: o.file.and_then(|f| {
+                let path = &ing.files.get(f as usize)?.path;
+                let name = path.rsplit(['/', '\\']).next()?;
+                Some(name.trim_end_matches(".log").to_string())
+            }),
+            window: (o.from_ns != i64::MIN || o.to_ns != i64::MAX).then_some((o.from_ns, o.to_ns)),
             offset_ns: (o.offset_ms * 1e6).round() as i64,
             confidence: o.confidence,
         })
@@ -194,6 +211,7 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
             .iter()
             .map(|&k| {
                 let n = r.lines_of[ti][k];
+                let ts = &t.spans[k];
                 RSpan {
                     service: world.services[t.spans[k].service].name.clone(),
                     parent: expected_parent(t, ti, k, r).map(|p| index[&p]),
@@ -203,6 +221,10 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
                     truth: Some((ti as u32, k as u32)),
                     events: n,
                     truth_events: n,
+                    start_ns: ts.start_ns,
+                    end_ns: ts.end_ns,
+                    status: ts.status,
+                    error: ts.failed(),
                 }
             })
             .collect();

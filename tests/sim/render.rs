@@ -142,8 +142,11 @@ fn lines_for(world: &World, t: &TruthTrace, si: usize) -> Vec<(What, i64)> {
     let s = &t.spans[si];
     let svc = &world.services[s.service];
     let mut out = Vec::new();
-    if s.is_server() {
-        let access = svc.style == Style::Access;
+    if s.is_server() || s.kind == Kind::Local {
+        let access = svc.style.is_access();
+        if access && s.kind == Kind::Local {
+            return out;
+        }
         if !access && matches!(svc.mode, Mode::StartOnly | Mode::StartEnd) {
             out.push((What::ServerStart, s.start_ns));
         }
@@ -180,12 +183,12 @@ fn hop_of(t: &TruthTrace, si: usize) -> Hop {
 }
 
 /// The ids a span's lines carry: (span id, parent span id) as its tracer logs them.
-fn ids(style: Style, t: &TruthTrace, s: &TruthSpan) -> (String, Option<String>) {
+fn ids(t: &TruthTrace, s: &TruthSpan) -> (String, Option<String>) {
     let parent = s.parent.map(|p| &t.spans[p]);
     let logged_parent = match (s.kind, parent) {
         (_, None) => None,
         // A B3 server half shares its client's id, and its client's parent.
-        (Kind::Server, Some(p)) if style.shares_span_ids() => {
+        (Kind::Server, Some(p)) if p.span_id == s.span_id => {
             p.parent.map(|g| t.spans[g].span_id.clone())
         }
         (_, Some(p)) => Some(p.span_id.clone()),
@@ -211,12 +214,12 @@ fn line(
             world.services[t.spans[k].service].name.clone()
         })
     };
-    let req = format!("{} {}", s.method, s.path);
+    let req = s.operation();
     let (level, msg) = match what {
         What::ServerStart => ("INFO", format!("{req} started")),
         What::ServerEnd => (
             if s.failed() { "WARN" } else { "INFO" },
-            format!("{req} {} completed in {} ms", s.status, dur_ms.round()),
+            format!("{req}{} completed in {} ms", status_word(s), dur_ms.round()),
         ),
         What::ServerError => (
             "ERROR",
@@ -226,8 +229,8 @@ fn line(
         What::ClientEnd => (
             if s.failed() { "WARN" } else { "INFO" },
             format!(
-                "{callee} answered: {req} {} in {} ms",
-                s.status,
+                "{callee} answered: {req}{} in {} ms",
+                status_word(s),
                 dur_ms.round()
             ),
         ),
@@ -235,7 +238,7 @@ fn line(
     let mut out = String::with_capacity(256);
     match style {
         Style::JsonOtel | Style::JsonB3 => {
-            let (span, parent) = ids(style, t, s);
+            let (span, parent) = ids(t, s);
             let _ = write!(
                 out,
                 r#"{{"ts":"{}","level":"{}","service":"{service}","msg":"{}","trace_id":"{}","span_id":"{span}""#,
@@ -253,7 +256,10 @@ fn line(
                 t.request_id, s.method, s.path
             );
             if matches!(what, What::ServerEnd | What::ClientEnd) {
-                let _ = write!(out, r#","status":{},"duration_ms":{dur_ms:.3}"#, s.status);
+                if s.status != 0 {
+                    let _ = write!(out, r#","status":{}"#, s.status);
+                }
+                let _ = write!(out, r#","duration_ms":{dur_ms:.3}"#);
             }
             out.push('}');
         }
@@ -281,7 +287,7 @@ fn line(
             );
             stack_trace(&mut out, what);
         }
-        Style::Access => {
+        Style::Access | Style::AccessIds => {
             let ip = 10 + (s.start_ns / 7 % 200);
             let _ = write!(
                 out,
@@ -294,7 +300,9 @@ fn line(
                 dur_ms / 1000.0,
                 t.request_id
             );
-            if s.service == 0 {
+            if style == Style::AccessIds {
+                let _ = write!(out, " trace_id={} span_id={}", t.trace_id, s.span_id);
+            } else if s.service == 0 {
                 let _ = write!(out, " trace_id={}", t.trace_id);
             }
         }
@@ -313,6 +321,15 @@ fn thread_of(t: &TruthTrace, si: usize) -> u64 {
         &t.spans[s.parent.unwrap_or(si)]
     };
     1 + (server.start_ns as u64 / 1000) % 16
+}
+
+/// ` 200`: the status as a text line writes it; nothing for work without one.
+fn status_word(s: &TruthSpan) -> String {
+    if s.status == 0 {
+        String::new()
+    } else {
+        format!(" {}", s.status)
+    }
 }
 
 /// The message of a JSON line (its fields carry status and duration).

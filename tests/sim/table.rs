@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 
 use super::clocks::OffsetCounts;
 use super::score::{ratio, Counts};
-use super::world::Style;
 use super::Outcome;
 
-fn row(out: &mut String, name: &str, c: &Counts, o: &OffsetCounts) {
+/// One row: `name` and its counts.
+pub fn row(out: &mut String, name: &str, c: &Counts, o: &OffsetCounts) {
     let _ = writeln!(
         out,
         "{name:<12} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6} {:>5} {:>5} {:>9} {:>7} {:>9} {:>9}",
@@ -28,6 +28,19 @@ fn row(out: &mut String, name: &str, c: &Counts, o: &OffsetCounts) {
 
 /// The table of an outcome.
 pub fn render(o: &Outcome) -> String {
+    let mut out = header();
+    for (style, c) in &o.score.by_style {
+        let off = o.offsets.get(style).cloned().unwrap_or_default();
+        row(&mut out, style.name(), c, &off);
+    }
+    let all = &o.score.all;
+    row(&mut out, "all", all, &o.all_offsets());
+    out.push_str(&summary(o));
+    out
+}
+
+/// The header line of the table.
+pub fn header() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -46,14 +59,13 @@ pub fn render(o: &Outcome) -> String {
         "off<=5ms",
         "wrong>=.9"
     );
-    for style in Style::ALL {
-        if let Some(c) = o.score.by_style.get(&style) {
-            let off = o.offsets.get(&style).cloned().unwrap_or_default();
-            row(&mut out, style.name(), c, &off);
-        }
-    }
+    out
+}
+
+/// The line under the table: grouping, failures, offsets.
+pub fn summary(o: &Outcome) -> String {
+    let mut out = String::new();
     let all = &o.score.all;
-    row(&mut out, "all", all, &o.all_offsets());
     let off = o.all_offsets();
     let _ = writeln!(
         out,

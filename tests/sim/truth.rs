@@ -20,6 +20,8 @@ pub enum Kind {
     Client,
     Producer,
     Consumer,
+    /// Work inside one service (a transaction, a cache lookup): no remote side.
+    Local,
 }
 
 /// How a span hangs under its parent (OpenTracing/Jaeger reference types).
@@ -39,8 +41,9 @@ pub struct TruthSpan {
     pub span_id: String,
     pub parent: Option<usize>,
     pub link: Link,
+    /// HTTP method; empty for work that is not an HTTP request.
     pub method: &'static str,
-    /// The path with its id filled in.
+    /// The path with its id filled in (or the operation's name).
     pub path: String,
     /// True start and end, ns since the epoch.
     pub start_ns: i64,
@@ -54,6 +57,14 @@ impl TruthSpan {
     }
     pub fn is_server(&self) -> bool {
         matches!(self.kind, Kind::Server | Kind::Consumer)
+    }
+    /// The request line or operation name a log line names (`GET /x/1`, `txn: commit`).
+    pub fn operation(&self) -> String {
+        if self.method.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
     }
 }
 

@@ -30,9 +30,14 @@ pub enum Style {
     /// An nginx access log (combined + `$request_time $request_id`): one line
     /// per server span at its end, with its duration; no span ids.
     Access,
+    /// The same access log, also writing the B3 trace and span ids it received
+    /// (`trace_id=$http_x_b3_traceid span_id=$http_x_b3_spanid`). Not drawn
+    /// in the random worlds; the real-data test uses it.
+    AccessIds,
 }
 
 impl Style {
+    /// The styles the random worlds draw from.
     pub const ALL: [Style; 5] = [
         Style::JsonOtel,
         Style::JsonB3,
@@ -48,17 +53,26 @@ impl Style {
             Style::Sleuth => "sleuth",
             Style::LogbackRequestId => "logback-rid",
             Style::Access => "access",
+            Style::AccessIds => "access-ids",
         }
     }
 
     /// The server half of a call logs the client's span id (B3 joined spans).
     pub fn shares_span_ids(self) -> bool {
-        matches!(self, Style::JsonB3 | Style::Sleuth)
+        matches!(self, Style::JsonB3 | Style::Sleuth | Style::AccessIds)
     }
 
     /// Lines carry span ids at all.
     pub fn logs_span_ids(self) -> bool {
-        matches!(self, Style::JsonOtel | Style::JsonB3 | Style::Sleuth)
+        matches!(
+            self,
+            Style::JsonOtel | Style::JsonB3 | Style::Sleuth | Style::AccessIds
+        )
+    }
+
+    /// One line per server span, written by a proxy in front of the service.
+    pub fn is_access(self) -> bool {
+        matches!(self, Style::Access | Style::AccessIds)
     }
 }
 
