@@ -43,7 +43,7 @@ fn diff_help() -> String {
          logtrace diff base.json new.json --fail-if 'operation:edge:POST /api/orders:p99>+50ms'\n  \
          logtrace diff base/ new/ --fail-if new_errors --markdown > diff.md\n\n\
          Exit codes: 0 no threshold crossed; 1 a threshold crossed (each is printed with the change);\n\
-         2 usage error, a bad --fail-if, an unreadable report, or reports of different schema versions.",
+         2 usage error, a bad --fail-if, an unreadable report, or a report newer than this logtrace reads.",
         logtrace::diff::threshold::GRAMMAR
     )
 }

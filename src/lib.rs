@@ -405,8 +405,9 @@ pub struct DiffOutcome {
 }
 
 /// `logtrace diff`: compare two reports (each a `report.json` or a report
-/// folder) and check the thresholds. Unreadable reports, different schema
-/// versions and thresholds naming nothing in either report are usage errors.
+/// folder) and check the thresholds. Unreadable reports, reports of a schema
+/// this logtrace does not read (older ones are upgraded) and thresholds naming
+/// nothing in either report are usage errors.
 pub fn diff(
     base: &std::path::Path,
     new: &std::path::Path,
@@ -414,7 +415,6 @@ pub fn diff(
 ) -> Result<DiffOutcome, Error> {
     let b = diff::load(base, "BASE").map_err(Error::Usage)?;
     let n = diff::load(new, "NEW").map_err(Error::Usage)?;
-    diff::same_schema(&b, &n).map_err(Error::Usage)?;
     let mut d = diff::compare::compare(&b, &n, opts.min_count);
     d.base.path = base.display().to_string();
     d.new.path = new.display().to_string();

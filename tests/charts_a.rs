@@ -125,8 +125,8 @@ fn report(spec: &Spec) -> Summary {
             spans,
             errors: errors_total,
             client_errors: 0,
-            error_rate: errors_total as f64 / spans as f64,
-            latency_ms: latency_ms.clone(),
+            error_rate: Some(errors_total as f64 / spans as f64),
+            latency_ms: Some(latency_ms.clone()),
             histogram,
         });
         for k in 0..spec.ops_per_service {
@@ -149,7 +149,7 @@ fn report(spec: &Spec) -> Summary {
                 errors: errors_total / (k as u64 + 1),
                 client_errors: 0,
                 error_rate: errors_total as f64 / (k as f64 + 1.0) / l.count as f64,
-                latency_ms: l,
+                latency_ms: Some(l),
             });
         }
         s.timeline.services.push(ServiceTimeline {
@@ -183,9 +183,9 @@ fn report(spec: &Spec) -> Summary {
             .map(|(i, n)| Worst {
                 service: n.clone(),
                 operation: format!("GET /api/v1/{n}/items/{{id}}/variant/0"),
-                baseline_p99_ms: 12.0 + i as f64 * 9.0,
-                incident_p99_ms: 180.0 + i as f64 * 400.0,
-                baseline_error_rate: 0.004,
+                baseline_p99_ms: Some(12.0 + i as f64 * 9.0),
+                incident_p99_ms: Some(180.0 + i as f64 * 400.0),
+                baseline_error_rate: Some(0.004),
                 incident_error_rate: 0.2 - i as f64 * 0.04,
             })
             .collect();
@@ -696,7 +696,8 @@ fn real_logs_chart_cleanly() {
         assert!(
             s.services
                 .iter()
-                .all(|v| v.histogram.iter().map(|h| h.count).sum::<u64>() == v.latency_ms.count),
+                .all(|v| v.histogram.iter().map(|h| h.count).sum::<u64>()
+                    == v.latency_ms.as_ref().map_or(0, |l| l.count)),
             "{name}: histogram counts"
         );
         let cs = charts(&s);

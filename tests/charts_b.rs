@@ -163,7 +163,7 @@ impl Builder {
         let tref = |t: &Trace| TraceRef {
             id: sym.get(t.id).to_string(),
             start: format_rfc3339_ms(t.start_ns),
-            duration_ms: t.duration_ns() as f64 / 1e6,
+            duration_ms: Some(t.duration_ns() as f64 / 1e6),
             root: name(t, 0),
             services: vec![],
             error_origin: t.error_origin.map(|i| name(t, i as usize)),
@@ -198,12 +198,12 @@ impl Builder {
                     signature: sig,
                     count: ts.len() as u64,
                     errors: ts.iter().filter(|t| t.failed()).count() as u64,
-                    latency_ms: LatencyMs {
+                    latency_ms: Some(LatencyMs {
                         count: ts.len() as u64,
                         p50: p50.duration_ns() as f64 / 1e6,
                         p99: p99.duration_ns() as f64 / 1e6,
                         ..Default::default()
-                    },
+                    }),
                     critical_path: names
                         .into_iter()
                         .map(|n| CriticalShare {
@@ -223,11 +223,7 @@ impl Builder {
                 name,
                 spans,
                 errors,
-                error_rate: if spans == 0 {
-                    0.0
-                } else {
-                    errors as f64 / spans as f64
-                },
+                error_rate: (spans > 0).then(|| errors as f64 / spans as f64),
                 ..Default::default()
             })
             .collect();
@@ -238,7 +234,7 @@ impl Builder {
                 callee,
                 calls,
                 errors,
-                latency_ms: LatencyMs::default(),
+                latency_ms: None,
             })
             .collect();
         summary.traces.count = self.traces.len() as u64;

@@ -309,9 +309,17 @@ fn unusable_inputs_exit_2() {
     let old = edited("schema0", |v| v["schema_version"] = 0.into());
     diff(&old, &r.new, &[])
         .code(2)
+        .stderr(
+            predicate::str::contains("BASE: ").and(predicate::str::contains(
+                "has schema_version 0, which no logtrace release wrote (this one reads 1 to 2)",
+            )),
+        );
+    let newer = edited("schema9", |v| v["schema_version"] = 9.into());
+    diff(&r.base, &newer, &[])
+        .code(2)
         .stderr(predicate::str::contains(
-        "cannot compare reports of different schema versions: BASE has schema_version 0, NEW has 1",
-    ));
+            "has schema_version 9, newer than this logtrace reads (2)",
+        ));
     diff(&r.root.join("base-logs"), &r.new, &[]).code(2).stderr(
         predicate::str::contains("BASE: ").and(predicate::str::contains("holds no report.json")),
     );
@@ -330,8 +338,8 @@ fn json_is_documented_structure() {
     )
     .code(1);
     let v: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
-    assert_eq!(v["diff_version"], 1);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["diff_version"], 2);
+    assert_eq!(v["schema_version"], 2);
     for key in [
         "services",
         "operations",

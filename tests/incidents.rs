@@ -224,7 +224,10 @@ fn the_generated_incident_is_found_and_explained() {
         (top.service.as_str(), top.operation.as_str()),
         ("inventory", "GET /stock/{id}")
     );
-    assert!(top.incident_p99_ms > 4.0 * top.baseline_p99_ms, "{top:?}");
+    assert!(
+        top.incident_p99_ms.unwrap() > 4.0 * top.baseline_p99_ms.unwrap(),
+        "{top:?}"
+    );
     assert!((0.2..0.5).contains(&top.incident_error_rate), "{top:?}");
     assert_eq!(inc.error_origins[0].service, "inventory");
     assert!(inc.error_origins[0].traces >= 50, "{:?}", inc.error_origins);

@@ -57,7 +57,7 @@ fn writes_a_report_json_with_every_contract_key() {
         .stdout(predicate::str::contains("report written to"))
         .stdout(predicate::str::contains("MB/s"));
     let r = report_json(&out);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     let keys = |v: &serde_json::Value, keys: &[&str]| {
         for k in keys {
             assert!(v.get(k).is_some(), "report.json lacks {k:?}: {v}");
@@ -131,7 +131,7 @@ fn refuses_a_folder_of_other_files_and_writes_nothing() {
         fs::read_to_string(out.join("notes.md")).unwrap(),
         "my notes"
     );
-    assert_eq!(report_json(&out)["schema_version"], 1);
+    assert_eq!(report_json(&out)["schema_version"], 2);
 }
 
 #[test]

@@ -29,6 +29,10 @@
 //! chain's shape is listed (0 when off the path), highest `p99_share` first,
 //! then highest `p50_share`, then by name.
 //!
+//! Latency and shares come from the chain's traces with a duration
+//! ([`super::trace_duration_ns`]); a chain none of whose traces has one has
+//! no latency (`None`) and no shares (an empty list), not zeros.
+//!
 //! Traces are grouped by a compact shape key (the service trie in preorder)
 //! in parallel; signatures are written once per chain, and critical-path
 //! shares are computed only for the two traces each chain reports.
@@ -50,8 +54,8 @@ const DEEPER: Sym = Sym(u32::MAX);
 /// No node (a root's parent, an unresolved span) in a shape key's trie.
 const NO_NODE: u32 = u32::MAX;
 
-/// The traces of one shape: (end-to-end duration, trace index, failed).
-type Members = Vec<(i64, u32, bool)>;
+/// The traces of one shape: (end-to-end duration if known, trace index, failed).
+type Members = Vec<(Option<i64>, u32, bool)>;
 
 /// The chains of all traces.
 pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
@@ -65,7 +69,7 @@ pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
             |(mut m, mut scratch): (HashMap<Vec<u32>, Members>, Scratch), (i, t)| {
                 if !t.spans.is_empty() {
                     scratch.key(t);
-                    let member = (t.duration_ns(), i as u32, t.failed());
+                    let member = (super::trace_duration_ns(t), i as u32, t.failed());
                     match m.get_mut(scratch.out.as_slice()) {
                         Some(v) => v.push(member),
                         None => {
@@ -97,16 +101,37 @@ pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
 
 /// One chain from its shape key and its traces.
 fn chain(key: &[u32], mut members: Members, traces: &Traces, symbols: &Symbols) -> Chain {
-    // Ranked by latency, ties by trace order: the same whatever the merge order.
+    // Ranked by latency, ties by trace order: the same whatever the merge
+    // order. Traces without a duration sort first and are left out.
     members.sort_unstable();
-    let mut durations: Vec<i64> = members.iter().map(|m| m.0).collect();
-    let latency_ms = latency(&mut durations);
-    let ranks: Vec<i64> = (0..members.len() as i64).collect();
+    let timed = &members[members.partition_point(|m| m.0.is_none())..];
+    let mut durations: Vec<i64> = timed.iter().filter_map(|m| m.0).collect();
+    let ranks: Vec<i64> = (0..timed.len() as i64).collect();
     let shares_at = |p: f64| {
-        let rank = nearest_rank(&ranks, p).unwrap_or(0) as usize;
-        critical_shares(&traces.traces[members[rank].1 as usize])
+        let rank = nearest_rank(&ranks, p)? as usize;
+        Some(critical_shares(&traces.traces[timed[rank].1 as usize]))
     };
-    let (p50, p99) = (shares_at(50.0), shares_at(99.0));
+    let critical_path = match (shares_at(50.0), shares_at(99.0)) {
+        (Some(p50), Some(p99)) => shares_by_service(key, &p50, &p99, symbols),
+        _ => Vec::new(),
+    };
+    Chain {
+        signature: render(key, symbols),
+        count: members.len() as u64,
+        errors: members.iter().filter(|m| m.2).count() as u64,
+        latency_ms: latency(&mut durations),
+        critical_path,
+    }
+}
+
+/// Every service of the shape `key` with its shares at p50 and p99 (0 when
+/// off the path), in the order the module doc gives.
+fn shares_by_service(
+    key: &[u32],
+    p50: &[(Sym, f64)],
+    p99: &[(Sym, f64)],
+    symbols: &Symbols,
+) -> Vec<CriticalShare> {
     let share = |shares: &[(Sym, f64)], svc: Sym| {
         shares
             .iter()
@@ -124,8 +149,8 @@ fn chain(key: &[u32], mut members: Members, traces: &Traces, symbols: &Symbols) 
         .into_iter()
         .map(|svc| CriticalShare {
             service: name(symbols, svc),
-            p50_share: share(&p50, svc),
-            p99_share: share(&p99, svc),
+            p50_share: share(p50, svc),
+            p99_share: share(p99, svc),
         })
         .collect();
     critical_path.sort_by(|a, b| {
@@ -134,13 +159,7 @@ fn chain(key: &[u32], mut members: Members, traces: &Traces, symbols: &Symbols) 
             .then(b.p50_share.total_cmp(&a.p50_share))
             .then_with(|| a.service.cmp(&b.service))
     });
-    Chain {
-        signature: render(key, symbols),
-        count: members.len() as u64,
-        errors: members.iter().filter(|m| m.2).count() as u64,
-        latency_ms,
-        critical_path,
-    }
+    critical_path
 }
 
 fn round4(x: f64) -> f64 {
@@ -573,7 +592,7 @@ mod tests {
             (c[0].signature.as_str(), c[0].count, c[0].errors),
             ("edge > orders", 100, 10)
         );
-        let l = &c[0].latency_ms;
+        let l = c[0].latency_ms.as_ref().unwrap();
         assert_eq!((l.p50, l.p99, l.max), (50.0, 99.0, 100.0));
         // At p50 (the 50 ms trace): orders 49/50, edge 1/50; at p99: 98/99, 1/99.
         let cp: Vec<(&str, f64, f64)> = c[0]
@@ -587,6 +606,27 @@ mod tests {
             ("edge", 2, 0)
         );
         assert_eq!(c[1].critical_path[0].p50_share, 1.0);
+    }
+
+    #[test]
+    fn traces_without_a_duration_are_left_out_of_latency_and_shares() {
+        let mut b = Builder::default();
+        let untimed = |start| {
+            let mut x = s("worker", "job", None, start, 0, 200);
+            x.timed = false;
+            x
+        };
+        b.trace("a", &[untimed(0)]);
+        b.trace("b", &[untimed(10)]);
+        let c = chains(&b.traces, &b.symbols);
+        assert_eq!((c[0].count, &c[0].latency_ms), (2, &None));
+        assert!(c[0].critical_path.is_empty());
+        // One timed trace of the same shape gives the chain its latency.
+        b.trace("c", &[s("worker", "job", None, 20, 7, 200)]);
+        let c = chains(&b.traces, &b.symbols);
+        let l = c[0].latency_ms.as_ref().unwrap();
+        assert_eq!((c[0].count, l.count, l.p50), (3, 1, 7.0));
+        assert_eq!(c[0].critical_path[0].p99_share, 1.0);
     }
 
     #[test]

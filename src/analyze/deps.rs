@@ -4,10 +4,10 @@
 //! callee. An edge is a span whose parent span belongs to another service:
 //! caller = the parent's service, callee = the span's service. Per edge:
 //! `calls` (such spans), `errors` (those that failed) and `latency_ms` of the
-//! callee spans with a logged duration (the same rule as the per-operation
-//! latency, so both agree on one span). Calls inside one service are not
-//! dependencies. Traces are scanned in parallel; the merged counts and the
-//! sorted samples do not depend on the thread count.
+//! callee spans with a logged duration, `None` when none has one (the same
+//! rule as the per-operation latency, so both agree on one span). Calls
+//! inside one service are not dependencies. Traces are scanned in parallel;
+//! the merged counts and the sorted samples do not depend on the thread count.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -112,7 +112,7 @@ mod tests {
                     d.callee.as_str(),
                     d.calls,
                     d.errors,
-                    d.latency_ms.count,
+                    d.latency_ms.as_ref().map_or(0, |l| l.count),
                 )
             })
             .collect();
@@ -124,7 +124,9 @@ mod tests {
                 ("orders", "inventory", 8, 1, 8),
             ]
         );
-        let l = &d[2].latency_ms;
+        // No callee span timed: no latency, not 0.
+        assert_eq!(d[0].latency_ms, None);
+        let l = d[2].latency_ms.as_ref().unwrap();
         // Samples 5,5,5,5,10,11,12,13 ms.
         assert_eq!((l.p50, l.p90, l.max, l.mean), (5.0, 13.0, 13.0, 8.25));
     }

@@ -340,11 +340,12 @@ mod tests {
                 (worst.service.as_str(), worst.operation.as_str()),
                 ("inventory", "GET /stock/{id}")
             );
-            assert!(
-                worst.incident_p99_ms > 3.0 * worst.baseline_p99_ms,
-                "{worst:?}"
+            let (pi, pb) = (
+                worst.incident_p99_ms.unwrap(),
+                worst.baseline_p99_ms.unwrap(),
             );
-            assert!(worst.incident_error_rate > 0.2 && worst.baseline_error_rate < 0.01);
+            assert!(pi > 3.0 * pb, "{worst:?}");
+            assert!(worst.incident_error_rate > 0.2 && worst.baseline_error_rate.unwrap() < 0.01);
             assert!(
                 found[0].summary.starts_with("error rate "),
                 "{}",
@@ -395,7 +396,35 @@ mod tests {
         let w = &found[0].worst[0];
         assert!(w.incident_error_rate > 0.2, "{w:?}");
         // Latency did not move: the score is all errors.
-        assert!(w.incident_p99_ms < 2.0 * w.baseline_p99_ms, "{w:?}");
+        assert!(
+            w.incident_p99_ms.unwrap() < 2.0 * w.baseline_p99_ms.unwrap(),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn an_operation_without_durations_has_no_p99_on_either_side() {
+        let mut sy = Symbols::default();
+        let mut rs = run(&mut sy, 60, 60, |m| {
+            if (10.0..16.0).contains(&m) {
+                (1.0, 0.3)
+            } else {
+                (1.0, 0.002)
+            }
+        });
+        // Inventory's log gives no durations (an access log without times).
+        let inv = sy.intern("inventory");
+        for r in rs.iter_mut().filter(|r| r.service == inv) {
+            r.timed = false;
+        }
+        let found = incidents(&sy, &rs);
+        let w = found[0]
+            .worst
+            .iter()
+            .find(|w| w.service == "inventory")
+            .expect("inventory got worse");
+        assert_eq!((w.baseline_p99_ms, w.incident_p99_ms), (None, None));
+        assert!(w.incident_error_rate > 0.2 && w.baseline_error_rate.unwrap() < 0.01);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! timed requests and p99 rose) plus `10 × (incident - baseline error rate)`
 //! (when it rose): one doubling of p99 weighs as much as ten more failing
 //! requests in a hundred. Operations with fewer than 3 requests inside the
-//! window, or a score under 0.25, are not listed.
+//! window, or a score under 0.25, are not listed. A side without timed
+//! requests has no p99 (`None`), and an operation without requests outside
+//! the window no baseline error rate: unknown, not 0.
 
 use super::Window;
 use crate::analyze::latency::{ms, percentiles};
@@ -42,12 +44,9 @@ impl Side {
             self.durs.push(d);
         }
     }
-    fn rate(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.errors as f64 / self.n as f64
-        }
+    /// `None` without requests.
+    fn rate(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.errors as f64 / self.n as f64)
     }
     fn p99(&mut self) -> Option<i64> {
         percentiles(&mut self.durs, [99.0])[0]
@@ -95,7 +94,9 @@ pub fn describe(
                 score += (pi as f64 / pb as f64).log2();
             }
         }
-        score += 10.0 * (inc.rate() - base.rate()).max(0.0);
+        // An operation seen only inside the window is judged against no errors.
+        let (ri, rb) = (inc.rate().unwrap_or(0.0), base.rate().unwrap_or(0.0));
+        score += 10.0 * (ri - rb).max(0.0);
         if score < MIN_SCORE {
             continue;
         }
@@ -104,10 +105,10 @@ pub fn describe(
             Worst {
                 service: service.to_string(),
                 operation: operation.to_string(),
-                baseline_p99_ms: pb.map_or(0.0, ms),
-                incident_p99_ms: pi.map_or(0.0, ms),
-                baseline_error_rate: round4(base.rate()),
-                incident_error_rate: round4(inc.rate()),
+                baseline_p99_ms: pb.map(ms),
+                incident_p99_ms: pi.map(ms),
+                baseline_error_rate: base.rate().map(round4),
+                incident_error_rate: round4(ri),
             },
         ));
     }
@@ -150,7 +151,8 @@ fn round4(x: f64) -> f64 {
 
 /// "error rate 0.4% -> 23%, p99 120 ms -> 1.9 s; worst: inventory GET /stock/{id}; failures start in inventory"
 fn sentence(inc: &mut Side, base: &mut Side, worst: &[Worst], origins: &[OriginCount]) -> String {
-    let mut s = format!("error rate {} -> {}", pct(base.rate()), pct(inc.rate()));
+    let rate = |side: &Side| side.rate().map_or_else(|| "n/a".to_owned(), pct);
+    let mut s = format!("error rate {} -> {}", rate(base), rate(inc));
     if let (Some(b), Some(i)) = (base.p99(), inc.p99()) {
         s += &format!(", p99 {} -> {}", dur(b), dur(i));
     }

@@ -1,7 +1,8 @@
 //! Durations -> exact latency distributions ([`LatencyMs`]).
 //!
 //! Input: durations in nanoseconds. Output: count, nearest-rank percentiles
-//! (p50, p90, p95, p99, p99.9), max and mean in milliseconds. Exact, not
+//! (p50, p90, p95, p99, p99.9), max and mean in milliseconds, or `None`
+//! without samples (no duration is not a duration of 0). Exact, not
 //! sketched: each percentile is a selection among the samples.
 
 use super::summary::LatencyMs;
@@ -50,16 +51,16 @@ pub fn ms(ns: i64) -> f64 {
     (ns as f64 / 1_000.0).round() / 1_000.0
 }
 
-/// The distribution of `samples` (ns); reorders them.
-pub fn latency(samples: &mut [i64]) -> LatencyMs {
+/// The distribution of `samples` (ns), `None` without samples; reorders them.
+pub fn latency(samples: &mut [i64]) -> Option<LatencyMs> {
     let [Some(p50), Some(p90), Some(p95), Some(p99), Some(p999)] =
         percentiles(samples, [50.0, 90.0, 95.0, 99.0, 99.9])
     else {
-        return LatencyMs::default();
+        return None;
     };
     let max = samples.iter().copied().max().unwrap_or(0);
     let sum: i128 = samples.iter().map(|&x| x as i128).sum();
-    LatencyMs {
+    Some(LatencyMs {
         count: samples.len() as u64,
         p50: ms(p50),
         p90: ms(p90),
@@ -68,7 +69,7 @@ pub fn latency(samples: &mut [i64]) -> LatencyMs {
         p999: ms(p999),
         max: ms(max),
         mean: ms((sum / samples.len() as i128) as i64),
-    }
+    })
 }
 
 /// Values grouped by bucket with a counting sort: bucket `b`'s values are
@@ -174,12 +175,15 @@ mod tests {
     #[test]
     fn latency_in_ms() {
         let mut v = vec![3_000_000, 1_000_000, 2_000_000, 4_000_000];
-        let l = latency(&mut v);
+        let l = latency(&mut v).unwrap();
         assert_eq!(
             (l.count, l.p50, l.p99, l.max, l.mean),
             (4, 2.0, 4.0, 4.0, 2.5)
         );
-        assert_eq!(latency(&mut []), LatencyMs::default());
+        // No samples: no latency, not a latency of 0.
+        assert_eq!(latency(&mut []), None);
+        // A logged duration of 0 is a duration.
+        assert_eq!(latency(&mut [0]).map(|l| (l.count, l.p99)), Some((1, 0.0)));
     }
 
     #[test]

@@ -25,8 +25,23 @@ pub mod timeline;
 
 use crate::ingest::event::Sym;
 use crate::ingest::Ingested;
-use crate::trace::Traces;
+use crate::trace::{Span, Trace, Traces};
 use summary::Summary;
+
+/// A span's duration as the logs give it: logged, or from its first to its
+/// last line; `None` for a span of one instant without a logged duration
+/// (a single line is a moment, not a duration of 0).
+pub fn span_duration_ns(s: &Span) -> Option<i64> {
+    let d = s.duration_ns();
+    (s.timed || d > 0).then_some(d)
+}
+
+/// A trace's end-to-end duration as the logs give it; `None` when no span
+/// logged a duration and all its lines carry one instant.
+pub fn trace_duration_ns(t: &Trace) -> Option<i64> {
+    let d = t.duration_ns();
+    (d > 0 || t.spans.iter().any(|s| s.timed)).then_some(d)
+}
 
 /// One request handled by one service (a span, traced or not): the unit of the
 /// statistics. Built once from [`Traces`] so every statistic counts the same way.

@@ -5,13 +5,15 @@
 //! - `error_origins`: services ranked by the failed traces whose error origin
 //!   (the deepest failing span, [`Trace::error_origin`]) they hold; most
 //!   traces first, then by service name.
-//! - `slowest`: the `top` longest traces end to end; ties by id, then start.
+//! - `slowest`: the `top` longest traces end to end, among the traces with a
+//!   duration ([`super::trace_duration_ns`]); ties by id, then start.
 //! - `failed`: up to `top` failed traces, in two parts. First the earliest
 //!   `ceil(top / 2)` failures in time (how it started), in time order; then
 //!   the most severe of the other failures, most severe first. Severity, in
 //!   order: the root span failed (the caller saw the error) before a failure
 //!   that was absorbed; more failing spans (the failure spread further);
-//!   longer end-to-end duration; then earlier start and id for a total order.
+//!   longer end-to-end duration (a trace without one last); then earlier
+//!   start and id for a total order.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +22,7 @@ use rayon::prelude::*;
 use super::latency::ms;
 use super::stats::name;
 use super::summary::{OriginCount, TraceRef, TraceStats};
+use super::trace_duration_ns;
 use crate::ingest::event::{Sym, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::trace::{Trace, Traces};
@@ -76,7 +79,7 @@ pub fn trace_ref(t: &Trace, symbols: &Symbols) -> TraceRef {
     TraceRef {
         id: symbols.get(t.id).to_owned(),
         start: format_rfc3339_ms(t.start_ns),
-        duration_ms: ms(t.duration_ns()),
+        duration_ms: trace_duration_ns(t).map(ms),
         root: root.unwrap_or_default(),
         services,
         error_origin: origin_service(t).map(|s| name(symbols, s)),
@@ -100,14 +103,18 @@ pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats
     };
     // The top-th longest duration, found among plain numbers; only traces at
     // least that long are then ordered with their ids (ties are common).
-    let mut durations: Vec<i64> = ts.par_iter().map(|t| t.duration_ns()).collect();
+    // A trace without a duration is not slow, it is unmeasured.
+    let mut durations: Vec<i64> = ts.par_iter().filter_map(trace_duration_ns).collect();
     let cut = match top {
         0 => i64::MAX,
         _ if durations.len() <= top => i64::MIN,
         _ => *durations.select_nth_unstable_by(top - 1, |a, b| b.cmp(a)).1,
     };
     drop(durations);
-    let mut slowest: Vec<&Trace> = ts.par_iter().filter(|t| t.duration_ns() >= cut).collect();
+    let mut slowest: Vec<&Trace> = ts
+        .par_iter()
+        .filter(|t| trace_duration_ns(t).is_some_and(|d| d >= cut))
+        .collect();
     slowest.par_sort_by(by_duration);
     slowest.truncate(top);
 
@@ -130,10 +137,10 @@ pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats
 }
 
 /// Larger is more severe (see the module doc).
-fn severity(t: &Trace) -> (bool, usize, i64) {
+fn severity(t: &Trace) -> (bool, usize, Option<i64>) {
     let root_failed = t.spans.get(t.root as usize).is_some_and(|s| s.error);
     let failing = t.spans.iter().filter(|s| s.error).count();
-    (root_failed, failing, t.duration_ns())
+    (root_failed, failing, trace_duration_ns(t))
 }
 
 #[cfg(test)]
@@ -193,7 +200,7 @@ mod tests {
             TraceRef {
                 id: "req-1".into(),
                 start: "2024-03-01T12:00:00.000Z".into(),
-                duration_ms: 40.0,
+                duration_ms: Some(40.0),
                 root: "edge GET /api/orders".into(),
                 services: vec!["edge".into(), "inventory".into(), "orders".into()],
                 error_origin: Some("inventory".into()),
@@ -202,6 +209,36 @@ mod tests {
         assert_eq!(st.slowest[1].root, "web");
         assert_eq!(st.slowest[1].error_origin, None);
         assert_eq!(st.failed.len(), 1);
+    }
+
+    #[test]
+    fn a_trace_of_one_untimed_line_has_no_duration_and_is_not_slowest() {
+        let mut b = Builder::default();
+        add(&mut b, "timed", 0, 40, [false; 3]);
+        // One error line naming a request id: a failed trace of one instant.
+        let mut line = s("worker", "", None, 100, 0, 500);
+        line.timed = false;
+        b.trace("one-line", &[line]);
+        // Two untimed lines 30 ms apart: a duration from first to last line.
+        let mut two = s("worker", "", None, 100, 30, 500);
+        two.timed = false;
+        b.trace("two-lines", &[two]);
+        let st = trace_stats(&b.traces, &b.symbols, 10);
+        let slowest: Vec<(&str, Option<f64>)> = st
+            .slowest
+            .iter()
+            .map(|t| (t.id.as_str(), t.duration_ms))
+            .collect();
+        assert_eq!(
+            slowest,
+            vec![("timed", Some(40.0)), ("two-lines", Some(30.0))]
+        );
+        let failed: Vec<(&str, Option<f64>)> = st
+            .failed
+            .iter()
+            .map(|t| (t.id.as_str(), t.duration_ms))
+            .collect();
+        assert_eq!(failed, vec![("one-line", None), ("two-lines", Some(30.0))]);
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! - `count` / `spans`: requests (spans), traced or not.
 //! - `errors`: failed spans (status >= 500, an error-level event, an exception);
 //!   `client_errors`: HTTP 4xx, counted apart and never as errors.
-//! - `error_rate` = errors / count.
+//! - `error_rate` = errors / count; `None` for a service that handled no
+//!   request (it only logged).
 //! - `latency_ms`: exact nearest-rank percentiles over the spans with a logged
 //!   duration only ([`Request::duration_ns`]); extents guessed from first and
 //!   last events would mix two different measures. Its `count` may therefore
-//!   be smaller than the span count (0 for a plain access log without times).
+//!   be smaller than the span count, and it is `None` when no span logged a
+//!   duration (a plain access log without times): unknown, not 0.
 //! - A service's `events`: every event the service logged, spans or not.
 //! - Spans without an operation are grouped under the operation [`NO_NAME`],
 //!   as are spans and events without a service.
@@ -95,12 +97,9 @@ impl Acc {
         self.client_errors += other.client_errors;
     }
 
-    pub fn error_rate(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.errors as f64 / self.count as f64
-        }
+    /// `None` without requests.
+    pub fn error_rate(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.errors as f64 / self.count as f64)
     }
 }
 
@@ -176,7 +175,8 @@ pub fn services_and_operations(
                 count: acc.count,
                 errors: acc.errors,
                 client_errors: acc.client_errors,
-                error_rate: acc.error_rate(),
+                // An operation is listed because a request has it: count >= 1.
+                error_rate: acc.error_rate().unwrap_or_default(),
                 latency_ms: latency(durations),
             }
         })
@@ -282,21 +282,22 @@ mod tests {
             ("GET /items/{id}", 100, 3, 5)
         );
         assert_eq!(get.error_rate, 0.03);
-        let l = &get.latency_ms;
+        let l = get.latency_ms.as_ref().unwrap();
         assert_eq!(
             (l.count, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, l.mean),
             (100, 50.0, 90.0, 95.0, 99.0, 100.0, 100.0, 50.5)
         );
         let post = &ops[1];
-        assert_eq!((post.count, post.latency_ms.count), (2, 0));
+        // Requests without a logged duration: no latency, not a latency of 0.
+        assert_eq!((post.count, &post.latency_ms), (2, &None));
         assert_eq!(svcs.len(), 1);
         let web = &svcs[0];
         assert_eq!(
             (web.events, web.spans, web.errors, web.client_errors),
             (5, 102, 3, 5)
         );
-        assert_eq!(web.latency_ms.count, 100);
-        assert!((web.error_rate - 3.0 / 102.0).abs() < 1e-12);
+        assert_eq!(web.latency_ms.as_ref().unwrap().count, 100);
+        assert!((web.error_rate.unwrap() - 3.0 / 102.0).abs() < 1e-12);
     }
 
     #[test]
@@ -331,7 +332,9 @@ mod tests {
             .map(|s| (s.name.as_str(), s.events, s.spans))
             .collect();
         assert_eq!(svc, vec![("alpha", 0, 3), ("quiet", 1, 0), ("zeta", 1, 1)]);
-        assert_eq!(svcs[0].latency_ms.max, 4.0);
+        assert_eq!(svcs[0].latency_ms.as_ref().unwrap().max, 4.0);
+        // A service that only logged has no error rate and no latency.
+        assert_eq!((svcs[1].error_rate, &svcs[1].latency_ms), (None, &None));
     }
 
     #[test]

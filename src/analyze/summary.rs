@@ -3,13 +3,39 @@
 //! A contract for nightly jobs: fields may be added, never renamed. Times are
 //! RFC 3339 UTC strings; latencies are milliseconds. Every list is sorted in a
 //! documented, total order so the same input gives byte-identical JSON.
+//!
+//! **Unknown is `null`, never 0.** A number the logs do not give is `null`:
+//! - `latency_ms` (services, operations, chains, dependencies) is `null` when
+//!   no request of the row logged a duration (a plain access log without a
+//!   response-time field); otherwise `count >= 1` and every field is a number;
+//! - a service's `error_rate` is `null` when it handled no request (it only
+//!   logged);
+//! - a listed trace's `duration_ms` is `null` when none of its spans logged a
+//!   duration and all its lines carry one instant;
+//! - an incident's `baseline_p99_ms` / `incident_p99_ms` are `null` when that
+//!   side has no timed request, `baseline_error_rate` when the operation had
+//!   no request outside the window;
+//! - a timeline bucket's `p50_ms` / `p95_ms` / `p99_ms` are `null` when no
+//!   request in it logged a duration;
+//! - a chain without durations lists no `critical_path` shares.
+//!
+//! Schema 2 made these `null` where schema 1 wrote 0 (a number field that can
+//! be `null` breaks a reader typed on schema 1, so the version changed).
+//! `logtrace diff` still reads schema 1 reports: a `latency_ms` with `count` 0
+//! and the `error_rate` of a service without requests are read as `null`
+//! (see [`upgrade`]).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The schema version written to `report.json`; bumped only on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version [`upgrade`] reads.
+pub const OLDEST_READABLE: u32 = 1;
 
 /// Latency distribution in milliseconds. Percentiles are exact (nearest rank).
+/// Where no request logged a duration the whole distribution is `None`
+/// (`null`), never a distribution of zeros.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyMs {
     pub count: u64,
@@ -20,6 +46,26 @@ pub struct LatencyMs {
     pub p999: f64,
     pub max: f64,
     pub mean: f64,
+}
+
+/// Reads a `latency_ms`: `null`, or an object whose `count` of 0 (as schema 1
+/// wrote for rows without durations) also means no latency.
+fn latency_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LatencyMs>, D::Error> {
+    Ok(Option::<LatencyMs>::deserialize(d)?.filter(|l| l.count > 0))
+}
+
+/// Brings a report of an older schema (at least [`OLDEST_READABLE`]) to the
+/// current one: from schema 1, a service without requests gets
+/// `error_rate: null` (`latency_ms` with `count` 0 is already read as `null`).
+/// The numbers schema 1 wrote as 0 for a trace or an incident side without
+/// durations cannot be told from a real 0 and are kept.
+pub fn upgrade(s: &mut Summary) {
+    if s.schema_version < 2 {
+        for v in s.services.iter_mut().filter(|v| v.spans == 0) {
+            v.error_rate = None;
+        }
+    }
+    s.schema_version = SCHEMA_VERSION;
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -76,8 +122,11 @@ pub struct ServiceStats {
     pub spans: u64,
     pub errors: u64,
     pub client_errors: u64,
-    pub error_rate: f64,
-    pub latency_ms: LatencyMs,
+    /// `errors / spans`; `null` for a service that handled no request.
+    pub error_rate: Option<f64>,
+    /// `null` when no request of the service logged a duration.
+    #[serde(default, deserialize_with = "latency_or_none")]
+    pub latency_ms: Option<LatencyMs>,
     /// Latency histogram on a log scale (non-empty buckets only, by `le_ms`),
     /// filled by `render::charts::distribution::latency_histogram`.
     #[serde(default)]
@@ -100,7 +149,9 @@ pub struct OperationStats {
     pub errors: u64,
     pub client_errors: u64,
     pub error_rate: f64,
-    pub latency_ms: LatencyMs,
+    /// `null` when no request of the operation logged a duration.
+    #[serde(default, deserialize_with = "latency_or_none")]
+    pub latency_ms: Option<LatencyMs>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -118,7 +169,9 @@ pub struct TraceStats {
 pub struct TraceRef {
     pub id: String,
     pub start: String,
-    pub duration_ms: f64,
+    /// End to end; `null` when no span logged a duration and all the trace's
+    /// lines carry one instant.
+    pub duration_ms: Option<f64>,
     /// `service operation` of the root span.
     pub root: String,
     pub services: Vec<String>,
@@ -137,7 +190,11 @@ pub struct Chain {
     pub signature: String,
     pub count: u64,
     pub errors: u64,
-    pub latency_ms: LatencyMs,
+    /// End-to-end latency of the chain's traces with a duration; `null` when
+    /// none has one.
+    #[serde(default, deserialize_with = "latency_or_none")]
+    pub latency_ms: Option<LatencyMs>,
+    /// Empty when `latency_ms` is `null`.
     pub critical_path: Vec<CriticalShare>,
 }
 
@@ -155,7 +212,9 @@ pub struct Dependency {
     pub callee: String,
     pub calls: u64,
     pub errors: u64,
-    pub latency_ms: LatencyMs,
+    /// Of the callee spans; `null` when none logged a duration.
+    #[serde(default, deserialize_with = "latency_or_none")]
+    pub latency_ms: Option<LatencyMs>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -198,9 +257,11 @@ pub struct Incident {
 pub struct Worst {
     pub service: String,
     pub operation: String,
-    pub baseline_p99_ms: f64,
-    pub incident_p99_ms: f64,
-    pub baseline_error_rate: f64,
+    /// `null` when that side of the window has no timed request.
+    pub baseline_p99_ms: Option<f64>,
+    pub incident_p99_ms: Option<f64>,
+    /// `null` when the operation had no request outside the window.
+    pub baseline_error_rate: Option<f64>,
     pub incident_error_rate: f64,
 }
 

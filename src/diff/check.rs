@@ -9,6 +9,12 @@
 //! rows with fewer than `min_count` in BASE. Absolute `count` thresholds and
 //! the keywords check every row. A scope that names nothing in either run is
 //! an error (a typo must not pass silently).
+//!
+//! A latency threshold on a row without durations in BASE or NEW cannot be
+//! checked: such rows are listed as skipped with the run that lacks them
+//! (one line per row for a scoped threshold, one line naming a few for an
+//! unscoped one), never passed silently. A threshold that checked no row at
+//! all has `checked` 0 and is shown as `n/a`, not `ok`.
 
 use super::compare::pct;
 use super::model::*;
@@ -38,14 +44,21 @@ pub fn check(
                 } => {
                     let rows = scoped(diff, scope)?;
                     let mut few = 0;
+                    let mut untimed: Vec<String> = Vec::new();
                     for (what, row) in rows {
                         match judge(row, *metric, *above, *change, min_count) {
-                            Verdict::Pass => {}
-                            Verdict::Crossed(how) => r.breaches.push(format!("{what}: {how}")),
-                            Verdict::Skip(why) if *scope != Scope::All => {
+                            Verdict::Pass => r.checked += 1,
+                            Verdict::Crossed(how) => {
+                                r.checked += 1;
+                                r.breaches.push(format!("{what}: {how}"))
+                            }
+                            Verdict::Skip(why) | Verdict::Unknown(why)
+                                if *scope != Scope::All =>
+                            {
                                 r.skipped.push(format!("{what}: {why}"))
                             }
                             Verdict::Skip(_) => few += 1,
+                            Verdict::Unknown(_) => untimed.push(what),
                         }
                     }
                     if few > 0 {
@@ -54,8 +67,18 @@ pub fn check(
                             if few == 1 { "row" } else { "rows" }
                         ));
                     }
+                    if !untimed.is_empty() {
+                        r.skipped.push(format!(
+                            "{} {} without durations in BASE or NEW, {} cannot be checked: {}",
+                            untimed.len(),
+                            if untimed.len() == 1 { "row" } else { "rows" },
+                            metric.name(),
+                            first_few(&untimed, 5)
+                        ));
+                    }
                 }
                 Threshold::NewErrors => {
+                    r.checked = (diff.error_templates.len() + diff.operations.len()) as u64;
                     for t in &diff.error_templates {
                         if t.presence == Presence::New {
                             r.breaches.push(format!(
@@ -86,6 +109,7 @@ pub fn check(
                     } else {
                         (Presence::Vanished, "vanished operation")
                     };
+                    r.checked = diff.operations.len() as u64;
                     for row in diff.operations.iter().filter(|r| r.presence == want) {
                         let m = row.new.as_ref().or(row.base.as_ref());
                         r.breaches.push(format!(
@@ -174,10 +198,23 @@ fn scoped<'a>(diff: &'a Diff, scope: &Scope) -> Result<Vec<(String, &'a Row)>, S
 enum Verdict {
     Pass,
     Crossed(String),
+    /// Left out by the noise rule or for being in one run only.
     Skip(String),
+    /// The value is not in the reports (a latency of a row without durations).
+    Unknown(String),
 }
 
-fn value(m: &Metrics, metric: Metric) -> f64 {
+/// `a, b, c and 4 more`.
+fn first_few(names: &[String], n: usize) -> String {
+    let mut s = names.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > n {
+        s.push_str(&format!(" and {} more", names.len() - n));
+    }
+    s
+}
+
+/// The metric's value in one run; `None` for a latency the run has no durations for.
+fn value(m: &Metrics, metric: Metric) -> Option<f64> {
     match metric {
         Metric::P50 => m.p50_ms,
         Metric::P90 => m.p90_ms,
@@ -185,8 +222,8 @@ fn value(m: &Metrics, metric: Metric) -> f64 {
         Metric::P99 => m.p99_ms,
         Metric::Max => m.max_ms,
         Metric::Mean => m.mean_ms,
-        Metric::ErrorRate => m.error_rate,
-        Metric::Count => m.count as f64,
+        Metric::ErrorRate => Some(m.error_rate),
+        Metric::Count => Some(m.count as f64),
     }
 }
 
@@ -196,6 +233,20 @@ fn judge(row: &Row, metric: Metric, above: bool, limit: Change, min_count: u64) 
             "only in {} (see new_operations / vanished_operations)",
             if row.base.is_some() { "BASE" } else { "NEW" }
         ));
+    };
+    let (bv, nv) = match (value(b, metric), value(n, metric)) {
+        (Some(bv), Some(nv)) => (bv, nv),
+        (bv, nv) => {
+            let runs = match (bv, nv) {
+                (None, None) => "either run",
+                (None, _) => "BASE",
+                _ => "NEW",
+            };
+            return Verdict::Unknown(format!(
+                "{} cannot be checked, no durations in {runs}",
+                metric.name()
+            ));
+        }
     };
     let counted = match (metric, limit) {
         (Metric::Count, Change::Absolute(_)) => true,
@@ -209,7 +260,6 @@ fn judge(row: &Row, metric: Metric, above: bool, limit: Change, min_count: u64) 
             thousands(n.count)
         ));
     }
-    let (bv, nv) = (value(b, metric), value(n, metric));
     let (delta, lim, unit) = match limit {
         Change::Relative(p) => match pct(bv, nv) {
             Some(d) => (d, p, "%"),
@@ -275,7 +325,7 @@ mod tests {
             count,
             errors,
             error_rate: errors as f64 / count as f64,
-            p99_ms: p99,
+            p99_ms: Some(p99),
             ..Default::default()
         };
         Row {

@@ -68,7 +68,8 @@ fn side(s: &Summary) -> Side {
     }
 }
 
-fn metrics(count: u64, errors: u64, l: &LatencyMs) -> Metrics {
+fn metrics(count: u64, errors: u64, l: &Option<LatencyMs>) -> Metrics {
+    let pick = |f: fn(&LatencyMs) -> f64| l.as_ref().map(f);
     Metrics {
         count,
         errors,
@@ -77,12 +78,12 @@ fn metrics(count: u64, errors: u64, l: &LatencyMs) -> Metrics {
         } else {
             errors as f64 / count as f64
         },
-        p50_ms: l.p50,
-        p90_ms: l.p90,
-        p95_ms: l.p95,
-        p99_ms: l.p99,
-        max_ms: l.max,
-        mean_ms: l.mean,
+        p50_ms: pick(|l| l.p50),
+        p90_ms: pick(|l| l.p90),
+        p95_ms: pick(|l| l.p95),
+        p99_ms: pick(|l| l.p99),
+        max_ms: pick(|l| l.max),
+        mean_ms: pick(|l| l.mean),
     }
 }
 
@@ -97,15 +98,25 @@ pub fn pct(base: f64, new: f64) -> Option<f64> {
     Some((new - base) / base.abs() * 100.0)
 }
 
+/// `new` relative to `base` in percent when both are known (see [`pct`]).
+fn pct_of(base: Option<f64>, new: Option<f64>) -> Option<f64> {
+    pct(base?, new?)
+}
+
+/// `new - base` when both are known.
+fn delta(base: Option<f64>, new: Option<f64>) -> Option<f64> {
+    Some(new? - base?)
+}
+
 pub(crate) fn changes(b: &Metrics, n: &Metrics) -> Changes {
     Changes {
         count: (n.count as i128 - b.count as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64,
         count_pct: pct(b.count as f64, n.count as f64),
         error_rate_pp: (n.error_rate - b.error_rate) * 100.0,
-        p50_ms: n.p50_ms - b.p50_ms,
-        p50_pct: pct(b.p50_ms, n.p50_ms),
-        p99_ms: n.p99_ms - b.p99_ms,
-        p99_pct: pct(b.p99_ms, n.p99_ms),
+        p50_ms: delta(b.p50_ms, n.p50_ms),
+        p50_pct: pct_of(b.p50_ms, n.p50_ms),
+        p99_ms: delta(b.p99_ms, n.p99_ms),
+        p99_pct: pct_of(b.p99_ms, n.p99_ms),
     }
 }
 
@@ -282,12 +293,12 @@ mod tests {
             count,
             errors,
             error_rate: errors as f64 / count as f64,
-            latency_ms: LatencyMs {
+            latency_ms: Some(LatencyMs {
                 count,
                 p50,
                 p99,
                 ..Default::default()
-            },
+            }),
             ..Default::default()
         }
     }
@@ -322,7 +333,7 @@ mod tests {
             ]
         );
         let c = d.operations[1].change.as_ref().unwrap();
-        assert_eq!((c.p99_ms, c.p99_pct, c.count), (50.0, Some(50.0), 0));
+        assert_eq!((c.p99_ms, c.p99_pct, c.count), (Some(50.0), Some(50.0), 0));
         let c = d.operations[0].change.as_ref().unwrap();
         assert_eq!((c.count, c.count_pct), (10, Some(10.0)));
     }
@@ -334,7 +345,7 @@ mod tests {
             ..Default::default()
         };
         let mut new = base.clone();
-        new.operations[0].latency_ms.p99 = 100.0;
+        new.operations[0].latency_ms.as_mut().unwrap().p99 = 100.0;
         assert_eq!(compare(&base, &new, 20).operations[0].severity, 0.0);
         assert_eq!(compare(&base, &new, 1).operations[0].severity, 45.0);
     }

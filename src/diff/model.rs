@@ -3,18 +3,24 @@
 //! A contract like `report.json`: fields may be added, never renamed.
 //! Latencies are milliseconds, error rates fractions (0..=1), relative changes
 //! percent of the BASE value (`null` where BASE is zero), error-rate changes
-//! percentage points. Rows are sorted by severity of change (largest first),
-//! then by name, so the same two reports always give the same JSON.
+//! percentage points. A latency the report does not have (a row without
+//! logged durations) is `null`, and so is every change computed from it.
+//! Rows are sorted by severity of change (largest first), then by name, so
+//! the same two reports always give the same JSON.
+//!
+//! Version 2 made the latencies of [`Metrics`] and [`Changes`] nullable
+//! (version 1 wrote 0 for a row without durations).
 
 use serde::Serialize;
 
 /// The version of this JSON structure.
-pub const DIFF_VERSION: u32 = 1;
+pub const DIFF_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Diff {
     pub diff_version: u32,
-    /// The `schema_version` both reports share.
+    /// The report `schema_version` both reports were read as (older reports
+    /// are upgraded on reading).
     pub schema_version: u32,
     pub base: Side,
     pub new: Side,
@@ -60,12 +66,13 @@ pub struct Metrics {
     pub count: u64,
     pub errors: u64,
     pub error_rate: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p95_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    pub mean_ms: f64,
+    /// The latencies are `None` (`null`) when no request logged a duration.
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub mean_ms: Option<f64>,
 }
 
 /// A service (`service` set, `name` empty), an operation (both set) or a
@@ -91,9 +98,10 @@ pub struct Changes {
     pub count: i64,
     pub count_pct: Option<f64>,
     pub error_rate_pp: f64,
-    pub p50_ms: f64,
+    /// `None` when either run has no durations for the row.
+    pub p50_ms: Option<f64>,
     pub p50_pct: Option<f64>,
-    pub p99_ms: f64,
+    pub p99_ms: Option<f64>,
     pub p99_pct: Option<f64>,
 }
 
@@ -127,6 +135,10 @@ pub struct ThresholdResult {
     pub crossed: bool,
     /// One line per row that crossed it: what, and by how much.
     pub breaches: Vec<String>,
-    /// Rows in scope left out, e.g. for too few requests.
+    /// Rows in scope left out, e.g. for too few requests, or that cannot be
+    /// checked (a latency threshold on a row without durations).
     pub skipped: Vec<String>,
+    /// Rows actually compared against the threshold; 0 with `crossed` false
+    /// means the threshold could not be checked at all.
+    pub checked: u64,
 }

@@ -2,6 +2,8 @@
 //!
 //! Renderers return strings; the binary prints them. Each section lists at
 //! most `top` rows, most changed first; `--json` always holds every row.
+//! A latency a report does not have (no durations) is `n/a`, and so is its
+//! change; a threshold that could check no row is tagged `n/a`, not `ok`.
 
 use super::check::signed_ms;
 use super::model::*;
@@ -18,6 +20,19 @@ pub fn json(d: &Diff) -> String {
     s
 }
 
+/// What a missing latency reads as.
+const NA: &str = "n/a";
+
+/// A latency, or `n/a` where the run has no durations.
+fn ms_or_na(v: Option<f64>) -> String {
+    v.map_or_else(|| NA.to_owned(), ms)
+}
+
+/// A latency change, or `n/a` where either run has no durations.
+fn signed_ms_or_na(v: Option<f64>) -> String {
+    v.map_or_else(|| NA.to_owned(), signed_ms)
+}
+
 /// A relative change for a narrow cell: `+12%`, `-3%`, `×14` past +999%.
 fn pct_cell(p: Option<f64>) -> String {
     match p {
@@ -25,6 +40,15 @@ fn pct_cell(p: Option<f64>) -> String {
         Some(p) if p >= 999.5 => format!("×{:.0}", 1.0 + p / 100.0),
         Some(p) if p.abs() < 0.5 => "0%".into(),
         Some(p) => format!("{p:+.0}%"),
+    }
+}
+
+/// A latency's relative change: `n/a` when a run has no durations, `-`
+/// when BASE is 0.
+fn change_cell(delta: Option<f64>, pct: Option<f64>) -> String {
+    match delta {
+        None => NA.to_owned(),
+        Some(_) => pct_cell(pct),
     }
 }
 
@@ -196,10 +220,10 @@ fn row_line(r: &Row, min_count: u64, p: Paint) -> String {
             rcell(&tag, 6),
             rcell(&rate(m.error_rate), 6),
             rcell("", 7),
-            rcell(&ms(m.p50_ms), 6),
+            rcell(&ms_or_na(m.p50_ms), 6),
             rcell("", 6),
             rcell("", 6),
-            rcell(&ms(m.p99_ms), 6),
+            rcell(&ms_or_na(m.p99_ms), 6),
         )
         .trim_end()
         .to_owned();
@@ -216,11 +240,17 @@ fn row_line(r: &Row, min_count: u64, p: Paint) -> String {
         rcell(&pct_cell(c.count_pct), 6),
         rcell(&rate(n.error_rate), 6),
         paint(rcell(&pp_cell(c.error_rate_pp), 7), c.error_rate_pp > 1.0),
-        rcell(&ms(n.p50_ms), 6),
-        paint(rcell(&pct_cell(c.p50_pct), 6), worse_pct(c.p50_pct)),
-        rcell(&ms(b.p99_ms), 6),
-        rcell(&ms(n.p99_ms), 6),
-        paint(rcell(&pct_cell(c.p99_pct), 6), worse_pct(c.p99_pct)),
+        rcell(&ms_or_na(n.p50_ms), 6),
+        paint(
+            rcell(&change_cell(c.p50_ms, c.p50_pct), 6),
+            worse_pct(c.p50_pct)
+        ),
+        rcell(&ms_or_na(b.p99_ms), 6),
+        rcell(&ms_or_na(n.p99_ms), 6),
+        paint(
+            rcell(&change_cell(c.p99_ms, c.p99_pct), 6),
+            worse_pct(c.p99_pct)
+        ),
     )
 }
 
@@ -232,6 +262,8 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
     for r in results {
         let tag = if r.crossed {
             p.red("FAIL")
+        } else if r.checked == 0 {
+            p.yellow("n/a ")
         } else {
             "ok  ".into()
         };
@@ -252,15 +284,20 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
 }
 
 /// `text` indented by `indent`; a line past 100 columns breaks after its
-/// first `": "` (between what crossed and by how much).
+/// first `": "` (between what crossed and by how much), and what still does
+/// not fit is cut with `…` (`--json` and `--markdown` hold the whole text).
 fn wrapped(text: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     if indent + text.chars().count() <= 100 {
         return format!("{pad}{text}\n");
     }
     match text.split_once(": ") {
-        Some((what, how)) => format!("{pad}{what}:\n{pad}  {how}\n"),
-        None => format!("{pad}{text}\n"),
+        Some((what, how)) => format!(
+            "{pad}{}:\n{pad}  {}\n",
+            shorten(what, 99 - indent),
+            shorten(how, 98 - indent)
+        ),
+        None => format!("{pad}{}\n", shorten(text, 100 - indent)),
     }
 }
 
@@ -355,7 +392,11 @@ pub fn markdown(d: &Diff, top: usize) -> String {
         for r in &d.thresholds {
             out.push_str(&format!(
                 "- **{}** `{}`\n",
-                if r.crossed { "FAIL" } else { "ok" },
+                match (r.crossed, r.checked) {
+                    (true, _) => "FAIL",
+                    (false, 0) => "n/a",
+                    _ => "ok",
+                },
                 md(&r.expr)
             ));
             for b in &r.breaches {
@@ -388,22 +429,22 @@ fn md_row(r: &Row) -> String {
             rate(b.error_rate),
             rate(n.error_rate),
             pp_cell(c.error_rate_pp),
-            ms(b.p50_ms),
-            ms(n.p50_ms),
-            signed_ms(c.p50_ms),
-            pct_cell(c.p50_pct),
-            ms(b.p99_ms),
-            ms(n.p99_ms),
-            signed_ms(c.p99_ms),
-            pct_cell(c.p99_pct),
+            ms_or_na(b.p50_ms),
+            ms_or_na(n.p50_ms),
+            signed_ms_or_na(c.p50_ms),
+            change_cell(c.p50_ms, c.p50_pct),
+            ms_or_na(b.p99_ms),
+            ms_or_na(n.p99_ms),
+            signed_ms_or_na(c.p99_ms),
+            change_cell(c.p99_ms, c.p99_pct),
         ),
         (_, Some(m), _) | (Some(m), None, _) => format!(
             "| {name} ({}) | {} | | {} | | {} | | | {} | | |\n",
             presence_word(r.presence),
             m.count,
             rate(m.error_rate),
-            ms(m.p50_ms),
-            ms(m.p99_ms)
+            ms_or_na(m.p50_ms),
+            ms_or_na(m.p99_ms)
         ),
         _ => String::new(),
     }
@@ -419,8 +460,8 @@ mod tests {
             count,
             errors,
             error_rate: errors as f64 / count as f64,
-            p50_ms: p50,
-            p99_ms: p99,
+            p50_ms: Some(p50),
+            p99_ms: Some(p99),
             ..Default::default()
         };
         let both = |svc: &str, name: &str, b: Metrics, n: Metrics| Row {

@@ -35,6 +35,8 @@ SCOPE   service:NAME, operation:SERVICE:NAME, chain:SIGNATURE, or a bare NAME (a
         the scope ends at the last ':', so operation names may contain ':'
 Noise: latency and error_rate thresholds skip rows with fewer than --min-count requests in
 either run; relative count thresholds skip rows with fewer in BASE.
+A latency threshold on a row without durations (in BASE or NEW) cannot be checked: the row is
+listed as not checked, and a threshold that checked no row shows n/a, not ok.
 ";
 
 /// What a threshold measures.

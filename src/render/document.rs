@@ -7,10 +7,17 @@
 //! raw: [`super::markdown`] and [`super::html`] escape it for their format, so
 //! no text from a log can become markup in either. Building the content once
 //! keeps the two files saying the same thing.
+//!
+//! A number the logs do not give is never shown as 0: a latency without
+//! durations is `n/a` with a line under the table naming what has no
+//! durations, a trace without a duration says `no duration`.
 
 use super::charts::Chart;
 use super::{ms, percent, rate, thousands};
-use crate::analyze::summary::{Incident, Summary, TraceRef};
+use crate::analyze::summary::{Incident, LatencyMs, Summary, TraceRef};
+
+/// A number the logs do not give.
+const NA: &str = "n/a";
 
 /// A run of text inside a paragraph, list item or table cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -257,10 +264,16 @@ fn incident_worst(doc: &mut Vec<Block>, inc: &Incident) {
             vec![
                 cell(w.service.clone()),
                 vec![code(w.operation.clone())],
-                cell(ms(w.baseline_p99_ms)),
-                cell(ms(w.incident_p99_ms)),
-                cell(factor(w.baseline_p99_ms, w.incident_p99_ms)),
-                cell(rate(w.baseline_error_rate)),
+                cell(w.baseline_p99_ms.map_or_else(|| "no durations".into(), ms)),
+                cell(w.incident_p99_ms.map_or_else(|| "no durations".into(), ms)),
+                cell(match (w.baseline_p99_ms, w.incident_p99_ms) {
+                    (Some(b), Some(i)) => factor(b, i),
+                    _ => NA.into(),
+                }),
+                cell(
+                    w.baseline_error_rate
+                        .map_or_else(|| "no requests".into(), rate),
+                ),
                 cell(rate(w.incident_error_rate)),
             ]
         })
@@ -336,11 +349,11 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
                 cell(x.name.clone()),
                 cell(thousands(x.spans)),
                 cell(thousands(x.errors)),
-                cell(rate(x.error_rate)),
+                cell(x.error_rate.map_or_else(|| NA.into(), rate)),
                 cell(thousands(x.client_errors)),
-                cell(lat(x.latency_ms.count, x.latency_ms.p50)),
-                cell(lat(x.latency_ms.count, x.latency_ms.p95)),
-                cell(lat(x.latency_ms.count, x.latency_ms.p99)),
+                cell(lat(&x.latency_ms, |l| l.p50)),
+                cell(lat(&x.latency_ms, |l| l.p95)),
+                cell(lat(&x.latency_ms, |l| l.p99)),
             ]
         })
         .collect();
@@ -357,6 +370,12 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
         ],
         rows,
     ));
+    let untimed: Vec<String> = serving
+        .iter()
+        .filter(|x| x.latency_ms.is_none())
+        .map(|x| x.name.clone())
+        .collect();
+    doc.extend(untimed_note(&untimed, NA_FOR, 10));
     if !idle.is_empty() {
         let names: Vec<&str> = idle.iter().map(|x| x.name.as_str()).collect();
         doc.push(para(format!(
@@ -375,7 +394,7 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
                     cell(d.callee.clone()),
                     cell(thousands(d.calls)),
                     cell(percent(d.errors, d.calls)),
-                    cell(lat(d.latency_ms.count, d.latency_ms.p99)),
+                    cell(lat(&d.latency_ms, |l| l.p99)),
                 ]
             })
             .collect();
@@ -389,33 +408,64 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
             ],
             rows,
         ));
+        let untimed: Vec<String> = s
+            .dependencies
+            .iter()
+            .filter(|d| d.latency_ms.is_none())
+            .map(|d| format!("{} → {}", d.caller, d.callee))
+            .collect();
+        doc.extend(untimed_note(&untimed, &format!("{NA_FOR}calls "), 10));
     }
 }
 
-/// A latency, or `-` when nothing was timed.
-fn lat(count: u64, v: f64) -> String {
-    if count == 0 {
-        "-".into()
-    } else {
-        ms(v)
+/// A latency, or `n/a` where no request logged a duration.
+fn lat(l: &Option<LatencyMs>, pick: fn(&LatencyMs) -> f64) -> String {
+    l.as_ref().map_or_else(|| NA.into(), |l| ms(pick(l)))
+}
+
+/// `{lead}a, b and 3 more.`: the rows of a table without durations (shown
+/// `n/a`, or left out); nothing when every row has durations.
+fn untimed_note(names: &[String], lead: &str, top: usize) -> Option<Block> {
+    if names.is_empty() {
+        return None;
     }
+    let mut list = names
+        .iter()
+        .take(top)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > top {
+        list.push_str(&format!(" and {} more", names.len() - top));
+    }
+    Some(para(format!("{lead}{list}.")))
+}
+
+/// Leads for [`untimed_note`].
+const NA_FOR: &str = "n/a: no durations in the logs for ";
+const NOT_LISTED: &str = "Not listed, no durations in the logs: ";
+
+/// The p99 of a row with durations, for sorting.
+fn p99(l: &Option<LatencyMs>) -> f64 {
+    l.as_ref().map_or(f64::NEG_INFINITY, |l| l.p99)
 }
 
 fn operations(doc: &mut Vec<Block>, s: &Summary, top: usize) {
     doc.push(Block::Heading(2, "Slowest operations".into()));
-    let mut ops: Vec<_> = s
-        .operations
+    let (mut ops, untimed): (Vec<_>, Vec<_>) =
+        s.operations.iter().partition(|o| o.latency_ms.is_some());
+    let untimed: Vec<String> = untimed
         .iter()
-        .filter(|o| o.latency_ms.count > 0)
+        .map(|o| format!("{} {}", o.service, o.name))
         .collect();
     if ops.is_empty() {
         doc.push(para("No operation has a duration in the logs."));
         return;
     }
+    let untimed = untimed_note(&untimed, NOT_LISTED, top);
     ops.sort_by(|a, b| {
-        b.latency_ms
-            .p99
-            .total_cmp(&a.latency_ms.p99)
+        p99(&b.latency_ms)
+            .total_cmp(&p99(&a.latency_ms))
             .then_with(|| a.service.cmp(&b.service))
             .then_with(|| a.name.cmp(&b.name))
     });
@@ -429,8 +479,8 @@ fn operations(doc: &mut Vec<Block>, s: &Summary, top: usize) {
                 vec![code(o.name.clone())],
                 cell(thousands(o.count)),
                 cell(rate(o.error_rate)),
-                cell(ms(o.latency_ms.p50)),
-                cell(ms(o.latency_ms.p99)),
+                cell(lat(&o.latency_ms, |l| l.p50)),
+                cell(lat(&o.latency_ms, |l| l.p99)),
             ]
         })
         .collect();
@@ -448,11 +498,14 @@ fn operations(doc: &mut Vec<Block>, s: &Summary, top: usize) {
     if more > 0 {
         doc.push(para(format!("… and {more} more in report.json.")));
     }
+    doc.extend(untimed);
 }
 
 fn chains(doc: &mut Vec<Block>, s: &Summary, top: usize) {
     doc.push(Block::Heading(2, "Slowest call chains".into()));
-    let mut chains: Vec<_> = s.chains.iter().filter(|c| c.latency_ms.count > 0).collect();
+    let (mut chains, untimed): (Vec<_>, Vec<_>) =
+        s.chains.iter().partition(|c| c.latency_ms.is_some());
+    let untimed: Vec<String> = untimed.iter().map(|c| c.signature.clone()).collect();
     if chains.is_empty() {
         doc.push(para(
             "No call chain with durations (the logs hold no request crossing services with timings).",
@@ -460,9 +513,8 @@ fn chains(doc: &mut Vec<Block>, s: &Summary, top: usize) {
         return;
     }
     chains.sort_by(|a, b| {
-        b.latency_ms
-            .p99
-            .total_cmp(&a.latency_ms.p99)
+        p99(&b.latency_ms)
+            .total_cmp(&p99(&a.latency_ms))
             .then_with(|| a.signature.cmp(&b.signature))
     });
     let rows = chains
@@ -473,8 +525,8 @@ fn chains(doc: &mut Vec<Block>, s: &Summary, top: usize) {
                 vec![code(c.signature.clone())],
                 cell(thousands(c.count)),
                 cell(thousands(c.errors)),
-                cell(ms(c.latency_ms.p50)),
-                cell(ms(c.latency_ms.p99)),
+                cell(lat(&c.latency_ms, |l| l.p50)),
+                cell(lat(&c.latency_ms, |l| l.p99)),
                 cell(shares(c, |x| x.p99_share)),
             ]
         })
@@ -490,6 +542,7 @@ fn chains(doc: &mut Vec<Block>, s: &Summary, top: usize) {
         ],
         rows,
     ));
+    doc.extend(untimed_note(&untimed, NOT_LISTED, top));
 }
 
 /// `payments 62%, orders 21%, …`: the services holding most of the critical path.
@@ -576,7 +629,7 @@ fn trace_row(t: &TraceRef) -> Vec<Line> {
     vec![
         vec![code(t.id.clone())],
         cell(t.start.clone()),
-        cell(ms(t.duration_ms)),
+        cell(t.duration_ms.map_or_else(|| "no duration".into(), ms)),
         cell(t.root.clone()),
         cell(t.error_origin.clone().unwrap_or_else(|| "-".into())),
         cell(t.services.join(", ")),
@@ -619,7 +672,13 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
         .iter()
         .filter(|c| c.offset_ms.abs() >= 1.0)
         .collect();
-    if offsets.is_empty() {
+    if q.clock_offsets.is_empty() {
+        // No caller/callee pair to measure by: unknown, not "no offset".
+        doc.push(para(
+            "Clock offsets could not be estimated: no call between services with logged \
+             durations to measure them by.",
+        ));
+    } else if offsets.is_empty() {
         doc.push(para("No clock offset between services was found."));
     } else {
         doc.push(para(
@@ -724,28 +783,49 @@ mod tests {
             incidents: vec![Incident {
                 start: "a".into(),
                 end: "b".into(),
-                worst: vec![Worst {
-                    service: "inventory".into(),
-                    operation: "POST /stock".into(),
-                    baseline_p99_ms: 40.0,
-                    incident_p99_ms: 220.0,
-                    baseline_error_rate: 0.0,
-                    incident_error_rate: 0.412,
-                }],
+                worst: vec![
+                    Worst {
+                        service: "inventory".into(),
+                        operation: "POST /stock".into(),
+                        baseline_p99_ms: Some(40.0),
+                        incident_p99_ms: Some(220.0),
+                        baseline_error_rate: Some(0.0),
+                        incident_error_rate: 0.412,
+                    },
+                    Worst {
+                        service: "web".into(),
+                        operation: "GET /checkout".into(),
+                        baseline_p99_ms: None,
+                        incident_p99_ms: Some(12.0),
+                        baseline_error_rate: None,
+                        incident_error_rate: 0.5,
+                    },
+                ],
                 ..Default::default()
             }],
             ..Default::default()
         };
         let doc = build(&s, &[], "", 10);
-        let row = doc
+        let rows = doc
             .iter()
             .find_map(|b| match b {
-                Block::Table { head, rows } if head[0].0 == "Service" => Some(rows[0].clone()),
+                Block::Table { head, rows } if head[0].0 == "Service" => Some(rows.clone()),
                 _ => None,
             })
             .unwrap();
-        assert_eq!(row[4], cell("x5.5"));
-        assert_eq!(row[6], cell("41.2%"));
+        assert_eq!(rows[0][4], cell("x5.5"));
+        assert_eq!(rows[0][6], cell("41.2%"));
+        let row = &rows[1];
+        // Unknown is said, not 0: no baseline p99, no change factor, no baseline rate.
+        assert_eq!(
+            (&row[2], &row[3], &row[4], &row[5]),
+            (
+                &cell("no durations"),
+                &cell("12.0"),
+                &cell("n/a"),
+                &cell("no requests")
+            )
+        );
     }
 
     #[test]

@@ -44,10 +44,11 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A percentage with one decimal, `0.0%` for an empty whole.
+/// A percentage with one decimal; `n/a` for an empty whole (a share of
+/// nothing is unknown, not 0%).
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
-        return "0.0%".into();
+        return "n/a".into();
     }
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
@@ -182,5 +183,6 @@ mod tests {
         assert_eq!(super::thousands(1234567), "1,234,567");
         assert_eq!(super::bytes(1_500_000), "1.5 MB");
         assert_eq!(super::percent(1, 3), "33.3%");
+        assert_eq!(super::percent(0, 0), "n/a");
     }
 }

@@ -4,11 +4,16 @@
 //! services, slowest operations, incidents, error origins, slowest and failed
 //! traces (with their ids, for `logtrace trace`), error templates, data
 //! quality. Long names are shortened with `…` so columns stay aligned.
+//! A number the logs do not give is never printed as 0: a row without
+//! durations says `no durations`, a missing rate or duration `n/a`.
 //! Colour is ANSI and only when asked; the text is the same without it.
 
 use std::fmt::Write;
 
 use crate::analyze::summary::{LatencyMs, OperationStats, Summary, TraceRef};
+
+/// A number the logs do not give.
+const NA: &str = "n/a";
 
 use super::{cell, ms, percent, rate, rcell, shorten, thousands, Paint};
 
@@ -126,32 +131,28 @@ fn services(out: &mut String, s: &Summary, top: usize, p: Paint) {
     for sv in list.iter().take(top) {
         let _ = writeln!(
             out,
-            "  {} {} {} {} {} {} {}",
+            "  {} {} {} {} {} {}",
             cell(&sv.name, 34),
             rcell(&thousands(sv.spans), 10),
             errors_cell(sv.errors, 8, p),
             rate_cell(sv.error_rate, 8, p),
             rcell(&thousands(sv.client_errors), 7),
-            latency_cell(&sv.latency_ms, |l| l.p50, 10),
-            latency_cell(&sv.latency_ms, |l| l.p99, 10),
+            latency_cells(&sv.latency_ms, 10),
         );
     }
     more(out, list.len(), top, p);
 }
 
 fn operations(out: &mut String, s: &Summary, top: usize, p: Paint) {
-    let mut list: Vec<&OperationStats> = s
-        .operations
-        .iter()
-        .filter(|o| o.latency_ms.count > 0)
-        .collect();
+    let (mut list, untimed): (Vec<&OperationStats>, Vec<&OperationStats>) =
+        s.operations.iter().partition(|o| o.latency_ms.is_some());
     if list.is_empty() {
         return;
     }
+    let p99 = |o: &OperationStats| o.latency_ms.as_ref().map_or(0.0, |l| l.p99);
     list.sort_by(|a, b| {
-        b.latency_ms
-            .p99
-            .total_cmp(&a.latency_ms.p99)
+        p99(b)
+            .total_cmp(&p99(a))
             .then_with(|| a.service.cmp(&b.service))
             .then_with(|| a.name.cmp(&b.name))
     });
@@ -170,17 +171,34 @@ fn operations(out: &mut String, s: &Summary, top: usize, p: Paint) {
     for o in list.iter().take(top) {
         let _ = writeln!(
             out,
-            "  {} {} {} {} {} {} {}",
+            "  {} {} {} {} {} {}",
             cell(&o.service, 14),
             cell(&o.name, 30),
             rcell(&thousands(o.count), 8),
             errors_cell(o.errors, 7, p),
-            rate_cell(o.error_rate, 8, p),
-            latency_cell(&o.latency_ms, |l| l.p50, 10),
-            latency_cell(&o.latency_ms, |l| l.p99, 10),
+            rate_cell(Some(o.error_rate), 8, p),
+            latency_cells(&o.latency_ms, 10),
         );
     }
     more(out, list.len(), top, p);
+    if !untimed.is_empty() {
+        let names: Vec<String> = untimed
+            .iter()
+            .take(3)
+            .map(|o| format!("{} {}", o.service, o.name))
+            .collect();
+        let rest = untimed.len().saturating_sub(3);
+        let line = format!(
+            "no durations, not listed: {}{}",
+            names.join(", "),
+            if rest > 0 {
+                format!(" and {} more", thousands(rest as u64))
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(out, "  {}", p.dim(&shorten(&line, WIDTH - 2)));
+    }
 }
 
 fn incidents(out: &mut String, s: &Summary, top: usize, p: Paint) {
@@ -200,13 +218,21 @@ fn incidents(out: &mut String, s: &Summary, top: usize, p: Paint) {
         }
         for w in inc.worst.iter().take(3) {
             let name = format!("{} {}", w.service, w.operation);
+            let p99 = match (w.baseline_p99_ms, w.incident_p99_ms) {
+                (None, None) => cell("p99 no durations", 27),
+                (b, i) => {
+                    let v = |v: Option<f64>| v.map_or_else(|| NA.to_owned(), ms);
+                    format!("p99 {} -> {} ms", rcell(&v(b), 8), rcell(&v(i), 8))
+                }
+            };
             let _ = writeln!(
                 out,
-                "    {} p99 {} -> {} ms · errors {} -> {}",
+                "    {} {p99} · errors {} -> {}",
                 cell(&name, 36),
-                rcell(&ms(w.baseline_p99_ms), 8),
-                rcell(&ms(w.incident_p99_ms), 8),
-                rcell(&rate(w.baseline_error_rate), 6),
+                rcell(
+                    &w.baseline_error_rate.map_or_else(|| NA.to_owned(), rate),
+                    6
+                ),
                 rcell(&rate(w.incident_error_rate), 6),
             );
         }
@@ -268,7 +294,7 @@ fn traces(out: &mut String, title: &str, list: &[TraceRef], top: usize, p: Paint
             "  {} {} {} {origin} {}",
             cell(&t.id, 34),
             cell(clock(&t.start, ""), 12),
-            rcell(&ms(t.duration_ms), 9),
+            rcell(&t.duration_ms.map_or_else(|| NA.to_owned(), ms), 9),
             cell(&t.root, 26),
         );
     }
@@ -376,7 +402,10 @@ fn errors_cell(n: u64, w: usize, p: Paint) -> String {
     }
 }
 
-fn rate_cell(r: f64, w: usize, p: Paint) -> String {
+fn rate_cell(r: Option<f64>, w: usize, p: Paint) -> String {
+    let Some(r) = r else {
+        return rcell(NA, w);
+    };
     let c = rcell(&rate(r), w);
     if r >= 0.05 {
         p.red(&c)
@@ -385,11 +414,11 @@ fn rate_cell(r: f64, w: usize, p: Paint) -> String {
     }
 }
 
-fn latency_cell(l: &LatencyMs, pick: fn(&LatencyMs) -> f64, w: usize) -> String {
-    if l.count == 0 {
-        rcell("-", w)
-    } else {
-        rcell(&ms(pick(l)), w)
+/// The p50 and p99 cells, each `w` wide, or `no durations` across both.
+fn latency_cells(l: &Option<LatencyMs>, w: usize) -> String {
+    match l {
+        None => rcell("no durations", 2 * w + 1),
+        Some(l) => format!("{} {}", rcell(&ms(l.p50), w), rcell(&ms(l.p99), w)),
     }
 }
 
@@ -432,18 +461,18 @@ mod tests {
     use super::*;
     use crate::analyze::summary::*;
 
-    fn lat(p50: f64, p99: f64) -> LatencyMs {
-        LatencyMs {
+    fn lat(p50: f64, p99: f64) -> Option<LatencyMs> {
+        Some(LatencyMs {
             count: 100,
             p50,
             p99,
             ..Default::default()
-        }
+        })
     }
 
     /// A summary with every section filled, names long enough to need shortening.
     fn example() -> Summary {
-        let tref = |id: &str, d: f64, origin: Option<&str>| TraceRef {
+        let tref = |id: &str, d: Option<f64>, origin: Option<&str>| TraceRef {
             id: id.into(),
             start: "2024-03-01T12:31:02.114Z".into(),
             duration_ms: d,
@@ -452,7 +481,7 @@ mod tests {
             error_origin: origin.map(str::to_owned),
         };
         Summary {
-            schema_version: 1,
+            schema_version: SCHEMA_VERSION,
             input: Input {
                 lines: 10_000,
                 events: 9_990,
@@ -476,7 +505,7 @@ mod tests {
                     spans: 1200,
                     errors: 96,
                     client_errors: 12,
-                    error_rate: 0.08,
+                    error_rate: Some(0.08),
                     latency_ms: lat(12.34, 812.0),
                     histogram: Vec::new(),
                 },
@@ -484,29 +513,54 @@ mod tests {
                     name: "a-service-with-a-name-far-longer-than-any-column-allows".into(),
                     events: 10,
                     spans: 10,
+                    error_rate: Some(0.0),
                     latency_ms: lat(1.0, 2.0),
                     ..Default::default()
                 },
+                // An access log without a response-time field.
+                ServiceStats {
+                    name: "web".into(),
+                    events: 40,
+                    spans: 40,
+                    errors: 4,
+                    error_rate: Some(0.1),
+                    latency_ms: None,
+                    ..Default::default()
+                },
             ],
-            operations: vec![OperationStats {
-                service: "payments".into(),
-                name: "POST /v1/charges/{id}/capture?with=a&very=long&query=string".into(),
-                count: 300,
-                errors: 80,
-                client_errors: 0,
-                error_rate: 0.2667,
-                latency_ms: lat(110.0, 2400.0),
-            }],
+            operations: vec![
+                OperationStats {
+                    service: "payments".into(),
+                    name: "POST /v1/charges/{id}/capture?with=a&very=long&query=string".into(),
+                    count: 300,
+                    errors: 80,
+                    client_errors: 0,
+                    error_rate: 0.2667,
+                    latency_ms: lat(110.0, 2400.0),
+                },
+                OperationStats {
+                    service: "web".into(),
+                    name: "GET /checkout".into(),
+                    count: 40,
+                    errors: 4,
+                    error_rate: 0.1,
+                    latency_ms: None,
+                    ..Default::default()
+                },
+            ],
             traces: TraceStats {
                 count: 1200,
                 with_errors: 96,
                 multi_service: 1150,
-                slowest: vec![tref("req-000123", 2412.5, None)],
-                failed: vec![tref(
-                    "4bf92f3577b34da6a3ce929d0e0e4736-and-some-more",
-                    812.0,
-                    Some("payments"),
-                )],
+                slowest: vec![tref("req-000123", Some(2412.5), None)],
+                failed: vec![
+                    tref(
+                        "4bf92f3577b34da6a3ce929d0e0e4736-and-some-more",
+                        Some(812.0),
+                        Some("payments"),
+                    ),
+                    tref("req-one-line", None, Some("web")),
+                ],
             },
             error_origins: vec![OriginCount {
                 service: "payments".into(),
@@ -516,14 +570,24 @@ mod tests {
                 start: "2024-03-01T12:31:00.000Z".into(),
                 end: "2024-03-01T12:39:00.000Z".into(),
                 summary: "error rate 1.0% -> 31.0%, p99 120 ms -> 2,400 ms".into(),
-                worst: vec![Worst {
-                    service: "payments".into(),
-                    operation: "POST /v1/charges".into(),
-                    baseline_p99_ms: 110.0,
-                    incident_p99_ms: 2400.0,
-                    baseline_error_rate: 0.01,
-                    incident_error_rate: 0.45,
-                }],
+                worst: vec![
+                    Worst {
+                        service: "payments".into(),
+                        operation: "POST /v1/charges".into(),
+                        baseline_p99_ms: Some(110.0),
+                        incident_p99_ms: Some(2400.0),
+                        baseline_error_rate: Some(0.01),
+                        incident_error_rate: 0.45,
+                    },
+                    Worst {
+                        service: "web".into(),
+                        operation: "GET /checkout".into(),
+                        baseline_p99_ms: None,
+                        incident_p99_ms: None,
+                        baseline_error_rate: None,
+                        incident_error_rate: 0.4,
+                    },
+                ],
                 error_origins: vec![OriginCount {
                     service: "payments".into(),
                     traces: 70,
@@ -590,6 +654,35 @@ mod tests {
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn numbers_not_in_the_logs_are_said_missing_not_zero() {
+        let text = summary(&example(), 10, false);
+        let line = |start: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(start))
+                .unwrap_or_else(|| panic!("no line {start:?} in\n{text}"))
+                .to_owned()
+        };
+        // The service row: its latency columns say so, its error rate stays.
+        let web = line("web ");
+        assert!(
+            web.ends_with("no durations") && web.contains("10.0%"),
+            "{web}"
+        );
+        // The operation is not among the slowest, and is named as not listed.
+        assert!(!line("payments ").contains("no durations"));
+        assert!(
+            text.contains("no durations, not listed: web GET /checkout"),
+            "{text}"
+        );
+        // The incident row: no p99 on either side, no baseline error rate.
+        let worst = line("web GET /checkout ");
+        assert!(worst.contains("p99 no durations"), "{worst}");
+        assert!(worst.contains("errors    n/a ->  40.0%"), "{worst}");
+        // A trace of one line has no duration.
+        assert!(line("req-one-line").contains(" n/a "), "{text}");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! lines). Output: a tree of spans, one row each (offset from the trace's
 //! start, duration, status, error mark, service and operation indented by
 //! depth, a bar scaled to the trace's duration), each followed by its
-//! `file:line` and line text. At most 100 columns wide.
+//! `file:line` and line text. At most 100 columns wide. A span of one
+//! instant without a logged duration shows `-`, not `0.0`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -146,7 +147,10 @@ pub fn render(trace: &Trace, cx: &Context, opts: &WaterfallOptions) -> String {
                 &fmt_ms(span.start_ns.saturating_sub(trace.start_ns)),
                 OFFSET_W
             ),
-            rcell(&fmt_ms(length(span.start_ns, span.end_ns)), DURATION_W),
+            rcell(
+                &crate::analyze::span_duration_ns(span).map_or_else(|| "-".to_owned(), fmt_ms),
+                DURATION_W
+            ),
             rcell(&status, STATUS_W),
             cell(label.trim_end(), LABEL_W),
         );
@@ -171,9 +175,10 @@ fn header(out: &mut String, trace: &Trace, cx: &Context, p: Paint) {
     };
     let title = format!("trace {}", sym(trace.id));
     let _ = writeln!(out, "{}", p.bold(&shorten(&title, ROW_W)));
+    let duration = crate::analyze::trace_duration_ns(trace)
+        .map_or_else(|| "no duration".to_owned(), |d| format!("{} ms", fmt_ms(d)));
     let line = format!(
-        "start {start} · {} ms · {} spans · {} services",
-        fmt_ms(length(trace.start_ns, trace.end_ns)),
+        "start {start} · {duration} · {} spans · {} services",
         trace.spans.len(),
         services.len()
     );

@@ -58,7 +58,7 @@ pub fn busiest_services(summary: &Summary, n: usize) -> Vec<&ServiceStats> {
 }
 
 fn requests(s: &ServiceStats) -> u64 {
-    s.spans.max(s.latency_ms.count)
+    s.spans.max(s.latency_ms.as_ref().map_or(0, |l| l.count))
 }
 
 // ---------------------------------------------------------------- text
@@ -698,6 +698,42 @@ pub fn nice_max(v: f64) -> f64 {
         }
     }
     10.0 * e
+}
+
+/// Height of the [`foot_note`] band at the bottom of a chart.
+pub const NOTE_H: u32 = 24;
+
+/// `no durations in the logs, not drawn: a, b and 3 more`: what a chart
+/// leaves out because the logs hold no number for it (never drawn as 0);
+/// `None` when nothing is left out.
+pub fn untimed_note<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let names: Vec<String> = names.into_iter().map(clean).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let shown = names.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    let more = match names.len().saturating_sub(4) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!(
+        "no durations in the logs, not drawn: {shown}{more}"
+    ))
+}
+
+/// A note in grey along the bottom of the canvas, in the [`NOTE_H`] band the
+/// chart reserved for it.
+pub fn foot_note(root: &Area<'_>, note: &str) -> DrawResult {
+    let (w, h) = root.dim_in_pixel();
+    let note = ellipsize(note, f64::from(w) - 40.0, SMALL_PX);
+    text(
+        root,
+        &note,
+        (20, h as i32 - NOTE_H as i32 / 2),
+        SMALL_PX,
+        Rgb(110, 110, 110),
+        Pos::new(HPos::Left, VPos::Center),
+    )
 }
 
 /// A centred message in grey, for charts without data.

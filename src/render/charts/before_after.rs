@@ -1,7 +1,9 @@
 //! Incidents -> `before_during.svg`: for the operations that got worst in
 //! each incident, p99 latency (log scale) and error rate in the baseline
 //! (grey) next to the incident (red), one row per operation under a header
-//! per incident. Without incidents the chart says so in words.
+//! per incident. Without incidents the chart says so in words. A side the
+//! logs give no number for (no durations; no request before the incident)
+//! gets no bar but the words `no durations` / `no requests`, never a bar of 0.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -121,7 +123,7 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
         .collect();
     let (mut lo, mut hi) = (f64::INFINITY, 0f64);
     for w in &ops {
-        for v in [w.baseline_p99_ms, w.incident_p99_ms] {
+        for v in [w.baseline_p99_ms, w.incident_p99_ms].into_iter().flatten() {
             if v.is_finite() && v > 0.0 {
                 lo = lo.min(v);
                 hi = hi.max(v);
@@ -129,16 +131,19 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
         }
     }
     let x = LogAxis::new(lo, hi);
-    let rate = |r: f64| {
-        if r.is_finite() {
-            r.clamp(0.0, 1.0) * 100.0
-        } else {
-            0.0
-        }
+    let rate = |r: Option<f64>| {
+        r.filter(|r| r.is_finite())
+            .map(|r| r.clamp(0.0, 1.0) * 100.0)
     };
     let emax = axes::nice_max(
         ops.iter()
-            .flat_map(|w| [rate(w.baseline_error_rate), rate(w.incident_error_rate)])
+            .flat_map(|w| {
+                [
+                    rate(w.baseline_error_rate),
+                    rate(Some(w.incident_error_rate)),
+                ]
+            })
+            .flatten()
             .fold(0.0, f64::max)
             * 1.05,
     );
@@ -204,7 +209,7 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
                     ),
                     (
                         wst.incident_p99_ms,
-                        rate(wst.incident_error_rate),
+                        rate(Some(wst.incident_error_rate)),
                         DURING,
                         mid,
                         top - 0.9,
@@ -212,17 +217,18 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
                 ];
                 for (p99, err, c, y0, y1) in pairs {
                     let fill = axes::color(c).mix(BAR_OPACITY).filled();
-                    let p99 = x.floor(if p99.is_finite() { p99 } else { 0.0 });
-                    lc.draw_series(std::iter::once(Rectangle::new(
-                        [(x.min(), y1), (p99, y0)],
-                        fill,
-                    )))?;
-                    rc.draw_series(std::iter::once(Rectangle::new(
-                        [(0.0, y1), (err, y0)],
-                        fill,
-                    )))?;
-                    let a = lc.backend_coord(&(p99, (y0 + y1) / 2.0));
-                    let t = format!("{} ms", axes::fmt_ms(p99));
+                    let p99 = p99.filter(|v| v.is_finite()).map(|v| x.floor(v));
+                    if let Some(p99) = p99 {
+                        lc.draw_series(std::iter::once(Rectangle::new(
+                            [(x.min(), y1), (p99, y0)],
+                            fill,
+                        )))?;
+                    }
+                    let a = lc.backend_coord(&(p99.unwrap_or(x.min()), (y0 + y1) / 2.0));
+                    let t = p99.map_or_else(
+                        || "no durations".to_owned(),
+                        |v| format!("{} ms", axes::fmt_ms(v)),
+                    );
                     axes::text(
                         root,
                         &t,
@@ -231,8 +237,14 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
                         axes::AXIS_TEXT,
                         Pos::new(HPos::Left, VPos::Center),
                     )?;
-                    let b = rc.backend_coord(&(err, (y0 + y1) / 2.0));
-                    let t = format!("{err:.1}%");
+                    if let Some(err) = err {
+                        rc.draw_series(std::iter::once(Rectangle::new(
+                            [(0.0, y1), (err, y0)],
+                            fill,
+                        )))?;
+                    }
+                    let b = rc.backend_coord(&(err.unwrap_or(0.0), (y0 + y1) / 2.0));
+                    let t = err.map_or_else(|| "no requests".to_owned(), |e| format!("{e:.1}%"));
                     axes::text(
                         root,
                         &t,
@@ -323,6 +335,33 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(when(&t), "2024-03-05 12:03:00 – 12:10:30 UTC");
+    }
+
+    #[test]
+    fn a_side_without_numbers_gets_words_not_a_bar() {
+        let w = |svc: &str, p99: Option<f64>, base_rate: Option<f64>| Worst {
+            service: svc.into(),
+            operation: "GET /".into(),
+            baseline_p99_ms: p99,
+            incident_p99_ms: p99.map(|v| v * 10.0),
+            baseline_error_rate: base_rate,
+            incident_error_rate: 0.3,
+        };
+        let s = Summary {
+            incidents: vec![Incident {
+                start: "2024-03-05T12:03:00Z".into(),
+                end: "2024-03-05T12:10:30Z".into(),
+                worst: vec![w("timed", Some(20.0), Some(0.01)), w("web", None, None)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let svg = chart(&s).svg;
+        // Bars: two p99 and two error-rate bars for the timed operation, one
+        // error-rate bar (during) for the other: no bar of 0 for what is unknown.
+        assert_eq!(svg.matches("opacity=\"0.9\"").count(), 5, "{svg}");
+        assert_eq!(svg.matches("\nno durations\n").count(), 2, "{svg}");
+        assert_eq!(svg.matches("\nno requests\n").count(), 1, "{svg}");
     }
 
     #[test]

@@ -5,13 +5,14 @@
 //! most frequent chains two stacked horizontal bars each (p50, p99), 0 to
 //! 100 % of end-to-end latency, one segment per service in the service's
 //! colour, labelled when wide enough; whatever the shares leave is shown as
-//! "unattributed". The end-to-end latency is written beside each bar.
+//! "unattributed". The end-to-end latency is written beside each bar. Chains
+//! without durations have no shares and are not drawn; a note names them.
 
 use std::collections::BTreeSet;
 
 use super::svg::{self, count, ellipsize, ms, text_width, LegendItem, Svg};
 use super::{Chart, ChartInput};
-use crate::analyze::summary::Chain;
+use crate::analyze::summary::{Chain, LatencyMs};
 
 /// How many chains are drawn.
 pub const TOP_CHAINS: usize = 5;
@@ -27,14 +28,27 @@ const REST: &str = "#e0e0e0";
 /// Renders `critical_path.svg`.
 pub fn chart(input: ChartInput<'_>) -> Chart {
     let title = "Critical path: each service's share of end-to-end latency, main call chains";
-    let mut chains: Vec<&Chain> = input.summary.chains.iter().collect();
-    chains.sort_by(|a, b| b.count.cmp(&a.count).then(a.signature.cmp(&b.signature)));
+    let mut chains: Vec<(&Chain, &LatencyMs)> = input
+        .summary
+        .chains
+        .iter()
+        .filter_map(|c| Some((c, c.latency_ms.as_ref()?)))
+        .collect();
+    chains.sort_by(|(a, _), (b, _)| b.count.cmp(&a.count).then(a.signature.cmp(&b.signature)));
     chains.truncate(TOP_CHAINS);
+    let untimed = super::axes::untimed_note(
+        input
+            .summary
+            .chains
+            .iter()
+            .filter(|c| c.latency_ms.is_none())
+            .map(|c| c.signature.as_str()),
+    );
     let palette = svg::palette(input.summary);
 
     let services: BTreeSet<&str> = chains
         .iter()
-        .flat_map(|c| c.critical_path.iter())
+        .flat_map(|(c, _)| c.critical_path.iter())
         .filter(|s| s.p50_share > 0.0005 || s.p99_share > 0.0005)
         .map(|s| s.service.as_str())
         .collect();
@@ -46,7 +60,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
         .iter()
         .map(|s| (s.to_string(), palette.color(s).hex(), ""))
         .collect();
-    let rest_drawn = chains.iter().any(|c| {
+    let rest_drawn = chains.iter().any(|(c, _)| {
         let sum = |f: fn(&crate::analyze::summary::CriticalShare) -> f64| {
             c.critical_path
                 .iter()
@@ -61,18 +75,32 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
         items.push(("unattributed".into(), REST.into(), ""));
     }
     let legend_top = bars_bottom + 56.0;
-    let height = if chains.is_empty() {
-        220.0
-    } else {
-        legend_top + svg::legend_height(WIDTH - 2.0 * MARGIN, &items) + 8.0
-    };
+    let foot = if untimed.is_some() { 22.0 } else { 0.0 };
+    let height = foot
+        + if chains.is_empty() {
+            220.0
+        } else {
+            legend_top + svg::legend_height(WIDTH - 2.0 * MARGIN, &items) + 8.0
+        };
     let mut svg = Svg::new(WIDTH, height, title);
-    if chains.is_empty() {
-        svg.empty_note(
-            WIDTH,
-            height,
-            "No call chains: no trace links spans of more than one request.",
+    if let Some(note) = &untimed {
+        svg.text(
+            MARGIN,
+            height - 8.0,
+            &ellipsize(note, WIDTH - 2.0 * MARGIN, 11.5),
+            "start",
+            11.5,
+            "#666666",
+            "class=\"untimed\"",
         );
+    }
+    if chains.is_empty() {
+        let why = if input.summary.chains.is_empty() {
+            "No call chains: no trace links spans of more than one request."
+        } else {
+            "No call chain has durations in the logs."
+        };
+        svg.empty_note(WIDTH, height - foot, why);
         return finish(title, svg);
     }
     svg.text(
@@ -103,7 +131,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
         "share of end-to-end latency (%)",
         &|v, _| format!("{:.0}", v * 100.0),
     );
-    for (k, c) in chains.iter().enumerate() {
+    for (k, &(c, l)) in chains.iter().enumerate() {
         let top = TOP + k as f64 * BLOCK_H;
         // Counts first: a long signature is what gets shortened.
         let head = format!(
@@ -122,10 +150,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
             "#222222",
             "font-weight=\"bold\" class=\"chain\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"",
         );
-        for (b, (name, total)) in [("p50", c.latency_ms.p50), ("p99", c.latency_ms.p99)]
-            .into_iter()
-            .enumerate()
-        {
+        for (b, (name, total)) in [("p50", l.p50), ("p99", l.p99)].into_iter().enumerate() {
             let y = top + 22.0 + b as f64 * (BAR_H + 6.0);
             svg.text(x0 - 8.0, y + 14.0, name, "end", 11.5, "#333333", "");
             let shares: Vec<(&str, f64)> = c

@@ -6,6 +6,7 @@
 //! 6.3, 8 x 10^k ms, from 1 µs to 8e9 ms): ten per decade, about 26 % apart,
 //! fine enough for a CDF and small in report.json (only non-empty buckets).
 //! A report without histograms falls back to the percentiles it does hold.
+//! Busy services without durations have no line; a note at the foot names them.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -88,10 +89,9 @@ pub fn cdf(s: &ServiceStats) -> (Vec<(f64, f64)>, bool) {
         }
         return (out, false);
     }
-    let l = &s.latency_ms;
-    if l.count == 0 {
+    let Some(l) = &s.latency_ms else {
         return (Vec::new(), true);
-    }
+    };
     let mut out: Vec<(f64, f64)> = [
         (l.p50, 0.5),
         (l.p90, 0.9),
@@ -111,9 +111,14 @@ pub fn cdf(s: &ServiceStats) -> (Vec<(f64, f64)>, bool) {
 pub fn chart(summary: &Summary) -> Chart {
     let items = legend_items(summary);
     let rows = axes::legend_rows(&items, 960) as u32;
-    let h = axes::TOP + rows * 20 + 560;
+    let untimed = untimed(summary);
+    let foot = if untimed.is_some() { axes::NOTE_H } else { 0 };
+    let h = axes::TOP + rows * 20 + 560 + foot;
     let svg = axes::render((axes::WIDTH, h), TITLE, |root| {
-        draw(root, summary, &items, rows)
+        if let Some(n) = &untimed {
+            axes::foot_note(root, n)?;
+        }
+        draw(&root.margin(0, foot, 0, 0), summary, &items, rows)
     });
     Chart {
         file: FILE.into(),
@@ -127,6 +132,16 @@ fn shown(summary: &Summary) -> Vec<&ServiceStats> {
         .into_iter()
         .filter(|s| !cdf(s).0.is_empty())
         .collect()
+}
+
+/// The note naming the busiest services that have requests but no durations.
+pub fn untimed(summary: &Summary) -> Option<String> {
+    axes::untimed_note(
+        axes::busiest_services(summary, SERVICES)
+            .into_iter()
+            .filter(|s| s.spans > 0 && s.latency_ms.is_none())
+            .map(|s| s.name.as_str()),
+    )
 }
 
 fn legend_items(summary: &Summary) -> Vec<(String, Swatch)> {
@@ -149,7 +164,7 @@ fn legend_items(summary: &Summary) -> Vec<(String, Swatch)> {
 fn draw(root: &Area<'_>, summary: &Summary, items: &[(String, Swatch)], rows: u32) -> DrawResult {
     let services = shown(summary);
     if services.is_empty() {
-        return axes::message(&axes::body(root), "no request latencies in the input");
+        return axes::message(&axes::body(root), "no request durations in the input");
     }
     axes::legend(root, items, 90, axes::TOP as i32, axes::WIDTH as i32 - 30);
     let palette = axes::palette(summary);
@@ -242,11 +257,16 @@ mod tests {
         assert!(!approx);
         assert_eq!(pts, vec![(1.6, 0.0), (2.0, 0.5), (3.2, 0.75), (50.0, 1.0)]);
         s.histogram.clear();
-        s.latency_ms.count = 10;
-        s.latency_ms.p50 = 4.0;
-        s.latency_ms.max = 90.0;
+        s.latency_ms = Some(crate::analyze::summary::LatencyMs {
+            count: 10,
+            p50: 4.0,
+            max: 90.0,
+            ..Default::default()
+        });
         let (pts, approx) = cdf(&s);
         assert!(approx);
         assert_eq!(pts, vec![(4.0, 0.5), (90.0, 1.0)]);
+        s.latency_ms = None;
+        assert_eq!(cdf(&s), (Vec::new(), true));
     }
 }

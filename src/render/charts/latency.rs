@@ -2,7 +2,8 @@
 //! axis for the whole run, then small multiples (same axes) for up to six of
 //! the busiest services, incident windows shaded everywhere.
 //!
-//! A bucket without a percentile breaks the line rather than bridging the gap.
+//! A bucket without a percentile breaks the line rather than bridging the gap;
+//! a service without durations gets an empty panel that says so.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -219,6 +220,17 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
         )?;
         let axis = TimeAxis::new(t0, t1, f64::from(cw) - 80.0);
         panel(&plot, &axis, &y, s, &windows, "", "", 55, false)?;
+        if s.iter().all(|(_, segs)| segs.is_empty()) {
+            let (pw, ph) = plot.dim_in_pixel();
+            axes::text(
+                &plot,
+                "no durations in the logs",
+                (pw as i32 / 2 + 20, ph as i32 / 2 - 14),
+                axes::LABEL_PX,
+                Rgb(110, 110, 110),
+                Pos::new(HPos::Center, VPos::Center),
+            )?;
+        }
     }
     Ok(())
 }

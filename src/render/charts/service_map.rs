@@ -50,7 +50,8 @@ fn marker_id(color: &str) -> &'static str {
 struct Node {
     name: String,
     spans: u64,
-    error_rate: f64,
+    /// `None` for a service seen only as a caller or callee, without requests of its own.
+    error_rate: Option<f64>,
 }
 
 /// An arrow end on a box side: neighbour station y, edge, is the start.
@@ -67,15 +68,15 @@ struct Edge {
 pub fn chart(input: ChartInput<'_>) -> Chart {
     let s = input.summary;
     let title = "Service map: calls from caller to callee, coloured by error rate";
-    let mut names: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
+    let mut names: BTreeMap<&str, (u64, Option<f64>)> = BTreeMap::new();
     // Services that handled no request (syslog daemons, cron) only log: they
     // have no place on a map of calls.
     for svc in s.services.iter().filter(|svc| svc.spans > 0) {
         names.insert(&svc.name, (svc.spans, svc.error_rate));
     }
     for d in &s.dependencies {
-        names.entry(&d.caller).or_insert((0, 0.0));
-        names.entry(&d.callee).or_insert((0, 0.0));
+        names.entry(&d.caller).or_insert((0, None));
+        names.entry(&d.callee).or_insert((0, None));
     }
     let nodes: Vec<Node> = names
         .iter()
@@ -364,13 +365,16 @@ fn draw(
 
     for (i, n) in nodes.iter().enumerate() {
         let (x, y) = node_xy[i];
-        let border = rate_color(n.error_rate);
-        let tip = format!(
-            "{}: {} spans, {:.2}% errors",
-            n.name,
-            count(n.spans),
-            n.error_rate * 100.0
-        );
+        let border = rate_color(n.error_rate.unwrap_or(0.0));
+        let tip = match n.error_rate {
+            Some(r) => format!(
+                "{}: {} spans, {:.2}% errors",
+                n.name,
+                count(n.spans),
+                r * 100.0
+            ),
+            None => format!("{}: no requests of its own", n.name),
+        };
         svg.raw(&format!(
             "<g class=\"service\" data-service=\"{}\" data-x=\"{}\" data-y=\"{}\">\n",
             esc(&n.name),
@@ -405,11 +409,13 @@ fn draw(
             "font-weight=\"bold\"",
         );
         let mut sub = format!(
-            "{} span{} · {:.1}% err",
+            "{} span{}",
             count(n.spans),
             if n.spans == 1 { "" } else { "s" },
-            n.error_rate * 100.0
         );
+        if let Some(r) = n.error_rate {
+            sub.push_str(&format!(" · {:.1}% err", r * 100.0));
+        }
         if self_calls[i] > 0 {
             sub.push_str(&format!(" · ↻{}", count(self_calls[i])));
         }
@@ -465,7 +471,7 @@ mod tests {
         Node {
             name: name.into(),
             spans: 10,
-            error_rate: 0.0,
+            error_rate: Some(0.0),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Operations -> `slowest_operations.svg`: horizontal bars of p99 for the 15
 //! slowest operations, p50 marked on each bar, the error rate written at the
-//! bar's end, bars coloured by service.
+//! bar's end, bars coloured by service. Operations without durations get no
+//! bar: a note at the foot names them.
 //!
 //! Names are shortened in the middle to the label column's width so labels
 //! never overlap the bars or run off the canvas.
@@ -26,22 +27,41 @@ const LEGEND_SERVICES: usize = 8;
 const LABEL_RIGHT: i32 = 460;
 const NOTE_W: u32 = 175;
 
+/// The p99 of an operation with durations.
+fn p99(o: &OperationStats) -> Option<f64> {
+    o.latency_ms
+        .as_ref()
+        .map(|l| l.p99)
+        .filter(|v| v.is_finite())
+}
+
 /// The operations drawn: highest p99 first, then by service and name.
 pub fn slowest(summary: &Summary) -> Vec<&OperationStats> {
     let mut v: Vec<&OperationStats> = summary
         .operations
         .iter()
-        .filter(|o| o.latency_ms.count > 0 && o.latency_ms.p99.is_finite())
+        .filter(|o| p99(o).is_some())
         .collect();
     v.sort_by(|a, b| {
-        b.latency_ms
-            .p99
-            .total_cmp(&a.latency_ms.p99)
+        p99(b)
+            .unwrap_or(0.0)
+            .total_cmp(&p99(a).unwrap_or(0.0))
             .then_with(|| a.service.cmp(&b.service))
             .then_with(|| a.name.cmp(&b.name))
     });
     v.truncate(TOP_N);
     v
+}
+
+/// The foot note naming the operations without durations, if any.
+pub fn untimed(summary: &Summary) -> Option<String> {
+    let names: Vec<String> = summary
+        .operations
+        .iter()
+        .filter(|o| o.latency_ms.is_none())
+        .map(|o| format!("{} {}", o.service, o.name))
+        .collect();
+    axes::untimed_note(names.iter().map(String::as_str))
 }
 
 /// `service · operation`, cleaned and shortened to `max_px`; a long service
@@ -70,7 +90,10 @@ pub fn note(o: &OperationStats) -> String {
     } else {
         format!("{:.1}%", rate * 100.0)
     };
-    format!("{} ms · {} errors", axes::fmt_ms(o.latency_ms.p99), pct)
+    match p99(o) {
+        Some(v) => format!("{} ms · {} errors", axes::fmt_ms(v), pct),
+        None => format!("no durations · {} errors", pct),
+    }
 }
 
 fn legend_items(summary: &Summary, ops: &[&OperationStats]) -> Vec<(String, Swatch)> {
@@ -100,11 +123,17 @@ fn legend_items(summary: &Summary, ops: &[&OperationStats]) -> Vec<(String, Swat
 /// The slowest-operations chart for a report.
 pub fn chart(summary: &Summary) -> Chart {
     let ops = slowest(summary);
+    let untimed = untimed(summary);
     let items = legend_items(summary, &ops);
     let legend_rows = axes::legend_rows(&items, axes::WIDTH as i32 - 120) as u32;
-    let h = axes::TOP + legend_rows * 20 + 16 + ROW * ops.len().max(3) as u32 + 70;
+    let foot = if untimed.is_some() { axes::NOTE_H } else { 0 };
+    let h = axes::TOP + legend_rows * 20 + 16 + ROW * ops.len().max(3) as u32 + 70 + foot;
     let svg = axes::render((axes::WIDTH, h), TITLE, |root| {
-        draw(root, summary, &ops, &items, legend_rows)
+        if let Some(n) = &untimed {
+            axes::foot_note(root, n)?;
+        }
+        let root = root.margin(0, foot, 0, 0);
+        draw(&root, summary, &ops, &items, legend_rows)
     });
     Chart {
         file: FILE.into(),
@@ -123,13 +152,13 @@ fn draw(
     if ops.is_empty() {
         return axes::message(
             &axes::body(root),
-            "no operations with latencies in the input",
+            "no operation logged a duration in the input",
         );
     }
     let _ = summary;
     axes::legend(root, items, 90, axes::TOP as i32, axes::WIDTH as i32 - 30);
     let n = ops.len() as f64;
-    let xmax = axes::nice_max(ops.iter().map(|o| o.latency_ms.p99).fold(0.0, f64::max) * 1.02);
+    let xmax = axes::nice_max(ops.iter().filter_map(|o| p99(o)).fold(0.0, f64::max) * 1.02);
     let area = root.margin(axes::TOP + legend_rows * 20 + 8, 0, 0, 0);
     let mut chart = ChartBuilder::on(&area)
         .margin_top(8)
@@ -160,12 +189,13 @@ fn draw(
         let bottom = n - i as f64 - 0.85;
         let mid = n - i as f64 - 0.5;
         let c = palette.color(&o.service);
-        let p99 = o.latency_ms.p99.max(0.0);
+        let Some(l) = &o.latency_ms else { continue };
+        let p99 = l.p99.max(0.0);
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, bottom), (p99, top)],
             axes::color(c).mix(BAR_OPACITY).filled(),
         )))?;
-        let p50 = o.latency_ms.p50.clamp(0.0, p99);
+        let p50 = l.p50.clamp(0.0, p99);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(p50, bottom - 0.08), (p50, top + 0.08)],
             axes::color(P50_MARK).stroke_width(3),
@@ -203,8 +233,11 @@ mod tests {
             count: 10,
             ..Default::default()
         };
-        o.latency_ms.count = 10;
-        o.latency_ms.p99 = p99;
+        o.latency_ms = Some(crate::analyze::summary::LatencyMs {
+            count: 10,
+            p99,
+            ..Default::default()
+        });
         o
     }
 
@@ -215,9 +248,18 @@ mod tests {
             s.operations
                 .push(op("a", &format!("op{i:02}"), (i % 7) as f64));
         }
+        // Without durations an operation is named in the note, never a bar of 0.
+        let mut no_durations = op("web", "GET /checkout", 0.0);
+        no_durations.latency_ms = None;
+        s.operations.push(no_durations);
         let v = slowest(&s);
         assert_eq!(v.len(), TOP_N);
         assert_eq!((v[0].name.as_str(), v[1].name.as_str()), ("op06", "op13"));
+        assert!(v.iter().all(|o| o.latency_ms.is_some()));
+        assert_eq!(
+            untimed(&s).as_deref(),
+            Some("no durations in the logs, not drawn: web GET /checkout")
+        );
     }
 
     #[test]
@@ -227,6 +269,8 @@ mod tests {
         assert_eq!(note(&o), "1,234 ms · 2.1% errors");
         o.error_rate = 0.0004;
         assert_eq!(note(&o), "1,234 ms · <0.1% errors");
+        o.latency_ms = None;
+        assert_eq!(note(&o), "no durations · <0.1% errors");
         let long = op("checkout", &"/very/long/path".repeat(10), 1.0);
         let l = label(&long, 350.0);
         assert!(axes::text_width(&l, axes::LABEL_PX) <= 350.0 && l.starts_with("checkout · /very"));

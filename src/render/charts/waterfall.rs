@@ -42,10 +42,7 @@ pub fn charts(input: ChartInput<'_>) -> Vec<Chart> {
         .map(|(n, (ti, why))| {
             let t = &input.traces.traces[ti];
             let id = input.symbols.get(t.id);
-            let title = format!(
-                "Waterfall: {why}, trace {id} ({})",
-                ms(t.duration_ns() as f64 / 1e6)
-            );
+            let title = format!("Waterfall: {why}, trace {id} ({})", trace_ms(t));
             Chart {
                 file: format!("waterfall-{}.svg", n + 1),
                 svg: draw(&title, t, input),
@@ -53,6 +50,18 @@ pub fn charts(input: ChartInput<'_>) -> Vec<Chart> {
             }
         })
         .collect()
+}
+
+/// A trace's end-to-end duration, or `no duration` where the logs give none.
+fn trace_ms(t: &Trace) -> String {
+    crate::analyze::trace_duration_ns(t)
+        .map_or_else(|| "no duration".to_owned(), |d| ms(d as f64 / 1e6))
+}
+
+/// A span's duration, or `no duration` for one instant without a logged one.
+fn span_ms(s: &crate::trace::Span) -> String {
+    crate::analyze::span_duration_ns(s)
+        .map_or_else(|| "no duration".to_owned(), |d| ms(d as f64 / 1e6))
 }
 
 /// Which traces to draw (index into `traces.traces`) and why.
@@ -82,11 +91,13 @@ fn picks(input: ChartInput<'_>) -> Vec<(usize, String)> {
             let key = |i: usize| {
                 let t = &traces[i];
                 let off = start.map_or(0, |s| (t.start_ns / 1_000_000 - s / 1_000_000).abs());
-                (
-                    off,
-                    ((t.duration_ns() as f64 / 1e6 - r.duration_ms).abs() * 1000.0) as i64,
-                    i,
-                )
+                let ms = crate::analyze::trace_duration_ns(t).map(|d| d as f64 / 1e6);
+                let apart = match (ms, r.duration_ms) {
+                    (Some(a), Some(b)) => ((a - b).abs() * 1000.0) as i64,
+                    (None, None) => 0,
+                    _ => i64::MAX,
+                };
+                (off, apart, i)
             };
             key(a).cmp(&key(b))
         })
@@ -203,7 +214,7 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
     let sub = format!(
         "start {} UTC · {} · {} spans · {} failed · {} services",
         format_rfc3339_ms(t.start_ns),
-        ms(t.duration_ns() as f64 / 1e6),
+        trace_ms(t),
         count(t.spans.len() as u64),
         count(errors as u64),
         services.len()
@@ -319,7 +330,7 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
         };
         let tip = format!(
             "{label}: {} at +{}{status}{}{}",
-            ms(s.duration_ns() as f64 / 1e6),
+            span_ms(s),
             ms(s.start_ns.saturating_sub(t0) as f64 / 1e6),
             if s.error { ", failed" } else { "" },
             if s.inferred_parent {
@@ -360,15 +371,7 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
             );
             tx += 14.0;
         }
-        svg.text(
-            tx,
-            y + 14.0,
-            &ms(s.duration_ns() as f64 / 1e6),
-            "start",
-            10.0,
-            "#444444",
-            "",
-        );
+        svg.text(tx, y + 14.0, &span_ms(s), "start", 10.0, "#444444", "");
     }
     if omitted > 0 {
         svg.text(
