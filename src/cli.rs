@@ -86,7 +86,8 @@ pub enum Command {
 /// Options shared by every command that reads logs.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or folders (read recursively; gzip, zstd and bzip2 are decompressed).
+    /// Log files or folders (read recursively; gzip, zstd and bzip2 are decompressed);
+    /// `-` reads standard input, e.g. `kubectl logs POD | logtrace report -`.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Only read files matching this glob (repeatable), e.g. '*.log'.
@@ -139,7 +140,7 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Folder to write report.json into; created if missing.
+    /// Folder to write report.json into; created if missing (not `-`: see --json).
     #[arg(
         short = 'o',
         long = "out",
@@ -394,6 +395,7 @@ impl InputArgs {
             // A progress bar only where someone watches: stderr is a terminal.
             progress: (!self.quiet && std::io::stderr().is_terminal())
                 .then(|| std::sync::Arc::new(Default::default())),
+            copy_pipes: false,
         })
     }
 }
@@ -415,6 +417,14 @@ impl ReportArgs {
         };
         if self.top == 0 {
             return Err("--top must be at least 1".into());
+        }
+        if self.out == std::path::Path::new("-") {
+            return Err(
+                "-o -: a report is a folder (report.json, charts, summary.md, index.html) and \
+                 cannot be written to standard output; use --json to print report.json to stdout \
+                 (the folder is still written, to -o DIR or ./logtrace-report)"
+                    .into(),
+            );
         }
         let mut ingest = self.input.to_options()?;
         ingest

@@ -236,8 +236,14 @@ pub struct TraceViewOptions {
 
 /// `logtrace trace`: the waterfall of every trace that carries `id` (a request
 /// id, a trace id or a span id; a unique prefix of at least 6 characters will do).
+/// A piped input (standard input) is copied to a temporary file while it is
+/// read, so its lines can be shown too; the copy is removed when this returns.
 pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<String, Error> {
-    let input = read_events(paths, &opts.ingest)?;
+    let ingest_opts = IngestOptions {
+        copy_pipes: true,
+        ..opts.ingest.clone()
+    };
+    let input = read_events(paths, &ingest_opts)?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
     let found = find_traces(&traces, &input.symbols, id);
     if found.is_empty() {
@@ -265,6 +271,11 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Str
             wanted.entry(r.file).or_default().push(r.line);
         }
     }
+    let copies: std::collections::BTreeMap<u32, &std::path::Path> = input
+        .pipe_copies
+        .iter()
+        .map(|(i, p)| (*i, p.as_ref()))
+        .collect();
     let mut lines = std::collections::BTreeMap::new();
     for (file, mut numbers) in wanted {
         let Some(src) = sources.get(file as usize) else {
@@ -273,10 +284,15 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Str
         if names.get(file as usize) != Some(&src.display) {
             continue; // the folder changed since it was read: show places, not text
         }
+        // A pipe cannot be read again: its copy can.
+        let path = match (src.piped, copies.get(&file)) {
+            (false, _) => src.path.as_path(),
+            (true, Some(copy)) => copy,
+            (true, None) => continue,
+        };
         numbers.sort_unstable();
         numbers.dedup();
-        for (line, text) in render::waterfall::source_lines(&src.path, &numbers).unwrap_or_default()
-        {
+        for (line, text) in render::waterfall::source_lines(path, &numbers).unwrap_or_default() {
             lines.insert(ingest::event::SourceRef { file, line }, text);
         }
     }

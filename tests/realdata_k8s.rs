@@ -56,6 +56,7 @@ fn source(root: &Path, path: &Path) -> Source {
         root: root.to_path_buf(),
         rotation: 0,
         size: 0,
+        piped: false,
     }
 }
 

@@ -19,6 +19,19 @@
 //!   entries that are not regular files (FIFOs, sockets) are problems, skipped.
 //! - Only a path the user named that does not exist is an error. Finding no
 //!   file is not: the caller decides what to say.
+//!
+//! Two rules for what is not a regular file, kept apart on purpose:
+//! - **Named by the user, read as a stream.** `-` (and `/dev/stdin`,
+//!   `/dev/fd/0`) is standard input, shown as `<stdin>`; a FIFO or a
+//!   character device named on the command line (`<(zcat a.gz)` gives
+//!   `/dev/fd/63`) is read too. Such a [`Source`] is `piped`: it is opened once
+//!   and read from start to end ([`super::pipe`]), compressed or not, as one
+//!   stream (no rotation set, no globs applied: it was asked for by name).
+//!   Standard input named twice is read once; a terminal as standard input is
+//!   an error (nothing was piped in).
+//! - **Found inside a folder, never opened.** While walking, only regular
+//!   files are read; a FIFO, socket or device met there is reported and
+//!   skipped without being opened (opening a FIFO waits for a writer).
 
 use std::collections::HashSet;
 use std::fs::{self, Metadata};
@@ -52,7 +65,23 @@ pub struct Source {
     /// 0 for the live file, n for `.n` / `.n.gz`; dated files count on from
     /// the oldest numbered one, newest first. Higher is older.
     pub rotation: u32,
+    /// Size on disk; 0 for a piped input (unknown until read).
     pub size: u64,
+    /// Read once as a stream (standard input, a FIFO, a device named by the
+    /// user): it cannot be opened a second time. See the module doc.
+    pub piped: bool,
+}
+
+/// Standard input on the command line.
+pub const STDIN_ARG: &str = "-";
+/// Standard input as it is shown in reports.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// True for the names of standard input: `-`, `/dev/stdin`, `/dev/fd/0`.
+pub fn is_stdin(p: &Path) -> bool {
+    [STDIN_ARG, "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]
+        .iter()
+        .any(|s| p == Path::new(s))
 }
 
 /// A file or folder that could not be used, and why.
@@ -266,7 +295,14 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         found: Vec::new(),
         out: Discovery::default(),
     };
+    let mut stdin_taken = false;
     for (arg, p) in paths.iter().enumerate() {
+        if is_stdin(p) {
+            if !std::mem::replace(&mut stdin_taken, true) {
+                w.piped(arg, Path::new(STDIN_ARG), STDIN_NAME.into(), None)?;
+            }
+            continue;
+        }
         let is_link = fs::symlink_metadata(p)
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => {
@@ -300,6 +336,8 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
             while let Some((dir, mut ancestors)) = w.deferred.pop_front() {
                 w.enter(arg, p, &dir, true, &mut ancestors);
             }
+        } else if is_stream(&meta) {
+            w.piped(arg, p, p.display().to_string(), file_id(&meta))?;
         } else if w.wanted(Path::new(p), p.file_name().unwrap_or_default().as_ref()) {
             w.file(arg, p, p, &meta, is_link);
         }
@@ -307,7 +345,55 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     Ok(w.finish())
 }
 
+/// A FIFO or a character device: readable as a stream when named by the user.
+#[cfg(unix)]
+fn is_stream(meta: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    t.is_fifo() || t.is_char_device()
+}
+
+#[cfg(not(unix))]
+fn is_stream(_: &Metadata) -> bool {
+    false
+}
+
 impl Walker {
+    /// A stream the user named (see the module doc); `id` de-duplicates a
+    /// FIFO named twice, which could not be opened a second time.
+    fn piped(
+        &mut self,
+        arg: usize,
+        path: &Path,
+        display: String,
+        id: Option<(u64, u64)>,
+    ) -> Result<(), DiscoverError> {
+        use std::io::IsTerminal;
+        if path == Path::new(STDIN_ARG) && std::io::stdin().is_terminal() {
+            return Err(DiscoverError(
+                "standard input is a terminal, not logs: pipe logs into logtrace, e.g. \
+                 `kubectl logs POD | logtrace report -`, or name files and folders"
+                    .into(),
+            ));
+        }
+        self.found.push(Found {
+            source: Source {
+                path: path.to_path_buf(),
+                stream: display.clone(),
+                display,
+                root: path.to_path_buf(),
+                rotation: 0,
+                size: 0,
+                piped: true,
+            },
+            age: Age::Live,
+            id,
+            via_link: false,
+            arg,
+        });
+        Ok(())
+    }
+
     fn problem(&mut self, path: &Path, reason: String) {
         self.out.problems.push(FileProblem {
             path: path.display().to_string(),
@@ -461,6 +547,7 @@ impl Walker {
                 stream,
                 rotation: 0,
                 size: meta.len(),
+                piped: false,
             },
             age,
             id: file_id(meta),

@@ -1,7 +1,8 @@
 //! Paths -> events: everything between a folder of logs and the analysis.
 //!
 //! Stages, each in its own module: [`discover`] finds files and rotation sets,
-//! [`read`] decompresses and cuts newline-aligned chunks, [`detect`] picks each
+//! [`read`] decompresses and cuts newline-aligned chunks ([`pipe`] opens the
+//! inputs that can be read only once, standard input among them), [`detect`] picks each
 //! file's format from its first lines, [`formats`] parse lines into
 //! [`event::Record`]s, [`chunk`] turns records into compact [`event::Event`]s and
 //! counts what could not be read. [`ingest`] runs them: files in parallel, and
@@ -15,6 +16,7 @@ pub mod event;
 pub mod formats;
 pub mod message;
 pub mod operation;
+pub mod pipe;
 pub mod progress;
 pub mod read;
 pub mod service;
@@ -48,6 +50,10 @@ pub struct IngestOptions {
     pub chunk_size: usize,
     /// Counters to update while reading, for a progress display.
     pub progress: Option<std::sync::Arc<progress::Progress>>,
+    /// Keep a copy of each piped input (standard input, a FIFO) in a
+    /// temporary file while reading it, so its lines can be read again
+    /// (`trace` shows them); see [`Ingested::pipe_copies`].
+    pub copy_pipes: bool,
 }
 
 /// What reading one file gave.
@@ -95,6 +101,9 @@ pub struct Ingested {
     /// All events in file order, then line order (only with `keep_events`).
     pub events: Vec<Event>,
     pub symbols: Symbols,
+    /// With [`IngestOptions::copy_pipes`]: per piped input (by its index in
+    /// `files`), the temporary copy of its bytes; removed when dropped.
+    pub pipe_copies: Vec<(u32, tempfile::TempPath)>,
 }
 
 /// A failure that stops the run: the user has to change something.
@@ -163,10 +172,16 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
             .map(|ns| time::civil_from_days(ns.div_euclid(86_400 * time::NS_PER_SEC)).0 as i32));
     per_file.extend(read(true, year));
     per_file.sort_by_key(|(i, _)| *i);
+    let pipe_copies = sniffed
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((i as u32, s.copy?)))
+        .collect();
     let per_file: Vec<(FileReport, ChunkSink)> = per_file.into_iter().map(|(_, f)| f).collect();
     clock.lap("parse");
     let mut out = Ingested {
         problems: found.problems,
+        pipe_copies,
         ..Default::default()
     };
     let mut pieces: Vec<(Symbols, Vec<Event>)> = Vec::new();
@@ -242,7 +257,17 @@ fn read_file(
         year: year.unwrap_or_else(|| file_year(src)),
     };
     let parser = formats.parser(&detection.format, &ctx);
-    let mut reader = match ChunkReader::open(&src.path, chunk_size) {
+    let piped = sniffed.pipe.lock().ok().and_then(|mut p| p.take());
+    let opened = match piped {
+        // Opened when sniffed; the head read then is read again from memory.
+        Some(inner) => Ok(ChunkReader::from_reader(
+            inner,
+            sniffed.compression,
+            chunk_size,
+        )),
+        None => ChunkReader::open(&src.path, chunk_size),
+    };
+    let mut reader = match opened {
         Ok(r) => r,
         Err(e) => {
             report.skipped = Some(format!("cannot open: {e}"));
@@ -335,19 +360,35 @@ struct Sniffed {
     detection: Result<Detection, (String, &'static str)>,
     /// The file's times omit the year (syslog, glog): read it after the others.
     needs_year: bool,
+    /// A piped input, opened to sniff it: all its decompressed bytes, the
+    /// head included, taken by [`read_file`].
+    pipe: std::sync::Mutex<Option<Box<dyn std::io::Read + Send>>>,
+    /// The copy of a piped input, with [`IngestOptions::copy_pipes`].
+    copy: Option<tempfile::TempPath>,
 }
 
 /// Reads the head of `src` and detects its format. Detection and the binary
 /// check look at the same decompressed head whatever the chunk size, so they
 /// do not depend on how the file is cut.
 fn sniff(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> Sniffed {
-    let (compression, head) = match read::read_head(&src.path, detect::HEAD_BYTES) {
+    let (mut pipe, mut copy) = (None, None);
+    let head = if src.piped {
+        pipe::open(&src.path, detect::HEAD_BYTES, opts.copy_pipes).map(|p| {
+            (pipe, copy) = (Some(p.reader), p.copy);
+            (p.compression, p.head)
+        })
+    } else {
+        read::read_head(&src.path, detect::HEAD_BYTES)
+    };
+    let (compression, head) = match head {
         Ok(h) => h,
         Err(e) => {
             return Sniffed {
                 compression: Compression::None,
                 detection: Err((format!("cannot read: {e}"), "")),
                 needs_year: false,
+                pipe: Default::default(),
+                copy: None,
             }
         }
     };
@@ -365,6 +406,8 @@ fn sniff(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> Sniffed {
         compression,
         detection,
         needs_year,
+        pipe: std::sync::Mutex::new(pipe),
+        copy,
     }
 }
 
@@ -393,8 +436,14 @@ fn needs_year(kind: &FormatKind, head: &[u8], formats: &FormatSet, opts: &Ingest
     in_year(2001) != in_year(2002)
 }
 
+/// The year a file was last written; for a piped input, this year (it is
+/// being written now).
 fn file_year(src: &Source) -> i32 {
-    let modified = std::fs::metadata(&src.path).and_then(|m| m.modified()).ok();
+    let modified = if src.piped {
+        Some(std::time::SystemTime::now())
+    } else {
+        std::fs::metadata(&src.path).and_then(|m| m.modified()).ok()
+    };
     let secs = modified
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_secs() as i64);

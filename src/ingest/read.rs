@@ -64,12 +64,17 @@ pub fn sniff_compression(head: &[u8]) -> Compression {
 
 /// Opens `path`, sniffs its compression and returns a reader of its decompressed bytes.
 fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn Read + Send>)> {
-    let mut file = File::open(path)?;
+    decode(Box::new(File::open(path)?))
+}
+
+/// Sniffs the compression of `raw` from its first bytes and returns a reader
+/// of its decompressed bytes (`raw` is read once, from its start: a file or a pipe).
+pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Compression, Box<dyn Read + Send>)> {
     let mut head = [0u8; 4];
     let mut got = 0;
     // A short read is not the end of the file; ask until 4 bytes or EOF.
     while got < head.len() {
-        match file.read(&mut head[got..]) {
+        match raw.read(&mut head[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -77,7 +82,7 @@ fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn Read + Send>)> 
         }
     }
     let compression = sniff_compression(&head[..got]);
-    let raw = io::Cursor::new(head).take(got as u64).chain(file);
+    let raw = io::Cursor::new(head).take(got as u64).chain(raw);
     let inner: Box<dyn Read + Send> =
         match compression {
             Compression::None => Box::new(raw),

@@ -12,6 +12,9 @@
 //! 3. The parent folder, unless it is the scanned root.
 //! 4. The file stem without rotation (`.1`, `.2.gz`, `-20240301`, `.2024-03-01`) and
 //!    compression suffixes: `api.log.2.gz` -> `api`.
+//!
+//! A piped input has no file name to go by: standard input is `stdin`, a
+//! shell's `<(...)` (`/dev/fd/63`) is `pipe`, a named FIFO its own name.
 
 use std::path::Path;
 
@@ -20,6 +23,13 @@ use super::discover::Source;
 /// The default service of the entries of `src`.
 pub fn service_for(src: &Source) -> String {
     let file = name_of(&src.path);
+    if src.piped {
+        return match file.as_str() {
+            "" | "-" => "stdin".into(),
+            f if f.bytes().all(|b| b.is_ascii_digit()) => "pipe".into(),
+            f => f.to_owned(),
+        };
+    }
     let parent = src.path.parent();
     if let Some(s) = kubernetes_pods_layout(&src.path) {
         return s;
@@ -230,11 +240,24 @@ mod tests {
             stream: path.to_string(),
             rotation: 0,
             size: 0,
+            piped: false,
         }
     }
 
     fn svc(root: &str, path: &str) -> String {
         service_for(&src(root, path))
+    }
+
+    #[test]
+    fn piped_inputs_are_named_for_what_they_are() {
+        let piped = |path: &str| {
+            let mut s = src(path, path);
+            s.piped = true;
+            service_for(&s)
+        };
+        assert_eq!(piped("-"), "stdin");
+        assert_eq!(piped("/dev/fd/63"), "pipe");
+        assert_eq!(piped("/run/nginx-access"), "nginx-access");
     }
 
     #[test]
