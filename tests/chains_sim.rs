@@ -58,6 +58,12 @@ fn chains_against_simulated_truth() {
         "a failed trace was missed"
     );
     assert_eq!(c.traces_grouped, c.traces, "request grouping");
+    assert!(c.inferred_confident_wrong <= 57_297, "{c:?}"); // target: 0 (issue 11)
+                                                            // target: every trace's extent and root latency (issue 11)
+    assert!(
+        c.extent_right >= 2_261 && c.root_latency_right >= 3_714,
+        "{c:?}"
+    );
 }
 
 // ---- The harness itself: its truth is consistent and its scores can fail. ----
@@ -94,6 +100,8 @@ fn perfect_answer_scores_one() {
             (c.failed_reported, c.failed_matched),
             (c.failed_truth, c.failed_truth)
         );
+        assert_eq!(c.extent_right, c.traces);
+        assert!(c.root_latencies > 50 && c.root_latency_right == c.root_latencies);
         let off = o.all_offsets();
         assert!(off.determined > 0 && off.reported > 0, "{off:?}");
         assert_eq!(off.determined_within, off.determined, "{off:?}");

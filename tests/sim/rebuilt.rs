@@ -29,8 +29,9 @@ pub struct RSpan {
     pub placeholder: bool,
     /// The link to the parent, when the answer says which it is.
     pub link: Option<Link>,
-    /// The parent was inferred from timing, not from logged ids.
+    /// The parent was inferred from timing, not from logged ids, this sure (0..=1).
     pub inferred: bool,
+    pub confidence: f32,
     /// The truth span most of its events speak for.
     pub truth: Option<SpanRef>,
     /// Its events, and how many speak for `truth`.
@@ -48,6 +49,9 @@ pub struct RTrace {
     pub spans: Vec<RSpan>,
     /// The library says the trace failed.
     pub failed: bool,
+    /// The trace's extent (ns) and the root's logged latency, when it logged one.
+    pub extent_ns: i64,
+    pub root_latency_ns: Option<i64>,
 }
 
 /// A clock offset as reported: for a service, or one of its hosts (files),
@@ -121,6 +125,7 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
                             logtrace::trace::Link::FollowsFrom => Link::FollowsFrom,
                         }),
                         inferred: s.inferred_parent,
+                        confidence: s.parent_confidence,
                         truth,
                         events: s.events.len() as u32,
                         truth_events,
@@ -132,6 +137,8 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
                 })
                 .collect(),
             failed: t.failed(),
+            extent_ns: t.duration_ns(),
+            root_latency_ns: t.root_latency_ns,
         })
         .collect();
     let offsets = built
@@ -194,6 +201,14 @@ pub fn expected_parent(t: &TruthTrace, ti: usize, si: usize, r: &Rendered) -> Op
     None
 }
 
+/// The root logged its duration: an end line (or an access line).
+pub fn root_timed(world: &World, t: &TruthTrace, ti: usize, r: &Rendered) -> bool {
+    let svc = &world.services[t.spans[0].service];
+    r.logged((ti as u32, 0))
+        && !world.hosts[t.spans[0].host].missing
+        && (svc.style.is_access() || !matches!(svc.mode, super::world::Mode::StartOnly))
+}
+
 /// The perfect answer: one trace per truth trace, one span per logged truth
 /// span, each under its expected parent, and the exact clock offsets.
 pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
@@ -218,6 +233,7 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
                     placeholder: false,
                     link: Some(t.spans[k].link),
                     inferred: false,
+                    confidence: 1.0,
                     truth: Some((ti as u32, k as u32)),
                     events: n,
                     truth_events: n,
@@ -228,9 +244,18 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
                 }
             })
             .collect();
+        let extent = logged.iter().map(|&k| t.spans[k].end_ns).max().unwrap_or(0)
+            - logged
+                .iter()
+                .map(|&k| t.spans[k].start_ns)
+                .min()
+                .unwrap_or(0);
         traces.push(RTrace {
             spans,
             failed: t.failed(),
+            extent_ns: extent,
+            root_latency_ns: Some(t.spans[0].end_ns - t.spans[0].start_ns)
+                .filter(|_| root_timed(world, t, ti, r)),
         });
     }
     // Per host, and per window of its shown time around a clock step.

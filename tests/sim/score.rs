@@ -29,6 +29,11 @@
 //!   the span's home.
 //! - *Failed traces*: truth: the root request failed (status >= 500).
 //!   Reported: traces the library marks failed.
+//! - *Inferred parents*: a parent inferred with confidence >= 0.9 must be right.
+//! - *Extent*: a rebuilt trace's extent is right within 5 ms (or 1% of it) of
+//!   the true extent of its logged spans (the truth trace most of its spans
+//!   stand for); its root latency within 1 ms of the root's duration where
+//!   the root logged one. Whole-second stamps alone cannot be that precise.
 //!
 //! Per style, spans and edges count under the style of the span's (the
 //! callee's) service.
@@ -37,7 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::rebuilt::{expected_parent, RSpan, Rebuilt};
 use super::render::{Rendered, SpanRef};
-use super::truth::{Link, TruthTrace};
+use super::truth::{Link, TruthSpan, TruthTrace};
 use super::world::{Style, World};
 
 /// Mergeable counts of one seed or many.
@@ -61,6 +66,15 @@ pub struct Counts {
     pub failed_truth: u64,
     pub failed_reported: u64,
     pub failed_matched: u64,
+    /// Inferred parents, those claimed with confidence >= 0.9, and those of them wrong.
+    pub inferred: u64,
+    pub inferred_confident: u64,
+    pub inferred_confident_wrong: u64,
+    /// Traces whose extent is within 5 ms (or 1%) of the logged spans' true
+    /// extent; traces whose root logged a latency, and those reported exactly (1 ms).
+    pub extent_right: u64,
+    pub root_latencies: u64,
+    pub root_latency_right: u64,
 }
 
 impl Counts {
@@ -83,6 +97,12 @@ impl Counts {
         self.failed_truth += o.failed_truth;
         self.failed_reported += o.failed_reported;
         self.failed_matched += o.failed_matched;
+        self.inferred += o.inferred;
+        self.inferred_confident += o.inferred_confident;
+        self.inferred_confident_wrong += o.inferred_confident_wrong;
+        self.extent_right += o.extent_right;
+        self.root_latencies += o.root_latencies;
+        self.root_latency_right += o.root_latency_right;
     }
     pub fn dep_precision(&self) -> f64 {
         ratio(self.calls_matched, self.calls_reported)
@@ -228,9 +248,14 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
             });
             let is_async = s.link == Link::FollowsFrom;
             let marked_sync = spans[rk].link == Some(Link::ChildOf);
+            let inferred = spans[rk].inferred;
+            let confident = inferred && spans[rk].confidence >= 0.9;
             count(style, &mut |c| {
                 c.spans_logged += 1;
                 c.spans_right += u64::from(right);
+                c.inferred += u64::from(inferred);
+                c.inferred_confident += u64::from(confident);
+                c.inferred_confident_wrong += u64::from(confident && !right);
                 c.fragments += u64::from(frag);
                 if is_async {
                     c.async_links += 1;
@@ -301,10 +326,6 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
         }
     }
     for t in &rebuilt.traces {
-        if !t.failed {
-            continue;
-        }
-        out.all.failed_reported += 1;
         // The truth trace most of its spans belong to.
         let mut n: BTreeMap<usize, usize> = BTreeMap::new();
         for s in &t.spans {
@@ -312,11 +333,33 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                 *n.entry(ti as usize).or_default() += 1;
             }
         }
-        let main = n
+        let Some((&ti, _)) = n
             .iter()
-            .max_by_key(|(ti, c)| (**c, std::cmp::Reverse(**ti)));
-        if main.is_some_and(|(ti, _)| truth[*ti].failed()) {
-            out.all.failed_matched += 1;
+            .max_by_key(|(ti, c)| (**c, std::cmp::Reverse(**ti)))
+        else {
+            continue;
+        };
+        let tt = &truth[ti];
+        if t.failed {
+            out.all.failed_reported += 1;
+            out.all.failed_matched += u64::from(tt.failed());
+        }
+        // The extent of what was logged of the trace, in true time.
+        let logged: Vec<&TruthSpan> = (0..tt.spans.len())
+            .filter(|&k| r.logged((ti as u32, k as u32)))
+            .map(|k| &tt.spans[k])
+            .collect();
+        let extent = logged.iter().map(|s| s.end_ns).max().unwrap_or(0)
+            - logged.iter().map(|s| s.start_ns).min().unwrap_or(0);
+        let slack = (extent / 100).max(5_000_000);
+        out.all.extent_right += u64::from((t.extent_ns - extent).abs() <= slack);
+        if super::rebuilt::root_timed(world, tt, ti, r) {
+            out.all.root_latencies += 1;
+            let want = tt.spans[0].end_ns - tt.spans[0].start_ns;
+            out.all.root_latency_right += u64::from(
+                t.root_latency_ns
+                    .is_some_and(|got| (got - want).abs() <= 1_000_000),
+            );
         }
     }
     out

@@ -85,5 +85,17 @@ pub fn summary(o: &Outcome) -> String {
         off.confident,
         off.wrong_confident,
     );
+    let _ = writeln!(
+        out,
+        "inferred parents {} (confidence >= 0.9: {}, of which wrong {}); trace extent right {} of {}; \
+         root latency right {} of {}",
+        all.inferred,
+        all.inferred_confident,
+        all.inferred_confident_wrong,
+        all.extent_right,
+        all.traces,
+        all.root_latency_right,
+        all.root_latencies,
+    );
     out
 }
