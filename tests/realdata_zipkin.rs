@@ -328,6 +328,8 @@ fn zipkin_traces_rebuilt_from_their_logs() {
     assert!(tree(Style::JsonB3) >= 0.31, "{}", tree(Style::JsonB3)); // target: 1.0 (issue 11)
     assert!(tree(Style::Sleuth) >= 0.0, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
     assert!(tree(Style::AccessIds) >= 0.23, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
+    let c = &get(Style::JsonB3).1.score.all;
+    assert!(c.dep_precision() >= 0.41 && c.dep_recall() >= 0.93, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // With span ids left out: dependency edges, calls weighed.
     for (s, p, r) in [
         (Style::LogbackRequestId, 0.19, 0.71),
