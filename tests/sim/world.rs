@@ -62,14 +62,6 @@ impl Style {
         matches!(self, Style::JsonB3 | Style::Sleuth | Style::AccessIds)
     }
 
-    /// Lines carry span ids at all.
-    pub fn logs_span_ids(self) -> bool {
-        matches!(
-            self,
-            Style::JsonOtel | Style::JsonB3 | Style::Sleuth | Style::AccessIds
-        )
-    }
-
     /// One line per server span, written by a proxy in front of the service.
     pub fn is_access(self) -> bool {
         matches!(self, Style::Access | Style::AccessIds)
@@ -208,7 +200,7 @@ const RESOURCES: [&str; 8] = [
 ];
 
 impl World {
-    /// The world of a seed: 6 to 9 services behind an entry, 0 to 2 queue workers.
+    /// The world of a seed: an entry, 5 to 8 services behind it, 0 to 2 queue workers.
     pub fn new(seed: u64) -> World {
         let mut rng = Rng::new(seed);
         let t0_ns = 1_709_294_400 * NS_PER_S; // 2024-03-01T12:00:00Z
@@ -388,19 +380,6 @@ impl World {
             t0_ns,
             span_ns,
         }
-    }
-
-    /// The services that have an operation calling `callee` (any hop).
-    pub fn callers_of(&self, callee: usize) -> Vec<usize> {
-        (0..self.services.len())
-            .filter(|&s| {
-                self.services[s].ops.iter().any(|o| {
-                    o.steps
-                        .iter()
-                        .any(|st| st.calls.iter().any(|c| c.callee == callee))
-                })
-            })
-            .collect()
     }
 }
 
