@@ -305,7 +305,8 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Str
     let mut out = String::new();
     if found.len() > 1 {
         out.push_str(&format!(
-            "{id} names {} traces (an id reused far apart in time); showing each\n\n",
+            "{} names {} traces (an id reused far apart in time); showing each\n\n",
+            render::safe::terminal(id),
             found.len()
         ));
     }

@@ -3,7 +3,7 @@
 mod cli;
 
 use clap::Parser;
-use logtrace::render::{files, terminal};
+use logtrace::render::{files, safe, terminal};
 
 // Parsing and trace building allocate many small buffers on every core at
 // once; glibc's allocator serialises them on its arena locks.
@@ -15,7 +15,11 @@ fn main() {
     let code = match run(cli) {
         Ok(()) => 0,
         Err((code, msg)) => {
-            eprintln!("logtrace: {msg}");
+            // Messages quote paths, ids and names from the input.
+            for (i, line) in msg.lines().enumerate() {
+                let lead = if i == 0 { "logtrace: " } else { "" };
+                eprintln!("{lead}{}", safe::terminal(line));
+            }
             code
         }
     };
@@ -53,7 +57,7 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             print(&done.terminal)?;
             print(&format!(
                 "\nreport written to {}: report.json, summary.md, index.html, charts/ ({} files)\n{}",
-                args.out.display(),
+                safe::terminal(&args.out.display().to_string()),
                 done.files.len(),
                 terminal::throughput(done.files_read, done.bytes_read, secs)
             ))
@@ -83,7 +87,7 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             let place = if args.to_stdout() {
                 "stdout".to_string()
             } else {
-                args.out.display().to_string()
+                safe::terminal(&args.out.display().to_string()).into_owned()
             };
             eprintln!(
                 "exported {} of {} traces ({} spans) to {place}",

@@ -7,7 +7,7 @@
 
 use super::check::signed_ms;
 use super::model::*;
-use crate::render::{cell, ms, rate, rcell, shorten, thousands, Paint};
+use crate::render::{cell, ms, rate, rcell, safe, shorten, thousands, Paint};
 
 /// Width of the name column in the terminal table.
 const NAME_W: usize = 31;
@@ -70,11 +70,12 @@ fn side_line(label: &str, s: &Side) -> String {
         thousands(s.traces),
         thousands(s.failed_traces)
     );
-    let one = format!("{label}  {}  {rest}", s.path);
+    let (path, rest) = (safe::terminal(&s.path), safe::terminal(&rest));
+    let one = format!("{label}  {path}  {rest}");
     if one.chars().count() <= 100 {
         format!("{one}\n")
     } else {
-        format!("{label}  {}\n      {rest}\n", s.path)
+        format!("{label}  {path}\n      {rest}\n")
     }
 }
 
@@ -141,7 +142,7 @@ pub fn terminal(d: &Diff, top: usize, min_count: u64, color: bool) -> String {
                 format!("{} -> {}", thousands(t.base_count), thousands(t.new_count)),
             ),
         };
-        let services = t.services.join(", ");
+        let services = safe::terminal(&t.services.join(", ")).into_owned();
         let room = 100usize.saturating_sub(2 + 4 + 1 + 15 + 1 + 3 + services.chars().count());
         out.push_str(&format!(
             "  {tag} {} {} ({services})\n",
@@ -267,7 +268,7 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
         } else {
             "ok  ".into()
         };
-        out.push_str(&format!("  {tag} {}\n", r.expr));
+        out.push_str(&format!("  {tag} {}\n", safe::terminal(&r.expr)));
         for b in &r.breaches {
             out.push_str(&wrapped(b, 7));
         }
@@ -287,6 +288,7 @@ fn thresholds_text(results: &[ThresholdResult], p: Paint) -> String {
 /// first `": "` (between what crossed and by how much), and what still does
 /// not fit is cut with `…` (`--json` and `--markdown` hold the whole text).
 fn wrapped(text: &str, indent: usize) -> String {
+    let text = &*safe::terminal(text);
     let pad = " ".repeat(indent);
     if indent + text.chars().count() <= 100 {
         return format!("{pad}{text}\n");
@@ -301,9 +303,16 @@ fn wrapped(text: &str, indent: usize) -> String {
     }
 }
 
-/// A Markdown cell: `|` escaped, newlines flattened.
+/// Text from a report in Markdown: markup and control characters escaped
+/// (a report.json may come from anywhere).
 fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    crate::render::markdown::escape(s)
+}
+
+/// The user's own text (an expression) in a code span: control characters
+/// escaped, and no backtick or `|` to end the span or the table cell.
+fn md_code(s: &str) -> String {
+    safe::terminal(s).replace('`', "'").replace('|', "\\|")
 }
 
 /// `--markdown`: the same sections as Markdown tables, every number shown.
@@ -312,10 +321,10 @@ pub fn markdown(d: &Diff, top: usize) -> String {
     out.push_str("| | report | window | traces | failed |\n|---|---|---|---:|---:|\n");
     for (label, s) in [("BASE", &d.base), ("NEW", &d.new)] {
         out.push_str(&format!(
-            "| {label} | `{}` | {} .. {} | {} | {} |\n",
+            "| {label} | {} | {} .. {} | {} | {} |\n",
             md(&s.path),
-            s.window_start.as_deref().unwrap_or("-"),
-            s.window_end.as_deref().unwrap_or("-"),
+            md(s.window_start.as_deref().unwrap_or("-")),
+            md(s.window_end.as_deref().unwrap_or("-")),
             s.traces,
             s.failed_traces
         ));
@@ -357,9 +366,9 @@ pub fn markdown(d: &Diff, top: usize) -> String {
         out.push_str("| | template | BASE | NEW | services |\n|---|---|---:|---:|---|\n");
         for t in templates {
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} |\n",
                 presence_word(t.presence),
-                md(&t.template).replace('`', "'"),
+                md(&t.template),
                 t.base_count,
                 t.new_count,
                 md(&t.services.join(", "))
@@ -397,7 +406,7 @@ pub fn markdown(d: &Diff, top: usize) -> String {
                     (false, 0) => "n/a",
                     _ => "ok",
                 },
-                md(&r.expr)
+                md_code(&r.expr)
             ));
             for b in &r.breaches {
                 out.push_str(&format!("  - {}\n", md(b)));

@@ -92,7 +92,14 @@ pub fn text(input: &Ingested) -> String {
     if let (Some(a), Some(b)) = (&t.first, &t.last) {
         let _ = writeln!(out, "time:  {a} .. {b}");
     }
-    out
+    // Paths, services and id field names come from the input: each line is
+    // made safe for the terminal (the text has no colour of its own).
+    out.lines()
+        .fold(String::with_capacity(out.len()), |mut acc, l| {
+            acc.push_str(&super::safe::terminal(l));
+            acc.push('\n');
+            acc
+        })
 }
 
 fn file_text(f: &FileReport, out: &mut String) {

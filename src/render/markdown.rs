@@ -171,11 +171,10 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
-/// Line breaks and other control characters become spaces.
+/// Line breaks and other control characters shown as their escapes
+/// (`\u000a`), as on a terminal ([`super::safe::terminal`]).
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    super::safe::terminal(s).into_owned()
 }
 
 /// A relative path for a link: characters outside a safe set percent-encoded.
@@ -205,7 +204,11 @@ mod tests {
             escape("a|b *c* `d` [e](f)"),
             "a\\|b \\*c\\* \\`d\\` \\[e\\](f)"
         );
-        assert_eq!(escape("back\\slash\nnext"), "back\\\\slash next");
+        // Control characters show as their escapes, as on a terminal.
+        assert_eq!(
+            escape("back\\slash\nnext\u{1b}[2J"),
+            "back\\\\slash\\\\u000anext\\\\u001b\\[2J"
+        );
         assert_eq!(block_start("- not a list"), "\\- not a list");
         assert_eq!(block_start("2024. not a list"), "2024\\. not a list");
         assert_eq!(block_start("12 ms"), "12 ms");

@@ -14,6 +14,7 @@ pub mod html;
 pub mod inspect;
 pub mod markdown;
 pub mod png;
+pub mod safe;
 pub mod terminal;
 pub mod waterfall;
 
@@ -99,8 +100,10 @@ pub fn width(s: &str) -> usize {
     n
 }
 
-/// `s` cut to `w` columns, ending in `…` when cut.
+/// `s` made safe for a terminal ([`safe::terminal`]) and cut to `w` columns,
+/// ending in `…` when cut.
 pub fn shorten(s: &str, w: usize) -> String {
+    let s = &*safe::terminal(s);
     if s.chars().count() <= w {
         return s.to_owned();
     }

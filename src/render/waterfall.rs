@@ -89,9 +89,10 @@ pub fn source_lines(path: &Path, wanted: &[u32]) -> std::io::Result<Vec<(u32, St
                 want.next();
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
+                // Kept as logged: the row shows it through `shorten`, which
+                // makes it safe for the terminal.
                 let text: String = String::from_utf8_lossy(line)
                     .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
                     .take(MAX_LINE_CHARS)
                     .collect();
                 out.push((line_no, text));
