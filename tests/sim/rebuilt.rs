@@ -2,10 +2,13 @@
 //! with the truth: spans mapped back to the truth spans their log lines
 //! speak for, parents, failures and clock offsets.
 //!
-//! [`from_library`] is the one place that reads the library's trace types:
-//! when `Span`/`Trace`/`ClockOffset` grow (link kinds, placeholders, per-host
-//! offsets with intervals), only this file changes. [`oracle`] builds the
-//! perfect answer from the truth, so the scores can be tested on it.
+//! [`from_library`] is the one place that reads the library's trace types
+//! (parents, link kinds, placeholders, parent confidence, extent and root
+//! latency, offsets per file and window): when they change, only this file
+//! does. A placeholder (no events) stands for a parent that logged nothing;
+//! the server half of a B3 shared id is an ordinary span here, mapped by the
+//! server's own lines. [`oracle`] builds the perfect answer from the truth, so
+//! the scores can be tested on it.
 //!
 //! Mapping: an event's `source` (file, line) names the entry line it came
 //! from, and [`Rendered`] knows which truth span each entry line speaks for.
