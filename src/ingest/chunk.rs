@@ -311,6 +311,8 @@ impl ChunkSink {
         ev.operation = operation::operation_with(rec, &mut self.symbols, &mut self.scratch);
         ev.request_id = self.symbols.intern_opt(rec.request_id.as_deref());
         ev.trace_id = self.symbols.intern_opt(rec.trace_id.as_deref());
+        ev.client = self.symbols.intern_opt(rec.client.as_deref());
+        ev.upstream = self.symbols.intern_opt(rec.upstream.as_deref());
         ev.set_span_id(SpanId::of(rec.span_id.as_deref(), &mut self.symbols));
         ev.set_parent_span_id(SpanId::of(rec.parent_span_id.as_deref(), &mut self.symbols));
         if ev.is_error() || rec.level >= super::event::Level::Warn {

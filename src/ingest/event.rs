@@ -133,6 +133,10 @@ pub struct Record<'a> {
     pub duration_ns: Option<u64>,
     /// Upstream (backend) time for proxies, in nanoseconds (sum of retries).
     pub upstream_ns: Option<u64>,
+    /// The client's address without its port (see [`Record::set_client`]).
+    pub client: Option<Cow<'a, str>>,
+    /// Where a proxy sent the request: backend, cluster or target, as logged.
+    pub upstream: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
     /// The entry names an exception or carries a stack trace.
     pub exception: bool,
@@ -201,6 +205,30 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Stores the client's address unless one is there: the first address of
+    /// a list (`X-Forwarded-For: client, proxy`), without its port (client
+    /// ports are ephemeral: kept, every request would have its own client).
+    /// `-` and empty values are ignored.
+    pub fn set_client(&mut self, value: Cow<'a, str>) {
+        if self.client.is_some() {
+            return;
+        }
+        let Some(range) = client_address(&value) else {
+            return;
+        };
+        self.client = Some(match value {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+            Cow::Owned(o) => Cow::Owned(o[range].to_owned()),
+        });
+    }
+
+    /// Stores the upstream as logged unless one is there; `-` and empty values are ignored.
+    pub fn set_upstream(&mut self, value: Cow<'a, str>) {
+        if self.upstream.is_none() && !is_placeholder_id(value.trim()) {
+            self.upstream = Some(value);
+        }
+    }
+
     /// The id of `kind`, if any.
     pub fn id(&self, kind: IdKind) -> Option<&str> {
         match kind {
@@ -212,12 +240,22 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The id without quotes and surrounding space. An AWS `X-Amzn-Trace-Id`
+/// value (`Root=1-58337262-36d228ad5d99923122bbe354;Parent=...;Sampled=1`)
+/// is its `Root`: the load balancer logs only that, the services behind it
+/// log the whole header.
 fn trim_id(value: Cow<'_, str>) -> Cow<'_, str> {
-    let strip = |c: char| c == '"' || c == '\'' || c.is_whitespace();
+    fn part(s: &str) -> &str {
+        let s = s.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+        match s.strip_prefix("Root=") {
+            Some(root) => &root[..root.find(';').unwrap_or(root.len())],
+            None => s,
+        }
+    }
     match value {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim_matches(strip)),
+        Cow::Borrowed(b) => Cow::Borrowed(part(b)),
         Cow::Owned(o) => {
-            let t = o.trim_matches(strip);
+            let t = part(&o);
             if t.len() == o.len() {
                 Cow::Owned(o)
             } else {
@@ -225,6 +263,27 @@ fn trim_id(value: Cow<'_, str>) -> Cow<'_, str> {
             }
         }
     }
+}
+
+/// Where the address is in a client field: the first entry of a list,
+/// without quotes, brackets and port (`"[2001:db8::1]:443, 10.0.0.1"` ->
+/// `2001:db8::1`, `10.0.0.7:51234` -> `10.0.0.7`). An IPv6 address without
+/// brackets keeps all its colons.
+fn client_address(v: &str) -> Option<std::ops::Range<usize>> {
+    let end = v.find(',').unwrap_or(v.len());
+    let strip = |c: char| c == '"' || c == '\'' || c.is_whitespace();
+    let first = v[..end].trim_start_matches(strip);
+    let start = end - first.len();
+    let first = first.trim_end_matches(strip);
+    let (a, b) = match first.strip_prefix('[') {
+        Some(rest) => (start + 1, start + 1 + rest.find(']')?),
+        None => match first.bytes().filter(|&c| c == b':').count() {
+            1 => (start, start + first.find(':')?),
+            _ => (start, start + first.len()),
+        },
+    };
+    let addr = &v[a..b];
+    (!is_placeholder_id(addr) && !addr.eq_ignore_ascii_case("unknown")).then_some(a..b)
 }
 
 fn is_placeholder_id(v: &str) -> bool {
@@ -359,7 +418,7 @@ pub mod flags {
     pub(super) const PARENT_TEXT: u8 = 16;
 }
 
-/// One log entry, compact and owned. 64 bytes; the strings live in [`Symbols`].
+/// One log entry, compact and owned. 72 bytes; the strings live in [`Symbols`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Event {
     /// UTC nanoseconds since the Unix epoch; `i64::MIN` when the entry had no usable time.
@@ -379,6 +438,10 @@ pub struct Event {
     /// The message, kept only for warnings and errors (error templates need it);
     /// other events keep `Sym::NONE` so memory does not grow with the text.
     pub message: Sym,
+    /// The client's address (no port), for proxies and access logs.
+    pub client: Sym,
+    /// Where a proxy sent the request (backend, cluster, target), as logged.
+    pub upstream: Sym,
     /// HTTP status; 0 when none.
     pub status: u16,
     pub level: Level,
@@ -432,6 +495,8 @@ impl Event {
             &mut self.request_id,
             &mut self.trace_id,
             &mut self.message,
+            &mut self.client,
+            &mut self.upstream,
         ] {
             *s = map[s.0 as usize];
         }
@@ -451,7 +516,7 @@ mod tests {
     #[test]
     fn event_stays_small() {
         assert!(
-            std::mem::size_of::<Event>() <= 64,
+            std::mem::size_of::<Event>() <= 72,
             "{}",
             std::mem::size_of::<Event>()
         );
@@ -526,5 +591,43 @@ mod tests {
         r.put_id(IdKind::Request, "def".into(), "x");
         assert_eq!(r.request_id.as_deref(), Some("abc"));
         assert_eq!(r.id_fields, vec!["rid"]);
+        let mut r = Record::default();
+        r.put_id(
+            IdKind::Request,
+            "Root=1-58337262-36d228ad5d99923122bbe354;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+            "x_amzn_trace_id",
+        );
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("1-58337262-36d228ad5d99923122bbe354")
+        );
+    }
+
+    #[test]
+    fn client_addresses_lose_ports_and_proxies() {
+        for (logged, client) in [
+            ("10.0.0.7:51234", Some("10.0.0.7")),
+            ("10.0.0.7", Some("10.0.0.7")),
+            ("\"203.0.113.9, 10.0.0.1\"", Some("203.0.113.9")),
+            ("[2001:db8::1]:443", Some("2001:db8::1")),
+            ("2001:db8::1", Some("2001:db8::1")),
+            (" 192.0.2.1 ,10.1.1.1", Some("192.0.2.1")),
+            ("-", None),
+            ("", None),
+            ("unknown", None),
+            ("[2001:db8::1", None),
+        ] {
+            let mut r = Record::default();
+            r.set_client(logged.into());
+            assert_eq!(r.client.as_deref(), client, "{logged}");
+            let mut r = Record::default();
+            r.set_client(Cow::Owned(logged.to_owned()));
+            assert_eq!(r.client.as_deref(), client, "{logged}");
+        }
+        let mut r = Record::default();
+        r.set_upstream("-".into());
+        r.set_upstream("backend/srv1".into());
+        r.set_upstream("other".into());
+        assert_eq!(r.upstream.as_deref(), Some("backend/srv1"));
     }
 }

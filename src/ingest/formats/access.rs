@@ -2,7 +2,8 @@
 //!
 //! Input: one line of an access log. Output: a [`Record`] with the time, the
 //! request line as message, method, target, status, request time, upstream
-//! time and request id. An access line is always an entry or unparsed, never
+//! time, request id, client address and upstream (the ingress controller's
+//! `[$proxy_upstream_name]`, Traefik's server URL). An access line is always an entry or unparsed, never
 //! a continuation.
 //!
 //! Without a format string the line is read by shape, which copes with what
@@ -126,9 +127,12 @@ impl LineFormat for AccessFormat {
 /// Reads a common/combined line with whatever follows it.
 fn parse_auto<'a>(line: &'a str, out: &mut Record<'a>) -> Parsed {
     let b = line.as_bytes();
-    let Some(i) = read_time(b, out) else {
+    let Some((open, i)) = read_time(b, out) else {
         return Parsed::Unparsed;
     };
+    if let Some((a, z)) = remote_host(b, open) {
+        out.set_client(Cow::Borrowed(sub(line, a, z)));
+    }
     // ` "request" STATUS`
     if b.get(i) != Some(&b' ') || b.get(i + 1) != Some(&b'"') {
         return Parsed::Unparsed;
@@ -169,8 +173,8 @@ fn parse_auto<'a>(line: &'a str, out: &mut Record<'a>) -> Parsed {
     Parsed::Entry
 }
 
-/// Finds the `[time]` after the hosts, stores it, and returns the index after `]`.
-fn read_time(b: &[u8], out: &mut Record) -> Option<usize> {
+/// Finds the `[time]` after the hosts, stores it, and returns the indexes of `[` and after `]`.
+fn read_time(b: &[u8], out: &mut Record) -> Option<(usize, usize)> {
     let mut from = 0;
     while from < b.len().min(MAX_PREFIX) {
         let p = memchr(b'[', &b[from..])? + from;
@@ -181,13 +185,24 @@ fn read_time(b: &[u8], out: &mut Record) -> Option<usize> {
                 if b.get(close) == Some(&b']') {
                     out.time_ns = Some(ns);
                     out.time_without_zone = !zone;
-                    return Some(close + 1);
+                    return Some((p, close + 1));
                 }
             }
         }
         from = p + 1;
     }
     None
+}
+
+/// The remote host of `host ident user [time]`: the third word before the
+/// `[` at `open`, whatever stands before it (a vhost, a forwarded-for chain).
+fn remote_host(b: &[u8], open: usize) -> Option<(usize, usize)> {
+    let mut end = open.checked_sub(1)?;
+    for _ in 0..2 {
+        end = memchr::memrchr(b' ', &b[..end])?;
+    }
+    let start = memchr::memrchr(b' ', &b[..end]).map_or(0, |s| s + 1);
+    (start < end).then_some((start, end))
 }
 
 /// The end of the quoted request: the first quote followed by ` NNN` and a
@@ -246,9 +261,13 @@ fn read_extras<'a>(line: &'a str, from: usize, out: &mut Record<'a>) {
                         Cow::Borrowed(sub(line, start + 1, end - 1)),
                         "request_id",
                     );
+                } else if inner.starts_with(b"http://") || inner.starts_with(b"https://") {
+                    // Traefik's server URL: where the request went.
+                    out.set_upstream(Cow::Borrowed(sub(line, start + 1, end - 1)));
                 }
             }
-            b'[' => {} // ingress-controller upstream names
+            // The ingress controller's `[$proxy_upstream_name]`: the service it proxied to.
+            b'[' => out.set_upstream(Cow::Borrowed(sub(line, start + 1, end - 1))),
             _ => read_token(line, start, end, &mut x, out),
         }
     }
@@ -449,6 +468,8 @@ mod tests {
             Some("835136ae24486dbb4156dcbe21f5d402")
         );
         assert_eq!(r.id_fields, vec!["request_id"]);
+        assert_eq!(r.client.as_deref(), Some("192.168.64.14"));
+        assert_eq!(r.upstream.as_deref(), Some("default-web2-8080"));
     }
 
     #[test]
@@ -474,11 +495,13 @@ mod tests {
         );
         assert_eq!(p, Parsed::Entry);
         assert_eq!(r.path.as_deref(), Some("/assets/xxxx?q=100"));
+        assert_eq!(r.client.as_deref(), Some("10.2.1.185"));
         let (p, r) = parse(
             r#"2a02:cf40::4e36 - - [24/Aug/2022:18:05:41 +0000] "GET /favicon.ico HTTP/2.0" 502 552 "https://localhost:8080/" "Mozilla/5.0""#,
         );
         assert_eq!(p, Parsed::Entry);
         assert_eq!(r.status, Some(502));
+        assert_eq!(r.client.as_deref(), Some("2a02:cf40::4e36"));
         let (p, r) = parse(r#"127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#);
         assert_eq!(p, Parsed::Entry);
         assert_eq!((r.method, r.path, r.status), (None, None, Some(400)));
@@ -529,11 +552,13 @@ mod tests {
         );
         assert_eq!(p, Parsed::Entry);
         assert_eq!(r.duration_ns, Some(116_075_000));
+        assert_eq!(r.client.as_deref(), Some("178.20.184.42"));
         let (p, r) = parse(
             r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/favicons/favicon-16x16.png HTTP/1.1" 304 0 "http://example.com/login" "Mozilla/5.0" 262 "Host-host-1" "http://172.19.0.3:5601" 2ms"#,
         );
         assert_eq!(p, Parsed::Entry);
         assert_eq!(r.duration_ns, Some(2 * MS));
+        assert_eq!(r.upstream.as_deref(), Some("http://172.19.0.3:5601"));
     }
 
     #[test]

@@ -43,10 +43,14 @@ enum Var {
     /// A whole-number duration in units of this many nanoseconds (`%D`: 1000).
     Int(u64),
     /// `$upstream_response_time`: seconds, possibly a retry list, summed.
-    Upstream,
+    UpstreamTime,
     Id(IdKind),
     /// A W3C `traceparent` header: trace id and the caller's span.
     TraceParent,
+    /// The client's address (`$remote_addr`, `%a`, `%h`).
+    Client,
+    /// Where the request was proxied to (`$upstream_addr`, `$proxy_upstream_name`).
+    Upstream,
 }
 
 #[derive(Clone, Debug)]
@@ -340,12 +344,14 @@ fn store<'a>(var: Var, name: &'static str, v: &'a str, out: &mut Record<'a>) -> 
                 out.duration_ns = parse_uint(vb).map(|n| n.saturating_mul(unit));
             }
         }
-        Var::Upstream => {
+        Var::UpstreamTime => {
             if out.upstream_ns.is_none() {
                 out.upstream_ns = parse_secs_list(vb).and_then(|l| l.sum_ns);
             }
         }
         Var::Id(kind) => out.put_id(kind, Cow::Borrowed(v), name),
+        Var::Client => out.set_client(Cow::Borrowed(v)),
+        Var::Upstream => out.set_upstream(Cow::Borrowed(v)),
         Var::TraceParent => {
             if let Some((t, s)) = split_traceparent(vb) {
                 out.put_id(IdKind::Trace, Cow::Borrowed(sub(v, t.start, t.end)), name);
@@ -371,7 +377,9 @@ fn nginx_var(name: &str) -> (Var, u8) {
         "request_uri" | "uri" | "document_uri" => Var::Path,
         "status" => Var::Status,
         "request_time" => Var::Secs,
-        "upstream_response_time" => Var::Upstream,
+        "upstream_response_time" => Var::UpstreamTime,
+        "remote_addr" | "realip_remote_addr" | "http_x_forwarded_for" => Var::Client,
+        "upstream_addr" | "proxy_upstream_name" => Var::Upstream,
         "request_id" | "req_id" => Var::Id(IdKind::Request),
         _ => {
             let header = ["http_", "sent_http_", "upstream_http_"]
@@ -425,9 +433,8 @@ fn apache_directive(fmt: &str, i: usize, out: &mut Builder) -> Result<usize, Str
     let shown = fmt.get(i..j + 1).unwrap_or("%").to_string();
     let a = arg.unwrap_or("");
     let (var, spaces, name) = match (letter, arg) {
-        (b'h' | b'a' | b'A' | b'l' | b'u' | b'b' | b'B' | b'v' | b'V' | b'p' | b'P', _) => {
-            (Var::Skip, 0, "")
-        }
+        (b'h' | b'a', _) => (Var::Client, 0, ""),
+        (b'A' | b'l' | b'u' | b'b' | b'B' | b'v' | b'V' | b'p' | b'P', _) => (Var::Skip, 0, ""),
         (b'q', _) => (Var::Skip, 0, "q"),
         (b'H' | b'f' | b'k' | b'L' | b'X' | b'I' | b'O' | b'S' | b'R', _) => (Var::Skip, 0, ""),
         (b'r', _) => (Var::Request, 2, "request"),
@@ -550,6 +557,8 @@ mod tests {
             Some("835136ae24486dbb4156dcbe21f5d402")
         );
         assert_eq!(r.id_fields, vec!["req_id"]);
+        assert_eq!(r.client.as_deref(), Some("192.168.64.14"));
+        assert_eq!(r.upstream.as_deref(), Some("default-web2-8080"));
     }
 
     #[test]
@@ -619,6 +628,7 @@ mod tests {
             Some("c62ec130-6dee-4f3b-a52b-4f0d1312d89d")
         );
         assert_eq!(r.id_fields, vec!["X-Request-ID"]);
+        assert_eq!(r.client.as_deref(), Some("10.0.0.7"));
 
         let spec = Spec::apache(r#"%a %{ms}T %{UNIQUE_ID}e %{%Y-%m-%d %H:%M:%S}t "%m %U%q %H" %s"#)
             .unwrap();
