@@ -125,8 +125,10 @@ pub struct InspectArgs {
 /// Which part of the logs to analyse.
 #[derive(Debug, Args)]
 pub struct WindowArgs {
-    /// Only events at or after this time: RFC 3339 (2024-03-01T12:30:00Z), before the end of the
-    /// logs (-2h, -30m, -1d, -1h30m) or after their start (+10m).
+    /// Only events at or after this time: 2024-03-01T12:30:00Z (RFC 3339, with a zone);
+    /// 2024-03-01 12:30 or 2024-03-01T12:30:00 (in --tz, else UTC); 2024-03-01 (its midnight);
+    /// 12:30 or 12:30:15 (on the day the logs end, in --tz, else UTC); -2h, -30m, -1d, -1h30m
+    /// (before the end of the logs); +10m (after their start).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only events before this time; same forms as --since.
@@ -241,6 +243,7 @@ impl ExportArgs {
             return Err("--slowest must be at least 1".into());
         }
         let mut ingest = self.input.to_options()?;
+        let (since, until) = self.window.bounds(ingest.tz.as_ref())?;
         if !self.to_stdout() {
             // An earlier export inside an input folder is not read back as logs.
             ingest
@@ -253,8 +256,8 @@ impl ExportArgs {
             trace: Default::default(),
             select: Selection {
                 ids: self.trace.clone(),
-                since: parse_bound("--since", self.window.since.as_deref())?,
-                until: parse_bound("--until", self.window.until.as_deref())?,
+                since,
+                until,
                 failed: self.failed,
                 slowest: self.slowest,
             },
@@ -427,14 +430,15 @@ impl ReportArgs {
             );
         }
         let mut ingest = self.input.to_options()?;
+        let (since, until) = self.window.bounds(ingest.tz.as_ref())?;
         ingest
             .discover
             .exclude
             .extend(exclude_output(&self.input.paths, &self.out));
         Ok(ReportOptions {
             ingest,
-            since: parse_bound("--since", self.window.since.as_deref())?,
-            until: parse_bound("--until", self.window.until.as_deref())?,
+            since,
+            until,
             trace: Default::default(),
             analyze: AnalyzeOptions {
                 top: self.top,
@@ -516,9 +520,23 @@ fn exclude_output(paths: &[PathBuf], out: &std::path::Path) -> Option<String> {
     })
 }
 
-fn parse_bound(flag: &str, v: Option<&str>) -> Result<Option<TimeBound>, String> {
-    v.map(|s| TimeBound::parse(s).map_err(|e| format!("{flag}: {e}")))
-        .transpose()
+impl WindowArgs {
+    /// `--since` and `--until`; `tz` (from `--tz`) places dates and times
+    /// written without a zone.
+    fn bounds(
+        &self,
+        tz: Option<&jiff::tz::TimeZone>,
+    ) -> Result<(Option<TimeBound>, Option<TimeBound>), String> {
+        let parse = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| TimeBound::parse(s, tz).map_err(|e| format!("{flag}: {e}")))
+                .transpose()
+        };
+        Ok((
+            parse("--since", &self.since)?,
+            parse("--until", &self.until)?,
+        ))
+    }
 }
 
 /// A bucket width in whole seconds, at least one.

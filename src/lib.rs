@@ -180,7 +180,7 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
     let mut clock = timing::Clock::new();
     let mut input = read_events(paths, &opts.ingest)?;
     clock.lap("read");
-    keep_window(&mut input.events, opts.since, opts.until)?;
+    keep_window(&mut input.events, opts.since.as_ref(), opts.until.as_ref())?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
     clock.lap("traces");
     let summary = analyze::summarize(&input, &traces, &opts.analyze);

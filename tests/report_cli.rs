@@ -226,6 +226,37 @@ fn since_and_until_are_checked_and_explained() {
     run(&["--since", "-1m", "--until", "+1m"])
         .code(2)
         .stderr(predicate::str::contains("is not before --until"));
+    // Times as people write them: a date and time, a time of day on the day
+    // the logs end, a date; without a zone in --tz, else UTC.
+    let requests = |args: &[&str]| {
+        let a = run(args).success();
+        let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+        out.lines()
+            .find(|l| l.trim_start().starts_with("edge "))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_else(|| panic!("no edge row in\n{out}"))
+    };
+    assert_eq!(requests(&["--since", "2024-03-01 12:05"]), "1");
+    assert_eq!(
+        requests(&["--since", "2024-03-01T12:00", "--until", "12:05"]),
+        "1"
+    );
+    assert_eq!(
+        requests(&["--since", "2024-03-01", "--until", "12:10:01"]),
+        "2"
+    );
+    assert_eq!(requests(&["--tz", "+02:00", "--until", "14:05"]), "1");
+    run(&["--since", "12:11"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no events between 2024-03-01T12:11:00.000Z",
+        ));
+    run(&["--until", "1205"]).code(2).stderr(
+        predicate::str::contains("--until: cannot read the time \"1205\"").and(
+            predicate::str::contains("13:30, 13:30:15")
+                .and(predicate::str::contains("2026-11-24 13:30")),
+        ),
+    );
 }
 
 #[test]
@@ -236,21 +267,33 @@ fn relative_and_absolute_times() {
         3_600_000_000_000i64,
         86_400_000_000_000i64,
     );
-    assert_eq!(TimeBound::parse("-2h"), Ok(TimeBound::BeforeEnd(2 * h)));
-    assert_eq!(TimeBound::parse("-30m"), Ok(TimeBound::BeforeEnd(30 * m)));
-    assert_eq!(TimeBound::parse("-1d"), Ok(TimeBound::BeforeEnd(d)));
-    assert_eq!(TimeBound::parse("+10m"), Ok(TimeBound::AfterStart(10 * m)));
     assert_eq!(
-        TimeBound::parse("-1h30m"),
+        TimeBound::parse("-2h", None),
+        Ok(TimeBound::BeforeEnd(2 * h))
+    );
+    assert_eq!(
+        TimeBound::parse("-30m", None),
+        Ok(TimeBound::BeforeEnd(30 * m))
+    );
+    assert_eq!(TimeBound::parse("-1d", None), Ok(TimeBound::BeforeEnd(d)));
+    assert_eq!(
+        TimeBound::parse("+10m", None),
+        Ok(TimeBound::AfterStart(10 * m))
+    );
+    assert_eq!(
+        TimeBound::parse("-1h30m", None),
         Ok(TimeBound::BeforeEnd(h + 30 * m))
     );
-    assert_eq!(TimeBound::parse("+45s"), Ok(TimeBound::AfterStart(45 * s)));
     assert_eq!(
-        TimeBound::parse("2024-03-01T12:30:00Z"),
+        TimeBound::parse("+45s", None),
+        Ok(TimeBound::AfterStart(45 * s))
+    );
+    assert_eq!(
+        TimeBound::parse("2024-03-01T12:30:00Z", None),
         Ok(TimeBound::At(1_709_296_200 * s))
     );
     assert_eq!(
-        TimeBound::parse("2024-03-01T14:30:00+02:00"),
+        TimeBound::parse("2024-03-01T14:30:00+02:00", None),
         Ok(TimeBound::At(1_709_296_200 * s))
     );
     // Resolved against the data: -2h from its end, +10m from its start.
@@ -268,7 +311,10 @@ fn relative_and_absolute_times() {
         "2024-13-01T00:00:00Z",
         "-99999999999d",
     ] {
-        assert!(TimeBound::parse(bad).is_err(), "{bad:?} should be refused");
+        assert!(
+            TimeBound::parse(bad, None).is_err(),
+            "{bad:?} should be refused"
+        );
     }
     assert_eq!(logtrace::parse_duration("1h30m"), Ok(90 * m));
     assert_eq!(logtrace::parse_duration("250ms"), Ok(250_000_000));

@@ -39,7 +39,7 @@ pub fn select(input: Input, sel: &Selection, named: &BTreeSet<usize>) -> Result<
         named.iter().copied().filter(|&i| i < all.len()).collect()
     };
     if sel.since.is_some() || sel.until.is_some() {
-        let (lo, hi) = window(input, sel.since, sel.until)?;
+        let (lo, hi) = window(input, sel.since.as_ref(), sel.until.as_ref())?;
         keep.retain(|&i| (lo..hi).contains(&all[i].start_ns));
     }
     if sel.failed {
@@ -64,8 +64,8 @@ pub fn select(input: Input, sel: &Selection, named: &BTreeSet<usize>) -> Result<
 /// timed event (as `report` does).
 fn window(
     input: Input,
-    since: Option<TimeBound>,
-    until: Option<TimeBound>,
+    since: Option<&TimeBound>,
+    until: Option<&TimeBound>,
 ) -> Result<(i64, i64), Error> {
     let times = input.events.iter().filter_map(|e| e.time());
     let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
