@@ -18,21 +18,22 @@ const EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be
 2 usage error, unreadable path or bad config.";
 
 const REPORT_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
-or no event in the --since/--until window; 2 usage error, unreadable path, bad config, or an \
-output folder that is not empty and not an earlier report.";
+or no event in the --since/--until window; 2 usage error, unreadable path, bad config, an \
+output folder that is not empty and not an earlier report, is in use by another run or cannot be \
+written.";
 
 const TRACE_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
 or no trace has this id; 2 usage error, unreadable path or bad config.";
 
 const EXPORT_EXIT_CODES: &str = "Exit codes: 0 success (also when the filters keep no trace: \
 the file is then valid and empty); 1 nothing in the input could be parsed, the logs hold no \
-trace, or a --trace id is not found; 2 usage error, unreadable path, bad config or an output \
-file that cannot be written.";
+trace, or a --trace id is not found; 2 usage error, unreadable path, bad config, or an output \
+file that exists (without --force), is an input or inside an input folder, or cannot be written.";
 
 const ALL_EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed, \
 a trace id not found, no trace to export, no event in the --since/--until window, or a \
 `diff --fail-if` threshold crossed; 2 usage error, unreadable path, bad config, a report folder \
-that is neither empty nor an earlier report, or an export file that cannot be written.";
+that is neither empty nor an earlier report or is in use, or an export file that cannot be written.";
 
 /// `diff --help` after the options: the threshold grammar, examples, exit codes.
 fn diff_help() -> String {
@@ -150,7 +151,8 @@ pub struct ReportArgs {
         default_value = "logtrace-report"
     )]
     pub out: PathBuf,
-    /// Write into DIR even when it holds other files (none is deleted).
+    /// Write into DIR even when it holds other files (yours are kept; files named like a
+    /// report's are replaced).
     #[arg(long)]
     pub force: bool,
     /// How many slowest traces, failed traces, services, operations... to list.
@@ -190,7 +192,7 @@ pub struct ExportArgs {
     /// chrome (Perfetto, chrome://tracing), folded (flame graph stacks, self time in µs).
     #[arg(long = "to", value_name = "FORMAT")]
     pub to: ExportFormat,
-    /// File to write; `-` for stdout.
+    /// File to write; `-` for stdout. Never an input, nor a file inside an input folder.
     #[arg(
         short = 'o',
         long = "out",
@@ -198,6 +200,9 @@ pub struct ExportArgs {
         allow_hyphen_values = true
     )]
     pub out: PathBuf,
+    /// Replace FILE when it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Only the trace carrying this request, trace or span id (repeatable; a unique
     /// prefix of 6+ characters will do).
     #[arg(long = "trace", value_name = "ID", allow_hyphen_values = true)]
@@ -242,15 +247,8 @@ impl ExportArgs {
         if self.slowest == Some(0) {
             return Err("--slowest must be at least 1".into());
         }
-        let mut ingest = self.input.to_options()?;
+        let ingest = self.input.to_options()?;
         let (since, until) = self.window.bounds(ingest.tz.as_ref())?;
-        if !self.to_stdout() {
-            // An earlier export inside an input folder is not read back as logs.
-            ingest
-                .discover
-                .exclude
-                .extend(exclude_output(&self.input.paths, &self.out));
-        }
         Ok(ExportOptions {
             ingest,
             trace: Default::default(),
@@ -389,6 +387,7 @@ impl InputArgs {
             discover: DiscoverOptions {
                 include: self.include.clone(),
                 exclude: self.exclude.clone(),
+                ..Default::default()
             },
             config,
             tz,
@@ -429,12 +428,8 @@ impl ReportArgs {
                     .into(),
             );
         }
-        let mut ingest = self.input.to_options()?;
+        let ingest = self.input.to_options()?;
         let (since, until) = self.window.bounds(ingest.tz.as_ref())?;
-        ingest
-            .discover
-            .exclude
-            .extend(exclude_output(&self.input.paths, &self.out));
         Ok(ReportOptions {
             ingest,
             since,
@@ -497,27 +492,6 @@ impl TraceArgs {
             },
         })
     }
-}
-
-/// A glob that keeps an earlier report folder inside an input folder (the
-/// default `./logtrace-report` under `.`) from being read back as logs.
-fn exclude_output(paths: &[PathBuf], out: &std::path::Path) -> Option<String> {
-    let out = out.canonicalize().ok()?;
-    paths.iter().find_map(|p| {
-        let rel = out.strip_prefix(p.canonicalize().ok()?).ok()?;
-        let rel = rel.to_str().filter(|r| !r.is_empty())?;
-        // Glob-quote every metacharacter so the folder's name is taken literally.
-        Some(rel.chars().fold(String::new(), |mut g, c| {
-            if "*?[]{}!\\".contains(c) {
-                g.push('[');
-                g.push(c);
-                g.push(']');
-            } else {
-                g.push(c);
-            }
-            g
-        }))
-    })
 }
 
 impl WindowArgs {
@@ -646,31 +620,6 @@ mod tests {
             .to_options(false)
             .unwrap_err()
             .contains("whole number of seconds"));
-    }
-
-    #[test]
-    fn an_earlier_report_inside_the_input_is_not_read_back() {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("logtrace-report [1]");
-        std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join("report.json"), "{}").unwrap();
-        std::fs::write(tmp.path().join("app.log"), "x\n").unwrap();
-        let paths = vec![tmp.path().to_path_buf()];
-        let glob = exclude_output(&paths, &out).unwrap();
-        assert_eq!(glob, "logtrace-report [[]1[]]");
-        let found = logtrace::ingest::discover::discover(
-            &paths,
-            &DiscoverOptions {
-                include: vec![],
-                exclude: vec![glob],
-            },
-        )
-        .unwrap();
-        let names: Vec<&str> = found.sources.iter().map(|s| s.display.as_str()).collect();
-        assert_eq!(names, vec!["app.log"]);
-        // Outside the input, or not yet written: nothing to exclude.
-        assert_eq!(exclude_output(std::slice::from_ref(&out), tmp.path()), None);
-        assert_eq!(exclude_output(&paths, &tmp.path().join("new")), None);
     }
 
     #[test]

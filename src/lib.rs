@@ -7,7 +7,7 @@
 //! 2. [`trace`]: events -> traces, each request's call chain across services.
 //! 3. [`analyze`]: traces -> the report's statistics ([`analyze::summary::Summary`]).
 //! 4. [`render`]: results -> text and JSON for people and machines;
-//!    [`render::files`] is the one place that writes files.
+//!    [`output`] is the one place that writes files.
 //! 5. [`export`]: traces -> the files tracing tools read (Jaeger, OTLP,
 //!    Zipkin, Chrome trace events, folded stacks).
 //!
@@ -26,6 +26,7 @@ pub mod diff;
 pub mod export;
 pub mod generate;
 pub mod ingest;
+pub mod output;
 pub mod render;
 pub mod timing;
 pub mod trace;

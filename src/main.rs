@@ -3,7 +3,8 @@
 mod cli;
 
 use clap::Parser;
-use logtrace::render::{files, safe, terminal};
+use logtrace::output::{export_file, report_dir::ReportDir, OutputError};
+use logtrace::render::{safe, terminal};
 
 // Parsing and trace building allocate many small buffers on every core at
 // once; glibc's allocator serialises them on its arena locks.
@@ -11,6 +12,7 @@ use logtrace::render::{files, safe, terminal};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    ignore_file_size_signal();
     let cli = cli::Cli::parse();
     let code = match run(cli) {
         Ok(()) => 0,
@@ -40,16 +42,20 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
         }
         cli::Command::Report(args) => {
             let started = std::time::Instant::now();
-            let opts = args.to_options(color()).map_err(|m| (2, m))?;
+            let mut opts = args.to_options(color()).map_err(|m| (2, m))?;
             threads(args.input.threads)?;
-            // Refuse a folder of other files before spending time on the analysis.
-            files::check_target(&args.out, args.force).map_err(|e| (2, e.to_string()))?;
+            // The folder is checked and locked before any input is read: a
+            // folder of other files, or one another run is writing, is
+            // refused before any time is spent on the analysis.
+            let out = ReportDir::prepare(&args.out, args.force, &args.input.paths)
+                .map_err(output_fail)?;
+            notes(out.notes());
+            opts.ingest.discover.skip_dirs.push(out.id());
             let done = with_progress(opts.ingest.progress.clone(), || {
                 logtrace::report(&args.input.paths, &opts)
             })
             .map_err(fail)?;
-            files::write_report(&args.out, &done.files, args.force)
-                .map_err(|e| (2, e.to_string()))?;
+            notes(&out.write(&done.files).map_err(output_fail)?);
             if args.json {
                 return print(done.json());
             }
@@ -74,15 +80,22 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
         cli::Command::Export(args) => {
             let opts = args.to_options().map_err(|m| (2, m))?;
             threads(args.input.threads)?;
+            // Checked before any input is read: never an input, never an
+            // existing file without --force.
+            let target = match args.to_stdout() {
+                true => None,
+                false => Some(
+                    export_file::check(&args.out, args.force, &args.input.paths)
+                        .map_err(output_fail)?,
+                ),
+            };
             let done = with_progress(opts.ingest.progress.clone(), || {
                 logtrace::export(&args.input.paths, &opts)
             })
             .map_err(fail)?;
-            if args.to_stdout() {
-                print_bytes(&done.bytes)?;
-            } else {
-                std::fs::write(&args.out, &done.bytes)
-                    .map_err(|e| (2, format!("cannot write {}: {e}", args.out.display())))?;
+            match &target {
+                None => print_bytes(&done.bytes)?,
+                Some(t) => t.write(&done.bytes).map_err(output_fail)?,
             }
             let place = if args.to_stdout() {
                 "stdout".to_string()
@@ -125,6 +138,29 @@ fn color() -> bool {
 
 fn fail(e: logtrace::Error) -> (i32, String) {
     (e.exit_code(), e.to_string())
+}
+
+fn output_fail(e: OutputError) -> (i32, String) {
+    (2, e.to_string())
+}
+
+/// What the user should know about the output folder, on stderr.
+fn notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("logtrace: note: {}", safe::terminal(n));
+    }
+}
+
+/// Passing the file-size limit (`ulimit -f`) kills a process with SIGXFSZ
+/// by default, with no word and a half-written file. Ignored, the write
+/// fails with EFBIG instead: logtrace says so and removes what it wrote.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler
+    // and is done before any other thread starts.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 /// Runs `work` while a thread redraws the progress line on stderr (only when

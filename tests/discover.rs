@@ -15,6 +15,7 @@ fn run(paths: &[PathBuf], include: &[&str], exclude: &[&str]) -> Discovery {
     let opts = DiscoverOptions {
         include: include.iter().map(|s| s.to_string()).collect(),
         exclude: exclude.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
     };
     discover(paths, &opts).unwrap()
 }
@@ -128,7 +129,7 @@ fn include_and_exclude_globs() {
         &root,
         &DiscoverOptions {
             include: vec!["a[".into()],
-            exclude: vec![],
+            ..Default::default()
         },
     )
     .unwrap_err();

@@ -46,6 +46,10 @@ pub struct DiscoverOptions {
     pub include: Vec<String>,
     /// Globs of files (and folders) to skip.
     pub exclude: Vec<String>,
+    /// Folders never read, by (device, inode): the report folder being
+    /// written, whatever path reaches it. A folder elsewhere with the same
+    /// name is read.
+    pub skip_dirs: Vec<(u64, u64)>,
 }
 
 /// One file to read.
@@ -240,6 +244,8 @@ struct Walker {
     exclude: Option<GlobSet>,
     /// Folders walked, by (device, inode).
     visited: HashSet<(u64, u64)>,
+    /// Folders never walked ([`DiscoverOptions::skip_dirs`]).
+    skip: Vec<(u64, u64)>,
     /// Show paths with their root prefix (several paths given).
     prefix_root: bool,
     /// Symlinked folders, walked after the real ones so that real paths win:
@@ -290,6 +296,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         include: glob_set(&opts.include, "--include")?,
         exclude: glob_set(&opts.exclude, "--exclude")?,
         visited: HashSet::new(),
+        skip: opts.skip_dirs.clone(),
         prefix_root: paths.len() > 1,
         deferred: Default::default(),
         found: Vec::new(),
@@ -497,6 +504,9 @@ impl Walker {
     ) {
         let id = fs::metadata(dir).ok().as_ref().and_then(file_id);
         if let Some(id) = id {
+            if self.skip.contains(&id) {
+                return;
+            }
             if ancestors.contains(&id) {
                 let reason = "symlink loop: leads back to a folder above it".to_string();
                 return self.problem(dir, reason);

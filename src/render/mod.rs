@@ -1,5 +1,5 @@
 //! Results -> text for people and machines. Renderers return strings or
-//! bytes; [`files`] is the one place that writes them to disk.
+//! bytes; [`files`] lists a report folder's files and [`crate::output`] writes them.
 //!
 //! [`inspect`] renders what each file is, [`terminal`] the report's summary
 //! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
