@@ -97,6 +97,9 @@ pub struct InputArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Follow symlinks that lead out of the folders named (never into /proc, /sys, /dev).
+    #[arg(long)]
+    pub follow: bool,
     /// Config file with custom formats, format overrides and id patterns (TOML).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -387,6 +390,7 @@ impl InputArgs {
             discover: DiscoverOptions {
                 include: self.include.clone(),
                 exclude: self.exclude.clone(),
+                follow: self.follow,
                 ..Default::default()
             },
             config,

@@ -170,19 +170,13 @@ fn symlink_loop_ends_and_is_reported() {
     let reasons: Vec<_> = d
         .problems
         .iter()
-        .map(|p| {
-            (
-                p.path
-                    .strip_prefix(&dir.path().display().to_string())
-                    .unwrap(),
-                &p.reason,
-            )
-        })
+        .map(|p| (p.path.as_str(), &p.reason))
         .collect();
+    // Shown relative to the folder named, like the files.
     assert_eq!(reasons.len(), 2, "{reasons:?}");
-    assert_eq!(reasons[0].0, "/a/b/up");
+    assert_eq!(reasons[0].0, "a/b/up");
     assert!(reasons[0].1.contains("symlink loop"), "{reasons:?}");
-    assert_eq!(reasons[1].0, "/a/self");
+    assert_eq!(reasons[1].0, "a/self");
     assert!(reasons[1].1.starts_with("symlink loop: "), "{reasons:?}");
 }
 
@@ -302,4 +296,109 @@ fn several_roots_keep_their_prefix_and_named_files_form_streams() {
     );
     assert_eq!(d.sources[0].rotation, 1);
     assert_eq!(d.sources[0].stream, d.sources[1].stream);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_stay_inside_the_input_folders_unless_follow() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    touch(outside.path(), "secret/other.log");
+    touch(outside.path(), "solo.log");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    touch(&input, "app.log");
+    touch(&input, "sub/x.log");
+    symlink(outside.path().join("secret"), input.join("away")).unwrap();
+    symlink(outside.path().join("solo.log"), input.join("away.log")).unwrap();
+    symlink(input.join("sub/x.log"), input.join("alias.log")).unwrap();
+    symlink("/", input.join("root")).unwrap();
+    symlink("/proc/self/status", input.join("status.log")).unwrap();
+    symlink("/dev/zero", input.join("zero.log")).unwrap();
+    let d = run(std::slice::from_ref(&input), &[], &[]);
+    assert_eq!(
+        listing(&d),
+        ["app.log [app.log #0]", "sub/x.log [sub/x.log #0]"]
+    );
+    assert_eq!(d.links_not_followed, 5, "{:?}", d.problems);
+    let why = |name: &str| {
+        d.problems
+            .iter()
+            .find(|p| p.path.ends_with(name))
+            .map(|p| p.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        why("away").contains("out of the input folders"),
+        "{}",
+        why("away")
+    );
+    assert!(why("away").contains("--follow"));
+    assert!(why("root").contains("out of the input folders"));
+    assert!(
+        why("status.log").contains("a system file"),
+        "{}",
+        why("status.log")
+    );
+    assert!(why("zero.log").contains("a system file"));
+
+    // --follow reads what lies outside, never the kernel's files.
+    std::fs::remove_file(input.join("root")).unwrap();
+    let opts = DiscoverOptions {
+        follow: true,
+        ..Default::default()
+    };
+    let d = discover(std::slice::from_ref(&input), &opts).unwrap();
+    assert_eq!(
+        listing(&d),
+        [
+            "app.log [app.log #0]",
+            "away.log [away.log #0]",
+            "away/other.log [away/other.log #0]",
+            "sub/x.log [sub/x.log #0]"
+        ]
+    );
+    assert_eq!(d.links_not_followed, 2);
+
+    // A link the user names is read wherever it points.
+    let d = run(&[input.join("away.log")], &[], &[]);
+    assert_eq!(d.sources.len(), 1);
+    // Two folders named: a link from one into the other stays inside.
+    let d = run(&[input.clone(), outside.path().to_path_buf()], &[], &[]);
+    assert!(
+        d.problems.iter().all(|p| !p.path.ends_with("away")),
+        "{:?}",
+        d.problems
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sockets_fifos_and_devices_in_a_folder_are_counted_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    touch(dir.path(), "ok.log");
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("app.sock")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.log"))
+        .status()
+        .is_ok_and(|s| s.success());
+    // A device node needs privileges; without them the case is left out.
+    let device = std::process::Command::new("mknod")
+        .arg(dir.path().join("null.log"))
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let d = run(&[dir.path().to_path_buf()], &[], &[]);
+    assert_eq!(listing(&d), ["ok.log [ok.log #0]"]);
+    let expected = 1 + u64::from(fifo) + u64::from(device);
+    assert_eq!(d.special_skipped, expected, "{:?}", d.problems);
+    let reasons: Vec<&str> = d.problems.iter().map(|p| p.reason.as_str()).collect();
+    assert!(
+        reasons.contains(&"not a regular file (a socket), skipped"),
+        "{reasons:?}"
+    );
+    if device {
+        assert!(reasons.contains(&"not a regular file (a character device), skipped"));
+    }
 }

@@ -12,11 +12,16 @@
 //! - Hidden entries (name starting with `.`: `.git`, `.cache`, `.swp` files)
 //!   are skipped while walking, like `fd` and `rg` do; a hidden path named by
 //!   the user is read.
-//! - Symlinks are followed. A folder is walked once (tracked by device and
-//!   inode), so a symlink loop ends at once and is reported; a file reached
-//!   twice (a link and its target) is read once, under its real path when the
-//!   walk found both. Dangling links, unreadable files and folders, and
-//!   entries that are not regular files (FIFOs, sockets) are problems, skipped.
+//! - Symlinks found while walking are followed only while they stay inside
+//!   the folders the user named: a link out of them (to `/`, to another
+//!   disk, to `/proc/kmsg`) is reported and not followed unless
+//!   [`DiscoverOptions::follow`] (`--follow`). A link into `/proc`, `/sys` or
+//!   `/dev` is never followed: reading kernel files can block or consume
+//!   them. A path the user named is followed wherever it points. A folder is
+//!   walked once (tracked by device and inode), so a symlink loop ends at
+//!   once and is reported; a file reached twice (a link and its target) is
+//!   read once, under its real path when the walk found both. Dangling
+//!   links, unreadable files and folders are problems, skipped.
 //! - Only a path the user named that does not exist is an error. Finding no
 //!   file is not: the caller decides what to say.
 //!
@@ -50,6 +55,9 @@ pub struct DiscoverOptions {
     /// written, whatever path reaches it. A folder elsewhere with the same
     /// name is read.
     pub skip_dirs: Vec<(u64, u64)>,
+    /// Follow symlinks found while walking even where they lead out of the
+    /// folders named (never into `/proc`, `/sys`, `/dev`).
+    pub follow: bool,
 }
 
 /// One file to read.
@@ -104,6 +112,10 @@ pub struct Discovery {
     pub hidden_skipped: u64,
     /// Files and folders skipped by the include/exclude globs.
     pub excluded: u64,
+    /// Symlinks not followed because they lead out of the input folders.
+    pub links_not_followed: u64,
+    /// FIFOs, sockets and devices found while walking, never opened.
+    pub special_skipped: u64,
 }
 
 /// A path the user named does not exist, or a glob is invalid.
@@ -246,6 +258,12 @@ struct Walker {
     visited: HashSet<(u64, u64)>,
     /// Folders never walked ([`DiscoverOptions::skip_dirs`]).
     skip: Vec<(u64, u64)>,
+    /// [`DiscoverOptions::follow`].
+    follow: bool,
+    /// The folders the user named, resolved: where a symlink may lead.
+    roots: Vec<PathBuf>,
+    /// The paths the user named, as given.
+    named: Vec<PathBuf>,
     /// Show paths with their root prefix (several paths given).
     prefix_root: bool,
     /// Symlinked folders, walked after the real ones so that real paths win:
@@ -297,6 +315,13 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         exclude: glob_set(&opts.exclude, "--exclude")?,
         visited: HashSet::new(),
         skip: opts.skip_dirs.clone(),
+        follow: opts.follow,
+        roots: paths
+            .iter()
+            .filter(|p| !is_stdin(p) && p.is_dir())
+            .filter_map(|p| fs::canonicalize(p).ok())
+            .collect(),
+        named: paths.to_vec(),
         prefix_root: paths.len() > 1,
         deferred: Default::default(),
         found: Vec::new(),
@@ -457,6 +482,15 @@ impl Walker {
             let path = dir.join(&name);
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             let name = Path::new(&name);
+            if is_link {
+                if let Some(why) = self.link_not_followed(&path) {
+                    if self.wanted(&rel, name) {
+                        self.out.links_not_followed += 1;
+                        self.problem(&path, why);
+                    }
+                    continue;
+                }
+            }
             let meta = match fs::metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
@@ -493,6 +527,29 @@ impl Walker {
         }
     }
 
+    /// Why the symlink `path` is not followed, if it is not: it leads out of
+    /// the input folders (without `--follow`), or into the kernel's files.
+    /// A link that leads nowhere is followed, and the walk reports it.
+    fn link_not_followed(&self, path: &Path) -> Option<String> {
+        let target = fs::canonicalize(path).ok()?;
+        if ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| target.starts_with(k))
+        {
+            return Some(format!(
+                "symlink to a system file, not a log; not followed: to {}",
+                target.display()
+            ));
+        }
+        if self.follow || self.roots.iter().any(|r| target.starts_with(r)) {
+            return None;
+        }
+        Some(format!(
+            "symlink out of the input folders, not followed (--follow reads it): to {}",
+            target.display()
+        ))
+    }
+
     /// Walks `dir` unless it was walked already or lies above itself.
     fn enter(
         &mut self,
@@ -524,11 +581,8 @@ impl Walker {
 
     fn file(&mut self, arg: usize, root: &Path, path: &Path, meta: &Metadata, via_link: bool) {
         if !meta.is_file() {
-            let kind = if is_fifo(meta) {
-                "a FIFO"
-            } else {
-                "a special file"
-            };
+            let kind = special_kind(meta);
+            self.out.special_skipped += 1;
             return self.problem(path, format!("not a regular file ({kind}), skipped"));
         }
         // Opening tells permissions (and ACLs, and mandatory locks) apart for sure.
@@ -583,21 +637,44 @@ impl Walker {
             ))
         });
         number_rotations(&mut self.found);
+        // Shown like the files: relative to the one folder named.
+        if let [root] = &self.named[..] {
+            if root.is_dir() {
+                let prefix = format!("{}/", root.display().to_string().trim_end_matches('/'));
+                for p in &mut self.out.problems {
+                    if let Some(rel) = p.path.strip_prefix(&prefix) {
+                        p.path = rel.to_owned();
+                    }
+                }
+            }
+        }
         self.out.problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.out.sources = self.found.into_iter().map(|f| f.source).collect();
         self.out
     }
 }
 
+/// What a file that is not a regular file is, in words.
 #[cfg(unix)]
-fn is_fifo(meta: &Metadata) -> bool {
+fn special_kind(meta: &Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
-    meta.file_type().is_fifo()
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
 }
 
 #[cfg(not(unix))]
-fn is_fifo(_: &Metadata) -> bool {
-    false
+fn special_kind(_: &Metadata) -> &'static str {
+    "a special file"
 }
 
 /// Sets `rotation` in each stream of `found` (sorted by stream, oldest first).
