@@ -90,7 +90,8 @@ pub struct InspectOptions {
 pub struct Inspection {
     /// The rendered report (text or JSON).
     pub output: String,
-    /// Set when no file gave a single event: why, and what to do.
+    /// Set when no file gave a single event, or a path named could not be
+    /// read at all: why, and what to do.
     pub nothing_parsed: Option<Error>,
 }
 
@@ -106,7 +107,20 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> Result<Inspection, E
     };
     Ok(Inspection {
         output,
-        nothing_parsed: nothing_parsed(&input, paths).map(Error::NothingParsed),
+        nothing_parsed: unread(&input)
+            .or_else(|| nothing_parsed(&input, paths).map(Error::NothingParsed)),
+    })
+}
+
+/// The paths the user named that could not be read at all, as an error
+/// (exit code 2), if there are any.
+fn unread(input: &Ingested) -> Option<Error> {
+    let unread = input.unread_named();
+    (!unread.is_empty()).then(|| {
+        Error::Usage(format!(
+            "could not read {}; everything else was read",
+            unread.join(", ")
+        ))
     })
 }
 
@@ -163,6 +177,9 @@ pub struct ReportOutcome {
     /// Files read and their decompressed bytes, for the throughput line.
     pub files_read: usize,
     pub bytes_read: u64,
+    /// A path named that could not be read at all: the report covers the
+    /// rest, and the run ends with this error (exit code 2).
+    pub unread: Option<Error>,
 }
 
 impl ReportOutcome {
@@ -205,6 +222,7 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         "index.html".into(),
         render::html::page(&summary, &charts, &opts.command, top).into_bytes(),
     ));
+    let unread = unread(&input);
     let files_read = input.files.len();
     let bytes_read = input.files.iter().map(|f| f.bytes).sum();
     drop_aside((input, traces));
@@ -213,6 +231,7 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
         terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
         files_read,
         bytes_read,
+        unread,
         summary,
     })
 }
@@ -239,7 +258,7 @@ pub struct TraceViewOptions {
 /// id, a trace id or a span id; a unique prefix of at least 6 characters will do).
 /// A piped input (standard input) is copied to a temporary file while it is
 /// read, so its lines can be shown too; the copy is removed when this returns.
-pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<String, Error> {
+pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<TraceOutcome, Error> {
     let ingest_opts = IngestOptions {
         copy_pipes: true,
         ..opts.ingest.clone()
@@ -321,7 +340,19 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Str
             &opts.waterfall,
         ));
     }
-    Ok(out)
+    Ok(TraceOutcome {
+        text: out,
+        unread: unread(&input),
+    })
+}
+
+/// What `trace` produced.
+#[derive(Debug)]
+pub struct TraceOutcome {
+    /// The waterfalls.
+    pub text: String,
+    /// A path named that could not be read at all (exit code 2 once shown).
+    pub unread: Option<Error>,
 }
 
 /// Options of `logtrace export`.
@@ -345,6 +376,8 @@ pub struct ExportOutcome {
     pub spans: usize,
     /// Traces the logs held before the filters.
     pub available: usize,
+    /// A path named that could not be read at all (exit code 2 once written).
+    pub unread: Option<Error>,
 }
 
 /// `logtrace export`: read, rebuild traces, keep the selected ones, write
@@ -385,6 +418,7 @@ pub fn export(paths: &[PathBuf], opts: &ExportOptions) -> Result<ExportOutcome, 
         traces: x.traces.len(),
         spans: x.span_count(),
         available: traces.traces.len(),
+        unread: unread(&input),
     })
 }
 
@@ -457,7 +491,8 @@ fn read_events(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Erro
     ingest_opts.keep_events = true;
     let input = ingest::ingest(paths, &ingest_opts)?;
     match nothing_parsed(&input, paths) {
-        Some(msg) => Err(Error::NothingParsed(msg)),
+        // Nothing to show, and a path named was unreadable: that is why.
+        Some(msg) => Err(unread(&input).unwrap_or(Error::NothingParsed(msg))),
         None => Ok(input),
     }
 }

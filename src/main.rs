@@ -56,8 +56,12 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             })
             .map_err(fail)?;
             notes(&out.write(&done.files).map_err(output_fail)?);
+            // A path named but unreadable: the report covers the rest, and
+            // the exit code says it is not whole.
+            let unread = done.unread.as_ref().map(|e| Err(fail_ref(e)));
             if args.json {
-                return print(done.json());
+                print(done.json())?;
+                return unread.unwrap_or(Ok(()));
             }
             let secs = started.elapsed().as_secs_f64();
             print(&done.terminal)?;
@@ -66,16 +70,18 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
                 safe::terminal(&args.out.display().to_string()),
                 done.files.len(),
                 terminal::throughput(done.files_read, done.bytes_read, secs)
-            ))
+            ))?;
+            unread.unwrap_or(Ok(()))
         }
         cli::Command::Trace(args) => {
             let opts = args.to_options(color()).map_err(|m| (2, m))?;
             threads(args.input.threads)?;
-            let text = with_progress(opts.ingest.progress.clone(), || {
+            let done = with_progress(opts.ingest.progress.clone(), || {
                 logtrace::trace(&args.id, &args.input.paths, &opts)
             })
             .map_err(fail)?;
-            print(&text)
+            print(&done.text)?;
+            done.unread.map_or(Ok(()), |e| Err(fail(e)))
         }
         cli::Command::Export(args) => {
             let opts = args.to_options().map_err(|m| (2, m))?;
@@ -106,7 +112,7 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
                 "exported {} of {} traces ({} spans) to {place}",
                 done.traces, done.available, done.spans
             );
-            Ok(())
+            done.unread.map_or(Ok(()), |e| Err(fail(e)))
         }
         cli::Command::Diff(args) => {
             let opts = args.to_options(color()).map_err(|m| (2, m))?;
@@ -137,6 +143,10 @@ fn color() -> bool {
 }
 
 fn fail(e: logtrace::Error) -> (i32, String) {
+    fail_ref(&e)
+}
+
+fn fail_ref(e: &logtrace::Error) -> (i32, String) {
     (e.exit_code(), e.to_string())
 }
 

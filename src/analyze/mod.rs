@@ -160,7 +160,7 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
             },
         );
     let mut clock = crate::timing::Clock::nested(1);
-    let input_section = quality::input(&input.files);
+    let input_section = quality::input(&input.files, &input.problems);
     let data_quality = quality::data_quality(&input_section, traces, symbols);
     let summary = Summary {
         schema_version: summary::SCHEMA_VERSION,

@@ -9,14 +9,15 @@
 use rayon::prelude::*;
 
 use super::stats::name;
-use super::summary::{ClockOffsetOut, DataQuality, Input, InputFile, Window};
+use super::summary::{ClockOffsetOut, DataQuality, Input, InputFile, InputProblem, Window};
+use crate::ingest::discover::FileProblem;
 use crate::ingest::event::{Event, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::ingest::FileReport;
 use crate::trace::Traces;
 
-/// What was read, per file and in total.
-pub fn input(files: &[FileReport]) -> Input {
+/// What was read, per file and in total, and what could not be.
+pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
     let files: Vec<InputFile> = files
         .iter()
         .map(|f| InputFile {
@@ -25,6 +26,9 @@ pub fn input(files: &[FileReport]) -> Input {
             lines: f.counts.lines,
             events: f.counts.entries,
             unparsed: f.counts.unparsed,
+            skipped: f.skipped.clone(),
+            problem: f.problem.clone(),
+            changed: f.changed.clone(),
         })
         .collect();
     Input {
@@ -32,7 +36,32 @@ pub fn input(files: &[FileReport]) -> Input {
         events: files.iter().map(|f| f.events).sum(),
         unparsed: files.iter().map(|f| f.unparsed).sum(),
         files,
+        problems: problems
+            .iter()
+            .map(|p| InputProblem {
+                path: p.path.clone(),
+                reason: p.reason.clone(),
+            })
+            .collect(),
     }
+}
+
+/// Every input not read, or not read whole, with what happened: paths never
+/// read, files skipped, damaged or changed while read. In input order,
+/// paths never read first.
+pub fn not_read_whole(input: &Input) -> Vec<(&str, &str)> {
+    let files = input.files.iter().flat_map(|f| {
+        [&f.skipped, &f.problem, &f.changed]
+            .into_iter()
+            .flatten()
+            .map(move |why| (f.path.as_str(), why.as_str()))
+    });
+    input
+        .problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.reason.as_str()))
+        .chain(files)
+        .collect()
 }
 
 /// First and last event time; both `None` when no event has a time.

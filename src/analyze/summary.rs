@@ -98,6 +98,11 @@ pub struct Input {
     pub events: u64,
     pub unparsed: u64,
     pub files: Vec<InputFile>,
+    /// Paths found but never read, with why: unreadable or vanished files
+    /// and folders, FIFOs, sockets and devices met in a folder, symlinks
+    /// not followed, symlink loops.
+    #[serde(default)]
+    pub problems: Vec<InputProblem>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -107,6 +112,22 @@ pub struct InputFile {
     pub lines: u64,
     pub events: u64,
     pub unparsed: u64,
+    /// Why the file was not read at all (unreadable, vanished, binary).
+    #[serde(default)]
+    pub skipped: Option<String>,
+    /// Damage met while it was read (a truncated compressed stream, a read error).
+    #[serde(default)]
+    pub problem: Option<String>,
+    /// How it changed while it was read (grew, shrank, deleted).
+    #[serde(default)]
+    pub changed: Option<String>,
+}
+
+/// A path that was found but not read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputProblem {
+    pub path: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

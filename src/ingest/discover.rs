@@ -101,6 +101,9 @@ pub fn is_stdin(p: &Path) -> bool {
 pub struct FileProblem {
     pub path: String,
     pub reason: String,
+    /// The user named this path on the command line (not found in a folder).
+    #[serde(skip)]
+    pub named: bool,
 }
 
 /// What discovery found.
@@ -430,6 +433,7 @@ impl Walker {
         self.out.problems.push(FileProblem {
             path: path.display().to_string(),
             reason,
+            named: self.named.iter().any(|n| n == path),
         });
     }
 
@@ -462,6 +466,9 @@ impl Walker {
     ) {
         let entries = match fs::read_dir(dir) {
             Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return self.problem(dir, "vanished: deleted after it was found".into())
+            }
             Err(e) => return self.problem(dir, format!("cannot read folder: {e}")),
         };
         let mut names = Vec::new();
@@ -587,7 +594,11 @@ impl Walker {
         }
         // Opening tells permissions (and ACLs, and mandatory locks) apart for sure.
         if let Err(e) = fs::File::open(path) {
-            return self.problem(path, format!("cannot open: {e}"));
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "vanished: deleted after it was found".into(),
+                _ => format!("cannot open: {e}"),
+            };
+            return self.problem(path, why);
         }
         let display = if root == path || self.prefix_root {
             path.display().to_string()

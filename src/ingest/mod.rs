@@ -75,6 +75,16 @@ pub struct FileReport {
     pub skipped: Option<String>,
     /// Damage met while reading (truncated compressed stream, read error).
     pub problem: Option<String>,
+    /// How the file changed while it was read: grew (still written to),
+    /// shrank (truncated), deleted.
+    pub changed: Option<String>,
+    /// The file could not be read at all (unreadable, vanished), as opposed
+    /// to read and found not to be logs (binary).
+    #[serde(skip)]
+    pub unreadable: bool,
+    /// The user named this file on the command line.
+    #[serde(skip)]
+    pub named: bool,
     /// Lines, events, continuation and unparsed lines, damage (JSON: flat fields).
     #[serde(flatten)]
     pub counts: LineCounts,
@@ -104,6 +114,21 @@ pub struct Ingested {
     /// With [`IngestOptions::copy_pipes`]: per piped input (by its index in
     /// `files`), the temporary copy of its bytes; removed when dropped.
     pub pipe_copies: Vec<(u32, tempfile::TempPath)>,
+}
+
+impl Ingested {
+    /// Paths the user named that could not be read at all, each with why
+    /// (`report` and `inspect` exit 2 when there are any).
+    pub fn unread_named(&self) -> Vec<String> {
+        let problems = self.problems.iter().filter(|p| p.named);
+        let files = self.files.iter().filter(|f| f.named && f.unreadable);
+        problems
+            .map(|p| format!("{} ({})", p.path, p.reason))
+            .chain(
+                files.map(|f| format!("{} ({})", f.path, f.skipped.as_deref().unwrap_or_default())),
+            )
+            .collect()
+    }
 }
 
 /// A failure that stops the run: the user has to change something.
@@ -246,6 +271,7 @@ fn read_file(
         Ok(d) => d,
         Err((why, format)) => {
             report.skipped = Some(why.clone());
+            report.unreadable = format.is_empty();
             report.format = (*format).into();
             return (report, sink);
         }
@@ -270,7 +296,8 @@ fn read_file(
     let mut reader = match opened {
         Ok(r) => r,
         Err(e) => {
-            report.skipped = Some(format!("cannot open: {e}"));
+            report.skipped = Some(unreadable("cannot open", &e));
+            report.unreadable = true;
             return (report, sink);
         }
     };
@@ -279,6 +306,7 @@ fn read_file(
     if !reader.next_chunk(&mut first) {
         report.format = "empty".into();
         report.problem = reader.problem().map(str::to_owned);
+        report.changed = changed_while_read(src, &report);
         return (report, sink);
     }
     let threads = rayon::current_num_threads().max(1);
@@ -346,9 +374,52 @@ fn read_file(
         }
     }
     report.problem = reader.problem().map(str::to_owned);
+    report.changed = changed_while_read(src, &report);
     sink.finish();
     report.fill(&sink, detection.format == FormatKind::Unknown);
     (report, sink)
+}
+
+/// Why a file could not be read, in words: a file deleted after discovery
+/// found it is "vanished", not an empty log.
+fn unreadable(what: &str, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "vanished: deleted after it was found".to_owned()
+    } else {
+        format!("{what}: {e}")
+    }
+}
+
+/// How a file changed while it was read, if it did: deleted (what was there
+/// was read), grew (still written to: read up to where it was), shrank
+/// (truncated or rotated). A plain file's size is checked against the bytes
+/// read, a compressed one's against its size now.
+fn changed_while_read(src: &Source, report: &FileReport) -> Option<String> {
+    if src.piped {
+        return None;
+    }
+    let now = match std::fs::metadata(&src.path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some("deleted while it was read (what was there was read)".to_owned())
+        }
+        Err(_) => return None,
+    };
+    let seen = if report.compression == Compression::None && report.problem.is_none() {
+        report.bytes
+    } else {
+        now
+    };
+    let was = src.size;
+    match seen.cmp(&was) {
+        std::cmp::Ordering::Equal => None,
+        std::cmp::Ordering::Greater => Some(format!(
+            "grew from {was} to {seen} bytes while it was read (still written to)"
+        )),
+        std::cmp::Ordering::Less => Some(format!(
+            "shrank from {was} to {seen} bytes while it was read (truncated or rotated)"
+        )),
+    }
 }
 
 /// What a file's first decompressed bytes say: read once per file, and used
@@ -385,7 +456,7 @@ fn sniff(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> Sniffed {
         Err(e) => {
             return Sniffed {
                 compression: Compression::None,
-                detection: Err((format!("cannot read: {e}"), "")),
+                detection: Err((unreadable("cannot read", &e), "")),
                 needs_year: false,
                 pipe: Default::default(),
                 copy: None,
@@ -462,6 +533,9 @@ impl FileReport {
             confidence: 0.0,
             skipped: None,
             problem: None,
+            changed: None,
+            unreadable: false,
+            named: src.root == src.path && !src.piped,
             counts: LineCounts::default(),
             unparsed_examples: Vec::new(),
             first: None,
@@ -496,5 +570,56 @@ impl FileReport {
             s.id_fields.iter().map(|(k, c)| (k.clone(), *c)).collect();
         ids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.id_fields = ids;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(path: &std::path::Path, size: u64) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            display: "x.log".into(),
+            root: path.parent().unwrap().to_path_buf(),
+            stream: "x.log".into(),
+            rotation: 0,
+            size,
+            piped: false,
+        }
+    }
+
+    #[test]
+    fn a_file_that_changed_while_read_says_how() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.log");
+        std::fs::write(&path, "0123456789").unwrap();
+        let src = source(&path, 10);
+        let mut report = FileReport::new(&src);
+        report.bytes = 10;
+        assert_eq!(changed_while_read(&src, &report), None);
+        report.bytes = 25;
+        let grew = changed_while_read(&src, &report).unwrap();
+        assert!(grew.starts_with("grew from 10 to 25 bytes"), "{grew}");
+        report.bytes = 4;
+        let shrank = changed_while_read(&src, &report).unwrap();
+        assert!(shrank.starts_with("shrank from 10 to 4 bytes"), "{shrank}");
+        // A compressed file is measured on disk.
+        report.compression = Compression::Gzip;
+        assert_eq!(changed_while_read(&src, &report), None);
+        std::fs::remove_file(&path).unwrap();
+        let gone = changed_while_read(&src, &report).unwrap();
+        assert!(gone.starts_with("deleted while it was read"), "{gone}");
+    }
+
+    #[test]
+    fn a_file_deleted_before_it_was_read_is_vanished_not_empty() {
+        let e = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(
+            unreadable("cannot read", &e),
+            "vanished: deleted after it was found"
+        );
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(unreadable("cannot open", &e).starts_with("cannot open: "));
     }
 }

@@ -639,6 +639,26 @@ fn trace_row(t: &TraceRef) -> Vec<Line> {
 fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
     doc.push(Block::Heading(2, "Data quality".into()));
     let q = &s.data_quality;
+    let gaps = crate::analyze::quality::not_read_whole(&s.input);
+    if !gaps.is_empty() {
+        doc.push(para(format!(
+            "{} inputs were not read, or not read whole; the numbers below leave out what was not read:",
+            thousands(gaps.len() as u64)
+        )));
+        doc.push(table(
+            &[("Input", N), ("What happened", L)],
+            gaps.iter()
+                .take(top)
+                .map(|(path, why)| vec![vec![code(path.to_string())], cell(why.to_string())])
+                .collect(),
+        ));
+        if gaps.len() > top {
+            doc.push(para(format!(
+                "… and {} more in report.json (input).",
+                gaps.len() - top
+            )));
+        }
+    }
     let mut items: Vec<Line> = Vec::new();
     let unparsed = s.input.unparsed.max(q.unparsed_lines);
     items.push(cell(format!(

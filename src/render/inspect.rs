@@ -148,6 +148,9 @@ fn file_text(f: &FileReport, out: &mut String) {
     if let Some(p) = &f.problem {
         let _ = writeln!(out, "  problem: {p}");
     }
+    if let Some(c) = &f.changed {
+        let _ = writeln!(out, "  changed: {c}");
+    }
     if let (Some(a), Some(b)) = (&f.first, &f.last) {
         let _ = writeln!(out, "  time: {a} .. {b}");
     }

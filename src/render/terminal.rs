@@ -10,6 +10,7 @@
 
 use std::fmt::Write;
 
+use crate::analyze::quality::not_read_whole;
 use crate::analyze::summary::{LatencyMs, OperationStats, Summary, TraceRef};
 
 /// A number the logs do not give.
@@ -321,6 +322,18 @@ fn templates(out: &mut String, s: &Summary, top: usize, p: Paint) {
 fn quality(out: &mut String, s: &Summary, p: Paint) {
     let q = &s.data_quality;
     let mut notes = Vec::new();
+    // Inputs not read, or not read whole, come first: the numbers below
+    // leave them out.
+    let gaps = not_read_whole(&s.input);
+    for (path, why) in gaps.iter().take(3) {
+        notes.push(format!("not read whole: {path}: {why}"));
+    }
+    if gaps.len() > 3 {
+        notes.push(format!(
+            "… and {} more inputs not read whole (all in report.json, input)",
+            thousands((gaps.len() - 3) as u64)
+        ));
+    }
     if s.input.unparsed > 0 {
         let worst = s
             .input
@@ -492,7 +505,9 @@ mod tests {
                     lines: 10_000,
                     events: 9_990,
                     unparsed: 10,
+                    ..Default::default()
                 }],
+                ..Default::default()
             },
             window: Window {
                 start: Some("2024-03-01T12:00:00.000Z".into()),
