@@ -136,7 +136,7 @@ fn apache_sample_status_counts() {
             match got.parsed {
                 Parsed::Entry => classes[(got.status.unwrap() / 100) as usize] += 1,
                 Parsed::Unparsed => unparsed.push(n + 1),
-                Parsed::Continuation => panic!("line {} became a continuation", n + 1),
+                other => panic!("line {} became {other:?}", n + 1),
             }
         }
         assert_eq!(&classes[2..], &[9_170, 609, 217, 3], "{:?}", format.kind());

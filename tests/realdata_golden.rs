@@ -48,7 +48,7 @@ fn table(folder: &str) -> Option<String> {
         ));
         // Nothing silently vanishes: every line is an event, a continuation,
         // unparsed or blank.
-        let sum = ["events", "continuation", "unparsed", "blank"]
+        let sum = ["events", "continuation", "unparsed", "blank", "headers"]
             .iter()
             .map(|k| f[*k].as_u64().unwrap())
             .sum::<u64>();

@@ -59,6 +59,8 @@ pub struct LineCounts {
     pub entries: u64,
     pub continuation: u64,
     pub unparsed: u64,
+    /// Lines that describe the lines after them (W3C `#Fields:`), not entries.
+    pub headers: u64,
     pub invalid_utf8: u64,
     pub long_lines: u64,
     pub binary_lines: u64,
@@ -77,6 +79,7 @@ impl LineCounts {
         self.entries += o.entries;
         self.continuation += o.continuation;
         self.unparsed += o.unparsed;
+        self.headers += o.headers;
         self.invalid_utf8 += o.invalid_utf8;
         self.long_lines += o.long_lines;
         self.binary_lines += o.binary_lines;
@@ -228,6 +231,7 @@ impl ChunkSink {
                 }
             }
             Parsed::Unparsed => self.bad(n, "not in the detected format", line),
+            Parsed::Header => self.counts.headers += 1,
         }
     }
 

@@ -16,8 +16,8 @@ use super::event::Record;
 use super::formats::custom::{CustomFormat, IdPatterns};
 use super::formats::Parsed;
 use super::formats::{
-    access, container, json, logfmt, text, FormatContext, FormatKind, LineFormat, Sniff,
-    UnknownFormat,
+    access, container, elb, envoy, haproxy, json, logfmt, text, w3c, FormatContext, FormatKind,
+    LineFormat, Sniff, UnknownFormat,
 };
 use crate::config::{Config, ConfigError, CustomFormatSpec};
 
@@ -53,11 +53,15 @@ pub struct FormatSet {
 
 type Sniffer = fn(&str) -> Sniff;
 
-/// Built-in families in tie-break order: most specific first.
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 6] = [
+/// Built-in families in tie-break order: most specific first. (W3C logs are
+/// recognised by their `#Fields:` header, before this vote.)
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 9] = [
     (|| FormatKind::Docker, container::sniff_docker),
     (|| FormatKind::Cri, container::sniff_cri),
     (|| FormatKind::Json, json::sniff),
+    (|| FormatKind::Envoy, envoy::sniff),
+    (|| FormatKind::Haproxy, haproxy::sniff),
+    (|| FormatKind::Elb, elb::sniff),
     (|| FormatKind::Access, access::sniff),
     (|| FormatKind::Logfmt, logfmt::sniff),
     (|| FormatKind::Text, text::sniff),
@@ -104,7 +108,7 @@ impl FormatSet {
                 .ok_or_else(|| {
                     ConfigError(format!(
                         "[[override]] names format {:?}; use one of access, json, logfmt, text, \
-                         docker, cri, or the name of a [[format]]",
+                         docker, cri, envoy, haproxy, elb, w3c, or the name of a [[format]]",
                         o.format
                     ))
                 })?;
@@ -197,6 +201,10 @@ impl FormatSet {
             FormatKind::Text => Arc::new(text::TextFormat::new(ctx.clone())),
             FormatKind::Docker => Arc::new(container::ContainerFormat::docker(ctx.clone())),
             FormatKind::Cri => Arc::new(container::ContainerFormat::cri(ctx.clone())),
+            FormatKind::Envoy => Arc::new(envoy::EnvoyFormat),
+            FormatKind::Haproxy => Arc::new(haproxy::HaproxyFormat::new(ctx.clone())),
+            FormatKind::Elb => Arc::new(elb::ElbFormat),
+            FormatKind::W3c => Arc::new(w3c::W3cFormat),
             FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
                 // Validated when the config was read, so this compiles again.
                 Some((spec, _, _)) => match CustomFormat::new(spec) {
@@ -218,6 +226,10 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "text" => FormatKind::Text,
         "docker" => FormatKind::Docker,
         "cri" => FormatKind::Cri,
+        "envoy" => FormatKind::Envoy,
+        "haproxy" => FormatKind::Haproxy,
+        "elb" => FormatKind::Elb,
+        "w3c" => FormatKind::W3c,
         _ => return None,
     })
 }
@@ -264,6 +276,15 @@ fn sample(head: &[u8]) -> Vec<String> {
 /// Sniffs the first lines of `head` with every built-in family.
 pub fn sniff_lines(head: &[u8]) -> Detection {
     let lines = sample(head);
+    // A `#Fields:` header decides: the data lines are read through it.
+    if let Some(share) = w3c::detect(&lines).filter(|&s| s >= 0.5) {
+        return Detection {
+            format: FormatKind::W3c,
+            confidence: share,
+            sampled: lines.len(),
+            forced: false,
+        };
+    }
     let mut yes = [0usize; BUILT_IN.len()];
     for line in &lines {
         for (i, (_, sniff)) in BUILT_IN.iter().enumerate() {

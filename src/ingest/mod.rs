@@ -312,6 +312,8 @@ fn read_file(
     let threads = rayon::current_num_threads().max(1);
     // Bytes after the last safe cut of the previous chunk (a record split over lines).
     let mut carry: Vec<u8> = Vec::new();
+    // Header lines in force at the start of the next chunk (W3C `#Fields:`).
+    let mut header: Vec<u8> = Vec::new();
     let push = |batch: &mut Vec<Vec<u8>>, mut buf: Vec<u8>, carry: &mut Vec<u8>| {
         if !carry.is_empty() {
             carry.append(&mut buf);
@@ -354,11 +356,23 @@ fn read_file(
             };
             p.read(disk, batch_bytes);
         }
+        // In file order: the header each chunk starts under.
+        let starts: Vec<Vec<u8>> = batch
+            .iter()
+            .map(|chunk| {
+                let at_start = header.clone();
+                if let Some(after) = parser.header_after(chunk, &header) {
+                    header = after;
+                }
+                at_start
+            })
+            .collect();
         let sinks: Vec<ChunkSink> = batch
             .par_iter()
-            .map(|chunk| {
+            .zip(&starts)
+            .map(|(chunk, start)| {
                 let mut s = ChunkSink::for_chunk(info.clone(), chunk);
-                parser.parse_chunk(chunk, &mut s);
+                parser.parse_chunk_under(start, chunk, &mut s);
                 if info.keep_events {
                     s.symbols.group_for_merge();
                 }

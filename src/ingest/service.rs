@@ -10,7 +10,10 @@
 //!    `redis` (StatefulSet ordinal).
 //! 2. Docker's own layout `<id>/<id>-json.log` names the container by its short id.
 //! 3. The parent folder, unless it is the scanned root.
-//! 4. The file stem without rotation (`.1`, `.2.gz`, `-20240301`, `.2024-03-01`) and
+//! 4. Names edge services give their hourly or daily files: CloudFront's
+//!    `<distribution>.2024-03-01-12.<id>.gz` names the distribution, IIS's
+//!    `u_ex240301.log` (and `ex`, `u_in`, `u_nc` variants) is `iis`.
+//! 5. The file stem without rotation (`.1`, `.2.gz`, `-20240301`, `.2024-03-01`) and
 //!    compression suffixes: `api.log.2.gz` -> `api`.
 //!
 //! A piped input has no file name to go by: standard input is `stdin`, a
@@ -47,6 +50,9 @@ pub fn service_for(src: &Source) -> String {
                 return name;
             }
         }
+    }
+    if let Some(name) = edge_file_name(&file) {
+        return name.to_string();
     }
     let stem = file_stem(&file);
     if stem.is_empty() {
@@ -145,6 +151,30 @@ fn is_template_hash(hash: &str) -> bool {
     let decimal = (8..=10).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_digit());
     // Short all-letter words (`grpc`, `dns`) are names, not hashes.
     (safe && (has_digit || hash.len() >= 8)) || decimal
+}
+
+/// The service a CloudFront or IIS log file's name gives (see the module doc).
+fn edge_file_name(file: &str) -> Option<&str> {
+    let stem = file_stem(file);
+    let mut parts = stem.split('.');
+    if let (Some(dist), Some(hour), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        let h = hour.as_bytes();
+        let is_hour = h.len() == 13
+            && h.iter().enumerate().all(|(i, &c)| match i {
+                4 | 7 | 10 => c == b'-',
+                _ => c.is_ascii_digit(),
+            });
+        if is_hour && !dist.is_empty() && dist.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            return Some(dist);
+        }
+    }
+    let digits = ["u_ex", "ex", "u_in", "in", "u_nc", "nc"]
+        .iter()
+        .find_map(|p| stem.strip_prefix(p))?;
+    let all_digits = digits.bytes().all(|c| c.is_ascii_digit());
+    (all_digits && matches!(digits.len(), 6 | 8)).then_some("iis")
 }
 
 /// A file name without compression, rotation and log extensions.
@@ -309,6 +339,17 @@ mod tests {
             pod_service("shippingservice-7b598fc7d-lmggd"),
             "shippingservice"
         );
+    }
+
+    #[test]
+    fn edge_services_daily_and_hourly_files() {
+        assert_eq!(
+            svc("/inc", "/inc/E2EXAMPLE.2024-03-01-12.a1b2c3d4.gz"),
+            "E2EXAMPLE"
+        );
+        assert_eq!(svc("/inc", "/inc/u_ex24030112.log"), "iis");
+        assert_eq!(svc("/inc", "/inc/u_ex240301.log"), "iis");
+        assert_eq!(svc("/inc", "/inc/export.log"), "export");
     }
 
     #[test]

@@ -136,6 +136,7 @@ fn file_text(f: &FileReport, out: &mut String) {
         (f.counts.binary_lines, "binary"),
         (f.counts.long_lines, "over 1 MiB"),
         (f.counts.crlf, "CRLF"),
+        (f.counts.headers, "headers (#Fields:)"),
         (f.counts.untimed, "events without time"),
     ] {
         if n > 0 {

@@ -430,7 +430,8 @@ fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
 }
 
 /// Events without any correlation id that report a handled request -> one span each:
-/// an HTTP status, or a duration of something with a path (`GET /x ... in 12 ms`).
+/// an HTTP status, or a duration of something with a path (`GET /x ... in 12 ms`)
+/// or proxied to an upstream (a TCP session through HAProxy).
 /// A duration alone (`Started Application in 6.4 seconds`) is not a request.
 fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
     events
@@ -441,7 +442,8 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
                 && e.trace_id.is_none()
                 && e.time().is_some()
                 && (e.status != 0
-                    || (e.duration().is_some() && symbols.get(e.operation).contains('/')))
+                    || (e.duration().is_some()
+                        && (symbols.get(e.operation).contains('/') || e.upstream.is_some())))
         })
         .map(|(i, e)| {
             let t = e.time_ns;

@@ -26,11 +26,14 @@ use crate::ingest::event::{IdKind, Record};
 
 /// What a field of the format means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Var {
+pub(super) enum Var {
     /// A field logtrace does not use (client address, bytes, user agent...).
     Skip,
     /// CLF (`07/Feb/2020:11:48:51 +0000`) or ISO 8601 time.
     Time,
+    /// A time when the request started (Envoy's `%START_TIME%`): the record's
+    /// time is its end, this plus the duration.
+    StartTime,
     /// Epoch time; the number is in units of this many nanoseconds (`$msec`: seconds with a fraction).
     Epoch(u64),
     /// The request line `GET /x HTTP/1.1`.
@@ -44,6 +47,8 @@ enum Var {
     Int(u64),
     /// `$upstream_response_time`: seconds, possibly a retry list, summed.
     UpstreamTime,
+    /// A whole-number upstream time in units of this many nanoseconds.
+    UpstreamInt(u64),
     Id(IdKind),
     /// A W3C `traceparent` header: trace id and the caller's span.
     TraceParent,
@@ -51,6 +56,9 @@ enum Var {
     Client,
     /// Where the request was proxied to (`$upstream_addr`, `$proxy_upstream_name`).
     Upstream,
+    /// A proxy's upstream cluster (Envoy): it names the service better than
+    /// the host, so it replaces one read before.
+    UpstreamCluster,
 }
 
 #[derive(Clone, Debug)]
@@ -70,17 +78,22 @@ enum Tok {
 pub struct Spec {
     toks: Vec<Tok>,
     has_request: bool,
+    /// The time field is the request's start ([`Var::StartTime`]).
+    start_time: bool,
+    /// Unquoted fields hold no space and the line ends where the format does
+    /// (for formats with no leeway, so one never half-reads another's lines).
+    strict: bool,
 }
 
 /// Tokens being built, with the check that two fields never touch.
-struct Builder {
+pub(super) struct Builder {
     toks: Vec<Tok>,
     lit: Vec<u8>,
     prev_var: Option<String>,
 }
 
 impl Builder {
-    fn new() -> Builder {
+    pub(super) fn new() -> Builder {
         Builder {
             toks: Vec::new(),
             lit: Vec::new(),
@@ -88,7 +101,13 @@ impl Builder {
         }
     }
 
-    fn var(&mut self, var: Var, spaces: u8, name: &str, shown: String) -> Result<(), String> {
+    pub(super) fn var(
+        &mut self,
+        var: Var,
+        spaces: u8,
+        name: &str,
+        shown: String,
+    ) -> Result<(), String> {
         if self.lit.is_empty() {
             if let Some(prev) = &self.prev_var {
                 // `%U%q`, `$uri$is_args$args`: the query stays in the path before it.
@@ -112,14 +131,14 @@ impl Builder {
         Ok(())
     }
 
-    fn lit(&mut self, b: &[u8]) {
+    pub(super) fn lit(&mut self, b: &[u8]) {
         self.lit.extend_from_slice(b);
         if !b.is_empty() {
             self.prev_var = None;
         }
     }
 
-    fn finish(mut self, what: &str) -> Result<Spec, String> {
+    pub(super) fn finish(mut self, what: &str) -> Result<Spec, String> {
         if !self.lit.is_empty() {
             self.toks
                 .push(Tok::Lit(std::mem::take(&mut self.lit).into_boxed_slice()));
@@ -146,9 +165,20 @@ impl Builder {
                 }
             }
         }
+        let start_time = self.toks.iter().any(|t| {
+            matches!(
+                t,
+                Tok::Var {
+                    var: Var::StartTime,
+                    ..
+                }
+            )
+        });
         Ok(Spec {
             toks: self.toks,
             has_request,
+            start_time,
+            strict: false,
         })
     }
 }
@@ -223,6 +253,12 @@ impl Spec {
         out.finish("LogFormat")
     }
 
+    /// The same format in strict mode (see [`Spec::strict`]).
+    pub(super) fn strict(mut self) -> Spec {
+        self.strict = true;
+        self
+    }
+
     /// Walks `line` along the format.
     pub fn parse<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
         let b = line.as_bytes();
@@ -236,11 +272,22 @@ impl Spec {
                     pos += l.len();
                 }
                 Tok::Var { var, spaces, name } => {
+                    // Strict: a field not in quotes ends at the first space.
+                    let unquoted = self.strict
+                        && *spaces == 0
+                        && !matches!(k.checked_sub(1).map(|p| &self.toks[p]), Some(Tok::Lit(l)) if l.ends_with(b"\""));
                     let end = match self.toks.get(k + 1) {
-                        Some(Tok::Lit(l)) => match field_end(b, pos, l, *spaces) {
+                        Some(Tok::Lit(l)) => match field_end(b, pos, l, *spaces, unquoted) {
                             Some(e) => e,
                             None => return Parsed::Unparsed,
                         },
+                        _ if unquoted => {
+                            let rest = line[pos..].trim_end();
+                            if rest.contains(' ') {
+                                return Parsed::Unparsed;
+                            }
+                            pos + rest.len()
+                        }
                         _ => b.len(),
                     };
                     if !store(*var, name, sub(line, pos, end), out) {
@@ -250,8 +297,16 @@ impl Spec {
                 }
             }
         }
+        if self.strict && !line[pos..].trim_end().is_empty() {
+            return Parsed::Unparsed;
+        }
         if !self.has_request {
             out.message = Cow::Borrowed(line);
+        }
+        if self.start_time {
+            if let (Some(t), Some(d)) = (out.time_ns, out.duration_ns) {
+                out.time_ns = Some(t.saturating_add(d as i64));
+            }
         }
         Parsed::Entry
     }
@@ -259,9 +314,20 @@ impl Spec {
 
 /// Where the field starting at `from` ends: the next `lit` that is not an
 /// escaped quote, not a list's `, `, and not one of the value's own spaces.
-fn field_end(b: &[u8], from: usize, lit: &[u8], mut spaces: u8) -> Option<usize> {
+/// With `first_space`, a field ends at its first space or not at all.
+fn field_end(
+    b: &[u8],
+    from: usize,
+    lit: &[u8],
+    mut spaces: u8,
+    first_space: bool,
+) -> Option<usize> {
     let first = lit[0];
     let mut at = from;
+    if first_space && first == b' ' {
+        let p = memchr(b' ', b.get(from..)?)? + from;
+        return b[p..].starts_with(lit).then_some(p);
+    }
     loop {
         let p = memchr(first, b.get(at..)?)? + at;
         at = p + 1;
@@ -293,7 +359,7 @@ fn store<'a>(var: Var, name: &'static str, v: &'a str, out: &mut Record<'a>) -> 
     let vb = v.as_bytes();
     match var {
         Var::Skip => {}
-        Var::Time => match parse_any_time(vb) {
+        Var::Time | Var::StartTime => match parse_any_time(vb) {
             Some((ns, zone, _)) if out.time_ns.is_none() => {
                 out.time_ns = Some(ns);
                 out.time_without_zone = !zone;
@@ -352,6 +418,12 @@ fn store<'a>(var: Var, name: &'static str, v: &'a str, out: &mut Record<'a>) -> 
         Var::Id(kind) => out.put_id(kind, Cow::Borrowed(v), name),
         Var::Client => out.set_client(Cow::Borrowed(v)),
         Var::Upstream => out.set_upstream(Cow::Borrowed(v)),
+        Var::UpstreamCluster => out.upstream = Some(Cow::Borrowed(v)),
+        Var::UpstreamInt(unit) => {
+            if out.upstream_ns.is_none() {
+                out.upstream_ns = parse_uint(vb).map(|n| n.saturating_mul(unit));
+            }
+        }
         Var::TraceParent => {
             if let Some((t, s)) = split_traceparent(vb) {
                 out.put_id(IdKind::Trace, Cow::Borrowed(sub(v, t.start, t.end)), name);
@@ -395,7 +467,7 @@ fn nginx_var(name: &str) -> (Var, u8) {
 }
 
 /// A request or response header's meaning: an id, a traceparent, or nothing.
-fn header_var(header: &str) -> Var {
+pub(super) fn header_var(header: &str) -> Var {
     if header.eq_ignore_ascii_case("traceparent") {
         return Var::TraceParent;
     }
@@ -510,7 +582,7 @@ fn join_nginx_pieces(format: &str) -> Option<String> {
 
 /// Field names live as long as the program, so records can borrow them whatever
 /// line they come from. Each distinct name is stored once.
-fn static_name(name: &str) -> &'static str {
+pub(super) fn static_name(name: &str) -> &'static str {
     static NAMES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
     let mut names = NAMES
         .get_or_init(Default::default)

@@ -89,7 +89,9 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         b"service" | b"servicename" | b"svc" | b"app" | b"application" | b"appname"
         | b"component" | b"syslogidentifier" => Field::Service,
         b"requestid" | b"reqid" | b"xrequestid" | b"correlationid" | b"xcorrelationid" | b"rid"
-        | b"httpreqid" | b"httprequestid" | b"rayid" => Field::Id(IdKind::Request),
+        | b"httpreqid" | b"httprequestid" | b"rayid"
+        // What AWS load balancers and CloudFront add to the request they forward.
+        | b"xamzntraceid" | b"amzntraceid" | b"xamzcfid" | b"amzcfid" => Field::Id(IdKind::Request),
         b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid" => {
             Field::Id(IdKind::Trace)
         }

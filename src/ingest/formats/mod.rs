@@ -12,12 +12,17 @@
 pub mod access;
 pub mod access_scan;
 mod access_spec;
+pub mod columns;
 pub mod container;
 pub mod custom;
+pub mod elb;
+pub mod envoy;
 pub mod fields;
+pub mod haproxy;
 pub mod json;
 pub mod logfmt;
 pub mod text;
+pub mod w3c;
 
 use super::chunk::ChunkSink;
 use super::event::Record;
@@ -41,6 +46,8 @@ pub enum Parsed {
     Continuation,
     /// The line could not be read as this format.
     Unparsed,
+    /// The line describes the lines after it (a W3C `#Fields:` directive).
+    Header,
 }
 
 /// Identifies a format family; `Custom(i)` is the i-th format of the config file.
@@ -58,6 +65,14 @@ pub enum FormatKind {
     Docker,
     /// CRI (containerd/CRI-O) lines.
     Cri,
+    /// Envoy and Istio access logs (default text formats).
+    Envoy,
+    /// HAProxy HTTP and TCP logs, with or without syslog.
+    Haproxy,
+    /// AWS Application and Classic Load Balancer access logs.
+    Elb,
+    /// W3C extended logs with `#Fields:` headers (IIS, CloudFront).
+    W3c,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -74,6 +89,10 @@ impl FormatKind {
             FormatKind::Text => "text".into(),
             FormatKind::Docker => "docker".into(),
             FormatKind::Cri => "cri".into(),
+            FormatKind::Envoy => "envoy".into(),
+            FormatKind::Haproxy => "haproxy".into(),
+            FormatKind::Elb => "elb".into(),
+            FormatKind::W3c => "w3c".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
@@ -123,6 +142,22 @@ pub trait LineFormat: Send + Sync {
     /// cut exists in the chunk.
     fn cut_point(&self, chunk: &[u8]) -> usize {
         chunk.len()
+    }
+
+    /// For formats whose lines are read through header lines met earlier in
+    /// the file (W3C `#Fields:`): the header lines in force after `chunk`,
+    /// given those in force before it; `None` when the chunk changes nothing.
+    /// The reader calls this on the chunks in file order before parsing them
+    /// in parallel, so each chunk starts under the header in force at its
+    /// first line, wherever the file was cut.
+    fn header_after(&self, _chunk: &[u8], _before: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Parses a chunk that starts under the header lines `header` (see
+    /// [`Self::header_after`]); other formats ignore them.
+    fn parse_chunk_under(&self, _header: &[u8], chunk: &[u8], sink: &mut ChunkSink) {
+        self.parse_chunk(chunk, sink);
     }
 }
 

@@ -145,6 +145,35 @@ impl LineFormat for TextFormat {
     }
 }
 
+impl TextFormat {
+    /// The message inside a syslog envelope: RFC 3164 (`Mar  1 12:00:00 host
+    /// app[pid]: msg`), RFC 5424, or an RFC 3339 time before `host app[pid]:`.
+    /// Fills the time, the level of a `<PRI>` and the service (the app), and
+    /// returns the message; `None` (and `out` untouched) for other lines.
+    pub fn syslog_message<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Option<&'a str> {
+        let lead = find_stamp(line.as_bytes(), self.year)?;
+        let mut rec = Record::default();
+        let msg = match lead.head {
+            Head::Syslog => syslog_body(line, lead.body, &mut rec),
+            Head::Rfc5424 => rfc5424_body(line, lead.body, &mut rec)?,
+            Head::Iso => match rfc5424_body(line, lead.body, &mut rec) {
+                Some(m) => m,
+                None => syslog_body(line, lead.body, &mut rec),
+            },
+            _ => return None,
+        };
+        rec.service.as_ref()?;
+        if lead.rfc5424_time != Some(false) {
+            self.set_time(&lead, &mut rec);
+        }
+        if let Some(pri) = lead.pri {
+            rec.level = severity(pri);
+        }
+        *out = rec;
+        Some(msg)
+    }
+}
+
 /// Stores the message, flags exceptions it names, and scans it for fields.
 fn finish_message<'a>(msg: &'a str, out: &mut Record<'a>) {
     let msg = msg.trim();
