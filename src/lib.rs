@@ -19,6 +19,8 @@
 //! option structs below, prints what these functions return and writes the
 //! report folder.
 
+#![forbid(unsafe_code)]
+
 pub mod analyze;
 pub mod concat;
 pub mod config;

@@ -1,5 +1,7 @@
 //! The `logtrace` binary: parse arguments, call the library, print, exit.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use clap::Parser;
@@ -162,14 +164,14 @@ fn notes(notes: &[String]) {
 }
 
 /// Passing the file-size limit (`ulimit -f`) kills a process with SIGXFSZ
-/// by default, with no word and a half-written file. Ignored, the write
+/// by default, with no word and a half-written file. Caught, the write
 /// fails with EFBIG instead: logtrace says so and removes what it wrote.
 fn ignore_file_size_signal() {
-    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler
-    // and is done before any other thread starts.
     #[cfg(unix)]
-    unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    {
+        let caught = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Failing to install the handler leaves the default: no worse than before.
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, caught);
     }
 }
 

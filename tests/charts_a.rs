@@ -664,7 +664,7 @@ fn real_summary(rel: &str) -> Option<Summary> {
 
     let path = common::realdata()?.join(rel);
     if !path.exists() {
-        eprintln!("note: {} missing; skipped", path.display());
+        common::missing(&path.display().to_string());
         return None;
     }
     let input = ingest(

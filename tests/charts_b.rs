@@ -16,6 +16,8 @@ use logtrace::ingest::time::format_rfc3339_ms;
 use logtrace::render::charts::{critical_path, origins, service_map, waterfall, Chart, ChartInput};
 use logtrace::trace::{Span, Trace, Traces};
 
+mod common;
+
 const MS: i64 = 1_000_000;
 const T0: i64 = 1_709_294_400_000 * MS; // 2024-03-01T12:00:00Z
 
@@ -898,14 +900,14 @@ fn calls_back_up_the_graph_and_huge_traces_still_render() {
     assert!(texts(&w).iter().any(|t| t.contains("351 more spans")));
 }
 
-/// With `LOGTRACE_CHARTS_OUT=dir`: the charts of real runs (the incident
-/// fixture, an Apache access log, a Kubernetes capture), traced by the real
-/// trace stage, summarised by the builder above, written to `dir/<name>/`.
+/// The charts of real runs (the incident fixture, an Apache access log, a
+/// Kubernetes capture), traced by the real trace stage, summarised by the
+/// builder above, are valid SVG; written to `dir/<name>/` for review with
+/// `LOGTRACE_CHARTS_OUT=dir`, else to a temporary folder.
 #[test]
 fn real_runs_render() {
-    let Some(out) = std::env::var_os("LOGTRACE_CHARTS_OUT") else {
-        return;
-    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::env::var_os("LOGTRACE_CHARTS_OUT").unwrap_or_else(|| tmp.path().into());
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let real = root.join("../shared/realdata");
     let runs = [
@@ -919,7 +921,7 @@ fn real_runs_render() {
     ];
     for (name, path, incident) in runs {
         if !path.exists() {
-            eprintln!("note: {} missing; skipped", path.display());
+            common::missing(&path.display().to_string());
             continue;
         }
         let input = logtrace::ingest::ingest(

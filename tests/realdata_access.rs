@@ -9,6 +9,8 @@ use logtrace::ingest::event::Record;
 use logtrace::ingest::formats::access::{sniff, AccessFormat};
 use logtrace::ingest::formats::{LineFormat, Parsed, Sniff};
 
+mod common;
+
 const MS: u64 = 1_000_000;
 
 const INGRESS_FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
@@ -19,7 +21,7 @@ fn realdata(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("notice: {} is missing; skipping", p.display());
+        common::missing(&p.display().to_string());
         None
     }
 }

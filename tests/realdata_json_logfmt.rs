@@ -9,6 +9,8 @@ use logtrace::ingest::formats::json::{self, JsonFormat};
 use logtrace::ingest::formats::logfmt::{self, LogfmtFormat};
 use logtrace::ingest::formats::{LineFormat, Parsed, Sniff};
 
+mod common;
+
 fn samples() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -17,7 +19,7 @@ fn samples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("notice: {} is missing; skipping", dir.display());
+        common::missing(&dir.display().to_string());
         None
     }
 }

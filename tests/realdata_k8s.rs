@@ -14,6 +14,8 @@ use logtrace::ingest::formats::{FormatContext, LineFormat, Sniff};
 use logtrace::ingest::service::{pod_service, service_for};
 use logtrace::ingest::time::parse_iso;
 
+mod common;
+
 const CAPTURES: [(&str, bool); 2] = [("trainticket-docker", false), ("onlineboutique-cri", true)];
 
 fn k8s_root() -> Option<PathBuf> {
@@ -24,7 +26,7 @@ fn k8s_root() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root.to_path_buf())
     } else {
-        eprintln!("notice: {} is missing; skipping", root.display());
+        common::missing(&root.display().to_string());
         None
     }
 }

@@ -10,12 +10,14 @@ use logtrace::ingest::formats::{FormatContext, LineFormat, Parsed};
 use logtrace::ingest::message;
 use logtrace::ingest::time::parse_iso;
 
+mod common;
+
 fn realdata() -> Option<PathBuf> {
     let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata"));
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("notice: {} missing, real-data tests skipped", p.display());
+        common::missing(&p.display().to_string());
         None
     }
 }

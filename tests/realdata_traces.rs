@@ -12,6 +12,8 @@ use logtrace::ingest::service::pod_service;
 use logtrace::ingest::{ingest, IngestOptions};
 use logtrace::trace::{build, TraceOptions};
 
+mod common;
+
 fn k8s_root() -> Option<PathBuf> {
     let root = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -20,7 +22,7 @@ fn k8s_root() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root.to_path_buf())
     } else {
-        eprintln!("notice: {} is missing; skipping", root.display());
+        common::missing(&root.display().to_string());
         None
     }
 }

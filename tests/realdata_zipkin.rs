@@ -41,6 +41,8 @@ use sim::truth::{Kind, Link, TruthSpan, TruthTrace};
 use sim::world::{Clock, Host, Mode, Service, Style, World};
 use sim::Outcome;
 
+mod common;
+
 const FILES: [&str; 5] = [
     "smartthings-oauth-authorization.json",
     "yelp.json",
@@ -57,7 +59,7 @@ fn zipkin_root() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root.to_path_buf())
     } else {
-        eprintln!("notice: {} is missing; skipping", root.display());
+        common::missing(&root.display().to_string());
         None
     }
 }

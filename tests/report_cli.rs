@@ -325,7 +325,7 @@ fn relative_and_absolute_times() {
 fn report_json_does_not_depend_on_the_thread_count() {
     let fixture = common::root().join("fixtures/incident");
     if !fixture.is_dir() {
-        eprintln!("note: fixtures/incident not found; skipped");
+        common::missing("fixtures/incident");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

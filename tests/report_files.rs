@@ -32,7 +32,7 @@ fn fixture() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("note: fixtures/incident not found; skipped");
+        common::missing("fixtures/incident");
         None
     }
 }

@@ -58,7 +58,7 @@ fn nothing_parsed_exits_1() {
 fn a_trace_of_the_incident_shows_its_spans_and_lines() {
     let fixture = common::root().join("fixtures/incident");
     if !fixture.is_dir() {
-        eprintln!("note: fixtures/incident not found; skipped");
+        common::missing("fixtures/incident");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -112,7 +112,7 @@ fn source_lines_match_the_events_line_numbers() {
     use logtrace::ingest::{self, discover};
     let fixture = common::root().join("fixtures/incident");
     if !fixture.is_dir() {
-        eprintln!("note: fixtures/incident not found; skipped");
+        common::missing("fixtures/incident");
         return;
     }
     let paths = vec![fixture];

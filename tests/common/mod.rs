@@ -3,13 +3,29 @@
 
 use std::path::{Path, PathBuf};
 
+/// True when every test must run: `.ci/run` sets `LOGTRACE_REQUIRE_ALL=1`, so
+/// a test whose data or tool is missing fails there instead of passing.
+pub fn require_all() -> bool {
+    std::env::var_os("LOGTRACE_REQUIRE_ALL").is_some_and(|v| v == "1")
+}
+
+/// Says that a test cannot run because `what` is missing: a notice locally,
+/// a failure under `LOGTRACE_REQUIRE_ALL=1`.
+pub fn missing(what: &str) {
+    assert!(
+        !require_all(),
+        "{what} is missing and LOGTRACE_REQUIRE_ALL=1: this test must run"
+    );
+    eprintln!("notice: {what} is missing; test skipped");
+}
+
 /// The real-world samples beside the checkout, if they are there.
 pub fn realdata() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("note: ../shared/realdata not found; real-world sample tests skipped");
+        missing("../shared/realdata");
         None
     }
 }
