@@ -59,10 +59,13 @@ pub fn parse_secs(b: &[u8]) -> Option<(u64, bool)> {
     let mut i = 0;
     let mut whole = 0u64;
     while i < b.len() && b[i].is_ascii_digit() {
+        if i == 10 {
+            return None;
+        }
         whole = whole * 10 + (b[i] - b'0') as u64;
         i += 1;
     }
-    if i == 0 || i > 10 {
+    if i == 0 {
         return None;
     }
     if i == b.len() {
@@ -130,11 +133,11 @@ pub fn parse_secs_list(b: &[u8]) -> Option<SecsList> {
                 let start = i;
                 let mut whole = 0u64;
                 while i < b.len() && b[i].is_ascii_digit() {
+                    if i - start == 10 {
+                        return None;
+                    }
                     whole = whole * 10 + (b[i] - b'0') as u64;
                     i += 1;
-                }
-                if i - start > 10 {
-                    return None;
                 }
                 let mut ns = whole * NS_PER_SEC as u64;
                 if b.get(i) == Some(&b'.') {
@@ -348,6 +351,21 @@ mod tests {
         assert_eq!(parse_unit_duration(b"2ms"), Some(2_000_000));
         assert_eq!(parse_unit_duration(b"1.5s"), Some(1_500_000_000));
         assert_eq!(parse_unit_duration(b"2xs"), None);
+    }
+
+    #[test]
+    fn seconds_with_twenty_digits_do_not_overflow() {
+        assert_eq!(
+            parse_secs(b"9999999999.5"),
+            Some((9_999_999_999_500_000_000, true))
+        );
+        assert_eq!(parse_secs(b"17092942000617282942000617"), None);
+        assert_eq!(parse_secs(b"17092942000617282942000617.39"), None);
+        assert_eq!(parse_secs_list(b"0.1, 17092942000617282942000617"), None);
+        assert_eq!(
+            parse_secs_list(b"9999999999.5, 0.5").unwrap().sum_ns,
+            Some(10_000_000_000_000_000_000)
+        );
     }
 
     #[test]
