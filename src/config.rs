@@ -127,6 +127,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::ingest::formats::access::AccessFormat;
 use crate::ingest::formats::custom::{CustomFormat, IdPatterns};
 
 /// Everything the config file can say. Every section is optional.
@@ -256,9 +257,14 @@ impl Config {
         for a in &self.access_formats {
             check_name("access_format", &a.name)?;
             names.push(&a.name);
-            if a.nginx.is_some() == a.apache.is_some() {
+            let compiled = match (&a.nginx, &a.apache) {
+                (Some(nginx), None) => AccessFormat::from_nginx(nginx),
+                (None, Some(apache)) => AccessFormat::from_apache(apache),
+                _ => Err("give exactly one of `nginx` and `apache`".into()),
+            };
+            if let Err(e) = compiled {
                 return Err(ConfigError(format!(
-                    "[[access_format]] \"{}\": give exactly one of `nginx` and `apache`",
+                    "[[access_format]] \"{}\": {e}",
                     a.name
                 )));
             }
@@ -405,5 +411,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.custom_formats().unwrap()[0].name, "nova");
+    }
+
+    #[test]
+    fn a_bad_access_format_string_is_refused_with_the_config() {
+        let e = err("[[access_format]]\nname='a'\napache='%h %}e'\nfiles=['**/a*']\n");
+        assert!(
+            e.starts_with("c.toml: [[access_format]] \"a\": ") && e.contains("`%}`"),
+            "{e}"
+        );
+        let e = err("[[access_format]]\nname='n'\nnginx='$status ${request'\n");
+        assert!(
+            e.starts_with("c.toml: [[access_format]] \"n\": ") && e.contains("never closed"),
+            "{e}"
+        );
     }
 }
