@@ -83,20 +83,64 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Compression, Box<dyn
     }
     let compression = sniff_compression(&head[..got]);
     let raw = io::Cursor::new(head).take(got as u64).chain(raw);
-    let inner: Box<dyn Read + Send> =
-        match compression {
-            Compression::None => Box::new(raw),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-                BufReader::with_capacity(COMPRESSED_BUF, raw),
-            )),
-            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(
-                BufReader::with_capacity(COMPRESSED_BUF, raw),
-            )?),
-            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(
-                BufReader::with_capacity(COMPRESSED_BUF, raw),
-            )),
-        };
+    let inner: Box<dyn Read + Send> = match compression {
+        Compression::None => Box::new(raw),
+        Compression::Gzip => Box::new(Blocks::new(flate2::read::MultiGzDecoder::new(
+            BufReader::with_capacity(COMPRESSED_BUF, raw),
+        ))),
+        Compression::Zstd => Box::new(Blocks::new(zstd::stream::read::Decoder::with_buffer(
+            BufReader::with_capacity(COMPRESSED_BUF, raw),
+        )?)),
+        Compression::Bzip2 => Box::new(Blocks::new(bzip2::read::MultiBzDecoder::new(
+            BufReader::with_capacity(COMPRESSED_BUF, raw),
+        ))),
+    };
     Ok((compression, inner))
+}
+
+/// Bytes a decompressor is asked for at a time.
+const DECODED_BLOCK: usize = 16 << 10;
+
+/// A decompressor read in blocks of [`DECODED_BLOCK`] bytes, whatever size
+/// the caller asks for. A decompressor that meets damage returns the error and
+/// drops what it decoded in that same call: asked for a whole chunk at once, it
+/// lost up to a chunk of good lines before the damage, and how many depended on
+/// the chunk size (and the head read for detection could see none of them). In
+/// fixed blocks at most one block is lost, the same one for every reader.
+struct Blocks<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(inner: R) -> Self {
+        Blocks {
+            inner,
+            buf: vec![0; DECODED_BLOCK].into_boxed_slice(),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Blocks<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.end {
+            if out.len() >= DECODED_BLOCK {
+                // Straight into the caller's buffer, still one block at a time.
+                return self.inner.read(&mut out[..DECODED_BLOCK]);
+            }
+            self.start = 0;
+            self.end = 0;
+            self.end = self.inner.read(&mut self.buf)?;
+        }
+        let n = out.len().min(self.end - self.start);
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
 }
 
 /// What to tell the user about a read that failed after `done` bytes.
@@ -357,6 +401,55 @@ mod tests {
         }
         assert_eq!(chunks_of(data, 10)[0], b"one\n");
         assert_eq!(chunks_of(data, 12)[0], b"one\ntwo two\n");
+    }
+
+    /// Everything a reader of `chunk`-byte chunks delivers from `compressed`, and its problem.
+    fn decoded(compressed: &[u8], chunk: usize) -> (Vec<u8>, Option<String>) {
+        let (c, inner) = decode(Box::new(io::Cursor::new(compressed.to_vec()))).unwrap();
+        let mut r = ChunkReader::from_reader(inner, c, chunk);
+        let (mut all, mut buf) = (Vec::new(), Vec::new());
+        while r.next_chunk(&mut buf) {
+            all.extend_from_slice(&buf);
+        }
+        (all, r.problem().map(str::to_owned))
+    }
+
+    #[test]
+    fn damaged_gzip_gives_its_good_start_in_any_chunk_size() {
+        let data: Vec<u8> = (0..6_000)
+            .flat_map(|i| {
+                format!("2024-03-01T12:00:00Z INFO line {i:>5} of the log\n").into_bytes()
+            })
+            .collect();
+        // A gzip member whose deflate stream stores the data in blocks of
+        // 50,000 bytes, then has a block of the invalid type 3.
+        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        for block in data.chunks(50_000) {
+            let len = block.len() as u16;
+            gz.push(0); // not final, stored, then aligned
+            gz.extend_from_slice(&len.to_le_bytes());
+            gz.extend_from_slice(&(!len).to_le_bytes());
+            gz.extend_from_slice(block);
+        }
+        gz.push(0b111); // final, type 3
+        gz.extend_from_slice(&[0; 16]);
+        let (good, problem) = decoded(&gz, 4 << 20);
+        // All but the last block read before the damage comes through.
+        assert!(data.starts_with(&good));
+        assert!(
+            good.len() + DECODED_BLOCK >= data.len(),
+            "{} bytes",
+            good.len()
+        );
+        let problem = problem.unwrap_or_default();
+        assert!(
+            problem.starts_with("gzip stream damaged after"),
+            "{problem}"
+        );
+        for chunk in [1000, 64 << 10] {
+            let (got, why) = decoded(&gz, chunk);
+            assert_eq!((got.len(), why.as_deref()), (good.len(), Some(&*problem)));
+        }
     }
 
     #[test]
