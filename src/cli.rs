@@ -376,7 +376,7 @@ impl InputArgs {
     /// Validates the arguments into the library's ingest options.
     pub fn to_options(&self) -> Result<IngestOptions, String> {
         let config = match &self.config {
-            Some(p) => logtrace::config::Config::load(p).map_err(|e| e.to_string())?,
+            Some(p) => logtrace::ingest::detect::load_config(p).map_err(|e| e.to_string())?,
             None => Default::default(),
         };
         let tz = match &self.tz {

@@ -2,10 +2,11 @@
 //!
 //! Input: the text of a `logtrace.toml`. Output: plain structs describing custom
 //! formats, explicit access-log format strings, per-glob format overrides and
-//! regexes that pull correlation ids out of messages. [`Config::parse`] checks
-//! everything it can before a single log line is read (regexes compile, names
-//! exist, globs are valid) and says which section is wrong and why; the formats
-//! that use the regexes compile them once per run.
+//! regexes that pull correlation ids out of messages. Plain data: ingest builds
+//! its formats from these specs. [`Config::parse`] checks the structure (names
+//! exist and are unique, globs are valid) and says which section is wrong and
+//! why; `ingest::detect::load_config` also compiles the format strings and
+//! regexes, once, before a single log line is read.
 //!
 //! # The config file
 //!
@@ -127,9 +128,6 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::ingest::formats::access::AccessFormat;
-use crate::ingest::formats::custom::{CustomFormat, IdPatterns};
-
 /// Everything the config file can say. Every section is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,8 +237,9 @@ impl Config {
         Config::parse(&text, &path.display().to_string())
     }
 
-    /// Checks what TOML cannot: names are unique and known, regexes and globs
-    /// compile, each access format has one format string.
+    /// Checks what TOML cannot: names are unique and known, globs compile,
+    /// each access format has one format string. The regexes are compiled by
+    /// the formats built from them (`ingest::detect::parse_config`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut names: Vec<&str> = Vec::new();
         let check_name = |section: &str, n: &str| -> Result<(), ConfigError> {
@@ -257,14 +256,9 @@ impl Config {
         for a in &self.access_formats {
             check_name("access_format", &a.name)?;
             names.push(&a.name);
-            let compiled = match (&a.nginx, &a.apache) {
-                (Some(nginx), None) => AccessFormat::from_nginx(nginx),
-                (None, Some(apache)) => AccessFormat::from_apache(apache),
-                _ => Err("give exactly one of `nginx` and `apache`".into()),
-            };
-            if let Err(e) = compiled {
+            if a.nginx.is_some() == a.apache.is_some() {
                 return Err(ConfigError(format!(
-                    "[[access_format]] \"{}\": {e}",
+                    "[[access_format]] \"{}\": give exactly one of `nginx` and `apache`",
                     a.name
                 )));
             }
@@ -273,7 +267,6 @@ impl Config {
         for f in &self.formats {
             check_name("format", &f.name)?;
             names.push(&f.name);
-            CustomFormat::new(f)?;
             check_globs("format", &f.name, &f.files)?;
         }
         let mut sorted = names.clone();
@@ -300,18 +293,7 @@ impl Config {
             }
             check_globs("override", &o.format, &o.files)?;
         }
-        IdPatterns::new(&self.id_patterns)?;
         Ok(())
-    }
-
-    /// The `[[format]]`s, compiled.
-    pub fn custom_formats(&self) -> Result<Vec<CustomFormat>, ConfigError> {
-        self.formats.iter().map(CustomFormat::new).collect()
-    }
-
-    /// The `[[id_pattern]]`s, compiled.
-    pub fn id_patterns(&self) -> Result<IdPatterns, ConfigError> {
-        IdPatterns::new(&self.id_patterns)
     }
 }
 
@@ -383,14 +365,6 @@ mod tests {
 
     #[test]
     fn validation_names_the_section_and_the_problem() {
-        let e = err("[[format]]\nname='nova'\nregex='^(?P<time>\\S+'\n");
-        assert!(
-            e.starts_with("c.toml: [[format]] \"nova\": the regex does not compile"),
-            "{e}"
-        );
-        assert!(e.contains("unclosed group"), "shows the regex error: {e}");
-        let e = err("[[id_pattern]]\nkind='session'\nregex='x'\n");
-        assert!(e.contains("unknown kind \"session\""), "{e}");
         let e = err("[[override]]\nfiles=['a/*']\nformat='nova'\n");
         assert!(
             e.contains("unknown format; use one of: access, json"),
@@ -410,20 +384,6 @@ mod tests {
             "c.toml",
         )
         .unwrap();
-        assert_eq!(ok.custom_formats().unwrap()[0].name, "nova");
-    }
-
-    #[test]
-    fn a_bad_access_format_string_is_refused_with_the_config() {
-        let e = err("[[access_format]]\nname='a'\napache='%h %}e'\nfiles=['**/a*']\n");
-        assert!(
-            e.starts_with("c.toml: [[access_format]] \"a\": ") && e.contains("`%}`"),
-            "{e}"
-        );
-        let e = err("[[access_format]]\nname='n'\nnginx='$status ${request'\n");
-        assert!(
-            e.starts_with("c.toml: [[access_format]] \"n\": ") && e.contains("never closed"),
-            "{e}"
-        );
+        assert_eq!(ok.formats[0].name, "nova");
     }
 }

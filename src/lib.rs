@@ -15,6 +15,12 @@
 //! `report.json` files for nightly jobs and CI; [`generate`] writes incident
 //! folders with known ground truth (the fixtures and benchmarks use it).
 //!
+//! Leaves any module may use, which use no other module: [`units`] (numbers as
+//! people read them), [`safe`] (text from logs made safe for a terminal),
+//! [`error`], [`config`] (the config file as plain specs), [`timing`] and
+//! [`concat`]. Modules depend one way only, down this list;
+//! `tests/architecture.rs` fails on a cycle or a wrong-way import.
+//!
 //! The binary (`src/main.rs`, `src/cli.rs`) only turns arguments into the plain
 //! option structs below, prints what these functions return and writes the
 //! report folder.
@@ -25,57 +31,30 @@ pub mod analyze;
 pub mod concat;
 pub mod config;
 pub mod diff;
+pub mod error;
 pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod output;
 pub mod render;
+pub mod safe;
 pub mod timing;
 pub mod trace;
+pub mod units;
 pub mod window;
 
 use std::path::PathBuf;
 
+pub use error::Error;
 pub use ingest::{IngestError, IngestOptions, Ingested};
 pub use window::{parse_duration, TimeBound};
 
 use trace::find::{find_traces, not_found};
 use window::keep_window;
 
-/// A run-ending failure, with what the user can do about it.
-#[derive(Debug)]
-pub enum Error {
-    /// The input or the options cannot be used (exit code 2).
-    Usage(String),
-    /// The input was read but nothing in it could be parsed (exit code 1).
-    NothingParsed(String),
-    /// What was asked for is not in the input: a trace id, events in a time window (exit code 1).
-    NotFound(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Usage(m) | Error::NothingParsed(m) | Error::NotFound(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
 impl From<IngestError> for Error {
     fn from(e: IngestError) -> Self {
         Error::Usage(e.to_string())
-    }
-}
-
-impl Error {
-    /// The process exit code for this failure.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Usage(_) => 2,
-            Error::NothingParsed(_) | Error::NotFound(_) => 1,
-        }
     }
 }
 
@@ -328,7 +307,7 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Tra
     if found.len() > 1 {
         out.push_str(&format!(
             "{} names {} traces (an id reused far apart in time); showing each\n\n",
-            render::safe::terminal(id),
+            safe::terminal(id),
             found.len()
         ));
     }

@@ -6,7 +6,8 @@ mod cli;
 
 use clap::Parser;
 use logtrace::output::{export_file, report_dir::ReportDir, OutputError};
-use logtrace::render::{safe, terminal};
+use logtrace::render::terminal;
+use logtrace::safe;
 
 // Parsing and trace building allocate many small buffers on every core at
 // once; glibc's allocator serialises them on its arena locks.

@@ -10,8 +10,8 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use crate::error::Error;
 use crate::ingest::{self, event::Event};
-use crate::Error;
 
 /// The forms `--since` and `--until` take, for help texts and errors.
 pub const FORMS: &str = "\

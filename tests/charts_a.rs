@@ -114,7 +114,7 @@ fn report(spec: &Spec) -> Summary {
                 p95_ms: Some(l.p95),
             });
         }
-        let histogram = distribution::latency_histogram(
+        let histogram = logtrace::analyze::histogram::latency_histogram(
             &all.iter().map(|ms| (ms * 1e6) as i64).collect::<Vec<_>>(),
         );
         let latency_ms = lat(&mut all.clone());

@@ -4,9 +4,11 @@
 
 use logtrace::config::Config;
 use logtrace::ingest::chunk::{ChunkSink, FileInfo};
+use logtrace::ingest::detect::parse_config;
 use logtrace::ingest::event::{IdKind, Level, Record};
 use logtrace::ingest::formats::custom::CustomFormat;
 use logtrace::ingest::formats::{LineFormat, Parsed};
+use logtrace::ingest::ids::IdPatterns;
 use logtrace::ingest::time::civil_to_ns;
 
 const CONFIG: &str = r#"
@@ -56,8 +58,8 @@ fn ns(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, f: u32) -> i64 {
 }
 
 fn formats() -> (CustomFormat, CustomFormat, Config) {
-    let config = Config::parse(CONFIG, "logtrace.toml").unwrap();
-    let mut f = config.custom_formats().unwrap().into_iter();
+    let config = parse_config(CONFIG, "logtrace.toml").unwrap();
+    let mut f = config.formats.iter().map(|f| CustomFormat::new(f).unwrap());
     (f.next().unwrap(), f.next().unwrap(), config)
 }
 
@@ -66,7 +68,7 @@ fn parse<'a>(f: &CustomFormat, config: &Config, line: &'a str, out: &mut Record<
     let p = f.parse_line(line, out);
     if p == Parsed::Entry {
         if let std::borrow::Cow::Borrowed(m) = out.message {
-            config.id_patterns().unwrap().apply(m, out);
+            IdPatterns::new(&config.id_patterns).unwrap().apply(m, out);
         }
     }
     p
@@ -91,7 +93,7 @@ fn openstack_lines_give_time_level_logger_and_request_id() {
     // The request id sits in the bracketed context, not the message: the regex's
     // `ctx` capture is no field, so only a pattern over the whole line finds it.
     assert_eq!(r.request_id, None);
-    let ids = config.id_patterns().unwrap();
+    let ids = IdPatterns::new(&config.id_patterns).unwrap();
     ids.apply(lines[0], &mut r);
     assert_eq!(
         r.request_id.as_deref(),
@@ -131,7 +133,7 @@ fn openstack_lines_give_time_level_logger_and_request_id() {
 
 #[test]
 fn a_request_id_capture_names_the_id_directly() {
-    let config = Config::parse(
+    let config = parse_config(
         r#"
 [[format]]
 name = "nova"
@@ -140,7 +142,7 @@ regex = '^(?P<time>\S+ \S+) \d+ (?P<level>[A-Z]+) (?P<logger>\S+) \[(?P<request_
         "t.toml",
     )
     .unwrap();
-    let f = &config.custom_formats().unwrap()[0];
+    let f = &CustomFormat::new(&config.formats[0]).unwrap();
     let mut r = Record::default();
     assert_eq!(
         f.parse_line(NOVA.lines().next().unwrap(), &mut r),
@@ -217,7 +219,7 @@ fn a_whole_file_counts_entries_continuations_and_unparsed_lines() {
 #[test]
 fn config_mistakes_are_reported_before_reading_logs() {
     let bad_regex = CONFIG.replace(r"(?P<pid>\d+)", r"(?P<pid>\d+");
-    let e = Config::parse(&bad_regex, "logtrace.toml")
+    let e = parse_config(&bad_regex, "logtrace.toml")
         .unwrap_err()
         .to_string();
     assert!(
@@ -225,7 +227,7 @@ fn config_mistakes_are_reported_before_reading_logs() {
         "{e}"
     );
     let bad_override = CONFIG.replace("format = \"nova\"", "format = \"novva\"");
-    let e = Config::parse(&bad_override, "logtrace.toml")
+    let e = parse_config(&bad_override, "logtrace.toml")
         .unwrap_err()
         .to_string();
     assert!(
@@ -233,7 +235,7 @@ fn config_mistakes_are_reported_before_reading_logs() {
         "{e}"
     );
     let bad_kind = CONFIG.replace("kind = \"trace\"", "kind = \"block\"");
-    let e = Config::parse(&bad_kind, "logtrace.toml")
+    let e = parse_config(&bad_kind, "logtrace.toml")
         .unwrap_err()
         .to_string();
     assert!(
@@ -241,7 +243,7 @@ fn config_mistakes_are_reported_before_reading_logs() {
         "{e}"
     );
     let bad_time = CONFIG.replace("%y%m%d", "%y%m%D");
-    let e = Config::parse(&bad_time, "logtrace.toml")
+    let e = parse_config(&bad_time, "logtrace.toml")
         .unwrap_err()
         .to_string();
     assert!(e.contains("\"hdfs\"") && e.contains("%D"), "{e}");

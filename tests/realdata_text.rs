@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use logtrace::ingest::event::{Level, Record};
+use logtrace::ingest::formats::message;
 use logtrace::ingest::formats::text::TextFormat;
 use logtrace::ingest::formats::{FormatContext, LineFormat, Parsed};
-use logtrace::ingest::message;
 use logtrace::ingest::time::parse_iso;
 
 mod common;

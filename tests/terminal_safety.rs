@@ -47,7 +47,7 @@ fn assert_safe(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for (i, c) in text.chars().enumerate() {
         assert!(
-            c == '\n' || !logtrace::render::safe::unsafe_char(c),
+            c == '\n' || !logtrace::safe::unsafe_char(c),
             "{what}: raw {c:?} at char {i} in:\n{}",
             text.escape_debug()
         );

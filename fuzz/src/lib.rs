@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 use logtrace::config::Config;
 use logtrace::diff::{self, threshold};
 use logtrace::ingest::chunk::{ChunkSink, FileInfo, LineCounts};
-use logtrace::ingest::detect::{self, FormatSet};
+use logtrace::ingest::detect::{self, parse_config, FormatSet};
 use logtrace::ingest::event::{Event, Record};
 use logtrace::ingest::formats::custom::TimeFormat;
 use logtrace::ingest::formats::{
@@ -394,7 +394,7 @@ pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let config = match Config::parse(text, "fuzz.toml") {
+    let config = match parse_config(text, "fuzz.toml") {
         Ok(c) => c,
         Err(e) => {
             assert!(e.to_string().starts_with("fuzz.toml: "), "{e}");

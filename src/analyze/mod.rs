@@ -13,6 +13,7 @@
 
 pub mod chains;
 pub mod deps;
+pub mod histogram;
 pub mod incidents;
 pub mod latency;
 pub mod origins;

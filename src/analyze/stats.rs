@@ -215,7 +215,7 @@ pub fn services_and_operations(
             errors: acc.errors,
             client_errors: acc.client_errors,
             error_rate: acc.error_rate(),
-            histogram: crate::render::charts::distribution::latency_histogram(durations),
+            histogram: super::histogram::latency_histogram(durations),
             latency_ms: latency(durations),
         })
         .collect();

@@ -149,7 +149,7 @@ pub struct ServiceStats {
     #[serde(default, deserialize_with = "latency_or_none")]
     pub latency_ms: Option<LatencyMs>,
     /// Latency histogram on a log scale (non-empty buckets only, by `le_ms`),
-    /// filled by `render::charts::distribution::latency_histogram`.
+    /// filled by [`super::histogram::latency_histogram`].
     #[serde(default)]
     pub histogram: Vec<HistBucket>,
 }

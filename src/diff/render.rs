@@ -7,7 +7,8 @@
 
 use super::check::signed_ms;
 use super::model::*;
-use crate::render::{cell, ms, rate, rcell, safe, shorten, thousands, Paint};
+use crate::render::{cell, ms, rate, rcell, shorten, thousands, Paint};
+use crate::safe;
 
 /// Width of the name column in the terminal table.
 const NAME_W: usize = 31;

@@ -11,7 +11,8 @@
 use std::collections::BTreeSet;
 
 use super::Input;
-use crate::{Error, TimeBound};
+use crate::error::Error;
+use crate::window::TimeBound;
 
 /// Which traces to export. The default exports every trace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

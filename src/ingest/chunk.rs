@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::event::{flags, Event, Record, SourceRef, SpanId, Sym, Symbols};
-use super::formats::custom::IdPatterns;
-use super::formats::Parsed;
+use super::ids::IdPatterns;
+use super::line::Parsed;
 use super::operation;
 
 /// Lines longer than this are not parsed; they are counted and reported.
@@ -263,7 +263,7 @@ impl ChunkSink {
         self.open_entry = true;
         let time = match (rec.time_ns, &self.info.tz) {
             (Some(t), Some(_)) if rec.time_without_zone && !rec.time_without_date => {
-                let ctx = super::formats::FormatContext {
+                let ctx = super::line::FormatContext {
                     tz: self.info.tz.clone(),
                     year: 0,
                 };

@@ -13,12 +13,13 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::event::Record;
-use super::formats::custom::{CustomFormat, IdPatterns};
+use super::formats::custom::CustomFormat;
 use super::formats::Parsed;
 use super::formats::{
     access, container, elb, envoy, haproxy, json, logfmt, text, w3c, FormatContext, FormatKind,
     LineFormat, Sniff, UnknownFormat,
 };
+use super::ids::IdPatterns;
 use crate::config::{Config, ConfigError, CustomFormatSpec};
 
 /// How many lines of a file are sniffed.
@@ -67,6 +68,42 @@ const BUILT_IN: [(fn() -> FormatKind, Sniffer); 9] = [
     (|| FormatKind::Text, text::sniff),
 ];
 
+/// Reads a config file ([`Config::load`]) and compiles every format string,
+/// regex and id pattern in it once, so a bad one is reported, with the file's
+/// name, before a single log line is read.
+pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    let config = Config::load(path)?;
+    compiles(&config).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    Ok(config)
+}
+
+/// [`load_config`] for config text; `origin` names it in error messages.
+pub fn parse_config(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    let config = Config::parse(text, origin)?;
+    compiles(&config).map_err(|e| ConfigError(format!("{origin}: {e}")))?;
+    Ok(config)
+}
+
+fn compiles(config: &Config) -> Result<(), ConfigError> {
+    for a in &config.access_formats {
+        let compiled = match (&a.nginx, &a.apache) {
+            (Some(nginx), None) => access::AccessFormat::from_nginx(nginx),
+            (None, Some(apache)) => access::AccessFormat::from_apache(apache),
+            _ => Err("give exactly one of `nginx` and `apache`".into()),
+        };
+        if let Err(e) = compiled {
+            return Err(ConfigError(format!(
+                "[[access_format]] \"{}\": {e}",
+                a.name
+            )));
+        }
+    }
+    for spec in &config.formats {
+        CustomFormat::new(spec)?;
+    }
+    IdPatterns::new(&config.id_patterns).map(drop)
+}
+
 impl FormatSet {
     /// Compiles the config's overrides and formats.
     pub fn from_config(config: &Config) -> Result<FormatSet, ConfigError> {
@@ -114,7 +151,7 @@ impl FormatSet {
                 })?;
             set.overrides.push((globs(&o.files, "[[override]]")?, kind));
         }
-        let ids = config.id_patterns()?;
+        let ids = IdPatterns::new(&config.id_patterns)?;
         if !ids.is_empty() {
             set.id_patterns = Some(Arc::new(ids));
         }
@@ -315,6 +352,51 @@ pub fn sniff_lines(head: &[u8]) -> Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_regex_is_reported_when_the_config_is_read() {
+        let err = |text: &str| parse_config(text, "c.toml").unwrap_err().0;
+        let e = err("[[format]]\nname='nova'\nregex='^(?P<time>\\S+'\n");
+        assert!(
+            e.starts_with("c.toml: [[format]] \"nova\": the regex does not compile"),
+            "{e}"
+        );
+        assert!(e.contains("unclosed group"), "shows the regex error: {e}");
+        let e = err("[[id_pattern]]\nkind='session'\nregex='x'\n");
+        assert!(e.contains("unknown kind \"session\""), "{e}");
+        // The examples in the config file's documentation compile.
+        let doc = include_str!("../config.rs");
+        let mut lines = doc.lines();
+        let mut blocks = 0;
+        while lines.any(|l| l.starts_with("//! ```toml")) {
+            let block: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("//! ```"))
+                .map(|l| {
+                    l.strip_prefix("//! ")
+                        .unwrap_or(l.trim_start_matches("//!"))
+                })
+                .collect();
+            parse_config(&block.join("\n"), "doc").unwrap();
+            blocks += 1;
+        }
+        assert_eq!(blocks, 3);
+    }
+
+    #[test]
+    fn a_bad_access_format_string_is_refused_with_the_config() {
+        let err = |text: &str| parse_config(text, "c.toml").unwrap_err().0;
+        let e = err("[[access_format]]\nname='a'\napache='%h %}e'\nfiles=['**/a*']\n");
+        assert!(
+            e.starts_with("c.toml: [[access_format]] \"a\": ") && e.contains("`%}`"),
+            "{e}"
+        );
+        let e = err("[[access_format]]\nname='n'\nnginx='$status ${request'\n");
+        assert!(
+            e.starts_with("c.toml: [[access_format]] \"n\": ") && e.contains("never closed"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn overrides_win_and_match_file_names() {

@@ -4,8 +4,9 @@
 //! [`read`] decompresses and cuts newline-aligned chunks ([`pipe`] opens the
 //! inputs that can be read only once, standard input among them), [`detect`] picks each
 //! file's format from its first lines, [`formats`] parse lines into
-//! [`event::Record`]s, [`chunk`] turns records into compact [`event::Event`]s and
-//! counts what could not be read. [`ingest`] runs them: files in parallel, and
+//! [`event::Record`]s ([`line`] holds what a parser says about a line), [`chunk`]
+//! turns records into compact [`event::Event`]s, with the config's [`ids`]
+//! patterns applied, and counts what could not be read. [`ingest`] runs them: files in parallel, and
 //! the chunks of a large file in parallel too, merged back in file order so the
 //! result never depends on the thread count.
 
@@ -14,7 +15,8 @@ pub mod detect;
 pub mod discover;
 pub mod event;
 pub mod formats;
-pub mod message;
+pub mod ids;
+pub mod line;
 pub mod operation;
 pub mod pipe;
 pub mod progress;

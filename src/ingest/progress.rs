@@ -82,9 +82,9 @@ impl Snapshot {
             "reading {}/{} files · {} of {} · {}/s{eta}",
             self.done_files,
             self.total_files,
-            crate::render::bytes(self.done_bytes),
-            crate::render::bytes(self.total_bytes),
-            crate::render::bytes(rate as u64),
+            crate::units::bytes(self.done_bytes),
+            crate::units::bytes(self.total_bytes),
+            crate::units::bytes(rate as u64),
         )
     }
 }

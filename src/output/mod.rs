@@ -143,7 +143,7 @@ fn open_dir_path(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
 
 /// Quoted for a message: a path made safe for a terminal.
 fn shown(p: &Path) -> String {
-    crate::render::safe::terminal(&p.display().to_string()).into_owned()
+    crate::safe::terminal(&p.display().to_string()).into_owned()
 }
 
 #[cfg(test)]

@@ -96,7 +96,7 @@ pub fn text(input: &Ingested) -> String {
     // made safe for the terminal (the text has no colour of its own).
     out.lines()
         .fold(String::with_capacity(out.len()), |mut acc, l| {
-            acc.push_str(&super::safe::terminal(l));
+            acc.push_str(&crate::safe::terminal(l));
             acc.push('\n');
             acc
         })

@@ -172,9 +172,9 @@ fn longest_run(s: &str, c: char) -> usize {
 }
 
 /// Line breaks and other control characters shown as their escapes
-/// (`\u000a`), as on a terminal ([`super::safe::terminal`]).
+/// (`\u000a`), as on a terminal ([`crate::safe::terminal`]).
 fn one_line(s: &str) -> String {
-    super::safe::terminal(s).into_owned()
+    crate::safe::terminal(s).into_owned()
 }
 
 /// A relative path for a link: characters outside a safe set percent-encoded.

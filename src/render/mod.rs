@@ -5,7 +5,8 @@
 //! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
 //! the report's SVG charts, [`markdown`] and [`html`] the postmortem summary
 //! (`summary.md`, `index.html`, both from one [`document`]) and [`png`] the
-//! charts as PNG. The helpers below keep numbers and columns alike across them.
+//! charts as PNG. The helpers below keep columns alike across them; numbers
+//! are written by [`crate::units`], names from logs made safe by [`crate::safe`].
 
 pub mod charts;
 pub mod document;
@@ -14,75 +15,10 @@ pub mod html;
 pub mod inspect;
 pub mod markdown;
 pub mod png;
-pub mod safe;
 pub mod terminal;
 pub mod waterfall;
 
-/// `12345678` -> `12,345,678`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Bytes as `512 B`, `12.3 KB`, `4.5 MB`, `1.2 GB`.
-pub fn bytes(n: u64) -> String {
-    let n = n as f64;
-    if n < 1e3 {
-        format!("{n} B")
-    } else if n < 1e6 {
-        format!("{:.1} KB", n / 1e3)
-    } else if n < 1e9 {
-        format!("{:.1} MB", n / 1e6)
-    } else {
-        format!("{:.2} GB", n / 1e9)
-    }
-}
-
-/// A percentage with one decimal; `n/a` for an empty whole (a share of
-/// nothing is unknown, not 0%).
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "n/a".into();
-    }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
-
-/// Milliseconds for a table: `0.42`, `12.3`, `812`, `12,345`.
-pub fn ms(v: f64) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let a = v.abs();
-    if a < 10.0 {
-        format!("{v:.2}")
-    } else if a < 100.0 {
-        format!("{v:.1}")
-    } else if a < 1e15 {
-        let s = thousands(a.round() as u64);
-        if v < 0.0 {
-            format!("-{s}")
-        } else {
-            s
-        }
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
-/// A share (0..=1) as a percentage with one decimal.
-pub fn rate(r: f64) -> String {
-    if !r.is_finite() {
-        return "-".into();
-    }
-    format!("{:.1}%", r * 100.0)
-}
+pub use crate::units::{bytes, ms, percent, rate, thousands};
 
 /// How many terminal columns `s` takes: characters, ANSI colour codes not counted.
 pub fn width(s: &str) -> usize {
@@ -100,10 +36,10 @@ pub fn width(s: &str) -> usize {
     n
 }
 
-/// `s` made safe for a terminal ([`safe::terminal`]) and cut to `w` columns,
+/// `s` made safe for a terminal ([`crate::safe::terminal`]) and cut to `w` columns,
 /// ending in `…` when cut.
 pub fn shorten(s: &str, w: usize) -> String {
-    let s = &*safe::terminal(s);
+    let s = &*crate::safe::terminal(s);
     if s.chars().count() <= w {
         return s.to_owned();
     }
@@ -168,24 +104,5 @@ mod tests {
         let red = super::Paint { color: true }.red("x✗");
         assert_eq!(super::width(&red), 2);
         assert_eq!(super::Paint { color: false }.red("x"), "x");
-    }
-
-    #[test]
-    fn milliseconds_read_well() {
-        assert_eq!(super::ms(0.4249), "0.42");
-        assert_eq!(super::ms(12.34), "12.3");
-        assert_eq!(super::ms(12345.6), "12,346");
-        assert_eq!(super::ms(-250.0), "-250");
-        assert_eq!(super::ms(f64::NAN), "-");
-        assert_eq!(super::rate(0.0812), "8.1%");
-    }
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(1234567), "1,234,567");
-        assert_eq!(super::bytes(1_500_000), "1.5 MB");
-        assert_eq!(super::percent(1, 3), "33.3%");
-        assert_eq!(super::percent(0, 0), "n/a");
     }
 }

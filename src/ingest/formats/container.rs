@@ -30,11 +30,11 @@ use memchr::{memchr, memchr2};
 use super::access::{self, AccessFormat};
 use super::json::{self, JsonFormat};
 use super::logfmt::{self, LogfmtFormat};
+use super::message;
 use super::text::{self, TextFormat};
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::chunk::{ChunkSink, MAX_LINE};
 use crate::ingest::event::Record;
-use crate::ingest::message;
 use crate::ingest::time::{self, NS_PER_SEC};
 
 /// Inner and envelope times further apart than this: the envelope is right.

@@ -18,9 +18,9 @@ use std::borrow::Cow;
 use memchr::{memchr2, memmem};
 
 use super::fields::{self, Field, Unit};
+use super::message;
 use super::{FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::event::{IdKind, Level, Record};
-use crate::ingest::message;
 
 /// Deeper nesting is refused (the walk is recursive; this guards the stack).
 const MAX_DEPTH: u32 = 128;

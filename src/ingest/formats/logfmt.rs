@@ -4,7 +4,7 @@
 //! request_id=abc`), maybe after a leading timestamp; values are bare or quoted with
 //! escapes, keys may hold dots and dashes, a key without `=` is a flag. Output: a
 //! [`Record`] filled through the same name table as JSON ([`fields::classify`]),
-//! then [`crate::ingest::message::scan`] on `msg`. Heroku's router (`at=info ...
+//! then [`super::message::scan`] on `msg`. Heroku's router (`at=info ...
 //! service=3ms`) reads `at` as the level and `service=<duration>` as the duration.
 //!
 //! Values are borrowed from the line; only quoted values with escapes are copied.

@@ -21,11 +21,13 @@ pub mod fields;
 pub mod haproxy;
 pub mod json;
 pub mod logfmt;
+pub mod message;
 pub mod text;
 pub mod w3c;
 
 use super::chunk::ChunkSink;
 use super::event::Record;
+pub use super::line::{FormatContext, Parsed};
 
 /// A detector's answer for one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,20 +36,6 @@ pub enum Sniff {
     No,
     /// Could be this format, but other formats fit as well (e.g. a bare message).
     Maybe,
-}
-
-/// What one line was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Parsed {
-    /// The line starts a new entry; the record holds what it says.
-    Entry,
-    /// The line belongs to the entry before it (stack trace, wrapped text).
-    /// The record's `exception` flag may be set when the line shows one.
-    Continuation,
-    /// The line could not be read as this format.
-    Unparsed,
-    /// The line describes the lines after it (a W3C `#Fields:` directive).
-    Header,
 }
 
 /// Identifies a format family; `Custom(i)` is the i-th format of the config file.
@@ -96,29 +84,6 @@ impl FormatKind {
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
-    }
-}
-
-/// What a parser may know about the file it reads.
-#[derive(Clone, Debug, Default)]
-pub struct FormatContext {
-    /// The zone of times written without one (`--tz`); `None` means UTC.
-    pub tz: Option<jiff::tz::TimeZone>,
-    /// The year for formats that omit it (syslog RFC 3164), from `--year` or the file's time.
-    pub year: i32,
-}
-
-impl FormatContext {
-    /// Converts a wall-clock time read as if it were UTC into real UTC using `--tz`.
-    pub fn local_to_utc(&self, wall_ns: i64) -> i64 {
-        let Some(tz) = &self.tz else { return wall_ns };
-        let secs = wall_ns.div_euclid(1_000_000_000);
-        let Ok(ts) = jiff::Timestamp::from_second(secs) else {
-            return wall_ns;
-        };
-        // The offset in force at that wall time; close enough around DST changes.
-        let off = tz.to_offset(ts).seconds() as i64;
-        wall_ns - off * 1_000_000_000
     }
 }
 

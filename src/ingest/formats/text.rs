@@ -19,9 +19,9 @@
 
 use std::borrow::Cow;
 
+use super::message;
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::event::{Level, Record};
-use crate::ingest::message;
 use crate::ingest::time::{self, Stamp};
 
 /// Is `line` a text-log line? `Yes` when it starts with a timestamp (or is

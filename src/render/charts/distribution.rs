@@ -1,10 +1,7 @@
-//! Latency samples -> log-scale histograms, and the services' histograms ->
+//! The services' latency histograms ([`crate::analyze::histogram`]) ->
 //! `latency_distribution.svg`: one cumulative distribution (CDF) line per
 //! service (up to eight of the busiest) on a log x axis in ms.
 //!
-//! Histogram bounds follow the R10 series (1, 1.25, 1.6, 2, 2.5, 3.2, 4, 5,
-//! 6.3, 8 x 10^k ms, from 1 µs to 8e9 ms): ten per decade, about 26 % apart,
-//! fine enough for a CDF and small in report.json (only non-empty buckets).
 //! A report without histograms falls back to the percentiles it does hold.
 //! Busy services without durations have no line; a note at the foot names them.
 
@@ -14,45 +11,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{self, Area, DrawResult, LogAxis, Swatch};
 use super::palette::Rgb;
 use super::Chart;
+use crate::analyze::histogram::bounds;
 use crate::analyze::summary::{HistBucket, ServiceStats, Summary};
 
 pub const FILE: &str = "latency_distribution.svg";
 pub const TITLE: &str = "Latency distribution per service (CDF)";
 /// Services drawn, at most.
 pub const SERVICES: usize = 8;
-
-const MANTISSAS: [&str; 10] = ["1", "1.25", "1.6", "2", "2.5", "3.2", "4", "5", "6.3", "8"];
-const FIRST_EXP: i32 = -3;
-const LAST_EXP: i32 = 9;
-
-/// Every histogram bound in ms, ascending.
-pub fn bounds() -> Vec<f64> {
-    let mut out = Vec::with_capacity(((LAST_EXP - FIRST_EXP + 1) * 10) as usize);
-    for e in FIRST_EXP..=LAST_EXP {
-        for m in MANTISSAS {
-            // Parsed from text so bounds are the exact decimal (0.00125, not 0.0012500000000000002).
-            out.push(format!("{m}e{e}").parse().unwrap_or(0.0));
-        }
-    }
-    out
-}
-
-/// Latencies in nanoseconds -> non-empty log-scale buckets by bound. Negative
-/// latencies count as 0; those above the last bound go to the last bucket.
-pub fn latency_histogram(samples_ns: &[i64]) -> Vec<HistBucket> {
-    let b = bounds();
-    let mut counts = vec![0u64; b.len()];
-    for &ns in samples_ns {
-        let ms = ns.max(0) as f64 / 1e6;
-        let i = b.partition_point(|&le| le < ms).min(b.len() - 1);
-        counts[i] += 1;
-    }
-    b.into_iter()
-        .zip(counts)
-        .filter(|&(_, c)| c > 0)
-        .map(|(le_ms, count)| HistBucket { le_ms, count })
-        .collect()
-}
 
 /// The bound below `le` (0 below the first).
 fn lower_bound(b: &[f64], le: f64) -> f64 {
@@ -232,20 +197,7 @@ fn draw(root: &Area<'_>, summary: &Summary, items: &[(String, Swatch)], rows: u3
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn samples_land_in_r10_buckets() {
-        // 1 ms, 1.1 ms, 1.25 ms (on the bound), 100 ms, negative, huge.
-        let h = latency_histogram(&[1_000_000, 1_100_000, 1_250_000, 100_000_000, -5, i64::MAX]);
-        let got: Vec<(f64, u64)> = h.iter().map(|b| (b.le_ms, b.count)).collect();
-        assert_eq!(
-            got,
-            vec![(0.001, 1), (1.0, 1), (1.25, 2), (100.0, 1), (8e9, 1)]
-        );
-        assert!(latency_histogram(&[]).is_empty());
-        assert_eq!(bounds().len(), 130);
-        assert_eq!(bounds()[2], 0.0016);
-    }
+    use crate::analyze::histogram::latency_histogram;
 
     #[test]
     fn cdf_rises_to_one_and_falls_back_to_percentiles() {

@@ -16,8 +16,8 @@
 
 use std::borrow::Cow;
 
-use super::event::Record;
-use super::formats::fields::{self, Field, Unit};
+use super::fields::{self, Field, Unit};
+use crate::ingest::event::Record;
 
 /// Fills the fields of `out` that `msg` reveals and that are still empty.
 pub fn scan<'a>(msg: &'a str, out: &mut Record<'a>) {

@@ -5,7 +5,7 @@
 //! screen, `\x1b]0;...\x07` retitles the window, and a right-to-left override
 //! reorders what the reader sees. [`terminal`] is the one function every
 //! renderer passes such text through before it is printed (the table helpers
-//! [`super::shorten`], [`super::cell`] and [`super::rcell`] call it, so every
+//! [`crate::render::shorten`], [`crate::render::cell`] and [`crate::render::rcell`] call it, so every
 //! cell is covered); `main` passes error messages through it line by line.
 //! The Markdown writers escape the same characters the same way.
 
