@@ -127,13 +127,16 @@ fn a_named_path_that_cannot_be_read_exits_2_after_reporting_the_rest() {
         .code(2);
 }
 
-/// Runs `report` while `churn` keeps changing the input folder.
+/// Runs `report` while `churn` keeps changing the input folder, a thousand
+/// times a second at most: a tight loop appending to a file wrote gigabytes
+/// while a slow machine ran one report.
 fn report_while(input: &Path, out: &Path, churn: impl Fn() + Send + Sync) -> Value {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
             while !stop.load(Ordering::Relaxed) {
                 churn();
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
         });
         logtrace()
