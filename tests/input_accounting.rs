@@ -193,10 +193,14 @@ fn files_deleted_during_the_run_are_accounted_for_not_empty_logs() {
     }
     for round in 0..3 {
         let v = report_while(&input, &tmp.path().join(format!("rep{round}")), || {
+            // Written beside the folder and renamed in, so a file in it is
+            // never empty: an empty log here would be one read wrongly.
+            let staged = tmp.path().join("staged.log");
             for n in &names {
                 let p = input.join(n);
                 let _ = fs::remove_file(&p);
-                fs::write(&p, line(1).repeat(3)).unwrap();
+                fs::write(&staged, line(1).repeat(3)).unwrap();
+                fs::rename(&staged, &p).unwrap();
             }
         });
         // Each file is either read, or listed with what happened to it.
