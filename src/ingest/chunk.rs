@@ -424,10 +424,11 @@ fn count_field(fields: &mut Vec<(String, u64)>, name: &str, n: u64) {
 }
 
 fn mark_exception(ev: &mut Event, errors: &mut u64) {
-    if !ev.is_error() {
+    let was = ev.is_error();
+    ev.flags |= flags::EXCEPTION;
+    if !was && ev.is_error() {
         *errors += 1;
     }
-    ev.flags |= flags::EXCEPTION;
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -477,8 +478,9 @@ mod tests {
     use super::*;
     use crate::ingest::event::Level;
 
-    /// A toy format: lines starting with a digit are entries, `!` marks an error,
-    /// indented lines continue, `?` lines are unparsed.
+    /// A toy format: lines starting with a digit are entries, `!` marks an error
+    /// and `i` the level info (no level otherwise), indented lines continue, `?`
+    /// lines are unparsed.
     fn toy<'a>(line: &'a str, rec: &mut Record<'a>) -> Parsed {
         if line.starts_with(' ') {
             rec.exception = line.contains("Exception");
@@ -490,8 +492,10 @@ mod tests {
         rec.time_ns = line.get(..1).and_then(|d| d.parse::<i64>().ok());
         rec.level = if line.contains('!') {
             Level::Error
-        } else {
+        } else if line.contains('i') {
             Level::Info
+        } else {
+            Level::Unknown
         };
         rec.message = line.into();
         Parsed::Entry
@@ -537,6 +541,14 @@ mod tests {
         assert_eq!(whole.examples[0].line, 4);
         assert_eq!(whole.events[2].source.line, 6);
         assert_eq!(whole.counts.crlf, 1);
+    }
+
+    #[test]
+    fn a_stack_trace_does_not_overrule_a_logged_level() {
+        let s = run(&[b"1 info\n   at Exception\n2 x\n   at Exception\n"]);
+        assert_eq!(s.counts.errors, 1, "only the entry without a level");
+        assert!(!s.events[0].is_error() && s.events[1].is_error());
+        assert!(s.events[0].flags & flags::EXCEPTION != 0, "still marked");
     }
 
     #[test]

@@ -483,9 +483,14 @@ impl Event {
             self.flags &= !flag;
         }
     }
-    /// True when the entry reports a failure: HTTP 5xx, level error or worse, or an exception.
+    /// True when the entry reports a failure: HTTP 5xx, level error or worse, or
+    /// an exception in an entry without a level. A level the entry was logged
+    /// at wins over what its text shows: an `INFO` line that mentions an
+    /// exception, or a `WARN` with a stack trace, is not a failure.
     pub fn is_error(&self) -> bool {
-        self.status >= 500 || self.level.is_error() || self.flags & flags::EXCEPTION != 0
+        self.status >= 500
+            || self.level.is_error()
+            || (self.level == Level::Unknown && self.flags & flags::EXCEPTION != 0)
     }
     /// Rewrites every symbol through `map` (see [`Symbols::remap_from`]).
     pub fn remap(&mut self, map: &[Sym]) {

@@ -393,6 +393,80 @@ pub fn parse_short_ymd(s: &[u8]) -> Option<Stamp> {
     })
 }
 
+/// The C library's `ctime` layout as Apache's error log writes it, with the
+/// weekday: `Sun Dec 04 04:47:44 2005`, `Fri Sep 09 10:42:29.902022 2011`
+/// (Apache 2.4 adds microseconds), `Sun Dec  4 04:47:44 2005`.
+pub fn parse_ctime(s: &[u8]) -> Option<Stamp> {
+    let weekday = s.get(..4)?;
+    if !weekday[..3].iter().all(u8::is_ascii_alphabetic) || weekday[3] != b' ' {
+        return None;
+    }
+    let mo = month_from_name(s.get(4..7)?)?;
+    if s.get(7) != Some(&b' ') {
+        return None;
+    }
+    let mut i = 8;
+    if s.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let (d, used) = digits_1_2(s, i)?;
+    i += used;
+    if s.get(i) != Some(&b' ') {
+        return None;
+    }
+    let (tod, used) = clock(s, i + 1)?;
+    i += 1 + used;
+    if s.get(i) != Some(&b' ') {
+        return None;
+    }
+    let y = digits(s, i + 1, 4)?;
+    i += 5;
+    if !ends_token(s, i) {
+        return None;
+    }
+    let day = civil_to_ns(y as i64, mo, d, 0, 0, 0, 0)?;
+    Some(Stamp {
+        ns: day + tod,
+        len: i,
+        has_zone: false,
+    })
+}
+
+/// Android logcat's `MM-DD HH:MM:SS.mmm` (`12-28 20:54:06.932`), which has no
+/// year: taken to be in `year`.
+pub fn parse_month_day_time(s: &[u8], year: i32) -> Option<Stamp> {
+    let mo = digits(s, 0, 2)?;
+    if s.get(2) != Some(&b'-') || s.get(5) != Some(&b' ') {
+        return None;
+    }
+    let d = digits(s, 3, 2)?;
+    let (tod, used) = clock(s, 6)?;
+    if !ends_token(s, 6 + used) {
+        return None;
+    }
+    let day = civil_to_ns(year as i64, mo, d, 0, 0, 0, 0)?;
+    Some(Stamp {
+        ns: day + tod,
+        len: 6 + used,
+        has_zone: false,
+    })
+}
+
+/// The compact `yyMMdd HHmmss` of Hadoop's older log4j layout (`081109 203615`,
+/// the HDFS logs): 20xx years.
+pub fn parse_compact_ymd_hms(s: &[u8]) -> Option<Stamp> {
+    if s.get(6) != Some(&b' ') || !ends_token(s, 13) {
+        return None;
+    }
+    let (y, mo, d) = (digits(s, 0, 2)?, digits(s, 2, 2)?, digits(s, 4, 2)?);
+    let (h, mi, sec) = (digits(s, 7, 2)?, digits(s, 9, 2)?, digits(s, 11, 2)?);
+    Some(Stamp {
+        ns: civil_to_ns(2000 + y as i64, mo, d, h, mi, sec, 0)?,
+        len: 13,
+        has_zone: false,
+    })
+}
+
 /// A time of day without a date, `16:49:08.656`: `ns` is nanoseconds since midnight.
 pub fn parse_time_of_day(s: &[u8]) -> Option<Stamp> {
     let (ns, len) = clock(s, 0)?;
@@ -630,5 +704,28 @@ mod tests {
             format_rfc3339_ms(1_581_076_131_250_000_000),
             "2020-02-07T11:48:51.250Z"
         );
+    }
+
+    #[test]
+    fn ctime_logcat_and_compact_stamps() {
+        let at = |t: &str| parse_iso(t.as_bytes()).unwrap().ns;
+        let s = parse_ctime(b"Sun Dec 04 04:47:44 2005] [notice] x").unwrap();
+        assert_eq!((s.ns, s.len), (at("2005-12-04T04:47:44Z"), 24));
+        let s = parse_ctime(b"Fri Sep 09 10:42:29.902022 2011] [core:error]").unwrap();
+        assert_eq!(s.ns, at("2011-09-09T10:42:29.902022Z"));
+        assert_eq!(s.len, 31);
+        let s = parse_ctime(b"Sun Dec  4 04:47:44 2005").unwrap();
+        assert_eq!(s.ns, at("2005-12-04T04:47:44Z"));
+        assert!(parse_ctime(b"Sun Dec 04 04:47:44 20051").is_none());
+        assert!(parse_ctime(b"Mar  1 12:00:00 host app:").is_none());
+        let s = parse_month_day_time(b"12-28 20:54:06.932  1513  1540 I Am: x", 2024).unwrap();
+        assert_eq!((s.ns, s.len), (at("2024-12-28T20:54:06.932Z"), 18));
+        assert!(parse_month_day_time(b"13-28 20:54:06.932 x", 2024).is_none());
+        assert!(parse_month_day_time(b"2024-12-28 20:54:06", 2024).is_none());
+        let s = parse_compact_ymd_hms(b"081109 203615 148 INFO dfs.DataNode: x").unwrap();
+        assert_eq!((s.ns, s.len), (at("2008-11-09T20:36:15Z"), 13));
+        assert!(parse_compact_ymd_hms(b"081109 253615 148").is_none());
+        assert!(parse_compact_ymd_hms(b"0811090 203615").is_none());
+        assert!(parse_compact_ymd_hms(b"081109 2036150").is_none());
     }
 }

@@ -43,7 +43,7 @@ pub fn sniff(line: &str) -> Sniff {
             _ => Sniff::Yes,
         };
     }
-    if python_default(line).is_some() {
+    if python_default(line).is_some() || logcat_brief(line).is_some() {
         return Sniff::Yes;
     }
     if continuation_exception(line).is_some() {
@@ -107,7 +107,8 @@ impl LineFormat for TextFormat {
             return Parsed::Continuation;
         }
         let Some(lead) = find_stamp(b, self.year) else {
-            if let Some((level, logger, msg)) = python_default(line) {
+            if let Some((level, logger, msg)) = python_default(line).or_else(|| logcat_brief(line))
+            {
                 out.level = level;
                 out.logger = Some(Cow::Borrowed(logger));
                 finish_message(msg, out);
@@ -138,6 +139,7 @@ impl LineFormat for TextFormat {
                 Some(m) => m,
                 None => layout(line, lead.body, out),
             },
+            Head::Logcat => logcat_body(line, lead.body, out),
             _ => layout(line, lead.body, out),
         };
         finish_message(msg, out);
@@ -208,6 +210,12 @@ enum Head {
     ShortYmd,
     TimeOfDay,
     Epoch,
+    /// Apache's error log: `[Sun Dec 04 04:47:44 2005] [notice] msg`.
+    Ctime,
+    /// Android logcat `threadtime`/`time`: `12-28 20:54:06.932  1513  1540 I Tag: msg`.
+    Logcat,
+    /// Hadoop's older layout: `081109 203615 148 INFO dfs.DataNode: msg`.
+    Compact,
 }
 
 /// The timestamp at the start of a line.
@@ -303,6 +311,12 @@ fn stamp_at(s: &[u8], year: i32) -> Option<(Stamp, Head)> {
         if let Some(st) = time::parse_short_ymd(s) {
             return Some((st, Head::ShortYmd));
         }
+        if let Some(st) = time::parse_compact_ymd_hms(s) {
+            return Some((st, Head::Compact));
+        }
+        if let Some(st) = time::parse_month_day_time(s, year) {
+            return Some((st, Head::Logcat));
+        }
         if let Some(st) = time::parse_time_of_day(s) {
             return Some((st, Head::TimeOfDay));
         }
@@ -322,6 +336,9 @@ fn stamp_at(s: &[u8], year: i32) -> Option<(Stamp, Head)> {
     }
     if let Some(st) = time::parse_syslog(s, year) {
         return Some((st, Head::Syslog));
+    }
+    if let Some(st) = time::parse_ctime(s) {
+        return Some((st, Head::Ctime));
     }
     time::parse_month_day_year(s).map(|st| (st, Head::Jul))
 }
@@ -404,7 +421,12 @@ fn rfc5424_body<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> Option<&'a
     }
     let host = &line[tok[0].0..tok[0].1];
     let app = &line[tok[1].0..tok[1].1];
-    if host.starts_with('[') || host == "-" || tok.iter().any(|&(s, e)| is_level_word(&line[s..e]))
+    // A second timestamp where the app should be is a line quoted inside
+    // another (`<time> source=x 2024-04-04 18:30:54,422 [myid:] - INFO ...`).
+    if host.starts_with('[')
+        || host == "-"
+        || tok.iter().any(|&(s, e)| is_level_word(&line[s..e]))
+        || time::parse_iso_loose(&b[tok[1].0..]).is_some()
     {
         return None;
     }
@@ -564,14 +586,24 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
         }
         if b[pos] == b'[' {
             // thread, pid, app or level in brackets
-            let Some(close) = memchr::memchr(b']', &b[pos..]).map(|c| pos + c) else {
+            let Some(close) = closing_square(b, pos) else {
                 break;
             };
             let inner = line[pos + 1..close].trim();
             if !seen_level {
-                if let Some(level) = level_word(inner) {
+                // `[ERROR]`, Apache 2.4's `[core:error]`.
+                let module_level = || {
+                    let colon = memchr::memrchr(b':', inner.as_bytes())?;
+                    level_word(&inner[colon + 1..])
+                };
+                if let Some(level) = level_word(inner).or_else(module_level) {
                     out.level = level;
                     seen_level = true;
+                }
+            } else if out.logger.is_none() {
+                // log4j's `[%t:%C{1}@%L]` after the level (Zookeeper).
+                if let Some(class) = log4j_location(inner) {
+                    out.logger = Some(Cow::Borrowed(class));
                 }
             }
             // Bracketed MDC before the message: `[requestId=abc]`, `[traceId=t, spanId=s]`.
@@ -585,7 +617,22 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
         let t = &line[pos..end];
         if t == "-" || t == ":" {
             pos = end;
-            break;
+            if t == ":" || seen_level {
+                break;
+            }
+            // log4j's `%d - %-5p [%t:%C{1}@%L] - %m` (Zookeeper): the level follows a dash.
+            let ls = skip_spaces(b, pos);
+            let le = token_end(b, ls);
+            let word = &line[ls..le];
+            match level_word(word) {
+                Some(level) if !word.bytes().any(|c| c.is_ascii_lowercase()) => {
+                    out.level = level;
+                    seen_level = true;
+                    pos = le;
+                    continue;
+                }
+                _ => break,
+            }
         }
         if t == "---" || (t.bytes().all(|c| c.is_ascii_digit()) && out.logger.is_none()) {
             pos = end;
@@ -629,6 +676,103 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
         break;
     }
     line.get(pos.min(line.len())..).unwrap_or("")
+}
+
+/// The `]` that closes the `[` at `open`, counting nested brackets
+/// (`[QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774]`).
+fn closing_square(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 1usize;
+    let mut at = open + 1;
+    while let Some(k) = memchr::memchr2(b'[', b']', b.get(at..)?) {
+        at += k;
+        if b[at] == b'[' {
+            depth += 1;
+        } else {
+            depth -= 1;
+            if depth == 0 {
+                return Some(at);
+            }
+        }
+        at += 1;
+    }
+    None
+}
+
+/// The class of a log4j location `thread:Class@line`: `FastLeaderElection`.
+fn log4j_location(inner: &str) -> Option<&str> {
+    let (before, line_no) = inner.rsplit_once('@')?;
+    if line_no.is_empty() || !line_no.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (_, class) = before.rsplit_once(':')?;
+    (!class.is_empty() && !class.contains(' ')).then_some(class)
+}
+
+/// Android logcat's priority letters: `V D I W E F A` (`A` is assert).
+fn logcat_level(c: u8) -> Option<Level> {
+    Some(match c {
+        b'V' => Level::Trace,
+        b'D' => Level::Debug,
+        b'I' => Level::Info,
+        b'W' => Level::Warn,
+        b'E' => Level::Error,
+        b'F' | b'A' => Level::Fatal,
+        _ => return None,
+    })
+}
+
+/// logcat `brief` (`I/ActivityManager( 1513): msg`): level, tag and message.
+/// Also the body of the `time` layout after its timestamp.
+fn logcat_brief(line: &str) -> Option<(Level, &str, &str)> {
+    let b = line.as_bytes();
+    let level = logcat_level(*b.first()?)?;
+    if b.get(1) != Some(&b'/') {
+        return None;
+    }
+    let open = memchr::memchr(b'(', b)?;
+    let close = open + memchr::memchr(b')', &b[open..])?;
+    let pid = line[open + 1..close].trim();
+    if pid.is_empty() || !pid.bytes().all(|c| c.is_ascii_digit()) || b.get(close + 1) != Some(&b':')
+    {
+        return None;
+    }
+    let tag = line[2..open].trim();
+    Some((level, tag, line.get(close + 2..).unwrap_or("")))
+}
+
+/// logcat after `MM-DD HH:MM:SS.mmm`: `threadtime` writes `  pid  tid L tag: msg`,
+/// `time` writes ` L/tag( pid): msg`. The tag is the logger.
+fn logcat_body<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
+    let b = line.as_bytes();
+    let ps = skip_spaces(b, i);
+    if let Some((level, tag, msg)) = logcat_brief(&line[ps..]) {
+        out.level = level;
+        out.logger = Some(Cow::Borrowed(tag));
+        return msg;
+    }
+    let pe = token_end(b, ps);
+    let ts = skip_spaces(b, pe);
+    let te = token_end(b, ts);
+    let ls = skip_spaces(b, te);
+    let numeric = |s: usize, e: usize| e > s && b[s..e].iter().all(u8::is_ascii_digit);
+    let level = b.get(ls).copied().and_then(logcat_level);
+    match level {
+        Some(level) if numeric(ps, pe) && numeric(ts, te) && b.get(ls + 1) == Some(&b' ') => {
+            out.level = level;
+            let rest = &line[ls + 2..];
+            match rest.find(": ") {
+                Some(colon) => {
+                    let tag = rest[..colon].trim();
+                    if !tag.is_empty() {
+                        out.logger = Some(Cow::Borrowed(tag));
+                    }
+                    &rest[colon + 2..]
+                }
+                None => rest,
+            }
+        }
+        _ => layout(line, i, out),
+    }
 }
 
 /// Python's `logging` default without a time: `WARNING:urllib3.pool:Retrying`.
@@ -887,6 +1031,107 @@ mod tests {
             (r.level, r.message.as_ref()),
             (Level::Fatal, "fatalmessage")
         );
+    }
+
+    #[test]
+    fn zookeeper_log4j_dash_layouts() {
+        // The layout of the loghub Zookeeper sample, `%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n`.
+        let (p, r) = parse("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.time_ns, Some(at("2015-07-29T17:41:44.747Z")));
+        assert_eq!(r.level, Level::Info);
+        assert_eq!(r.logger.as_deref(), Some("FastLeaderElection"));
+        assert_eq!(r.message, "Notification time out: 3200");
+        assert!(r.service.is_none());
+        let (_, r) = parse("2015-07-29 19:04:29,071 - ERROR [LearnerHandler-/10.10.34.11:52225:LearnerHandler@562] - Unexpected exception causing shutdown while sock still open");
+        assert_eq!(r.level, Level::Error);
+        assert_eq!(r.logger.as_deref(), Some("LearnerHandler"));
+        // ZooKeeper 3.4's conf/log4j.properties: `%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n`.
+        let (_, r) = parse("2015-07-29 19:04:12,394 [myid:2] - WARN  [RecvWorker:188978561024:QuorumCnxManager$RecvWorker@765] - Interrupting SendWorker");
+        assert_eq!(r.level, Level::Warn);
+        assert_eq!(r.logger.as_deref(), Some("QuorumCnxManager$RecvWorker"));
+        assert_eq!(r.message, "Interrupting SendWorker");
+        // The same line quoted after another timestamp is not read as RFC 5424 (app = the date).
+        let (_, r) = parse("2024-04-04T20:30:55.424+02:00 source=k8s-node-1 2024-04-04 18:30:54,422 [myid:] - INFO [nioEventLoopGroup-4-1:o.a.z.s.NettyServerCnxn@294] - Processing srvr command");
+        assert!(r.service.is_none());
+        // A lower-case word after a dash is the message, not a level.
+        let (_, r) = parse("2024-03-01 12:00:00 - error handling finished");
+        assert_eq!(r.level, Level::Unknown);
+    }
+
+    #[test]
+    fn apache_error_log() {
+        // https://httpd.apache.org/docs/2.4/logs.html#errorlog
+        let (p, r) = parse("[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.time_ns, Some(at("2011-09-09T10:42:29.902022Z")));
+        assert_eq!(r.level, Level::Error);
+        assert_eq!(
+            r.message,
+            "File does not exist: /usr/local/apache2/htdocs/favicon.ico"
+        );
+        // https://httpd.apache.org/docs/2.2/logs.html#errorlog
+        let (_, r) = parse("[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied by server configuration: /export/home/live/ap/htdocs/test");
+        assert_eq!(r.time_ns, Some(at("2000-10-11T14:32:52Z")));
+        assert_eq!(r.level, Level::Error);
+        assert_eq!(
+            r.message,
+            "client denied by server configuration: /export/home/live/ap/htdocs/test"
+        );
+        let (_, r) = parse("[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties");
+        assert_eq!(r.level, Level::Info);
+        assert_eq!(
+            r.message,
+            "workerEnv.init() ok /etc/httpd/conf/workers2.properties"
+        );
+        assert_eq!(sniff("[Sun Dec 04 04:47:44 2005] [notice] x"), Sniff::Yes);
+    }
+
+    #[test]
+    fn android_logcat() {
+        // https://developer.android.com/tools/logcat, `threadtime` (the default) and `brief`.
+        let (p, r) = parse("12-10 13:02:50.071  1901  4229 D AndroidRuntime: Calling main entry com.android.commands.am.Am");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.time_ns, Some(at("2024-12-10T13:02:50.071Z")));
+        assert_eq!(r.level, Level::Debug);
+        assert_eq!(r.logger.as_deref(), Some("AndroidRuntime"));
+        assert_eq!(r.message, "Calling main entry com.android.commands.am.Am");
+        let (_, r) =
+            parse("12-28 20:54:06.932  1513  1540 E ActivityManager: ANR in com.example.app");
+        assert_eq!(r.level, Level::Error);
+        let (p, r) =
+            parse("D/HeadsetStateMachine( 1785): Disconnected process message: 10, size: 0");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!((r.time_ns, r.level), (None, Level::Debug));
+        assert_eq!(r.logger.as_deref(), Some("HeadsetStateMachine"));
+        assert_eq!(r.message, "Disconnected process message: 10, size: 0");
+        assert_eq!(
+            sniff("W/ActivityManager(  585): Unable to start service"),
+            Sniff::Yes
+        );
+        // `time`: the brief line after the timestamp.
+        let (_, r) = parse("12-10 13:02:50.071 W/ActivityManager(  585): Unable to start service");
+        assert_eq!(
+            (r.level, r.logger.as_deref()),
+            (Level::Warn, Some("ActivityManager"))
+        );
+        assert_eq!(sniff("I/O error on /dev/sda"), Sniff::No);
+    }
+
+    #[test]
+    fn hadoop_hdfs_compact_layout() {
+        // The loghub HDFS sample (Hadoop 0.x log4j `%d{yyMMdd HHmmss} %t %p %c: %m`).
+        let (p, r) = parse("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.time_ns, Some(at("2008-11-09T20:36:15Z")));
+        assert_eq!(r.level, Level::Info);
+        assert_eq!(r.logger.as_deref(), Some("dfs.DataNode$PacketResponder"));
+        assert_eq!(
+            r.message,
+            "PacketResponder 1 for block blk_38865049064139660 terminating"
+        );
+        let (_, r) = parse("081109 204106 329 WARN dfs.DataNode$DataXceiver: 10.251.43.115:50010:Got exception while serving blk_-5296924137093616226 to /10.251.43.115:");
+        assert_eq!(r.level, Level::Warn);
     }
 
     #[test]
