@@ -26,7 +26,8 @@
 //! files = ["nova/**"]
 //! regex = '^(?P<time>\S+ \S+) \d+ (?P<level>\w+) (?P<logger>\S+) \[(?P<request_id>req-[0-9a-f-]+)[^\]]*\] (?P<message>.*)'
 //!
-//! # Force a built-in format for some files: access, json, logfmt, text, docker, cri.
+//! # Force a built-in format for some files: access, json, logfmt, text, docker, cri,
+//! # otel, journald, journald-json.
 //! [[override]]
 //! files = ["legacy/*.log"]
 //! format = "text"
@@ -97,7 +98,7 @@
 //! | key | meaning |
 //! |---|---|
 //! | `files` | required; globs matched against the path relative to the scanned folder and against the file name |
-//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, or the `name` of an `[[access_format]]` or `[[format]]` |
+//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `otel`, `journald`, `journald-json`, or the `name` of an `[[access_format]]` or `[[format]]` |
 //!
 //! Overrides skip detection for the files they match; the first matching override wins.
 //!
@@ -217,7 +218,21 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The built-in formats an `[[override]]` may name.
-pub const BUILTIN_FORMATS: [&str; 6] = ["access", "json", "logfmt", "text", "docker", "cri"];
+pub const BUILTIN_FORMATS: [&str; 13] = [
+    "access",
+    "json",
+    "logfmt",
+    "text",
+    "docker",
+    "cri",
+    "envoy",
+    "haproxy",
+    "elb",
+    "w3c",
+    "otel",
+    "journald",
+    "journald-json",
+];
 
 impl Config {
     /// Parses and validates config text; `origin` names it in error messages.

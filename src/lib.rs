@@ -107,7 +107,7 @@ fn unread(input: &Ingested) -> Option<Error> {
 
 /// The explanation to give when the input held no event at all.
 fn nothing_parsed(input: &Ingested, paths: &[PathBuf]) -> Option<String> {
-    let events: u64 = input.files.iter().map(|f| f.counts.entries).sum();
+    let events: u64 = input.files.iter().map(|f| f.counts.events).sum();
     if events > 0 {
         return None;
     }

@@ -46,12 +46,19 @@ fn table(folder: &str) -> Option<String> {
             names("services"),
             names("id_fields"),
         ));
-        // Nothing silently vanishes: every line is an event, a continuation,
-        // unparsed or blank.
-        let sum = ["events", "continuation", "unparsed", "blank", "headers"]
-            .iter()
-            .map(|k| f[*k].as_u64().unwrap())
-            .sum::<u64>();
+        // Nothing silently vanishes: every line is an entry line (with one
+        // event, or several for a batch of records), a continuation, unparsed,
+        // a header or blank.
+        let sum = [
+            "entry_lines",
+            "continuation",
+            "unparsed",
+            "blank",
+            "headers",
+        ]
+        .iter()
+        .map(|k| f[*k].as_u64().unwrap())
+        .sum::<u64>();
         if f["skipped"].is_null() {
             assert_eq!(
                 sum,

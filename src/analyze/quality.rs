@@ -24,7 +24,7 @@ pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
             path: f.path.clone(),
             format: f.format.clone(),
             lines: f.counts.lines,
-            events: f.counts.entries,
+            events: f.counts.events,
             unparsed: f.counts.unparsed,
             skipped: f.skipped.clone(),
             problem: f.problem.clone(),

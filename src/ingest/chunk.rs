@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{flags, Event, Record, SourceRef, SpanId, Sym, Symbols};
+use super::event::{flags, Event, Record, SourceRef, SpanId, Sym, Symbols, TimeUnit, UnitBasis};
 use super::ids::IdPatterns;
 use super::line::Parsed;
 use super::operation;
@@ -47,16 +47,21 @@ pub struct FileInfo {
     pub id_patterns: Option<std::sync::Arc<IdPatterns>>,
 }
 
-/// What became of a file's lines: every line is an entry, a continuation,
-/// unparsed or blank; the rest are kinds of damage seen among them.
+/// What became of a file's lines: every line is counted exactly once, as an
+/// entry line, a continuation, unparsed, a header or blank (`lines =
+/// entry_lines + continuation + unparsed + headers + blank`); the rest are kinds of damage seen among
+/// them. An entry line gives one event, except in formats that batch several
+/// records on a line (OTLP JSON): there `events` may exceed `entry_lines`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LineCounts {
     /// Lines seen, including blank ones.
     pub lines: u64,
     pub blank: u64,
-    /// Lines that start an entry (an event).
-    #[serde(rename = "events")]
+    /// Lines that start entries.
+    #[serde(rename = "entry_lines")]
     pub entries: u64,
+    /// Events those lines gave.
+    pub events: u64,
     pub continuation: u64,
     pub unparsed: u64,
     /// Lines that describe the lines after them (W3C `#Fields:`), not entries.
@@ -77,6 +82,7 @@ impl LineCounts {
         self.lines += o.lines;
         self.blank += o.blank;
         self.entries += o.entries;
+        self.events += o.events;
         self.continuation += o.continuation;
         self.unparsed += o.unparsed;
         self.headers += o.headers;
@@ -97,6 +103,59 @@ const SHORT_LINE: usize = 32;
 /// or two per line of 100-300 bytes is typical; the table grows when needed.
 const BYTES_PER_STRING: usize = 128;
 
+/// Entries with a duration, per field it came from, the unit it was in and
+/// how that unit was known: what `inspect` shows about a file's durations.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DurationField {
+    /// The key (`dur`, `request_time`), `message` for prose; empty for a field
+    /// a layout places by position.
+    pub field: String,
+    pub unit: TimeUnit,
+    pub basis: UnitBasis,
+    pub count: u64,
+}
+
+/// Entries with an HTTP status, by class (`1xx` .. `5xx`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatusClasses {
+    #[serde(rename = "1xx")]
+    pub c1: u64,
+    #[serde(rename = "2xx")]
+    pub c2: u64,
+    #[serde(rename = "3xx")]
+    pub c3: u64,
+    #[serde(rename = "4xx")]
+    pub c4: u64,
+    #[serde(rename = "5xx")]
+    pub c5: u64,
+}
+
+impl StatusClasses {
+    fn count(&mut self, status: u16) {
+        match status / 100 {
+            1 => self.c1 += 1,
+            2 => self.c2 += 1,
+            3 => self.c3 += 1,
+            4 => self.c4 += 1,
+            5 => self.c5 += 1,
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, o: &StatusClasses) {
+        self.c1 += o.c1;
+        self.c2 += o.c2;
+        self.c3 += o.c3;
+        self.c4 += o.c4;
+        self.c5 += o.c5;
+    }
+
+    /// Entries with a status of any class.
+    pub fn total(&self) -> u64 {
+        self.c1 + self.c2 + self.c3 + self.c4 + self.c5
+    }
+}
+
 /// Counters, examples and events of one chunk, or of several merged chunks.
 #[derive(Debug, Default, Clone)]
 pub struct ChunkSink {
@@ -110,6 +169,9 @@ pub struct ChunkSink {
     /// Entries that carried an id, per field name the id came from (few
     /// names, looked up on every line: a list, not a map).
     pub id_fields: Vec<(String, u64)>,
+    /// Entries with a duration, per source (few, looked up on every line: a list).
+    pub durations: Vec<DurationField>,
+    pub statuses: StatusClasses,
     pub events: Vec<Event>,
     pub symbols: Symbols,
     /// Events of the chunks merged after the first, each with its own table
@@ -163,10 +225,82 @@ impl ChunkSink {
     }
 
     /// Handles one raw line (without its `\n`).
-    pub fn line<F>(&mut self, mut line: &[u8], parse: &mut F)
+    pub fn line<F>(&mut self, line: &[u8], parse: &mut F)
     where
         F: for<'a> FnMut(&'a str, &mut Record<'a>) -> Parsed,
     {
+        let Some((n, text)) = self.accept(line) else {
+            return;
+        };
+        let mut rec = Record::default();
+        let text: &str = &text;
+        match parse(text, &mut rec) {
+            Parsed::Entry => {
+                if let Some(patterns) = &self.info.id_patterns {
+                    patterns.apply(text, &mut rec);
+                }
+                self.counts.entries += 1;
+                self.entry(n, &rec)
+            }
+            Parsed::Continuation => self.continuation(rec.exception),
+            Parsed::Unparsed => self.bad(n, "not in the detected format", line),
+            Parsed::Header => self.counts.headers += 1,
+        }
+    }
+
+    /// Handles one raw line that holds any number of entries (an OTLP JSON
+    /// batch): `parse` hands each record to the emitter it is given. The line
+    /// counts once, as an entry line, whatever the number of events.
+    pub fn line_of_records<F>(&mut self, line: &[u8], parse: &mut F)
+    where
+        F: for<'a> FnMut(&'a str, &mut dyn FnMut(&mut Record<'a>)) -> Result<(), &'static str>,
+    {
+        let Some((n, text)) = self.accept(line) else {
+            return;
+        };
+        let text: &str = &text;
+        let patterns = self.info.id_patterns.clone();
+        let mut emit = |rec: &mut Record<'_>| {
+            if let Some(patterns) = &patterns {
+                let msg = rec.message.to_string();
+                patterns.apply_copied(&msg, rec);
+            }
+            self.entry(n, rec);
+        };
+        match parse(text, &mut emit) {
+            Ok(()) => self.counts.entries += 1,
+            Err(reason) => self.bad(n, reason, line),
+        }
+    }
+
+    /// One entry a format read over `lines` lines of its own structure (a
+    /// journald export record): the first line is its entry line, the rest
+    /// continue it.
+    pub fn record_lines(&mut self, lines: u64, rec: &Record<'_>) {
+        let n = self.counts.lines;
+        self.counts.lines += lines;
+        self.counts.entries += 1;
+        self.counts.continuation += lines.saturating_sub(1);
+        self.entry(n, rec);
+    }
+
+    /// Counts `k` blank lines a format walked over itself.
+    pub fn blank_lines(&mut self, k: u64) {
+        self.counts.lines += k;
+        self.counts.blank += k;
+    }
+
+    /// Counts an unparsed line a format walked over itself, with the reason.
+    pub fn unparsed_line(&mut self, line: &[u8], reason: &'static str) {
+        let n = self.counts.lines;
+        self.counts.lines += 1;
+        self.bad(n, reason, line);
+    }
+
+    /// The checks every line goes through before a parser sees it: counted,
+    /// `\r` and NUL padding removed, blank, over-long and binary lines counted
+    /// and set aside. Returns the line number and the text to parse.
+    fn accept<'l>(&mut self, mut line: &'l [u8]) -> Option<(u64, std::borrow::Cow<'l, str>)> {
         let n = self.counts.lines;
         self.counts.lines += 1;
         if let Some(rest) = line.strip_suffix(b"\r") {
@@ -176,7 +310,7 @@ impl ChunkSink {
         if line.len() > MAX_LINE {
             self.counts.long_lines += 1;
             self.bad(n, "line longer than 1 MiB", line);
-            return;
+            return None;
         }
         // NUL padding left by a crash: drop it, keep what follows.
         if line.first() == Some(&0) {
@@ -185,7 +319,7 @@ impl ChunkSink {
         }
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             self.counts.blank += 1;
-            return;
+            return None;
         }
         let text = match std::str::from_utf8(line) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -194,7 +328,7 @@ impl ChunkSink {
                 if looks_binary(line) {
                     self.counts.binary_lines += 1;
                     self.bad(n, "binary data", line);
-                    return;
+                    return None;
                 }
                 String::from_utf8_lossy(line)
             }
@@ -202,36 +336,27 @@ impl ChunkSink {
         if looks_binary(text.as_bytes()) {
             self.counts.binary_lines += 1;
             self.bad(n, "binary data", line);
-            return;
+            return None;
         }
-        let mut rec = Record::default();
-        let text: &str = &text;
-        match parse(text, &mut rec) {
-            Parsed::Entry => {
-                if let Some(patterns) = &self.info.id_patterns {
-                    patterns.apply(text, &mut rec);
-                }
-                self.entry(n, &rec)
-            }
-            Parsed::Continuation => {
-                self.counts.continuation += 1;
-                if self.open_entry {
-                    // An open entry always has its event (a placeholder when only counting).
-                    let mut errors = self.counts.errors;
-                    if let Some(ev) = self.last_event_mut() {
-                        ev.flags |= flags::MULTILINE;
-                        if rec.exception {
-                            mark_exception(ev, &mut errors);
-                        }
-                    }
-                    self.counts.errors = errors;
-                } else {
-                    self.lead_continuation = true;
-                    self.lead_exception |= rec.exception;
+        Some((n, text))
+    }
+
+    /// A continuation line: it joins the open entry, or the last entry of the chunk before.
+    fn continuation(&mut self, exception: bool) {
+        self.counts.continuation += 1;
+        if self.open_entry {
+            // An open entry always has its event (a placeholder when only counting).
+            let mut errors = self.counts.errors;
+            if let Some(ev) = self.last_event_mut() {
+                ev.flags |= flags::MULTILINE;
+                if exception {
+                    mark_exception(ev, &mut errors);
                 }
             }
-            Parsed::Unparsed => self.bad(n, "not in the detected format", line),
-            Parsed::Header => self.counts.headers += 1,
+            self.counts.errors = errors;
+        } else {
+            self.lead_continuation = true;
+            self.lead_exception |= exception;
         }
     }
 
@@ -259,7 +384,7 @@ impl ChunkSink {
     }
 
     fn entry(&mut self, n: u64, rec: &Record<'_>) {
-        self.counts.entries += 1;
+        self.counts.events += 1;
         self.open_entry = true;
         let time = match (rec.time_ns, &self.info.tz) {
             (Some(t), Some(_)) if rec.time_without_zone && !rec.time_without_date => {
@@ -285,6 +410,16 @@ impl ChunkSink {
         *self.services.entry(service).or_default() += 1;
         for &f in rec.id_fields.iter() {
             count_field(&mut self.id_fields, f, 1);
+        }
+        if let Some(status) = rec.status {
+            self.statuses.count(status);
+        }
+        if rec.duration_ns.is_some() {
+            let (field, unit, basis) = match rec.duration_source {
+                Some(s) => (s.field, s.unit, s.basis),
+                None => ("", TimeUnit::Ns, UnitBasis::Format),
+            };
+            count_duration(&mut self.durations, field, unit, basis, 1);
         }
         let mut ev = Event {
             time_ns: time.unwrap_or(Event::NO_TIME),
@@ -354,6 +489,10 @@ impl ChunkSink {
         for (f, c) in &later.id_fields {
             count_field(&mut self.id_fields, f, *c);
         }
+        for d in &later.durations {
+            count_duration(&mut self.durations, &d.field, d.unit, d.basis, d.count);
+        }
+        self.statuses.add(&later.statuses);
         if !self.info.keep_events {
             // Counting only: the later chunk's placeholder is the open entry now.
             self.events.clear();
@@ -370,7 +509,7 @@ impl ChunkSink {
                 }
             }
         }
-        if later.counts.entries > 0 {
+        if later.counts.events > 0 {
             self.open_entry = true;
         }
         if self.counts.lines == later.counts.lines {
@@ -420,6 +559,28 @@ fn count_field(fields: &mut Vec<(String, u64)>, name: &str, n: u64) {
     match fields.iter_mut().find(|(f, _)| f == name) {
         Some((_, c)) => *c += n,
         None => fields.push((name.to_owned(), n)),
+    }
+}
+
+/// Adds `n` to the count of durations from `field` in `unit` known by `basis`.
+fn count_duration(
+    durations: &mut Vec<DurationField>,
+    field: &str,
+    unit: TimeUnit,
+    basis: UnitBasis,
+    n: u64,
+) {
+    match durations
+        .iter_mut()
+        .find(|d| d.unit == unit && d.basis == basis && d.field == field)
+    {
+        Some(d) => d.count += n,
+        None => durations.push(DurationField {
+            field: field.to_owned(),
+            unit,
+            basis,
+            count: n,
+        }),
     }
 }
 

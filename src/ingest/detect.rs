@@ -16,8 +16,8 @@ use super::event::Record;
 use super::formats::custom::CustomFormat;
 use super::formats::Parsed;
 use super::formats::{
-    access, container, elb, envoy, haproxy, json, logfmt, text, w3c, FormatContext, FormatKind,
-    LineFormat, Sniff, UnknownFormat,
+    access, container, elb, envoy, haproxy, journald, json, logfmt, otel, text, w3c, FormatContext,
+    FormatKind, LineFormat, Sniff, UnknownFormat,
 };
 use super::ids::IdPatterns;
 use crate::config::{Config, ConfigError, CustomFormatSpec};
@@ -56,7 +56,10 @@ type Sniffer = fn(&str) -> Sniff;
 
 /// Built-in families in tie-break order: most specific first. (W3C logs are
 /// recognised by their `#Fields:` header, before this vote.)
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 9] = [
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 12] = [
+    (|| FormatKind::Otel, otel::sniff),
+    (|| FormatKind::JournaldJson, journald::sniff_json),
+    (|| FormatKind::Journald, journald::sniff_export),
     (|| FormatKind::Docker, container::sniff_docker),
     (|| FormatKind::Cri, container::sniff_cri),
     (|| FormatKind::Json, json::sniff),
@@ -144,9 +147,9 @@ impl FormatSet {
                 })
                 .ok_or_else(|| {
                     ConfigError(format!(
-                        "[[override]] names format {:?}; use one of access, json, logfmt, text, \
-                         docker, cri, envoy, haproxy, elb, w3c, or the name of a [[format]]",
-                        o.format
+                        "[[override]] names format {:?}; use one of {}, or the name of a [[format]]",
+                        o.format,
+                        crate::config::BUILTIN_FORMATS.join(", "),
                     ))
                 })?;
             set.overrides.push((globs(&o.files, "[[override]]")?, kind));
@@ -242,6 +245,9 @@ impl FormatSet {
             FormatKind::Haproxy => Arc::new(haproxy::HaproxyFormat::new(ctx.clone())),
             FormatKind::Elb => Arc::new(elb::ElbFormat),
             FormatKind::W3c => Arc::new(w3c::W3cFormat),
+            FormatKind::Otel => Arc::new(otel::OtelFormat),
+            FormatKind::Journald => Arc::new(journald::JournalExport),
+            FormatKind::JournaldJson => Arc::new(journald::JournalJson),
             FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
                 // Validated when the config was read, so this compiles again.
                 Some((spec, _, _)) => match CustomFormat::new(spec) {
@@ -267,6 +273,9 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "haproxy" => FormatKind::Haproxy,
         "elb" => FormatKind::Elb,
         "w3c" => FormatKind::W3c,
+        "otel" => FormatKind::Otel,
+        "journald" => FormatKind::Journald,
+        "journald-json" => FormatKind::JournaldJson,
         _ => return None,
     })
 }

@@ -131,6 +131,8 @@ pub struct Record<'a> {
     pub status: Option<u16>,
     /// Duration of the work this entry reports, in nanoseconds.
     pub duration_ns: Option<u64>,
+    /// Where `duration_ns` came from and how its unit was known (for `inspect`).
+    pub duration_source: Option<DurationSource<'a>>,
     /// Upstream (backend) time for proxies, in nanoseconds (sum of retries).
     pub upstream_ns: Option<u64>,
     /// The client's address without its port (see [`Record::set_client`]).
@@ -140,6 +142,67 @@ pub struct Record<'a> {
     pub message: Cow<'a, str>,
     /// The entry names an exception or carries a stack trace.
     pub exception: bool,
+}
+
+/// The unit a duration was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum TimeUnit {
+    #[serde(rename = "ns")]
+    Ns,
+    #[serde(rename = "us")]
+    Us,
+    #[serde(rename = "ms")]
+    Ms,
+    #[serde(rename = "s")]
+    S,
+    #[serde(rename = "min")]
+    Min,
+    #[serde(rename = "h")]
+    H,
+    /// Several units in one value (`1m2.5s`).
+    #[serde(rename = "h/m/s")]
+    Mixed,
+}
+
+impl TimeUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Ns => "ns",
+            TimeUnit::Us => "us",
+            TimeUnit::Ms => "ms",
+            TimeUnit::S => "s",
+            TimeUnit::Min => "min",
+            TimeUnit::H => "h",
+            TimeUnit::Mixed => "h/m/s",
+        }
+    }
+}
+
+/// How a duration's unit was known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitBasis {
+    /// The key names it: `duration_ms`, `elapsed_us`.
+    Key,
+    /// The value carries it: `113.7ms`, `1.2s`, `850us`.
+    Value,
+    /// The format defines it: nginx `$request_time` and OTel
+    /// `http.server.request.duration` are seconds, Apache `%D` microseconds.
+    Format,
+    /// Nothing says it: a bare number under a name like `duration` or
+    /// `latency`, taken as seconds when it has 4 or more decimals
+    /// (`0.000123`, as zap and Caddy write) and as milliseconds otherwise.
+    Assumed,
+}
+
+/// Where a record's duration came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DurationSource<'a> {
+    /// The key it was read from (`dur`, `request_time`); `message` for a
+    /// duration in prose (`took 12ms`); empty for a field a layout places by position.
+    pub field: &'a str,
+    pub unit: TimeUnit,
+    pub basis: UnitBasis,
 }
 
 /// The names of the fields a record's ids came from: one per id kind at
@@ -226,6 +289,14 @@ impl<'a> Record<'a> {
     pub fn set_upstream(&mut self, value: Cow<'a, str>) {
         if self.upstream.is_none() && !is_placeholder_id(value.trim()) {
             self.upstream = Some(value);
+        }
+    }
+
+    /// Stores a duration and where it came from, unless the record has one.
+    pub fn set_duration(&mut self, ns: u64, source: DurationSource<'a>) {
+        if self.duration_ns.is_none() {
+            self.duration_ns = Some(ns);
+            self.duration_source = Some(source);
         }
     }
 

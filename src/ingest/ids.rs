@@ -58,19 +58,35 @@ impl IdPatterns {
     /// the first capture group when the regex has one, else the whole match.
     pub fn apply<'a>(&self, msg: &'a str, out: &mut Record<'a>) {
         for (kind, regex, name) in &self.patterns {
-            if out.id(*kind).is_some() {
-                continue;
-            }
-            let found = if regex.captures_len() > 1 {
-                regex.captures(msg).and_then(|c| c.get(1))
-            } else {
-                regex.find(msg)
-            };
-            if let Some(m) = found {
-                out.put_id(*kind, Cow::Borrowed(m.as_str()), name);
+            if out.id(*kind).is_none() {
+                if let Some(id) = find_id(regex, msg) {
+                    out.put_id(*kind, Cow::Borrowed(id), name);
+                }
             }
         }
     }
+
+    /// [`Self::apply`] for a message that does not live as long as the record
+    /// (one of several records decoded from a line): the ids are copied.
+    pub fn apply_copied(&self, msg: &str, out: &mut Record<'_>) {
+        for (kind, regex, name) in &self.patterns {
+            if out.id(*kind).is_none() {
+                if let Some(id) = find_id(regex, msg) {
+                    out.put_id(*kind, Cow::Owned(id.to_owned()), name);
+                }
+            }
+        }
+    }
+}
+
+/// The first capture group of `regex` in `msg` when it has one, else the whole match.
+fn find_id<'m>(regex: &Regex, msg: &'m str) -> Option<&'m str> {
+    let found = if regex.captures_len() > 1 {
+        regex.captures(msg).and_then(|c| c.get(1))
+    } else {
+        regex.find(msg)
+    };
+    found.map(|m| m.as_str())
 }
 
 /// `request`, `trace`, `span`, `parent_span` (also `parent`, `request_id`, ...).

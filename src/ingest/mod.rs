@@ -102,6 +102,11 @@ pub struct FileReport {
     pub services: Vec<(String, u64)>,
     /// Entries that carried a correlation id, per field name it came from.
     pub id_fields: Vec<(String, u64)>,
+    /// Entries with an HTTP status, by class.
+    pub requests: chunk::StatusClasses,
+    /// Entries with a duration: the field each came from, its unit and how
+    /// the unit was known (most entries first).
+    pub durations: Vec<chunk::DurationField>,
 }
 
 /// Everything read from the input.
@@ -560,6 +565,8 @@ impl FileReport {
             last_ns: None,
             services: Vec::new(),
             id_fields: Vec::new(),
+            requests: chunk::StatusClasses::default(),
+            durations: Vec::new(),
         }
     }
 
@@ -586,6 +593,12 @@ impl FileReport {
             s.id_fields.iter().map(|(k, c)| (k.clone(), *c)).collect();
         ids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.id_fields = ids;
+        self.requests = s.statuses;
+        let mut durations = s.durations.clone();
+        durations.sort_by(|a, b| {
+            (b.count, &a.field, a.unit, a.basis).cmp(&(a.count, &b.field, b.unit, b.basis))
+        });
+        self.durations = durations;
     }
 }
 

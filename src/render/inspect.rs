@@ -84,7 +84,7 @@ pub fn text(input: &Ingested) -> String {
         },
         bytes(t.bytes),
         thousands(t.counts.lines),
-        thousands(t.counts.entries),
+        thousands(t.counts.events),
         thousands(t.counts.continuation),
         thousands(t.counts.unparsed),
         percent(t.counts.unparsed, t.counts.lines),
@@ -120,11 +120,17 @@ fn file_text(f: &FileReport, out: &mut String) {
         let _ = writeln!(out, "  skipped: {why}\n");
         return;
     }
+    // Formats that batch records on a line (OTLP JSON) give more events than lines.
+    let batched = if f.counts.events != f.counts.entries {
+        format!(" from {} entry lines", thousands(f.counts.entries))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "  {} lines, {} events, {} continuation, {} unparsed ({}), {} errors",
+        "  {} lines, {} events{batched}, {} continuation, {} unparsed ({}), {} errors",
         thousands(f.counts.lines),
-        thousands(f.counts.entries),
+        thousands(f.counts.events),
         thousands(f.counts.continuation),
         thousands(f.counts.unparsed),
         percent(f.counts.unparsed, f.counts.lines),
@@ -161,11 +167,55 @@ fn file_text(f: &FileReport, out: &mut String) {
     if !f.id_fields.is_empty() {
         let _ = writeln!(out, "  id fields: {}", counted(&f.id_fields, 6));
     }
+    if f.requests.total() > 0 {
+        let r = &f.requests;
+        let classes: Vec<String> = [
+            (r.c1, "1xx"),
+            (r.c2, "2xx"),
+            (r.c3, "3xx"),
+            (r.c4, "4xx"),
+            (r.c5, "5xx"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, c)| format!("{c} {}", thousands(*n)))
+        .collect();
+        let _ = writeln!(out, "  requests: {}", classes.join(", "));
+    }
+    if !f.durations.is_empty() {
+        let parts: Vec<String> = f.durations.iter().take(4).map(duration_text).collect();
+        let more = f.durations.len().saturating_sub(4);
+        let more = if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  durations: {}{more}", parts.join("; "));
+    }
     for ex in &f.unparsed_examples {
         let text: String = ex.text.chars().take(60).collect();
         let _ = writeln!(out, "  unparsed line {}: {}: {text:?}", ex.line, ex.reason);
     }
     out.push('\n');
+}
+
+/// `1,234 from dur (ms in the value)`: where a file's durations came from and
+/// how their unit was known; an assumed unit says so.
+fn duration_text(d: &crate::ingest::chunk::DurationField) -> String {
+    use crate::ingest::event::UnitBasis;
+    let from = match d.field.as_str() {
+        "" => "by position".to_owned(),
+        "message" => "in the message".to_owned(),
+        f => format!("from {f}"),
+    };
+    let unit = d.unit.name();
+    let how = match d.basis {
+        UnitBasis::Key => format!("{unit}, from the name"),
+        UnitBasis::Value => format!("{unit}, in the value"),
+        UnitBasis::Format => format!("{unit}, the format's unit"),
+        UnitBasis::Assumed => format!("{unit} assumed: no unit written"),
+    };
+    format!("{} {from} ({how})", thousands(d.count))
 }
 
 fn counted(items: &[(String, u64)], max: usize) -> String {

@@ -29,10 +29,10 @@ use super::access_scan::{
     quote_end, split_request, sub,
 };
 use super::access_spec::Spec;
-use super::fields::{self, Field};
+use super::fields::{self, Field, Unit};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
 use crate::config::AccessFormatSpec;
-use crate::ingest::event::{IdKind, Record};
+use crate::ingest::event::{DurationSource, IdKind, Record, TimeUnit, UnitBasis};
 use crate::ingest::time::digits;
 
 /// How far into a line the `[time]` may start (hosts, ident and user before it).
@@ -221,9 +221,9 @@ fn request_end(b: &[u8], from: usize) -> Option<(usize, u16)> {
 
 /// Durations found after the combined fields, resolved once the line is read.
 #[derive(Default)]
-struct Extras {
+struct Extras<'a> {
     /// `rt=` / `request_time=` or another duration key.
-    kv_time: Option<u64>,
+    kv_time: Option<(u64, DurationSource<'a>)>,
     /// `urt=` / `upstream_response_time=`.
     kv_upstream: Option<u64>,
     /// First bare decimal: `$request_time`.
@@ -232,7 +232,7 @@ struct Extras {
     second_secs: Option<u64>,
     secs_seen: u8,
     /// `2ms` (Traefik).
-    with_unit: Option<u64>,
+    with_unit: Option<(u64, TimeUnit)>,
     /// First bare integer: Apache `%D` in µs when nothing else gives a time.
     first_int: Option<u64>,
 }
@@ -271,16 +271,39 @@ fn read_extras<'a>(line: &'a str, from: usize, out: &mut Record<'a>) {
             _ => read_token(line, start, end, &mut x, out),
         }
     }
-    out.duration_ns = x
+    // By shape, the first bare decimal is nginx's `$request_time` (seconds) and
+    // a bare integer Apache's `%D` (microseconds): assumptions, and said so.
+    let by_shape = |unit, basis| DurationSource {
+        field: "",
+        unit,
+        basis,
+    };
+    let duration = x
         .kv_time
-        .or(x.first_secs)
-        .or(x.with_unit)
-        .or(x.first_int.map(|us| us.saturating_mul(1_000)));
+        .or(x
+            .first_secs
+            .map(|ns| (ns, by_shape(TimeUnit::S, UnitBasis::Assumed))))
+        .or(x
+            .with_unit
+            .map(|(ns, unit)| (ns, by_shape(unit, UnitBasis::Value))))
+        .or(x.first_int.map(|us| {
+            let source = by_shape(TimeUnit::Us, UnitBasis::Assumed);
+            (us.saturating_mul(1_000), source)
+        }));
+    if let Some((ns, source)) = duration {
+        out.set_duration(ns, source);
+    }
     out.upstream_ns = x.kv_upstream.or(x.second_secs);
 }
 
 /// One unquoted extra field: `key=value`, seconds, a list of seconds, an id, `2ms` or a number.
-fn read_token<'a>(line: &'a str, start: usize, end: usize, x: &mut Extras, out: &mut Record<'a>) {
+fn read_token<'a>(
+    line: &'a str,
+    start: usize,
+    end: usize,
+    x: &mut Extras<'a>,
+    out: &mut Record<'a>,
+) {
     let b = line.as_bytes();
     let tok = &b[start..end];
     if let Some(eq) = memchr(b'=', tok) {
@@ -323,12 +346,15 @@ fn read_token<'a>(line: &'a str, start: usize, end: usize, x: &mut Extras, out: 
             "request_id",
         );
     } else if x.with_unit.is_none() {
-        x.with_unit = parse_unit_duration(tok);
+        x.with_unit = parse_unit_duration(tok).and_then(|ns| {
+            let (_, unit, _) = fields::read_duration(sub(line, start, end), Unit::FromValue)?;
+            Some((ns, unit))
+        });
     }
 }
 
 /// `rt=0.123`, `urt="0.120, 0.004"`, `rid=...`, `trace_id=...`, `duration_ms=12`.
-fn read_pair<'a>(key: &'a str, value: &'a str, x: &mut Extras, out: &mut Record<'a>) {
+fn read_pair<'a>(key: &'a str, value: &'a str, x: &mut Extras<'a>, out: &mut Record<'a>) {
     let mut norm = [0u8; 24];
     let mut n = 0;
     for &c in key.as_bytes() {
@@ -350,7 +376,12 @@ fn read_pair<'a>(key: &'a str, value: &'a str, x: &mut Extras, out: &mut Record<
         }
         b"rt" | b"requesttime" | b"reqtime" => {
             if x.kv_time.is_none() {
-                x.kv_time = parse_secs(value.as_bytes()).map(|(ns, _)| ns);
+                let source = DurationSource {
+                    field: key,
+                    unit: TimeUnit::S,
+                    basis: UnitBasis::Format,
+                };
+                x.kv_time = parse_secs(value.as_bytes()).map(|(ns, _)| (ns, source));
             }
             return;
         }
@@ -361,7 +392,10 @@ fn read_pair<'a>(key: &'a str, value: &'a str, x: &mut Extras, out: &mut Record<
         None | Some(Field::Time | Field::Level | Field::Message) => {}
         Some(Field::Duration(unit)) => {
             if x.kv_time.is_none() {
-                x.kv_time = fields::parse_duration(value, unit);
+                x.kv_time = fields::read_duration(value, unit).map(|(ns, unit, basis)| {
+                    let field = key;
+                    (ns, DurationSource { field, unit, basis })
+                });
             }
         }
         Some(field) => {

@@ -22,7 +22,7 @@ use super::access_scan::{
 };
 use super::fields::{self, Field};
 use super::Parsed;
-use crate::ingest::event::{IdKind, Record};
+use crate::ingest::event::{DurationSource, IdKind, Record, TimeUnit, UnitBasis};
 
 /// What a field of the format means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,13 +401,19 @@ fn store<'a>(var: Var, name: &'static str, v: &'a str, out: &mut Record<'a>) -> 
             None => return false,
         },
         Var::Secs => {
-            if out.duration_ns.is_none() {
-                out.duration_ns = parse_secs(vb).map(|(ns, _)| ns);
+            if let Some((ns, _)) = parse_secs(vb) {
+                out.set_duration(ns, format_source(name, TimeUnit::S));
             }
         }
         Var::Int(unit) => {
-            if out.duration_ns.is_none() {
-                out.duration_ns = parse_uint(vb).map(|n| n.saturating_mul(unit));
+            if let Some(n) = parse_uint(vb) {
+                let time_unit = match unit {
+                    1 => TimeUnit::Ns,
+                    1_000 => TimeUnit::Us,
+                    1_000_000 => TimeUnit::Ms,
+                    _ => TimeUnit::S,
+                };
+                out.set_duration(n.saturating_mul(unit), format_source(name, time_unit));
             }
         }
         Var::UpstreamTime => {
@@ -594,6 +600,15 @@ pub(super) fn static_name(name: &str) -> &'static str {
     let n: &'static str = Box::leak(name.to_owned().into_boxed_str());
     names.push(n);
     n
+}
+
+/// A duration whose unit the format string defines (`$request_time`, `%D`).
+fn format_source(name: &'static str, unit: TimeUnit) -> DurationSource<'static> {
+    DurationSource {
+        field: name,
+        unit,
+        basis: UnitBasis::Format,
+    }
 }
 
 #[cfg(test)]

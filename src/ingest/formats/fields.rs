@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record, TimeUnit, UnitBasis};
 use crate::ingest::time;
 
 /// What a key means.
@@ -31,19 +31,25 @@ pub enum Field {
     Error,
 }
 
-/// The unit a duration field name implies.
+/// The unit a duration field name implies, for a value written without one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
+    /// The name says it (`duration_ns`, `elapsed_us`, `latency_ms`, `duration_s`).
     Ns,
     Us,
     Ms,
     S,
-    /// Not in the name: `120ms`, `1.2s` carry a unit; a bare number is taken as ms.
+    /// Seconds by the definition of whoever writes the name: nginx's
+    /// `$request_time` (`request_time`, `rt`), OTel's `http.server.request.duration`.
+    FormatS,
+    /// Not in the name (`duration`, `dur`, `latency`): `120ms`, `1.2s` carry a
+    /// unit; a bare number is assumed to be seconds with 4+ decimals, else ms.
     FromValue,
 }
 
 /// The meaning of `key`, compared without case and with `_`, `-` and `.` ignored
 /// (`request_id`, `requestId`, `request-id` and `Request.ID` are one name).
+#[inline]
 pub fn classify(key: &str) -> Option<Field> {
     let mut buf = [0u8; 32];
     let n = normalize_into(key.as_bytes(), &mut buf)?;
@@ -99,8 +105,9 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         b"parentspanid" | b"parentid" | b"parent" | b"xb3parentspanid" => {
             Field::Id(IdKind::ParentSpan)
         }
+        // The common duration names, here for speed; [`duration_key`] reads the rest.
         b"durationms" | b"elapsedms" | b"latencyms" | b"tookms" | b"responsetimems" | b"timems"
-        | b"ms" | b"durationmillis" | b"elapsedmillis" => Field::Duration(Unit::Ms),
+        | b"ms" | b"millis" | b"durationmillis" | b"elapsedmillis" => Field::Duration(Unit::Ms),
         b"durationus" | b"elapsedus" | b"latencyus" | b"us" | b"micros" => {
             Field::Duration(Unit::Us)
         }
@@ -112,13 +119,14 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         | b"durationseconds"
         | b"elapseds"
         | b"elapsedseconds"
-        | b"requesttime"
         | b"latencyseconds"
-        | b"responsetimeseconds"
-        | b"rt" => Field::Duration(Unit::S),
-        b"duration" | b"elapsed" | b"latency" | b"took" | b"responsetime" | b"elapsedtime" => {
-            Field::Duration(Unit::FromValue)
+        | b"responsetimeseconds" => Field::Duration(Unit::S),
+        b"duration" | b"dur" | b"elapsed" | b"latency" | b"took" | b"responsetime"
+        | b"elapsedtime" | b"timetaken" => Field::Duration(Unit::FromValue),
+        b"requesttime" | b"rt" | b"httpserverrequestduration" | b"httpclientrequestduration" => {
+            Field::Duration(Unit::FormatS)
         }
+        b"httpserverduration" | b"httpclientduration" => Field::Duration(Unit::Ms),
         b"status"
         | b"statuscode"
         | b"httpstatus"
@@ -142,8 +150,57 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         }
         // `target` is the module path in Rust's tracing (`fmt_json::yak_shave`), not a URL.
         b"logger" | b"loggername" | b"name" | b"category" | b"module" | b"target" => Field::Logger,
-        b"error" | b"err" | b"exception" | b"stacktrace" | b"stack" | b"errorstack" | b"exc"
-        | b"excinfo" => Field::Error,
+        b"error"
+        | b"err"
+        | b"exception"
+        | b"stacktrace"
+        | b"stack"
+        | b"errorstack"
+        | b"exc"
+        | b"excinfo"
+        | b"exceptiontype"
+        | b"exceptionmessage"
+        | b"exceptionstacktrace" => Field::Error,
+        _ => return duration_key(k),
+    })
+}
+
+/// A duration word, maybe followed by a unit (`dur`, `duration_ms`,
+/// `elapsed_us`, `latency_seconds`, `took_millis`), already normalised.
+/// Tried only for names the table above does not know.
+#[cold]
+fn duration_key(k: &[u8]) -> Option<Field> {
+    /// The words that name how long something took.
+    const WORDS: [&[u8]; 10] = [
+        b"dur",
+        b"duration",
+        b"elapsed",
+        b"elapsedtime",
+        b"took",
+        b"latency",
+        b"timetaken",
+        b"responsetime",
+        b"processingtime",
+        b"requestduration",
+    ];
+    // Most names are out at their first byte.
+    if !matches!(k.first(), Some(b'd' | b'e' | b't' | b'l' | b'r' | b'p')) {
+        return None;
+    }
+    WORDS
+        .iter()
+        .find_map(|w| k.strip_prefix(*w).and_then(unit_suffix))
+        .map(Field::Duration)
+}
+
+/// The unit a name's ending states (`ms`, `_seconds`), or [`Unit::FromValue`] for none.
+fn unit_suffix(rest: &[u8]) -> Option<Unit> {
+    Some(match rest {
+        b"" => Unit::FromValue,
+        b"ns" | b"nanos" | b"nanoseconds" => Unit::Ns,
+        b"us" | b"micros" | b"microseconds" => Unit::Us,
+        b"ms" | b"msec" | b"millis" | b"milliseconds" => Unit::Ms,
+        b"s" | b"sec" | b"secs" | b"seconds" => Unit::S,
         _ => return None,
     })
 }
@@ -195,9 +252,14 @@ pub fn apply<'a>(field: Field, key: &'a str, value: Cow<'a, str>, out: &mut Reco
             if out.duration_ns.is_some() {
                 return true;
             }
-            match parse_duration(&value, unit) {
-                Some(ns) => {
-                    out.duration_ns = Some(ns);
+            match read_duration(&value, unit) {
+                Some((ns, unit, basis)) => {
+                    let field = match value {
+                        // A key that is not part of the line (rare: it had escapes).
+                        Cow::Owned(_) if key.is_empty() => "",
+                        _ => key,
+                    };
+                    out.set_duration(ns, DurationSource { field, unit, basis });
                     true
                 }
                 None => false,
@@ -276,8 +338,23 @@ pub fn is_http_method(m: &str) -> bool {
     )
 }
 
-/// A duration value: `120`, `0.25`, `120ms`, `1.2s`, `350µs`, `2m`, `1h2m3.5s`, `"PT0.5S"`.
+/// A duration value: `120`, `0.25`, `120ms`, `1.2s`, `350µs`, `2m`, `1h2m3.5s`.
 pub fn parse_duration(v: &str, unit: Unit) -> Option<u64> {
+    read_duration(v, unit).map(|(ns, _, _)| ns)
+}
+
+/// Digits after the decimal point of a plain number (`0.000123` has 6).
+pub fn fraction_digits(n: &str) -> usize {
+    n.find('.').map_or(0, |dot| {
+        n.as_bytes()[dot + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    })
+}
+
+/// [`parse_duration`], also saying in which unit the value was and how that was known.
+pub fn read_duration(v: &str, unit: Unit) -> Option<(u64, TimeUnit, UnitBasis)> {
     let v = v.trim().trim_matches('"');
     let num_end = v
         .bytes()
@@ -292,23 +369,38 @@ pub fn parse_duration(v: &str, unit: Unit) -> Option<u64> {
         return None;
     }
     let suffix = suffix.trim();
-    let scale = match suffix {
+    let (unit, basis) = match suffix {
         "" => match unit {
-            Unit::Ns => 1.0,
-            Unit::Us => 1e3,
-            Unit::Ms | Unit::FromValue => 1e6,
-            Unit::S => 1e9,
+            Unit::Ns => (TimeUnit::Ns, UnitBasis::Key),
+            Unit::Us => (TimeUnit::Us, UnitBasis::Key),
+            Unit::Ms => (TimeUnit::Ms, UnitBasis::Key),
+            Unit::S => (TimeUnit::S, UnitBasis::Key),
+            Unit::FormatS => (TimeUnit::S, UnitBasis::Format),
+            Unit::FromValue if fraction_digits(num) >= 4 => (TimeUnit::S, UnitBasis::Assumed),
+            Unit::FromValue => (TimeUnit::Ms, UnitBasis::Assumed),
         },
-        "ns" => 1.0,
-        "us" | "µs" | "μs" => 1e3,
-        "ms" => 1e6,
-        "s" | "sec" | "secs" => 1e9,
-        "m" | "min" => 60e9,
-        "h" => 3600e9,
-        _ => return parse_go_duration(v),
+        "ns" => (TimeUnit::Ns, UnitBasis::Value),
+        "us" | "µs" | "μs" => (TimeUnit::Us, UnitBasis::Value),
+        "ms" => (TimeUnit::Ms, UnitBasis::Value),
+        "s" | "sec" | "secs" => (TimeUnit::S, UnitBasis::Value),
+        "m" | "min" => (TimeUnit::Min, UnitBasis::Value),
+        "h" => (TimeUnit::H, UnitBasis::Value),
+        _ => return parse_go_duration(v).map(|ns| (ns, TimeUnit::Mixed, UnitBasis::Value)),
     };
-    let ns = n * scale;
-    (ns < 1.8e19).then_some(ns.round() as u64)
+    let ns = n * ns_per(unit);
+    (ns < 1.8e19).then_some((ns.round() as u64, unit, basis))
+}
+
+/// Nanoseconds per `unit` (a mixed value is converted part by part, never scaled).
+pub fn ns_per(unit: TimeUnit) -> f64 {
+    match unit {
+        TimeUnit::Ns | TimeUnit::Mixed => 1.0,
+        TimeUnit::Us => 1e3,
+        TimeUnit::Ms => 1e6,
+        TimeUnit::S => 1e9,
+        TimeUnit::Min => 60e9,
+        TimeUnit::H => 3600e9,
+    }
 }
 
 /// Go-style compound durations: `1h2m3.5s`, `2m30s`, `1.5ms` already handled above.
@@ -392,6 +484,74 @@ mod tests {
         assert_eq!(parse_duration("1500", Unit::Us), Some(1_500_000));
         assert_eq!(parse_duration("fast", Unit::Ms), None);
         assert_eq!(parse_duration("-3", Unit::Ms), None);
+    }
+
+    #[test]
+    fn every_duration_says_how_its_unit_was_known() {
+        use TimeUnit::*;
+        use UnitBasis::*;
+        for (v, unit, want) in [
+            ("113.7ms", Unit::FromValue, (113_700_000, Ms, Value)),
+            ("1.2s", Unit::FromValue, (1_200_000_000, S, Value)),
+            ("850us", Unit::FromValue, (850_000, Us, Value)),
+            ("850µs", Unit::FromValue, (850_000, Us, Value)),
+            ("1m2.5s", Unit::FromValue, (62_500_000_000, Mixed, Value)),
+            ("0.000123", Unit::FromValue, (123_000, S, Assumed)),
+            ("12", Unit::FromValue, (12_000_000, Ms, Assumed)),
+            ("12.5", Unit::FromValue, (12_500_000, Ms, Assumed)),
+            ("12", Unit::Us, (12_000, Us, Key)),
+            ("0.25", Unit::FormatS, (250_000_000, S, Format)),
+            ("3ms", Unit::FormatS, (3_000_000, Ms, Value)),
+        ] {
+            assert_eq!(read_duration(v, unit), Some(want), "{v}");
+        }
+    }
+
+    #[test]
+    fn duration_names_with_and_without_a_unit() {
+        for (k, unit) in [
+            ("dur", Unit::FromValue),
+            ("duration", Unit::FromValue),
+            ("elapsed", Unit::FromValue),
+            ("took", Unit::FromValue),
+            ("latency", Unit::FromValue),
+            ("time_taken", Unit::FromValue),
+            ("response_time", Unit::FromValue),
+            ("duration_ms", Unit::Ms),
+            ("durationMs", Unit::Ms),
+            ("dur_ms", Unit::Ms),
+            ("elapsed_us", Unit::Us),
+            ("latency_ns", Unit::Ns),
+            ("took_millis", Unit::Ms),
+            ("duration_seconds", Unit::S),
+            ("elapsed_sec", Unit::S),
+            ("response_time_ms", Unit::Ms),
+            ("rt", Unit::FormatS),
+            ("request_time", Unit::FormatS),
+            ("http.server.request.duration", Unit::FormatS),
+        ] {
+            assert_eq!(classify(k), Some(Field::Duration(unit)), "{k}");
+        }
+        for k in ["status", "users", "process", "address", "https", "class"] {
+            assert!(!matches!(classify(k), Some(Field::Duration(_))), "{k}");
+        }
+    }
+
+    #[test]
+    fn apply_records_the_duration_source() {
+        let mut r = Record::default();
+        apply(
+            Field::Duration(Unit::FromValue),
+            "dur",
+            "113.7ms".into(),
+            &mut r,
+        );
+        assert_eq!(r.duration_ns, Some(113_700_000));
+        let src = r.duration_source.unwrap();
+        assert_eq!(
+            (src.field, src.unit, src.basis),
+            ("dur", TimeUnit::Ms, UnitBasis::Value)
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use memchr::{memchr2, memmem};
 
-use super::fields::{self, Field, Unit};
+use super::fields::{self, Field};
 use super::message;
 use super::{FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::event::{IdKind, Level, Record};
@@ -520,7 +520,12 @@ fn classify_key<'a>(path: &Path, key: JStr<'a>) -> (Option<Field>, &'a str) {
         .child(key.raw.as_bytes())
         .and_then(|full| fields::classify_normalized(full.bytes()))
     {
-        return (Some(f), field_name(f));
+        let name = match f {
+            // `inspect` names the key a duration came from.
+            Field::Duration(_) => key.raw,
+            _ => field_name(f),
+        };
+        return (Some(f), name);
     }
     (fields::classify(key.raw), key.raw)
 }
@@ -540,24 +545,7 @@ fn apply_scalar<'a>(field: Field, name: &'a str, v: Scalar<'a>, out: &mut Record
         Scalar::Bool(false) => Cow::Borrowed("false"),
         Scalar::Null => return,
     };
-    let field = match (field, v) {
-        // zap and Caddy write `"duration":0.017557019`: a bare float with many
-        // decimals is seconds; a bare integer stays milliseconds.
-        (Field::Duration(Unit::FromValue), Scalar::Num(n)) if fraction_digits(n) >= 4 => {
-            Field::Duration(Unit::S)
-        }
-        _ => field,
-    };
     fields::apply(field, name, text, out);
-}
-
-fn fraction_digits(n: &str) -> usize {
-    n.find('.').map_or(0, |dot| {
-        n.as_bytes()[dot + 1..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
-    })
 }
 
 /// journald's `PRIORITY` is a syslog severity (0 emerg .. 7 debug).

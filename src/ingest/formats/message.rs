@@ -17,14 +17,14 @@
 use std::borrow::Cow;
 
 use super::fields::{self, Field, Unit};
-use crate::ingest::event::Record;
+use crate::ingest::event::{DurationSource, Record, TimeUnit, UnitBasis};
 
 /// Fills the fields of `out` that `msg` reveals and that are still empty.
 pub fn scan<'a>(msg: &'a str, out: &mut Record<'a>) {
     let b = msg.as_bytes();
     // A duration that stands alone (`12ms`) is used only when no named one
     // (`took 12ms`, `duration=12ms`) is found.
-    let mut loose_duration: Option<u64> = None;
+    let mut loose_duration: Option<(u64, TimeUnit)> = None;
     let mut prev: &str = "";
     let mut i = 0;
     while let Some((start, end, eq, colon)) = next_token(b, i) {
@@ -51,8 +51,17 @@ pub fn scan<'a>(msg: &'a str, out: &mut Record<'a>) {
         }
         prev = tok;
     }
-    if out.duration_ns.is_none() {
-        out.duration_ns = loose_duration;
+    if let Some((ns, unit)) = loose_duration {
+        out.set_duration(ns, prose(unit));
+    }
+}
+
+/// The source of a duration written in prose, with its unit (`took 12 ms`).
+fn prose(unit: TimeUnit) -> DurationSource<'static> {
+    DurationSource {
+        field: "message",
+        unit,
+        basis: UnitBasis::Value,
     }
 }
 
@@ -175,16 +184,24 @@ fn key_colon<'a>(msg: &'a str, raw_key: &'a str, end: usize, out: &mut Record<'a
     let value = trim_value(&msg[vs..ve]);
     match f {
         Field::Id(kind) => out.put_id(kind, Cow::Borrowed(value), key),
-        Field::Duration(unit) => {
-            if out.duration_ns.is_none() {
-                out.duration_ns = fields::parse_duration(value, unit);
-            }
+        Field::Duration(_) => {
+            fields::apply(f, key, Cow::Borrowed(value), out);
         }
         // `time: 0.247` is how long something took (a date would not parse as a duration).
         Field::Time if key.eq_ignore_ascii_case("time") => {
-            if out.duration_ns.is_none() && value.as_bytes().first().is_some_and(u8::is_ascii_digit)
-            {
-                out.duration_ns = fields::parse_duration(value, Unit::S);
+            if value.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+                if let Some((ns, unit, basis)) = fields::read_duration(value, Unit::S) {
+                    let basis = match basis {
+                        UnitBasis::Key => UnitBasis::Assumed,
+                        b => b,
+                    };
+                    let source = DurationSource {
+                        field: key,
+                        unit,
+                        basis,
+                    };
+                    out.set_duration(ns, source);
+                }
             }
         }
         Field::Status => {
@@ -213,7 +230,7 @@ fn duration_token<'a>(
     tok: &str,
     end: usize,
     prev: &str,
-    loose: &mut Option<u64>,
+    loose: &mut Option<(u64, TimeUnit)>,
     out: &mut Record<'a>,
 ) -> usize {
     if out.duration_ns.is_some() {
@@ -253,27 +270,27 @@ fn duration_token<'a>(
     let Ok(n) = num.parse::<f64>() else {
         return end;
     };
-    let ns = n * scale;
+    let ns = n * fields::ns_per(scale);
     if !(0.0..1.8e19).contains(&ns) {
         return end;
     }
     let ns = ns.round() as u64;
     if names_duration(prev) {
-        out.duration_ns = Some(ns);
+        out.set_duration(ns, prose(scale));
     } else if loose.is_none() {
-        *loose = Some(ns);
+        *loose = Some((ns, scale));
     }
     next
 }
 
-/// Nanoseconds per unit for the unit words logs write.
-fn unit_scale(u: &str) -> Option<f64> {
+/// The unit words logs write.
+fn unit_scale(u: &str) -> Option<TimeUnit> {
     Some(match u {
-        "ns" | "nanoseconds" => 1.0,
-        "us" | "µs" | "μs" | "microseconds" => 1e3,
-        "ms" | "msec" | "msecs" | "millis" | "milliseconds" => 1e6,
-        "s" | "sec" | "secs" | "second" | "seconds" => 1e9,
-        "min" | "mins" | "minutes" => 60e9,
+        "ns" | "nanoseconds" => TimeUnit::Ns,
+        "us" | "µs" | "μs" | "microseconds" => TimeUnit::Us,
+        "ms" | "msec" | "msecs" | "millis" | "milliseconds" => TimeUnit::Ms,
+        "s" | "sec" | "secs" | "second" | "seconds" => TimeUnit::S,
+        "min" | "mins" | "minutes" => TimeUnit::Min,
         _ => return None,
     })
 }

@@ -19,9 +19,11 @@ pub mod elb;
 pub mod envoy;
 pub mod fields;
 pub mod haproxy;
+pub mod journald;
 pub mod json;
 pub mod logfmt;
 pub mod message;
+pub mod otel;
 pub mod text;
 pub mod w3c;
 
@@ -61,6 +63,12 @@ pub enum FormatKind {
     Elb,
     /// W3C extended logs with `#Fields:` headers (IIS, CloudFront).
     W3c,
+    /// OpenTelemetry log records, OTLP JSON batches (several records per line).
+    Otel,
+    /// `journalctl -o export`: entries of `KEY=value` lines.
+    Journald,
+    /// `journalctl -o json`.
+    JournaldJson,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -81,6 +89,9 @@ impl FormatKind {
             FormatKind::Haproxy => "haproxy".into(),
             FormatKind::Elb => "elb".into(),
             FormatKind::W3c => "w3c".into(),
+            FormatKind::Otel => "otel".into(),
+            FormatKind::Journald => "journald".into(),
+            FormatKind::JournaldJson => "journald-json".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
