@@ -62,12 +62,14 @@ fn chains_against_simulated_truth() {
     let c = &all.score.all;
     let off = all.all_offsets();
     // Floors at what the inference achieves today (a ratchet: raise them as
-    // it improves); the issue's targets are in the comments.
+    // it improves); the issue's targets are in the comments. Since Sleuth's
+    // `[app,traceId,spanId]` is read, its 20656 spans take part (they were
+    // all lost before): recall up, and more traces and offsets to get wrong.
     assert!(c.dep_precision() >= 0.37, "{}", c.dep_precision()); // target: 0.99 (issue 11)
-    assert!(c.dep_recall() >= 0.31, "{}", c.dep_recall()); // target: 0.97 (issue 11)
+    assert!(c.dep_recall() >= 0.40, "{}", c.dep_recall()); // target: 0.97 (issue 11)
     assert!(c.graph_precision() >= 0.41, "{}", c.graph_precision()); // target: 0.99 (issue 11)
-    assert!(c.graph_recall() >= 0.58, "{}", c.graph_recall()); // target: 0.97 (issue 11)
-    assert!(c.tree_accuracy() >= 0.31, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
+    assert!(c.graph_recall() >= 0.74, "{}", c.graph_recall()); // target: 0.97 (issue 11)
+    assert!(c.tree_accuracy() >= 0.33, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
                                                                  // target: every determined offset within 5 ms (issue 11)
     assert!(
         off.determined_within as f64 >= 0.43 * off.determined as f64,
@@ -76,18 +78,18 @@ fn chains_against_simulated_truth() {
     // target: every async link found and marked follows-from (issue 11)
     assert!(c.async_found as f64 >= 0.0 * c.async_links as f64, "{c:?}");
     assert!(c.async_reversed <= 591, "{c:?}"); // target: 0 (issue 11)
-    assert!(off.wrong_confident <= 25, "{off:?}"); // target: 0 (issue 11)
+    assert!(off.wrong_confident <= 32, "{off:?}"); // target: 0 (issue 11)
                                                    // target: reported == truth, every one right (issue 11)
-    assert!(c.failed_reported <= 1181, "{c:?}");
+    assert!(c.failed_reported <= 1223, "{c:?}");
     assert_eq!(
         c.failed_matched, c.failed_truth,
         "a failed trace was missed"
     );
     assert_eq!(c.traces_grouped, c.traces, "request grouping");
-    assert!(c.inferred_confident_wrong <= 57_297, "{c:?}"); // target: 0 (issue 11)
+    assert!(c.inferred_confident_wrong <= 72_837, "{c:?}"); // target: 0 (issue 11)
                                                             // target: every trace's extent and root latency (issue 11)
     assert!(
-        c.extent_right >= 2_261 && c.root_latency_right >= 3_714,
+        c.extent_right >= 2_139 && c.root_latency_right >= 3_640,
         "{c:?}"
     );
 }

@@ -462,3 +462,76 @@ time=2024-03-01T12:00:04.000Z level=ERROR msg=request method=GET path=/api/items
     assert!(d.iter().all(|d| d.field == "dur"), "{d:?}");
     assert_eq!(d.iter().map(|d| d.count).sum::<u64>(), 5);
 }
+
+/// The example of Spring Cloud Sleuth's reference documentation ("Log
+/// correlation"): one request through service1 -> service2 -> service3 and
+/// service4, each writing Spring Boot's default layout with Sleuth's
+/// `[app,traceId,spanId,exportable]`. Sleuth 1 wrote ids without leading
+/// zeros (service3's span `1210be13194bfe5`).
+#[test]
+fn spring_cloud_sleuth_ids_join_services() {
+    let line = |time: &str, app: &str, span: &str, pid: u32, port: u32, msg: &str| {
+        format!("2016-02-26 11:15:{time}  INFO [{app},2485ec27856c56f4,{span},true] {pid} --- [nio-{port}-exec-1] i.s.c.sleuth.docs.{app}.Application   : {msg}\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "service1.log",
+            line("47.561", "service1", "2485ec27856c56f4", 68058, 8081, "Hello from service1. Calling service2")
+                + &line("48.182", "service1", "2485ec27856c56f4", 68058, 8081, "Got response from service2 [Hello from service2, response from service3 [Hello from service3] and from service4 [Hello from service4]]"),
+        ),
+        (
+            "service2.log",
+            line("47.710", "service2", "9aa10ee6fbde75fa", 68059, 8082, "Hello from service2. Calling service3 and then service4")
+                + &line("47.924", "service2", "9aa10ee6fbde75fa", 68059, 8082, "Got response from service3 [Hello from service3]")
+                + &line("48.156", "service2", "9aa10ee6fbde75fa", 68059, 8082, "Got response from service4 [Hello from service4]"),
+        ),
+        (
+            "service3.log",
+            line("47.895", "service3", "1210be13194bfe5", 68060, 8083, "Hello from service3"),
+        ),
+        (
+            "service4.log",
+            line("48.134", "service4", "1b1845262ffba49d", 68061, 8084, "Hello from service4"),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let got = read(dir.path());
+    for f in &got.files {
+        let app = f.path.trim_end_matches(".log");
+        assert_eq!(f.format, "text");
+        assert_eq!(f.counts.unparsed, 0);
+        let services: Vec<(&str, u64)> = f.services.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        assert_eq!(
+            services,
+            [(app, f.counts.events)],
+            "the app name is the service"
+        );
+        let ids: Vec<(&str, u64)> = f.id_fields.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        assert_eq!(ids, [("[app,traceId,spanId]", f.counts.events)]);
+    }
+    assert_eq!(got.events.len(), 7);
+    let trace = got.events[0].trace_id;
+    assert!(got.events.iter().all(|e| e.trace_id == trace));
+    assert_eq!(got.symbols.get(trace), "2485ec27856c56f4");
+
+    // The report puts the seven entries of four services in one trace.
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_logtrace"))
+        .args(["report", "--quiet"])
+        .arg(dir.path())
+        .arg("-o")
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let t = &doc["traces"];
+    assert_eq!(
+        (t["count"].as_u64(), t["multi_service"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

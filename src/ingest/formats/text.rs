@@ -9,7 +9,8 @@
 //!
 //! Layouts read after the timestamp: logback/log4j (`[thread] LEVEL logger -
 //! msg`, `LEVEL [thread] logger - msg`), Spring Boot (`INFO 1234 --- [main]
-//! c.e.App : msg`), Python logging (`- name - LEVEL - msg`, `:LEVEL:name:msg`),
+//! c.e.App : msg`, with Sleuth's `[app,traceId,spanId,exportable]` or Boot
+//! 3.2's `[traceId-spanId]` ids), Python logging (`- name - LEVEL - msg`, `:LEVEL:name:msg`),
 //! syslog RFC 3164 (`host app[pid]: msg`) and RFC 5424 (`host app procid msgid
 //! [sd] msg`, with or without `<PRI>1`), glog (`I0301 12:00:00.123 1234
 //! file.cc:12] msg`), and the generic `timestamp LEVEL msg`. Times without a
@@ -21,7 +22,7 @@ use std::borrow::Cow;
 
 use super::message;
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{Level, Record};
+use crate::ingest::event::{IdKind, Level, Record};
 use crate::ingest::time::{self, Stamp};
 
 /// Is `line` a text-log line? `Yes` when it starts with a timestamp (or is
@@ -590,6 +591,10 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
                 break;
             };
             let inner = line[pos + 1..close].trim();
+            if correlation_ids(inner, out) {
+                pos = close + 1;
+                continue;
+            }
             if !seen_level {
                 // `[ERROR]`, Apache 2.4's `[core:error]`.
                 let module_level = || {
@@ -676,6 +681,53 @@ fn layout<'a>(line: &'a str, i: usize, out: &mut Record<'a>) -> &'a str {
         break;
     }
     line.get(pos.min(line.len())..).unwrap_or("")
+}
+
+/// Correlation ids Spring writes in brackets before the logger: Spring Cloud
+/// Sleuth's `[app,traceId,spanId]` and `[app,traceId,spanId,exportable]` (the
+/// application name is the service; ids may be empty outside a request), and
+/// Spring Boot 3.2's `[traceId-spanId]` (Micrometer Tracing). True when
+/// `inner` is one of them.
+fn correlation_ids<'a>(inner: &'a str, out: &mut Record<'a>) -> bool {
+    let hex = |s: &str, lens: std::ops::RangeInclusive<usize>| {
+        lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_hexdigit())
+    };
+    let b = inner.as_bytes();
+    if b.len() == 49 && b[32] == b'-' {
+        let (trace, span) = (&inner[..32], &inner[33..]);
+        if hex(trace, 32..=32) && hex(span, 16..=16) {
+            out.put_id(IdKind::Trace, Cow::Borrowed(trace), "[traceId-spanId]");
+            out.put_id(IdKind::Span, Cow::Borrowed(span), "[traceId-spanId]");
+            return true;
+        }
+        return false;
+    }
+    if memchr::memchr(b',', b).is_none() {
+        return false;
+    }
+    let mut parts = inner.split(',');
+    let (Some(app), Some(trace), Some(span)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let exportable = parts.next().map(str::trim);
+    if parts.next().is_some() || !matches!(exportable, None | Some("" | "true" | "false")) {
+        return false;
+    }
+    let (app, trace, span) = (app.trim(), trace.trim(), span.trim());
+    // Sleuth 1 wrote ids without their leading zeros (`1210be13194bfe5`).
+    let ids = hex(trace, 12..=32) && hex(span, 12..=16);
+    let no_ids = trace.is_empty() && span.is_empty();
+    if !(ids || no_ids) || app.bytes().any(|c| c.is_ascii_whitespace() || c == b'=') {
+        return false;
+    }
+    if !app.is_empty() && out.service.is_none() {
+        out.service = Some(Cow::Borrowed(app));
+    }
+    if ids {
+        out.put_id(IdKind::Trace, Cow::Borrowed(trace), "[app,traceId,spanId]");
+        out.put_id(IdKind::Span, Cow::Borrowed(span), "[app,traceId,spanId]");
+    }
+    true
 }
 
 /// The `]` that closes the `[` at `open`, counting nested brackets
@@ -885,6 +937,53 @@ mod tests {
         assert_eq!(r.logger.as_deref(), Some("org.x.Boot"));
         assert!(r.exception);
         assert_eq!(r.message, "failed: java.lang.IllegalStateException: boom");
+    }
+
+    #[test]
+    fn spring_cloud_sleuth_and_boot_correlation_ids() {
+        // Spring Cloud Sleuth's reference documentation, "Log correlation".
+        let (p, r) = parse("2016-02-26 11:15:47.561  INFO [service1,2485ec27856c56f4,2485ec27856c56f4,true] 68058 --- [nio-8081-exec-1] i.s.c.sleuth.docs.service1.Application   : Hello from service1. Calling service2");
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(r.level, Level::Info);
+        assert_eq!(r.service.as_deref(), Some("service1"));
+        assert_eq!(
+            (r.trace_id.as_deref(), r.span_id.as_deref()),
+            (Some("2485ec27856c56f4"), Some("2485ec27856c56f4"))
+        );
+        assert_eq!(r.id_fields, vec!["[app,traceId,spanId]"]);
+        assert_eq!(
+            r.logger.as_deref(),
+            Some("i.s.c.sleuth.docs.service1.Application")
+        );
+        assert_eq!(r.message, "Hello from service1. Calling service2");
+        // Sleuth 3 drops `exportable`; outside a request the ids are empty.
+        let (_, r) = parse("2021-03-01 10:00:00.000 DEBUG [orders,5f3c2a1b9d8e7f60a1b2c3d4e5f60718,a1b2c3d4e5f60718] 1 --- [main] o.e.Orders : ready");
+        assert_eq!(r.level, Level::Debug);
+        assert_eq!(
+            r.trace_id.as_deref(),
+            Some("5f3c2a1b9d8e7f60a1b2c3d4e5f60718")
+        );
+        let (_, r) = parse("2018-02-23 23:10:18.365 DEBUG [config-service,,,] 8212 --- [nio-8888-exec-1] o.s.c.sleuth.instrument.web.TraceFilter : Received a request");
+        assert_eq!(r.service.as_deref(), Some("config-service"));
+        assert!(r.trace_id.is_none() && r.id_fields.is_empty());
+        assert_eq!(
+            r.logger.as_deref(),
+            Some("o.s.c.sleuth.instrument.web.TraceFilter")
+        );
+        // Spring Boot 3.2+ with Micrometer Tracing (`logging.pattern.correlation`).
+        let (_, r) = parse("2024-01-10T12:00:00.123Z  INFO 12345 --- [myapp] [nio-8080-exec-1] [803b448a0489f84084905d3093480352-3425f23bb2432450] o.s.b.d.MyApplication    : home() has been called");
+        assert_eq!(
+            (r.trace_id.as_deref(), r.span_id.as_deref()),
+            (
+                Some("803b448a0489f84084905d3093480352"),
+                Some("3425f23bb2432450")
+            )
+        );
+        assert_eq!(r.logger.as_deref(), Some("o.s.b.d.MyApplication"));
+        assert_eq!(r.message, "home() has been called");
+        // Brackets that only look alike are left alone.
+        let (_, r) = parse("2024-01-10 12:00:00.123 INFO [a,b,c] x.Y - [1,2,3] listed");
+        assert!(r.trace_id.is_none() && r.service.is_none());
     }
 
     #[test]
