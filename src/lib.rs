@@ -255,48 +255,19 @@ pub fn trace(id: &str, paths: &[PathBuf], opts: &TraceViewOptions) -> Result<Tra
             paths,
         )));
     }
-    // Re-read only the lines to show. Discovery is repeated to learn the real
-    // paths; it lists the same files in the same order as the ingest did.
-    let sources = ingest::discover::discover(paths, &opts.ingest.discover)
-        .map(|d| d.sources)
-        .unwrap_or_default();
+    // The lines to show are read before rendering: the renderer gets text.
     let names: Vec<String> = input.files.iter().map(|f| f.path.clone()).collect();
-    let mut wanted: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
-    for &t in &found {
-        let lines = render::waterfall::wanted_lines(
-            &traces.traces[t],
-            &input.events,
-            opts.waterfall.lines_per_span,
-        );
-        for r in lines {
-            wanted.entry(r.file).or_default().push(r.line);
-        }
-    }
-    let copies: std::collections::BTreeMap<u32, &std::path::Path> = input
-        .pipe_copies
+    let wanted: std::collections::BTreeSet<ingest::event::SourceRef> = found
         .iter()
-        .map(|(i, p)| (*i, p.as_ref()))
+        .flat_map(|&t| {
+            render::waterfall::wanted_lines(
+                &traces.traces[t],
+                &input.events,
+                opts.waterfall.lines_per_span,
+            )
+        })
         .collect();
-    let mut lines = std::collections::BTreeMap::new();
-    for (file, mut numbers) in wanted {
-        let Some(src) = sources.get(file as usize) else {
-            continue;
-        };
-        if names.get(file as usize) != Some(&src.display) {
-            continue; // the folder changed since it was read: show places, not text
-        }
-        // A pipe cannot be read again: its copy can.
-        let path = match (src.piped, copies.get(&file)) {
-            (false, _) => src.path.as_path(),
-            (true, Some(copy)) => copy,
-            (true, None) => continue,
-        };
-        numbers.sort_unstable();
-        numbers.dedup();
-        for (line, text) in render::waterfall::source_lines(path, &numbers).unwrap_or_default() {
-            lines.insert(ingest::event::SourceRef { file, line }, text);
-        }
-    }
+    let lines = ingest::reread::lines(paths, &opts.ingest.discover, &input, &wanted);
     let cx = render::waterfall::Context {
         events: &input.events,
         symbols: &input.symbols,

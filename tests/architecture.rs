@@ -489,6 +489,51 @@ fn modules_depend_one_way_without_cycles() {
     );
 }
 
+/// The stages after ingest work on data in memory: only `ingest` reads
+/// files, only `output` (and `main`) write them.
+const NO_FILE_IO: &[&str] = &["trace", "analyze", "render", "export"];
+
+/// Names that open, read or write files, in code (not comments or strings).
+fn file_io(code: &str) -> Vec<&'static str> {
+    [
+        "std::fs",
+        "fs::",
+        "File::",
+        "OpenOptions",
+        "ChunkReader",
+        "read_to_string",
+    ]
+    .into_iter()
+    .filter(|n| code.contains(n))
+    .collect()
+}
+
+#[test]
+fn renderers_and_analysis_touch_no_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found: Vec<String> = read_sources(&src)
+        .iter()
+        .filter(|s| {
+            s.module
+                .first()
+                .is_some_and(|m| NO_FILE_IO.contains(&m.as_str()))
+        })
+        .filter_map(|s| {
+            let io = file_io(&s.code);
+            (!io.is_empty()).then(|| format!("crate::{} uses {io:?}", s.module.join("::")))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "file I/O outside ingest and output:\n{}",
+        found.join("\n")
+    );
+    assert_eq!(
+        file_io(&strip("let r = ChunkReader::open(p)?; // std::fs")),
+        ["ChunkReader"]
+    );
+}
+
 /// A crate made of (file module path, text) pairs, as `read_sources` reads it.
 fn planted(files: &[(&str, &str)]) -> Vec<Source> {
     files

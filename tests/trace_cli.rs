@@ -135,7 +135,7 @@ fn source_lines_match_the_events_line_numbers() {
             .collect();
         let mut numbers: Vec<u32> = picked.iter().map(|e| e.source.line).collect();
         numbers.dedup();
-        let lines = logtrace::render::waterfall::source_lines(&src.path, &numbers).unwrap();
+        let lines = logtrace::ingest::reread::source_lines(&src.path, &numbers).unwrap();
         assert_eq!(lines.len(), numbers.len(), "{}", src.display);
         for (e, (n, text)) in picked.iter().zip(&lines) {
             assert_eq!(e.source.line, *n);

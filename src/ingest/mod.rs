@@ -21,6 +21,7 @@ pub mod operation;
 pub mod pipe;
 pub mod progress;
 pub mod read;
+pub mod reread;
 pub mod service;
 pub mod symbols;
 pub mod time;

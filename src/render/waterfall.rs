@@ -1,9 +1,9 @@
 //! One [`Trace`] -> a text waterfall, and the log lines its spans came from.
 //!
 //! Input: a trace, the run's events and symbols, the display names of the
-//! files, and the text of the source lines to show (read by [`source_lines`],
-//! which streams each file, decompressing it, and keeps only the wanted
-//! lines). Output: a tree of spans, one row each (offset from the trace's
+//! files, and the text of the source lines to show ([`wanted_lines`] says
+//! which; [`crate::ingest::reread`] reads them before rendering, so nothing
+//! here touches a file). Output: a tree of spans, one row each (offset from the trace's
 //! start, duration, status, error mark, service and operation indented by
 //! depth, a bar scaled to the trace's duration), each followed by its
 //! `file:line` and line text. At most 100 columns wide. A span of one
@@ -11,10 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use std::path::Path;
 
 use crate::ingest::event::{Event, SourceRef, Symbols};
-use crate::ingest::read::ChunkReader;
 use crate::trace::{Span, SpanIdx, Trace};
 
 use super::{cell, rcell, shorten, Paint};
@@ -30,8 +28,6 @@ const LEFT_W: usize = OFFSET_W + 2 + DURATION_W + 2 + STATUS_W + 3;
 const ROW_W: usize = LEFT_W + LABEL_W + 1 + BAR_W + 2;
 /// Indentation stops deepening here so deep trees keep room for names.
 const MAX_INDENT_DEPTH: usize = 8;
-/// Longest line text kept per source line (characters).
-const MAX_LINE_CHARS: usize = 400;
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -68,41 +64,6 @@ pub fn wanted_lines(trace: &Trace, events: &[Event], lines_per_span: usize) -> B
         .flat_map(|s| s.events.iter().take(lines_per_span))
         .filter_map(|&e| events.get(e as usize).map(|e| e.source))
         .collect()
-}
-
-/// Reads the `wanted` lines (1-based numbers, sorted) of one file, streaming
-/// it chunk by chunk so only those lines are held. Lines are cut to 400
-/// characters; invalid UTF-8 is replaced.
-pub fn source_lines(path: &Path, wanted: &[u32]) -> std::io::Result<Vec<(u32, String)>> {
-    let mut out = Vec::with_capacity(wanted.len());
-    let mut want = wanted.iter().copied().peekable();
-    let mut reader = ChunkReader::open(path, 1 << 20)?;
-    let mut buf = Vec::new();
-    let mut line_no: u32 = 0;
-    while want.peek().is_some() && reader.next_chunk(&mut buf) {
-        for line in buf.split_inclusive(|&b| b == b'\n') {
-            line_no += 1;
-            while want.peek().is_some_and(|&w| w < line_no) {
-                want.next();
-            }
-            if want.peek() == Some(&line_no) {
-                want.next();
-                let line = line.strip_suffix(b"\n").unwrap_or(line);
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                // Kept as logged: the row shows it through `shorten`, which
-                // makes it safe for the terminal.
-                let text: String = String::from_utf8_lossy(line)
-                    .chars()
-                    .take(MAX_LINE_CHARS)
-                    .collect();
-                out.push((line_no, text));
-            }
-            if want.peek().is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The waterfall of `trace`.
@@ -467,26 +428,6 @@ offset ms     dur ms   st   service operation                        |0         
             text.lines().filter(|l| l.ends_with('|')).count(),
             5,
             "{text}"
-        );
-    }
-
-    #[test]
-    fn source_lines_are_found_by_number_in_compressed_files() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("a.log.gz");
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        for i in 1..=5000 {
-            std::io::Write::write_all(&mut gz, format!("line {i}\r\n").as_bytes()).unwrap();
-        }
-        std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        let got = source_lines(&path, &[1, 2, 4999, 7000]).unwrap();
-        assert_eq!(
-            got,
-            vec![
-                (1, "line 1".into()),
-                (2, "line 2".into()),
-                (4999, "line 4999".into())
-            ]
         );
     }
 }
