@@ -12,8 +12,10 @@
 //!    Zipkin, Chrome trace events, folded stacks).
 //!
 //! [`window`] keeps the events of `--since/--until`; [`diff`] compares two
-//! `report.json` files for nightly jobs and CI; [`generate`] writes incident
-//! folders with known ground truth (the fixtures and benchmarks use it).
+//! `report.json` files for nightly jobs and CI. `generate` writes incident
+//! folders with known ground truth for the fixtures, tests and benchmarks; it
+//! is not part of the API (the `generator` feature, which only tests, the
+//! `gen` example and the benches turn on).
 //!
 //! Leaves any module may use, which use no other module: [`units`] (numbers as
 //! people read them), [`safe`] (text from logs made safe for a terminal),
@@ -33,6 +35,8 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod export;
+#[cfg(feature = "generator")]
+#[doc(hidden)]
 pub mod generate;
 pub mod ingest;
 pub mod output;
