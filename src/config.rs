@@ -13,6 +13,14 @@
 //! Pass it with `--config logtrace.toml`. Every section is optional and may be
 //! repeated; unknown keys are errors (so a typo does not go unnoticed).
 //!
+//! A `files` glob matches a file by its path below the input folder it was
+//! found in (`nova/api.log`), by its file name alone (a glob without `/`), or by
+//! its path as given on the command line (`incident/nova/api.log` when the run
+//! names `incident`; a leading `./` is ignored). An entry whose globs match no
+//! file of the run is a warning: `inspect` prints it (`config_warnings` in its
+//! JSON), `report` prints it on stderr and keeps it in report.json's
+//! `input.config_warnings`.
+//!
 //! ```toml
 //! # An access log written with an nginx log_format (or `apache = "%h %l ..."`).
 //! [[access_format]]
@@ -97,7 +105,7 @@
 //!
 //! | key | meaning |
 //! |---|---|
-//! | `files` | required; globs matched against the path relative to the scanned folder and against the file name |
+//! | `files` | required; globs matched as described above |
 //! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `otel`, `journald`, `journald-json`, or the `name` of an `[[access_format]]` or `[[format]]` |
 //!
 //! Overrides skip detection for the files they match; the first matching override wins.

@@ -59,6 +59,9 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             })
             .map_err(fail)?;
             notes(&out.write(&done.files).map_err(output_fail)?);
+            for w in &done.summary.input.config_warnings {
+                eprintln!("logtrace: warning: {}", safe::terminal(w));
+            }
             // A path named but unreadable: the report covers the rest, and
             // the exit code says it is not whole.
             let unread = done.unread.as_ref().map(|e| Err(fail_ref(e)));

@@ -248,3 +248,95 @@ fn config_mistakes_are_reported_before_reading_logs() {
         .to_string();
     assert!(e.contains("\"hdfs\"") && e.contains("%D"), "{e}");
 }
+
+/// `files` globs match the path below each input folder, the file name, or
+/// the path as the user gave it; an entry that matches no file is a warning in
+/// `inspect` (text and JSON), in `report`'s stderr and in report.json.
+#[test]
+fn globs_match_the_path_as_given_and_unmatched_entries_are_warned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nova = tmp.path().join("incident/nova");
+    std::fs::create_dir_all(&nova).unwrap();
+    std::fs::write(
+        nova.join("api.log"),
+        "2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 54fadb412c4e40cdbaed9335e4c35a9e - - -] 10.11.10.1 \"GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829\n",
+    )
+    .unwrap();
+    let config = tmp.path().join("logtrace.toml");
+    let mut text = CONFIG.replace(
+        "[[override]]\nfiles = [\"nova/*.log*\"]",
+        "[[override]]\nfiles = [\"incident/nova/*.log\"]",
+    );
+    text.push_str("\n[[override]]\nfiles = [\"legacy/*.log\"]\nformat = \"text\"\n");
+    std::fs::write(&config, text).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_logtrace"))
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["inspect", "--json", "--config", "logtrace.toml", "incident"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Forced by the override whose glob names the input folder.
+    assert_eq!(doc["files"][0]["format"], "custom:nova");
+    assert_eq!(doc["files"][0]["unparsed"], 0);
+    let warned = |w: &serde_json::Value| -> Vec<String> {
+        w.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    // `hdfs/*` and `legacy/*.log` match nothing here.
+    assert_eq!(
+        warned(&doc["config_warnings"]),
+        [
+            r#"config [[format]] "hdfs" (files ["hdfs/*"]) matches no file"#,
+            r#"config [[override]] #2 (format "text", files ["legacy/*.log"]) matches no file"#,
+        ]
+    );
+    let out = run(&["inspect", "--config", "logtrace.toml", "incident"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r#"warning: config [[override]] #2 (format "text", files ["legacy/*.log"]) matches no file"#),
+        "{text}"
+    );
+    let out = run(&[
+        "report",
+        "--quiet",
+        "--config",
+        "logtrace.toml",
+        "incident",
+        "-o",
+        "rep",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            r#"logtrace: warning: config [[format]] "hdfs" (files ["hdfs/*"]) matches no file"#
+        ),
+        "{stderr}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(warned(&report["input"]["config_warnings"]).len(), 2);
+    // From the parent folder `nova/*.log*` no longer matches (the path below
+    // the input folder is now `incident/nova/api.log`): warned too.
+    let all = run(&["inspect", "--json", "--config", "logtrace.toml", "."]);
+    let doc: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let w = warned(&doc["config_warnings"]);
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(w[0].starts_with(r#"config [[format]] "nova" (files ["nova/*.log*"])"#));
+}

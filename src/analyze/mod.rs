@@ -161,7 +161,8 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
             },
         );
     let mut clock = crate::timing::Clock::nested(1);
-    let input_section = quality::input(&input.files, &input.problems);
+    let mut input_section = quality::input(&input.files, &input.problems);
+    input_section.config_warnings = input.config_warnings.clone();
     let data_quality = quality::data_quality(&input_section, traces, symbols);
     let summary = Summary {
         schema_version: summary::SCHEMA_VERSION,

@@ -43,6 +43,7 @@ pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
                 reason: p.reason.clone(),
             })
             .collect(),
+        config_warnings: Vec::new(),
     }
 }
 

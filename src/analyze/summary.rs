@@ -103,6 +103,9 @@ pub struct Input {
     /// not followed, symlink loops.
     #[serde(default)]
     pub problems: Vec<InputProblem>,
+    /// Config entries whose `files` match no file (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -50,6 +50,9 @@ pub struct FormatSet {
     access: Vec<(String, Option<GlobSet>, Arc<access::AccessFormat>)>,
     /// `[[id_pattern]]`s, applied to every entry of every format.
     id_patterns: Option<Arc<IdPatterns>>,
+    /// Every config entry that names files, as the user would recognise it
+    /// (`[[override]] #1 (format "text", files ["legacy/*.log"])`), with its globs.
+    entries: Vec<(String, GlobSet)>,
 }
 
 type Sniffer = fn(&str) -> Sniff;
@@ -115,6 +118,12 @@ impl FormatSet {
             let files = (!spec.files.is_empty())
                 .then(|| globs(&spec.files, &format!("[[format]] {:?}", spec.name)))
                 .transpose()?;
+            if let Some(f) = &files {
+                set.entries.push((
+                    format!("[[format]] {:?} (files {:?})", spec.name, spec.files),
+                    f.clone(),
+                ));
+            }
             set.customs
                 .push((spec.clone(), files, CustomFormat::new(spec)?));
         }
@@ -126,10 +135,14 @@ impl FormatSet {
             let format = access::AccessFormat::from_config(spec)
                 .map_err(|e| ConfigError(format!("{what}: {e}")))?
                 .named(&spec.name);
+            if let Some(f) = &files {
+                set.entries
+                    .push((format!("{what} (files {:?})", spec.files), f.clone()));
+            }
             set.access
                 .push((spec.name.clone(), files, Arc::new(format)));
         }
-        for o in &config.overrides {
+        for (i, o) in config.overrides.iter().enumerate() {
             let kind = builtin_by_name(&o.format)
                 .or_else(|| {
                     config
@@ -152,7 +165,17 @@ impl FormatSet {
                         crate::config::BUILTIN_FORMATS.join(", "),
                     ))
                 })?;
-            set.overrides.push((globs(&o.files, "[[override]]")?, kind));
+            let files = globs(&o.files, "[[override]]")?;
+            set.entries.push((
+                format!(
+                    "[[override]] #{} (format {:?}, files {:?})",
+                    i + 1,
+                    o.format,
+                    o.files
+                ),
+                files.clone(),
+            ));
+            set.overrides.push((files, kind));
         }
         let ids = IdPatterns::new(&config.id_patterns)?;
         if !ids.is_empty() {
@@ -166,8 +189,29 @@ impl FormatSet {
         self.id_patterns.clone()
     }
 
+    /// The config entries whose `files` match none of `paths` (each the path
+    /// below its input folder and the path as given), described for a warning.
+    pub fn unmatched<'p>(&self, paths: impl Iterator<Item = (&'p Path, &'p Path)>) -> Vec<String> {
+        let mut hit = vec![false; self.entries.len()];
+        for (rel, given) in paths {
+            for (h, (_, set)) in hit.iter_mut().zip(&self.entries) {
+                *h = *h || matches_at(set, rel, given);
+            }
+        }
+        let unmatched = self.entries.iter().zip(hit).filter(|(_, h)| !h);
+        unmatched
+            .map(|((what, _), _)| format!("config {what} matches no file"))
+            .collect()
+    }
+
     /// Chooses the format of the file at `rel_path` (relative to the scanned root) from its `head`.
     pub fn detect(&self, rel_path: &Path, head: &[u8]) -> Detection {
+        self.detect_at(rel_path, rel_path, head)
+    }
+
+    /// [`Self::detect`] for a file also known by the path the user gave
+    /// (`incident/nova/api.log`), which `files` globs may match instead.
+    pub fn detect_at(&self, rel_path: &Path, given: &Path, head: &[u8]) -> Detection {
         let forced = |format| Detection {
             format,
             confidence: 1.0,
@@ -175,17 +219,23 @@ impl FormatSet {
             forced: true,
         };
         for (set, kind) in &self.overrides {
-            if matches(set, rel_path) {
+            if matches_at(set, rel_path, given) {
                 return forced(kind.clone());
             }
         }
         for (spec, files, _) in &self.customs {
-            if files.as_ref().is_some_and(|f| matches(f, rel_path)) {
+            if files
+                .as_ref()
+                .is_some_and(|f| matches_at(f, rel_path, given))
+            {
                 return forced(FormatKind::Custom(spec.name.clone()));
             }
         }
         for (name, files, _) in &self.access {
-            if files.as_ref().is_some_and(|f| matches(f, rel_path)) {
+            if files
+                .as_ref()
+                .is_some_and(|f| matches_at(f, rel_path, given))
+            {
                 return forced(FormatKind::AccessCustom(name.clone()));
             }
         }
@@ -296,6 +346,16 @@ pub fn matches(set: &GlobSet, rel_path: &Path) -> bool {
         || rel_path
             .file_name()
             .is_some_and(|n| set.is_match(Path::new(n)))
+}
+
+/// [`matches`], or the path as the user gave it (`./incident/nova/api.log`
+/// is tried without its `./` too).
+fn matches_at(set: &GlobSet, rel_path: &Path, given: &Path) -> bool {
+    matches(set, rel_path)
+        || set.is_match(given)
+        || given
+            .strip_prefix(".")
+            .is_ok_and(|g| !g.as_os_str().is_empty() && set.is_match(g))
 }
 
 /// The complete, non-blank lines at the start of `head` (at most [`SNIFF_LINES`]),

@@ -122,6 +122,8 @@ pub struct Ingested {
     /// With [`IngestOptions::copy_pipes`]: per piped input (by its index in
     /// `files`), the temporary copy of its bytes; removed when dropped.
     pub pipe_copies: Vec<(u32, tempfile::TempPath)>,
+    /// Config entries whose `files` match no file of the input.
+    pub config_warnings: Vec<String>,
 }
 
 impl Ingested {
@@ -212,9 +214,14 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
         .collect();
     let per_file: Vec<(FileReport, ChunkSink)> = per_file.into_iter().map(|(_, f)| f).collect();
     clock.lap("parse");
+    let config_warnings = formats.unmatched(found.sources.iter().map(|s| {
+        let rel = s.path.strip_prefix(&s.root).unwrap_or(&s.path);
+        (rel, s.path.as_path())
+    }));
     let mut out = Ingested {
         problems: found.problems,
         pipe_copies,
+        config_warnings,
         ..Default::default()
     };
     let mut pieces: Vec<(Symbols, Vec<Event>)> = Vec::new();
@@ -489,7 +496,7 @@ fn sniff(src: &Source, formats: &FormatSet, opts: &IngestOptions) -> Sniffed {
         Err(("binary file (not text, not compressed)".into(), "binary"))
     } else {
         let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
-        Ok(formats.detect(rel, &head))
+        Ok(formats.detect_at(rel, &src.path, &head))
     };
     let needs_year = match &detection {
         Ok(d) => opts.year.is_none() && needs_year(&d.format, &head, formats, opts),

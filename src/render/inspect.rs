@@ -45,17 +45,21 @@ pub fn totals(input: &Ingested) -> Totals {
     t
 }
 
-/// The report as JSON: `{"files": [...], "problems": [...], "totals": {...}}`.
+/// The report as JSON: `{"files": [...], "problems": [...], "totals": {...}}`,
+/// and `config_warnings` when a config entry matches no file.
 pub fn json(input: &Ingested) -> String {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         files: &'a [FileReport],
         problems: &'a [crate::ingest::discover::FileProblem],
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        config_warnings: &'a [String],
         totals: Totals,
     }
     let doc = Doc {
         files: &input.files,
         problems: &input.problems,
+        config_warnings: &input.config_warnings,
         totals: totals(input),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("plain data serializes");
@@ -71,6 +75,9 @@ pub fn text(input: &Ingested) -> String {
     }
     for p in &input.problems {
         let _ = writeln!(out, "{}\n  not read: {}\n", p.path, p.reason);
+    }
+    for w in &input.config_warnings {
+        let _ = writeln!(out, "warning: {w}\n");
     }
     let t = totals(input);
     let _ = writeln!(
