@@ -226,7 +226,7 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The built-in formats an `[[override]]` may name.
-pub const BUILTIN_FORMATS: [&str; 13] = [
+pub const BUILTIN_FORMATS: [&str; 15] = [
     "access",
     "json",
     "logfmt",
@@ -240,6 +240,8 @@ pub const BUILTIN_FORMATS: [&str; 13] = [
     "otel",
     "journald",
     "journald-json",
+    "traefik",
+    "caddy",
 ];
 
 impl Config {

@@ -205,6 +205,51 @@ fn iis_w3c_log_with_a_new_header_block() {
     );
 }
 
+#[test]
+fn traefik_common_format() {
+    // https://doc.traefik.io/traefik/observability/access-logs/#format (the
+    // default `common`), as pkg/middlewares/accesslog/logger_formatters.go
+    // prints it: start time to the second, duration in whole ms, no request id.
+    assert_eq!(
+        read(&fixture("traefik/traefik.log")),
+        Got {
+            ids: 0,
+            ..want("traefik", 20, 0, &["http://10.0.2.15:8080"])
+        }
+    );
+}
+
+#[test]
+fn traefik_json_format() {
+    // https://doc.traefik.io/traefik/observability/access-logs/#limiting-the-fieldsincluding-headers:
+    // `format: json` with `fields.headers.names.X-Request-Id: keep`; Duration
+    // in ns (each request 0.137211 ms longer than the common sample).
+    assert_eq!(
+        read(&fixture("traefik-json/traefik.log")),
+        Got {
+            p50_ms: Some(14.137),
+            p99_ms: Some(15_000.137),
+            ..want("traefik", 20, 0, &["http://10.0.2.15:8080"])
+        }
+    );
+}
+
+#[test]
+fn caddy_json_access_log() {
+    // https://caddyserver.com/docs/logging#structured-logs: `ts` and
+    // `duration` in seconds (each request 0.211383 ms longer than the
+    // others); the id is the X-Request-Id the client sent. Caddy's access
+    // log names no upstream.
+    assert_eq!(
+        read(&fixture("caddy/access.log")),
+        Got {
+            p50_ms: Some(14.211),
+            p99_ms: Some(15_000.211),
+            ..want("caddy", 20, 0, &[])
+        }
+    );
+}
+
 /// A W3C file cut into chunks at every line: each chunk is read under the
 /// `#Fields:` header in force where it starts.
 #[test]
@@ -283,6 +328,8 @@ fn edge_and_backend_logs_make_one_trace_per_request() {
         ("alb", "shop-alb"),
         ("cloudfront", "E2EXAMPLE"),
         ("iis", "iis"),
+        ("traefik-json", "traefik"),
+        ("caddy", "access"),
     ] {
         assert_eq!(traces(&fixture(dir), edge), (20, 18, 18), "{dir}");
     }
@@ -320,6 +367,22 @@ fn real_haproxy_samples_are_requests() {
         ("haproxy", 10, 0, [0, 5, 2, 3, 0])
     );
     assert_eq!((got.p50_ms, got.p99_ms), (Some(31.0), Some(2_606.0)));
+}
+
+#[test]
+fn real_caddy_sample_is_requests() {
+    let Some(path) = realdata("lnav-samples/logfile_caddy_log.1") else {
+        return;
+    };
+    // Four requests of a public mirror, behind a proxy (client_ip, not remote_ip).
+    let got = read(&path);
+    assert_eq!(
+        (got.format.as_str(), got.events, got.unparsed, got.classes),
+        ("caddy", 4, 0, [0, 4, 0, 0, 0])
+    );
+    // 0.275783, 0.724332, 17.557019 and 24.626918 ms, rounded to the µs.
+    assert_eq!((got.p50_ms, got.p99_ms), (Some(0.724), Some(24.627)));
+    assert_eq!((got.ids, got.clients), (0, 4));
 }
 
 #[test]

@@ -16,8 +16,8 @@ use super::event::Record;
 use super::formats::custom::CustomFormat;
 use super::formats::Parsed;
 use super::formats::{
-    access, container, elb, envoy, haproxy, journald, json, logfmt, otel, text, w3c, FormatContext,
-    FormatKind, LineFormat, Sniff, UnknownFormat,
+    access, caddy, container, elb, envoy, haproxy, journald, json, logfmt, otel, text, traefik,
+    w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
 };
 use super::ids::IdPatterns;
 use crate::config::{Config, ConfigError, CustomFormatSpec};
@@ -59,12 +59,14 @@ type Sniffer = fn(&str) -> Sniff;
 
 /// Built-in families in tie-break order: most specific first. (W3C logs are
 /// recognised by their `#Fields:` header, before this vote.)
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 12] = [
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 14] = [
     (|| FormatKind::Otel, otel::sniff),
     (|| FormatKind::JournaldJson, journald::sniff_json),
     (|| FormatKind::Journald, journald::sniff_export),
     (|| FormatKind::Docker, container::sniff_docker),
     (|| FormatKind::Cri, container::sniff_cri),
+    (|| FormatKind::Caddy, caddy::sniff),
+    (|| FormatKind::Traefik, traefik::sniff),
     (|| FormatKind::Json, json::sniff),
     (|| FormatKind::Envoy, envoy::sniff),
     (|| FormatKind::Haproxy, haproxy::sniff),
@@ -298,6 +300,8 @@ impl FormatSet {
             FormatKind::Otel => Arc::new(otel::OtelFormat),
             FormatKind::Journald => Arc::new(journald::JournalExport),
             FormatKind::JournaldJson => Arc::new(journald::JournalJson),
+            FormatKind::Traefik => Arc::new(traefik::TraefikFormat),
+            FormatKind::Caddy => Arc::new(caddy::CaddyFormat),
             FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
                 // Validated when the config was read, so this compiles again.
                 Some((spec, _, _)) => match CustomFormat::new(spec) {
@@ -326,6 +330,8 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "otel" => FormatKind::Otel,
         "journald" => FormatKind::Journald,
         "journald-json" => FormatKind::JournaldJson,
+        "traefik" => FormatKind::Traefik,
+        "caddy" => FormatKind::Caddy,
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod access_scan;
 mod access_spec;
+pub mod caddy;
 pub mod columns;
 pub mod container;
 pub mod custom;
@@ -25,6 +26,7 @@ pub mod logfmt;
 pub mod message;
 pub mod otel;
 pub mod text;
+pub mod traefik;
 pub mod w3c;
 
 use super::chunk::ChunkSink;
@@ -69,6 +71,10 @@ pub enum FormatKind {
     Journald,
     /// `journalctl -o json`.
     JournaldJson,
+    /// Traefik access logs (`common` and `json`).
+    Traefik,
+    /// Caddy's JSON access log.
+    Caddy,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -92,6 +98,8 @@ impl FormatKind {
             FormatKind::Otel => "otel".into(),
             FormatKind::Journald => "journald".into(),
             FormatKind::JournaldJson => "journald-json".into(),
+            FormatKind::Traefik => "traefik".into(),
+            FormatKind::Caddy => "caddy".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
