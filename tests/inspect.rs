@@ -233,3 +233,31 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
 fn common_fixture() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incident")
 }
+
+/// An unparsed line is shown whole (the 200 characters kept of it), wrapped
+/// to 100 columns under the reason it was not read.
+#[test]
+fn unparsed_examples_are_shown_whole_with_their_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = r#"{"ts":"2024-03-01T12:00:00Z","level":"info","msg":"ok","request_id":"r1"}"#;
+    let cut = format!(
+        r#"{{"ts":"2024-03-01T12:00:01Z","level":"error","msg":"{}","request_id":"r2""#,
+        "x".repeat(100) + "END"
+    );
+    fs::write(
+        tmp.path().join("app.json"),
+        format!("{good}\n{good}\n{cut}\n{good}\n"),
+    )
+    .unwrap();
+    let out = logtrace().arg("inspect").arg(tmp.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let at = text.find("  unparsed line 3: ").expect(&text);
+    let shown: String = text[at..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("    | "))
+        .map(|l| &l[6..])
+        .collect();
+    assert_eq!(shown, cut, "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+}

@@ -200,11 +200,19 @@ fn file_text(f: &FileReport, out: &mut String) {
         let _ = writeln!(out, "  durations: {}{more}", parts.join("; "));
     }
     for ex in &f.unparsed_examples {
-        let text: String = ex.text.chars().take(60).collect();
-        let _ = writeln!(out, "  unparsed line {}: {}: {text:?}", ex.line, ex.reason);
+        // The line as kept (its first 200 characters), whole, wrapped to the
+        // terminal's 100 columns under the reason it was not read.
+        let _ = writeln!(out, "  unparsed line {}: {}:", ex.line, ex.reason);
+        let chars: Vec<char> = ex.text.chars().collect();
+        for piece in chars.chunks(EXAMPLE_WIDTH) {
+            let _ = writeln!(out, "    | {}", piece.iter().collect::<String>());
+        }
     }
     out.push('\n');
 }
+
+/// Characters of an unparsed example per line of text output (4 + 2 + 94 columns).
+const EXAMPLE_WIDTH: usize = 94;
 
 /// `1,234 from dur (ms in the value)`: where a file's durations came from and
 /// how their unit was known; an assumed unit says so.
