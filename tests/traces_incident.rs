@@ -141,8 +141,13 @@ fn the_payments_clock_offset_is_found() {
             "{}: estimated {} ms (truth {} ms), confidence {:.2}, {} pairs",
             skew.service, est.offset_ms, skew.offset_ms, est.confidence, est.samples
         );
-        assert!((est.offset_ms - skew.offset_ms as f64).abs() <= 50.0);
-        assert!(est.confidence >= 0.9);
+        // Found from timing alone (no ids link payments to its caller): to
+        // within 5 ms, inside its interval, and not claimed certain.
+        let truth = skew.offset_ms as f64;
+        assert!((est.offset_ms - truth).abs() <= 5.0);
+        assert!(est.low_ms <= truth && truth <= est.high_ms, "{est:?}");
+        assert!((0.2..0.9).contains(&est.confidence), "{est:?}");
+        assert!(est.applied);
     }
     // Every other service with evidence runs on the reference clock.
     for o in &r.traces.clock_offsets {
@@ -167,9 +172,14 @@ fn dependency_edges_match_without_missing_or_spurious() {
     let r = run();
     let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
     for t in &r.traces.traces {
-        for s in &t.spans {
-            if let Some(p) = s.parent {
-                let p = &t.spans[p as usize];
+        for s in t.spans.iter().filter(|s| !s.is_placeholder()) {
+            // Through a placeholder (edge's span id, which the access log
+            // does not show) to the service that made the call.
+            let mut parent = s.parent.map(|p| &t.spans[p as usize]);
+            while let Some(p) = parent.filter(|p| p.is_placeholder()) {
+                parent = p.parent.map(|q| &t.spans[q as usize]);
+            }
+            if let Some(p) = parent {
                 if p.service != s.service {
                     let k = (r.name(p.service).to_string(), r.name(s.service).to_string());
                     *got.entry(k).or_default() += 1;

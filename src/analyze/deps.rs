@@ -3,7 +3,8 @@
 //! Input: [`Traces`]. Output: [`Dependency`] edges sorted by caller, then
 //! callee. An edge is a span whose parent span belongs to another service:
 //! caller = the parent's service, callee = the span's service. Per edge:
-//! `calls` (such spans), `errors` (those that failed) and `latency_ms` of the
+//! `calls` (such spans; a placeholder for a call nobody logged is looked
+//! through to the service above it), `errors` (those that failed) and `latency_ms` of the
 //! callee spans with a logged duration, `None` when none has one (the same
 //! rule as the per-operation latency, so both agree on one span). Calls
 //! inside one service are not dependencies. Traces are scanned in parallel;
@@ -26,8 +27,19 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
         .traces
         .par_iter()
         .fold(HashMap::default, |mut m: HashMap<(Sym, Sym), Acc>, t| {
-            for s in &t.spans {
-                let Some(parent) = s.parent.and_then(|p| t.spans.get(p as usize)) else {
+            for s in t.spans.iter().filter(|s| !s.is_placeholder()) {
+                // A placeholder (a call nobody logged) stands between a
+                // span and its caller: the caller is the service above it.
+                let mut parent = s.parent.and_then(|p| t.spans.get(p as usize));
+                for _ in 0..t.spans.len() {
+                    match parent {
+                        Some(p) if p.is_placeholder() => {
+                            parent = p.parent.and_then(|q| t.spans.get(q as usize));
+                        }
+                        _ => break,
+                    }
+                }
+                let Some(parent) = parent.filter(|p| !p.is_placeholder()) else {
                     continue;
                 };
                 if parent.service == s.service {

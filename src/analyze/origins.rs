@@ -3,15 +3,18 @@
 //! Input: [`Traces`]. Output: [`TraceStats`] and the [`OriginCount`] ranking.
 //!
 //! - `error_origins`: services ranked by the failed traces whose error origin
-//!   (the deepest failing span, [`Trace::error_origin`]) they hold; most
+//!   (the deepest failure on the failing chain, [`Trace::error_origin`]) they hold; most
 //!   traces first, then by service name.
 //! - `slowest`: the `top` longest traces end to end, among the traces with a
 //!   duration ([`super::trace_duration_ns`]); ties by id, then start.
+//! - A trace failed when its root (the request the user saw) failed; see
+//!   [`crate::trace::critical::error_origin`]. Failures that were retried or
+//!   degraded around are not failed traces.
 //! - `failed`: up to `top` failed traces, in two parts. First the earliest
 //!   `ceil(top / 2)` failures in time (how it started), in time order; then
 //!   the most severe of the other failures, most severe first. Severity, in
-//!   order: the root span failed (the caller saw the error) before a failure
-//!   that was absorbed; more failing spans (the failure spread further);
+//!   order: the root span failed (rather than the top spans under a
+//!   placeholder root); more failing spans (the failure spread further);
 //!   longer end-to-end duration (a trace without one last); then earlier
 //!   start and id for a total order.
 
@@ -180,12 +183,14 @@ mod tests {
         let mut b = Builder::default();
         add(&mut b, "a", 0, 10, [true, true, true]); // inventory
         add(&mut b, "b", 100, 10, [true, true, false]); // orders
-        add(&mut b, "c", 200, 10, [true, false, true]); // inventory (deepest)
+                                                        // Orders answered in spite of inventory's failure: the chain stops at the edge.
+        add(&mut b, "c", 200, 10, [true, false, true]); // edge
         add(&mut b, "d", 300, 10, [true, false, false]); // edge
         add(&mut b, "e", 400, 10, [false, false, false]);
+        add(&mut b, "f", 500, 10, [false, true, true]); // recovered: not failed
         let o = error_origins(&b.traces.traces, &b.symbols);
         let got: Vec<(&str, u64)> = o.iter().map(|o| (o.service.as_str(), o.traces)).collect();
-        assert_eq!(got, vec![("inventory", 2), ("edge", 1), ("orders", 1)]);
+        assert_eq!(got, vec![("edge", 2), ("inventory", 1), ("orders", 1)]);
     }
 
     #[test]
@@ -266,12 +271,12 @@ mod tests {
     #[test]
     fn failed_lists_the_first_then_the_most_severe() {
         let mut b = Builder::default();
-        add(&mut b, "t1", 100, 10, [false, false, true]); // absorbed
-        add(&mut b, "t2", 200, 10, [true, false, true]);
-        add(&mut b, "t3", 300, 10, [false, true, true]); // absorbed, 2 failing
-        add(&mut b, "t4", 400, 90, [true, false, true]); // seen, 2 failing, slow
-        add(&mut b, "t5", 500, 10, [true, true, true]); // seen, 3 failing
-        add(&mut b, "t6", 600, 10, [false, false, true]);
+        add(&mut b, "t1", 100, 10, [false, false, true]); // recovered: not failed
+        add(&mut b, "t2", 200, 10, [true, false, false]);
+        add(&mut b, "t3", 300, 10, [true, false, true]); // 2 failing
+        add(&mut b, "t4", 400, 90, [true, false, true]); // 2 failing, slow
+        add(&mut b, "t5", 500, 10, [true, true, true]); // 3 failing
+        add(&mut b, "t6", 600, 10, [true, false, false]);
         add(&mut b, "ok", 50, 10, [false; 3]);
         let ids = |top| -> Vec<String> {
             trace_stats(&b.traces, &b.symbols, top)
@@ -281,10 +286,10 @@ mod tests {
                 .collect()
         };
         // top 4: the first two in time, then t5 (3 failing) and t4 (2, slow).
-        assert_eq!(ids(4), vec!["t1", "t2", "t5", "t4"]);
-        // top 5: t1..t3 first, then t5, t4.
-        assert_eq!(ids(5), vec!["t1", "t2", "t3", "t5", "t4"]);
-        assert_eq!(ids(1), vec!["t1"]);
-        assert_eq!(ids(20).len(), 6);
+        assert_eq!(ids(4), vec!["t2", "t3", "t5", "t4"]);
+        // top 5: t2..t4 first, then t5, t6.
+        assert_eq!(ids(5), vec!["t2", "t3", "t4", "t5", "t6"]);
+        assert_eq!(ids(1), vec!["t2"]);
+        assert_eq!(ids(20).len(), 5);
     }
 }

@@ -133,10 +133,7 @@ pub(crate) mod build {
                 out[i].depth = d;
             }
             let root = out.iter().position(|s| s.parent.is_none()).unwrap_or(0);
-            let error_origin = (0..out.len())
-                .filter(|&i| out[i].error)
-                .max_by_key(|&i| (out[i].depth, std::cmp::Reverse(out[i].start_ns)))
-                .map(|i| i as SpanIdx);
+            let error_origin = crate::trace::critical::error_origin(&out, root as SpanIdx);
             let mut critical_path = vec![root as SpanIdx];
             let mut at = root;
             while let Some(next) = (0..out.len())

@@ -1,254 +1,839 @@
-//! Spans of many traces -> each service's clock offset.
+//! Spans of many traces -> each clock domain's offset, per time window.
 //!
-//! Input: every trace's spans with their logged times, before inference.
-//! Output: per service the offset its clock runs ahead of the reference, to
-//! subtract from its span times, and the [`ClockOffset`] report.
+//! Input: every trace's spans with their logged times and the parents their
+//! ids give. Output: [`Offsets`], what to subtract from each span's times,
+//! and the [`ClockOffset`] report.
 //!
-//! Method: in each trace, a timed span's caller is its logged parent, else the
-//! span of another service, at least as long, that contains it best within a
-//! generous [`PAIR_TOLERANCE_NS`] (the least containment violation). A caller
-//! and callee bound the callee's offset δ relative to the caller:
-//! `callee.end - caller.end <= δ <= callee.start - caller.start`. Per
-//! caller -> callee service edge, the bounds of many traces are aggregated
-//! robustly: δ is the value inside the most bounds (widened by the tolerance;
-//! a wrongly paired minority cannot move it), and among those the one nearest
-//! 0 (the smallest shift that makes the calls fit; 0 when 0 fits).
-//! Offsets compose from the services nobody calls down each service's most
-//! frequent caller edge. Spans logged with whole-second times carry no
-//! evidence and are left out.
+//! A clock domain is a file: one host or pod writes it on one clock. A call
+//! from a caller span to a callee span in another domain bounds the callee
+//! domain's offset `d` relative to the caller's from both ends: the callee
+//! cannot start before its caller started, `d <= callee.start - caller.start`,
+//! nor end after it ended, `d >= callee.end - caller.end` (only where the
+//! span's end is logged). The calls come from logged ids (exact), and, for
+//! spans no id links, from every span of another domain that could have
+//! called them: the true calls of a domain pair agree on one offset, chance
+//! pairs scatter, and the offset inside the most bounds wins if enough of
+//! the spans agree ([`MIN_SUPPORT`]).
+//!
+//! Domains are solved from a reference (the entry's: the service most traces
+//! are longest in)
+//! outwards, strongest link first: a domain's bounds are taken against every
+//! domain already solved, corrected by its offset. Per domain, bounds sorted
+//! in time are checked for a step (a clock corrected by NTP mid-run): when
+//! two windows explain the bounds much better than one, each window gets its
+//! own offset. In a window the offset is:
+//! - 0 when 0 is inside the bounds most calls allow: the calls fit as
+//!   logged, and no offset is applied without evidence of overlap;
+//! - else the value a little inside the side whose gaps are tight: the gap
+//!   between a caller's start and its call's start, and between the call's
+//!   end and the caller's end, both have a small floor (network and setup
+//!   time); the side whose smallest gaps cluster near its edge is the one a
+//!   call hugs (a first call starts soon after its caller; a last call ends
+//!   just before it), so the offset sits [`FLOOR_NS`] inside that edge, not
+//!   at the edge of the range that merely fits.
+//!
+//! Confidence is the chance the offset is within the tolerance of the truth:
+//! high only when the range the calls allow (widened by the uncertainty of
+//! the domain it was measured against) is narrow enough that any value in it
+//! is, scaled by the share of calls that agree, and when logged ids (not
+//! timing) paired the calls; below 0.9 otherwise.
+//! A span stamped in whole seconds ended up to a second after its stamp: its
+//! bounds are a second wider, and many calls, each cut at another point of
+//! the second, still narrow the offset down. Whatever can not be estimated
+//! keeps offset 0 and is not reported.
 
 use std::collections::BTreeMap;
 
-use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::event::{Event, Sym, Symbols};
 
-use super::tree::{self, Coarse, MAX_INFER_SPANS};
-use super::{ClockOffset, Span};
+use super::ids::file_of;
+use super::spans::{Coarse, COARSE_NS};
+use super::{ClockOffset, Link, Span, SpanKind, OFFSET_TOLERANCE_MS};
 
-/// How far a callee may stick out of its caller to still count as a candidate pair.
-pub const PAIR_TOLERANCE_NS: i64 = 1_000_000_000;
-/// Fewest pairs an edge needs before its offset is estimated.
+/// Fewest calls a domain pair needs before its offset is estimated.
 pub const MIN_PAIRS: usize = 3;
+/// Share of a domain's unlinked spans that must agree on an offset for
+/// chance pairs to count as calls.
+pub const MIN_SUPPORT: f64 = 0.5;
+/// The smallest gap a call leaves at its tight side (ns).
+pub const FLOOR_NS: i64 = 500_000;
+/// Chance pairs count only where they agree on a range this narrow (ns):
+/// spans stamped in whole seconds agree on anything until enough of them
+/// cut the second at different points.
+pub const MAX_CHANCE_WIDTH_NS: i64 = 250_000_000;
+/// How many bounds the search for a clock step looks at.
+const STEP_SAMPLE: usize = 256;
+/// Above this many spans a trace gives no chance pairs (they grow quadratically).
+pub const MAX_PAIR_SPANS: usize = 200;
+/// Bounds further apart than this are not an offset (ns): 10 minutes.
+const MAX_OFFSET_NS: i64 = 600 * 1_000_000_000;
+const TOL_NS: i64 = (OFFSET_TOLERANCE_MS * 1e6) as i64;
+const OPEN_LO: i64 = i64::MIN / 4;
+const OPEN_HI: i64 = i64::MAX / 4;
 
-/// One caller/callee observation: the bounds it puts on the callee's offset.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One caller/callee observation between two domains: bounds on
+/// `offset(callee) - offset(caller)`, `OPEN_LO`/`OPEN_HI` where a side is not logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pair {
-    pub caller: Sym,
-    pub callee: Sym,
+    pub caller: u32,
+    pub callee: u32,
     pub lo: i64,
     pub hi: i64,
+    /// The callee's and the caller's start as logged (to find windows).
+    pub callee_at: i64,
+    pub caller_at: i64,
+    /// Where the pairing comes from.
+    pub from: Evidence,
+    /// The callee span, as (trace, span) for chance pairs (to count support).
+    pub who: (u32, u32),
 }
 
-/// The caller/callee pairs of one trace (spans with logged times, start order):
-/// logged parent links, and for a span that no span contains (see
-/// [`tree::may_contain`]) the span that contains it best within the generous
-/// tolerance. Spans that already fit somewhere carry no evidence of an offset.
-pub fn pairs(spans: &[Span], coarse: &Coarse, tolerance_ns: i64) -> Vec<Pair> {
-    let mut out = Vec::new();
-    if spans.len() > MAX_INFER_SPANS {
-        return out;
+/// What says two spans were caller and callee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    /// Logged ids.
+    Ids,
+    /// The first round's inference, on the first round's offsets.
+    Inferred,
+    /// Nothing: every span that could have called; true calls agree, the rest scatter.
+    Chance,
+}
+
+/// A domain's offset over one window of its own (logged) time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub from_ns: i64,
+    pub to_ns: i64,
+    pub offset_ns: i64,
+    /// How far the truth may be from `offset_ns` (ns), either way, relative
+    /// to the clock of `group`.
+    pub radius_ns: i64,
+    /// The domain the offset is measured against: the reference, or, for
+    /// domains no evidence links to it, another anchor (offsets of different
+    /// groups are not comparable).
+    pub group: u32,
+}
+
+/// The offsets to subtract, by domain (file), windows in time order.
+#[derive(Clone, Debug, Default)]
+pub struct Offsets {
+    pub domains: BTreeMap<u32, Vec<Window>>,
+}
+
+/// The uncertainty of a domain nothing measured: the largest skew expected.
+pub const UNKNOWN_RADIUS_NS: i64 = 2_500_000_000;
+
+impl Offsets {
+    /// The window of domain `file` at logged time `t`.
+    pub fn window(&self, file: Option<u32>, t: i64) -> Option<&Window> {
+        let ws = self.domains.get(&file?)?;
+        ws.iter()
+            .find(|w| w.from_ns <= t && t <= w.to_ns)
+            .or_else(|| {
+                // Between windows: the nearer one.
+                ws.iter()
+                    .min_by_key(|w| w.from_ns.saturating_sub(t).max(t.saturating_sub(w.to_ns)))
+            })
     }
-    let usable = |s: &Span| s.timed && !coarse.contains(s.service);
-    for (c, child) in spans.iter().enumerate() {
-        if !usable(child) {
-            continue;
-        }
-        let caller = match child.parent {
-            Some(p) if !child.inferred_parent => {
-                let p = &spans[p as usize];
-                (usable(p) && p.service != child.service).then_some(p)
-            }
-            Some(_) => None,
-            None => {
-                let orphan = tree::orphan_id(spans, c);
-                let fits = (0..spans.len())
-                    .any(|p| tree::may_contain(spans, p, c, orphan, coarse, tolerance_ns));
-                if fits {
-                    None
-                } else {
-                    best_container(spans, c, orphan, &usable)
+    /// The offset to subtract from a span of domain `file` logged at `t`.
+    pub fn offset(&self, file: Option<u32>, t: i64) -> i64 {
+        self.window(file, t).map_or(0, |w| w.offset_ns)
+    }
+    /// How uncertain that offset is (ns), and against which group.
+    pub fn radius(&self, file: Option<u32>, t: i64) -> (Option<u32>, i64) {
+        self.window(file, t)
+            .map_or((None, UNKNOWN_RADIUS_NS), |w| (Some(w.group), w.radius_ns))
+    }
+}
+
+/// What a span offers the estimate: its domain and the range its true
+/// start and end may be in, by its own clock.
+struct View {
+    dom: u32,
+    start: (i64, i64),
+    end: (i64, i64),
+    /// Both ends known to the clock's resolution (a logged duration).
+    timed: bool,
+    /// Stamped finer than whole seconds.
+    fine: bool,
+}
+
+fn view(s: &Span, events: &[Event], coarse: &Coarse) -> Option<View> {
+    if s.kind == SpanKind::Placeholder {
+        return None;
+    }
+    // A whole-second stamp: the span ended up to a second later than it says.
+    let late = if coarse.contains(s.service) {
+        COARSE_NS - 1
+    } else {
+        0
+    };
+    let (start, end) = if s.timed {
+        (
+            (s.start_ns, s.start_ns.saturating_add(late)),
+            (s.end_ns, s.end_ns.saturating_add(late)),
+        )
+    } else {
+        // Lines only: the span ran at least from the first to the last.
+        (
+            (OPEN_LO, s.start_ns.saturating_add(late)),
+            (s.end_ns, OPEN_HI),
+        )
+    };
+    Some(View {
+        dom: file_of(s, events)?,
+        start,
+        end,
+        timed: s.timed,
+        fine: late == 0,
+    })
+}
+
+/// Bounds on `offset(callee) - offset(caller)` if `p` called `c` and waited:
+/// the callee started no earlier than the caller, and ended no later.
+fn bounds(p: &View, c: &View) -> (i64, i64) {
+    let open = |x: i64| x <= OPEN_LO || x >= OPEN_HI;
+    let hi = if open(c.start.1) || open(p.start.0) {
+        OPEN_HI
+    } else {
+        c.start.1.saturating_sub(p.start.0)
+    };
+    let lo = if open(c.end.0) || open(p.end.1) {
+        OPEN_LO
+    } else {
+        c.end.0.saturating_sub(p.end.1)
+    };
+    (lo, hi)
+}
+
+/// The pairs of one trace (spans as logged, parents from ids only): every
+/// id link across domains, and for every span no id links to a parent,
+/// every span of another domain that could have called it. Chance pairs
+/// need two clocks finer than a second: a whole-second stamp fits any
+/// relation within a second and would agree with a reversed or a sibling call.
+pub fn pairs(trace: u32, spans: &[Span], events: &[Event], coarse: &Coarse) -> Vec<Pair> {
+    let mut out = Vec::new();
+    let views: Vec<Option<View>> = spans.iter().map(|s| view(s, events, coarse)).collect();
+    let chance = spans.len() <= MAX_PAIR_SPANS;
+    for (k, s) in spans.iter().enumerate() {
+        let Some(c) = &views[k] else { continue };
+        // A placeholder parent says who called, not when: like no parent.
+        let linked = s
+            .parent
+            .filter(|&p| !s.inferred_parent && spans[p as usize].kind != SpanKind::Placeholder);
+        match linked {
+            Some(p) => {
+                if let Some(pv) = views.get(p as usize).and_then(|v| v.as_ref()) {
+                    push(&mut out, pv, c, Evidence::Ids, (trace, k as u32));
                 }
             }
-        };
-        if let Some(p) = caller {
-            out.push(Pair {
-                caller: p.service,
-                callee: child.service,
-                lo: child.end_ns.saturating_sub(p.end_ns),
-                hi: child.start_ns.saturating_sub(p.start_ns),
-            });
+            // Under a placeholder the ids say who called: a span nobody
+            // logged. Chance would only find its siblings.
+            _ if s.parent.is_some() && !s.inferred_parent => {}
+            _ if chance && c.timed && c.fine => {
+                // Only the callers that need the least offset count (none
+                // for a span that fits a caller as logged): sequential
+                // siblings, the same every time, would otherwise agree on a
+                // false offset.
+                let first = out.len();
+                for (j, pv) in views.iter().enumerate() {
+                    let Some(pv) = pv else { continue };
+                    if j == k || pv.dom == c.dom || !pv.timed || !pv.fine {
+                        continue;
+                    }
+                    // A caller waits for its call: it lasts at least as long.
+                    if pv.end.0 - pv.start.0 < c.end.0 - c.start.0 {
+                        continue;
+                    }
+                    let (lo, hi) = bounds(pv, c);
+                    if hi.abs() > MAX_OFFSET_NS || lo.abs() > MAX_OFFSET_NS {
+                        continue;
+                    }
+                    push(&mut out, pv, c, Evidence::Chance, (trace, k as u32));
+                }
+                let shift = |p: &Pair| p.lo.max(0).saturating_sub(p.hi.min(0));
+                if let Some(least) = out[first..].iter().map(shift).min() {
+                    // Nearly fitting as logged: a call just after a sibling
+                    // would fit as well as a skew of a few ms. No evidence.
+                    if least > 0 && least <= 2 * TOL_NS {
+                        out.truncate(first);
+                        continue;
+                    }
+                    let mut keep = first;
+                    for i in first..out.len() {
+                        if shift(&out[i]) <= least.saturating_add(TOL_NS) {
+                            out.swap(keep, i);
+                            keep += 1;
+                        }
+                    }
+                    out.truncate(keep);
+                }
+            }
+            _ => {}
         }
     }
     out
 }
 
-/// The span of another service, at least as long as `c`, that contains it with
-/// the least violation (ties: the shorter, then the first), within the tolerance.
-fn best_container<'a>(
-    spans: &'a [Span],
-    c: usize,
-    orphan: bool,
-    usable: &dyn Fn(&Span) -> bool,
-) -> Option<&'a Span> {
-    let child = &spans[c];
-    let mut best: Option<(i64, i64, usize)> = None;
-    for (p, s) in spans.iter().enumerate() {
-        if p == c || s.service == child.service || !usable(s) || (orphan && s.span_id.is_some()) {
+/// The pairs the inferred parents of one trace give: `assigned` is the
+/// trace's spans, same order as `spans` (which are as logged), with parents
+/// inferred on corrected times. Only calls inferred with some confidence count.
+pub fn inferred_pairs(
+    trace: u32,
+    spans: &[Span],
+    assigned: &[Span],
+    events: &[Event],
+    coarse: &Coarse,
+) -> Vec<Pair> {
+    let mut out = Vec::new();
+    let confident =
+        |a: &Span| a.inferred_parent && a.link == Link::ChildOf && a.parent_confidence >= 0.5;
+    for (k, a) in assigned.iter().enumerate() {
+        // Under a placeholder, the placeholder's inferred caller called too.
+        let p = match a.parent.map(|p| &assigned[p as usize]) {
+            Some(ph) if ph.kind == SpanKind::Placeholder && !a.inferred_parent => {
+                ph.parent.filter(|_| confident(ph))
+            }
+            _ => a.parent.filter(|_| confident(a)),
+        };
+        let Some(p) = p else { continue };
+        let (Some(c), Some(pv)) = (
+            spans.get(k).and_then(|s| view(s, events, coarse)),
+            spans.get(p as usize).and_then(|s| view(s, events, coarse)),
+        ) else {
             continue;
-        }
-        if s.duration_ns() < child.duration_ns() {
-            continue;
-        }
-        let violation = (s.start_ns.saturating_sub(child.start_ns)).max(0)
-            + (child.end_ns.saturating_sub(s.end_ns)).max(0);
-        if violation > PAIR_TOLERANCE_NS {
-            continue;
-        }
-        let key = (violation, s.duration_ns(), p);
-        if best.map_or(true, |b| key < b) {
-            best = Some(key);
-        }
+        };
+        push(&mut out, &pv, &c, Evidence::Inferred, (trace, k as u32));
     }
-    best.map(|(_, _, p)| &spans[p])
+    out
 }
 
-/// One edge's bounds -> the callee's offset relative to the caller and how
-/// many pairs agree with it: the point inside the most bounds (each widened by
-/// `tol`), nearest 0 among such points.
-fn edge_offset(pairs: &[(i64, i64)], tol: i64) -> (i64, usize) {
-    // Sweep over interval ends; starts sort before ends at the same point (closed intervals).
-    let mut ends: Vec<(i64, u8)> = Vec::with_capacity(2 * pairs.len());
-    for &(lo, hi) in pairs {
+fn push(out: &mut Vec<Pair>, p: &View, c: &View, from: Evidence, who: (u32, u32)) {
+    if p.dom == c.dom {
+        return;
+    }
+    let (lo, hi) = bounds(p, c);
+    out.push(Pair {
+        caller: p.dom,
+        callee: c.dom,
+        lo,
+        hi,
+        callee_at: c.start.1,
+        caller_at: p.start.1,
+        from,
+        who,
+    });
+}
+
+/// The region inside the most intervals: (count, from, to). Closed
+/// intervals; on a tie the region nearest 0.
+fn densest(intervals: impl Iterator<Item = (i64, i64)>) -> (usize, i64, i64) {
+    let mut ends: Vec<(i64, u8)> = Vec::new();
+    for (lo, hi) in intervals {
         if lo <= hi {
-            ends.push((lo.saturating_sub(tol), 0));
-            ends.push((hi.saturating_add(tol), 1));
+            ends.push((lo, 0));
+            ends.push((hi, 1));
         }
     }
     ends.sort_unstable();
-    let (mut count, mut best) = (0usize, 0usize);
-    let mut region = (0i64, 0i64);
+    let (mut count, mut best) = (0usize, (0usize, 0i64, 0i64));
+    let gap = |a: i64, b: i64| if a > 0 { a } else { b.min(0).saturating_neg() };
     for (i, &(x, kind)) in ends.iter().enumerate() {
         if kind == 1 {
             count -= 1;
             continue;
         }
         count += 1;
-        // The region inside `count` bounds runs from here to the next end point.
         let next = ends.get(i + 1).map_or(x, |e| e.0);
-        let gap = |r: (i64, i64)| {
-            if r.0 > 0 {
-                r.0
-            } else {
-                r.1.min(0).saturating_neg()
-            }
-        };
-        if count > best || (count == best && gap((x, next)) < gap(region)) {
-            best = count;
-            region = (x, next);
+        if count > best.0 || (count == best.0 && gap(x, next) < gap(best.1, best.2)) {
+            best = (count, x, next);
         }
     }
-    // 0 when it fits; else the edge of the region nearest 0, taken back in by
-    // the widening (the tightest real bound), but not past the middle.
-    let (a, b) = region;
-    let mid = a / 2 + b / 2;
-    let pick = if a <= 0 && 0 <= b {
-        0
-    } else if a > 0 {
-        a.saturating_add(tol).min(mid)
-    } else {
-        b.saturating_sub(tol).max(mid)
-    };
-    (pick, best)
+    best
 }
 
-/// Estimated offsets (ns, by service) and their report, sorted by service name.
-pub fn estimate(
-    all: &[Pair],
-    symbols: &Symbols,
-    tolerance_ns: i64,
-) -> (BTreeMap<Sym, i64>, Vec<ClockOffset>) {
-    let mut edges: BTreeMap<(Sym, Sym), Vec<(i64, i64)>> = BTreeMap::new();
-    for p in all {
-        edges
-            .entry((p.caller, p.callee))
-            .or_default()
-            .push((p.lo, p.hi));
+/// One window's bounds (absolute, for the domain) -> (offset, radius, confidence, low, high).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Estimate {
+    offset: i64,
+    low: i64,
+    high: i64,
+    agree: usize,
+    total: usize,
+    /// The agreeing calls are (nearly all) linked by logged ids.
+    by_ids: bool,
+}
+
+/// The offset a set of bounds gives (see the module doc), or `None` when
+/// too few calls agree on a two-sided range.
+fn estimate(b: &[(i64, i64)]) -> Option<Estimate> {
+    let (agree, l, h) = densest(b.iter().copied());
+    if agree < MIN_PAIRS {
+        return None;
     }
-    edges.retain(|_, v| v.len() >= MIN_PAIRS);
-    // Each callee's most frequent caller edge (ties: the caller's name).
-    type Edge<'a> = (Sym, (i64, usize), &'a Vec<(i64, i64)>);
-    let mut incoming: BTreeMap<Sym, Edge> = BTreeMap::new();
-    for (&(caller, callee), v) in &edges {
-        let better = match incoming.get(&callee) {
-            None => true,
-            Some((c, _, w)) => {
-                v.len() > w.len() || (v.len() == w.len() && symbols.get(caller) < symbols.get(*c))
+    // The range the agreeing calls allow: the tightest of their bounds.
+    let inside: Vec<&(i64, i64)> = b.iter().filter(|(lo, hi)| *lo <= l && h <= *hi).collect();
+    let low = inside.iter().map(|x| x.0).max().unwrap_or(l);
+    let high = inside.iter().map(|x| x.1).min().unwrap_or(h);
+    if low <= OPEN_LO || high >= OPEN_HI {
+        // One-sided: an async hop or an end that is never logged. No overlap, no offset.
+        return None;
+    }
+    let offset = if low <= 0 && 0 <= high {
+        0
+    } else {
+        // Which side hugs its edge: the spread of the nearest tenth of the bounds.
+        let mut his: Vec<i64> = inside.iter().map(|x| x.1 - high).collect();
+        let mut los: Vec<i64> = inside.iter().map(|x| low - x.0).collect();
+        let k = (inside.len() / 10).max(1).min(inside.len() - 1);
+        let spread = |v: &mut Vec<i64>| *v.select_nth_unstable(k).1;
+        let (hi_spread, lo_spread) = (spread(&mut his), spread(&mut los));
+        let floor = FLOOR_NS.min((high - low) / 2);
+        if hi_spread.saturating_mul(2) < lo_spread {
+            high - floor
+        } else if lo_spread.saturating_mul(2) < hi_spread {
+            low + floor
+        } else {
+            // Neither side hugs its edge: the middle errs least.
+            low / 2 + high / 2
+        }
+    };
+    Some(Estimate {
+        offset,
+        low,
+        high,
+        agree,
+        total: b.len(),
+        by_ids: false,
+    })
+}
+
+/// Where a sorted list of timed bounds steps: the split into two windows
+/// that lets most bounds agree, if it beats one window clearly. Long lists
+/// are searched on an even sample, then the cut is placed exactly between
+/// the two sampled bounds around it.
+fn step_at(b: &[(i64, (i64, i64))]) -> Option<usize> {
+    let n = b.len();
+    if n < 4 * MIN_PAIRS {
+        return None;
+    }
+    let every = n.div_ceil(STEP_SAMPLE);
+    let sample: Vec<(i64, (i64, i64))> = b.iter().step_by(every).copied().collect();
+    let (cut, stride) = best_cut(&sample)?;
+    // Refine among the bounds around the cut the sample found.
+    let lo = cut.saturating_sub(stride) * every;
+    let hi = ((cut + stride) * every).min(n);
+    let left = densest(b[..lo].iter().map(|x| x.1));
+    let right = densest(b[hi..].iter().map(|x| x.1));
+    // A bound in between belongs to the side whose agreed range holds it.
+    let fits = |x: &(i64, i64), r: (usize, i64, i64)| x.0 <= r.1 && r.2 <= x.1;
+    let mut best = (0usize, lo);
+    for c in lo..=hi {
+        let score = b[lo..c].iter().filter(|x| fits(&x.1, left)).count()
+            + b[c..hi].iter().filter(|x| fits(&x.1, right)).count();
+        if score > best.0 {
+            best = (score, c);
+        }
+    }
+    Some(best.1.clamp(1, n - 1))
+}
+
+/// The cut of `b` into two windows that lets most bounds agree, if it
+/// beats one window clearly (see [`step_at`]), and the stride it was searched at.
+fn best_cut(b: &[(i64, (i64, i64))]) -> Option<(usize, usize)> {
+    let n = b.len();
+    if n < 4 * MIN_PAIRS {
+        return None;
+    }
+    let all = densest(b.iter().map(|x| x.1)).0;
+    if all * 10 >= n * 9 {
+        return None;
+    }
+    // Chance pairs that do not agree are noise on both sides of a cut: only
+    // a clearly better split is a step.
+    let stride = (n / 32).max(1);
+    let mut best: Option<(usize, usize)> = None;
+    for cut in (MIN_PAIRS..=n - MIN_PAIRS).step_by(stride) {
+        let left = densest(b[..cut].iter().map(|x| x.1)).0;
+        let right = densest(b[cut..].iter().map(|x| x.1)).0;
+        if best.map_or(true, |(s, _)| left + right > s) {
+            best = Some((left + right, cut));
+        }
+    }
+    let (score, cut) = best?;
+    (score >= all + (n / 10).max(MIN_PAIRS)).then_some((cut, stride))
+}
+
+/// The entry service (the one most traces enter through) and its domain
+/// with most entries: the reference clock. `entries` counts, per domain, the
+/// traces whose entry span it holds.
+pub fn entry(entries: &BTreeMap<u32, usize>, services: &BTreeMap<u32, Sym>) -> Option<(Sym, u32)> {
+    let mut by_service: BTreeMap<Sym, usize> = BTreeMap::new();
+    for (d, n) in entries {
+        *by_service
+            .entry(services.get(d).copied().unwrap_or(Sym::NONE))
+            .or_default() += n;
+    }
+    let service = by_service
+        .iter()
+        .max_by_key(|&(s, n)| (*n, std::cmp::Reverse(*s)))
+        .map(|(&s, _)| s)?;
+    let domain = entries
+        .iter()
+        .filter(|(d, _)| services.get(d).copied() == Some(service))
+        .max_by_key(|&(d, n)| (*n, std::cmp::Reverse(*d)))
+        .map(|(&d, _)| d)?;
+    Some((service, domain))
+}
+
+/// Everything the trace stage needs from the clocks: offsets, and the report.
+pub fn solve(
+    all: &[Pair],
+    services: &BTreeMap<u32, Sym>,
+    reference: Option<u32>,
+    symbols: &Symbols,
+) -> (Offsets, Vec<ClockOffset>) {
+    // Domain pairs: exact pairs always count; chance pairs when enough of
+    // the callee's unlinked spans agree on one offset.
+    let mut by_pair: BTreeMap<(u32, u32), Vec<&Pair>> = BTreeMap::new();
+    for p in all {
+        by_pair.entry((p.caller, p.callee)).or_default().push(p);
+    }
+    let mut links: Vec<(u32, u32, usize)> = Vec::new();
+    let mut accepted: BTreeMap<(u32, u32), (i64, i64)> = BTreeMap::new();
+    for (&(a, b), ps) in &by_pair {
+        let chance = |p: &&&Pair| p.from == Evidence::Chance;
+        let exact = ps.len() - ps.iter().filter(chance).count();
+        let chance: Vec<(i64, i64)> = ps.iter().filter(chance).map(|p| (p.lo, p.hi)).collect();
+        let mut weight = exact;
+        if chance.len() >= MIN_PAIRS {
+            let (k, l, h) = densest(chance.iter().copied());
+            // Support: of the callee spans that had a span of this domain
+            // to pair with, how many agree.
+            let mut who: Vec<(u32, u32)> = ps
+                .iter()
+                .filter(|p| p.from == Evidence::Chance)
+                .map(|p| p.who)
+                .collect();
+            who.sort_unstable();
+            who.dedup();
+            let n = who.len().max(1);
+            if k >= MIN_PAIRS && k as f64 >= MIN_SUPPORT * n as f64 && h - l <= MAX_CHANCE_WIDTH_NS
+            {
+                accepted.insert((a, b), (l, h));
+                weight += k;
+            }
+        }
+        if weight >= MIN_PAIRS {
+            links.push((a, b, weight));
+        }
+    }
+    // Solve outwards from the reference, the strongest link to a solved domain first.
+    let mut offsets = Offsets::default();
+    let mut report: Vec<ClockOffset> = Vec::new();
+    let Some(reference) = reference else {
+        return (offsets, report);
+    };
+    let anchor = |d: u32| {
+        vec![Window {
+            from_ns: i64::MIN,
+            to_ns: i64::MAX,
+            offset_ns: 0,
+            radius_ns: 0,
+            group: d,
+        }]
+    };
+    offsets.domains.insert(reference, anchor(reference));
+    let mut failed: std::collections::BTreeSet<u32> = Default::default();
+    loop {
+        let next = links
+            .iter()
+            .filter_map(|&(a, b, w)| {
+                let (sa, sb) = (
+                    offsets.domains.contains_key(&a),
+                    offsets.domains.contains_key(&b),
+                );
+                match (sa, sb) {
+                    (true, false) if !failed.contains(&b) => Some((w, b)),
+                    (false, true) if !failed.contains(&a) => Some((w, a)),
+                    _ => None,
+                }
+            })
+            .max_by_key(|&(w, d)| (w, std::cmp::Reverse(d)));
+        let Some((_, dom)) = next else {
+            // Nothing links the rest to the solved domains: a new anchor, the
+            // unsolved domain with the most evidence, for a group of its own.
+            let mut weight: BTreeMap<u32, usize> = BTreeMap::new();
+            for &(a, b, w) in &links {
+                for d in [a, b] {
+                    if !offsets.domains.contains_key(&d) && !failed.contains(&d) {
+                        *weight.entry(d).or_default() += w;
+                    }
+                }
+            }
+            match weight
+                .iter()
+                .max_by_key(|&(d, w)| (*w, std::cmp::Reverse(*d)))
+            {
+                Some((&d, _)) => {
+                    offsets.domains.insert(d, anchor(d));
+                    continue;
+                }
+                None => break,
             }
         };
-        if better {
-            incoming.insert(callee, (caller, edge_offset(v, tolerance_ns), v));
-        }
-    }
-    let mut services: Vec<Sym> = edges.keys().flat_map(|&(a, b)| [a, b]).collect();
-    services.sort_unstable();
-    services.dedup();
-    let mut offsets: BTreeMap<Sym, i64> = BTreeMap::new();
-    for &s in &services {
-        // Walk up the caller edges; a loop counts as reaching the reference.
-        let mut total = 0i64;
-        let mut at = s;
-        let mut seen = vec![s];
-        while let Some(&(caller, (rel, _), _)) = incoming.get(&at) {
-            total = total.saturating_add(rel);
-            if seen.contains(&caller) {
-                break;
+        match solve_domain(dom, all, &accepted, &offsets) {
+            Some(ws) => {
+                for (w, est) in &ws {
+                    report.push(ClockOffset {
+                        service: services.get(&dom).copied().unwrap_or(Sym::NONE),
+                        file: Some(dom),
+                        from_ns: w.from_ns,
+                        to_ns: w.to_ns,
+                        offset_ms: w.offset_ns as f64 / 1e6,
+                        low_ms: est.low as f64 / 1e6,
+                        high_ms: est.high as f64 / 1e6,
+                        confidence: confidence(
+                            est,
+                            if w.group == reference {
+                                w.radius_ns
+                            } else {
+                                UNKNOWN_RADIUS_NS
+                            },
+                        ),
+                        samples: est.total,
+                        applied: w.offset_ns != 0,
+                    });
+                }
+                offsets
+                    .domains
+                    .insert(dom, ws.into_iter().map(|(w, _)| w).collect());
             }
-            seen.push(caller);
-            at = caller;
+            None => {
+                failed.insert(dom);
+            }
         }
-        offsets.insert(s, total);
     }
-    let mut report: Vec<ClockOffset> = services
+    // The reference's own entry: offset 0 by definition.
+    let ref_samples = all
         .iter()
-        .map(|&s| {
-            let (confidence, samples) = match incoming.get(&s) {
-                Some(&(_, (_, agree), v)) => (agree as f64 / v.len() as f64, v.len()),
-                // A reference service: nothing calls it, its offset is 0 by definition.
-                None => (
-                    1.0,
-                    edges
-                        .iter()
-                        .filter(|((a, _), _)| *a == s)
-                        .map(|(_, v)| v.len())
-                        .sum(),
-                ),
-            };
-            let offset_ms = offsets[&s] as f64 / 1e6;
-            ClockOffset {
-                service: s,
-                file: None,
-                from_ns: i64::MIN,
-                to_ns: i64::MAX,
-                offset_ms,
-                low_ms: offset_ms,
-                high_ms: offset_ms,
-                confidence,
-                samples,
-                applied: offset_ms != 0.0,
-            }
-        })
-        .collect();
-    report.sort_by(|a, b| symbols.get(a.service).cmp(symbols.get(b.service)));
-    offsets.retain(|_, o| *o != 0);
+        .filter(|p| p.caller == reference || p.callee == reference)
+        .count();
+    report.push(ClockOffset {
+        service: services.get(&reference).copied().unwrap_or(Sym::NONE),
+        file: Some(reference),
+        from_ns: i64::MIN,
+        to_ns: i64::MAX,
+        offset_ms: 0.0,
+        low_ms: 0.0,
+        high_ms: 0.0,
+        confidence: 1.0,
+        samples: ref_samples,
+        applied: false,
+    });
+    report.sort_by(|a, b| {
+        symbols
+            .get(a.service)
+            .cmp(symbols.get(b.service))
+            .then(a.file.cmp(&b.file))
+            .then(a.from_ns.cmp(&b.from_ns))
+    });
     (offsets, report)
 }
 
-/// Subtracts each service's offset from its spans' times.
-pub fn apply(spans: &mut [Span], offsets: &BTreeMap<Sym, i64>) {
-    if offsets.is_empty() {
+/// The chance the offset is within the tolerance of the truth.
+fn confidence(e: &Estimate, radius: i64) -> f64 {
+    let agree = e.agree as f64 / e.total.max(1) as f64;
+    // Calls paired by timing may be paired wrong, however well they agree.
+    let pairing = if e.by_ids { 1.0 } else { 0.85 };
+    let base = if radius <= TOL_NS {
+        0.97
+    } else {
+        // Every value in the range is as likely as the next; the tight side
+        // makes ours likelier, but never certain.
+        (0.8 * TOL_NS as f64 / radius as f64).clamp(0.05, 0.8)
+    };
+    base * agree * pairing
+}
+
+/// One call's bounds on a domain's offset, against a solved domain.
+struct Bound {
+    /// The call's time by the domain's clock, and by the reference's.
+    at: i64,
+    true_at: i64,
+    /// Absolute bounds on the domain's offset.
+    bounds: (i64, i64),
+    /// The solved domain's uncertainty and group.
+    radius: i64,
+    group: u32,
+    /// Paired by logged ids.
+    ids: bool,
+}
+
+/// The windows and offsets of one domain from its bounds against solved domains.
+fn solve_domain(
+    dom: u32,
+    all: &[Pair],
+    accepted: &BTreeMap<(u32, u32), (i64, i64)>,
+    solved: &Offsets,
+) -> Option<Vec<(Window, Estimate)>> {
+    let mut b: Vec<Bound> = Vec::new();
+    for p in all {
+        let (partner, mine_at, partner_at, callee_side) = if p.callee == dom {
+            (p.caller, p.callee_at, p.caller_at, true)
+        } else if p.caller == dom {
+            (p.callee, p.caller_at, p.callee_at, false)
+        } else {
+            continue;
+        };
+        if !solved.domains.contains_key(&partner) {
+            continue;
+        }
+        // Chance pairs only where their domain pair agreed on an offset; all
+        // of them, as a step moves the offset the pairs agree on.
+        if p.from == Evidence::Chance && !accepted.contains_key(&(p.caller, p.callee)) {
+            continue;
+        }
+        let off = solved.offset(Some(partner), partner_at);
+        let (group, rad) = solved.radius(Some(partner), partner_at);
+        let shift = |x: i64, open: i64| {
+            if x <= OPEN_LO || x >= OPEN_HI {
+                open
+            } else {
+                x
+            }
+        };
+        let abs = if callee_side {
+            (
+                shift(p.lo, OPEN_LO).saturating_add(off),
+                shift(p.hi, OPEN_HI).saturating_add(off),
+            )
+        } else {
+            (
+                off.saturating_sub(shift(p.hi, OPEN_HI)),
+                off.saturating_sub(shift(p.lo, OPEN_LO)),
+            )
+        };
+        let abs = (
+            if p.lo <= OPEN_LO && callee_side || p.hi >= OPEN_HI && !callee_side {
+                OPEN_LO
+            } else {
+                abs.0
+            },
+            if p.hi >= OPEN_HI && callee_side || p.lo <= OPEN_LO && !callee_side {
+                OPEN_HI
+            } else {
+                abs.1
+            },
+        );
+        b.push(Bound {
+            at: mine_at,
+            true_at: partner_at - off,
+            bounds: abs,
+            radius: rad,
+            group: group.unwrap_or(partner),
+            ids: p.from == Evidence::Ids,
+        });
+    }
+    // Windows in true time (the partner's corrected clock), cut where the clock stepped.
+    b.sort_unstable_by_key(|x| (x.true_at, x.at));
+    let two_sided: Vec<(i64, (i64, i64))> = b
+        .iter()
+        .filter(|x| x.bounds.0 > OPEN_LO && x.bounds.1 < OPEN_HI)
+        .map(|x| (x.true_at, x.bounds))
+        .collect();
+    let mut cuts: Vec<i64> = Vec::new();
+    let mut pieces: Vec<&[(i64, (i64, i64))]> = vec![&two_sided];
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for piece in pieces {
+            match step_at(piece) {
+                Some(c) => {
+                    cuts.push(piece[c].0);
+                    next.push(&piece[..c]);
+                    next.push(&piece[c..]);
+                }
+                None => next.push(piece),
+            }
+        }
+        pieces = next;
+    }
+    cuts.sort_unstable();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for k in 0..=cuts.len() {
+        let end = cuts
+            .get(k)
+            .map_or(b.len(), |&c| b.partition_point(|x| x.true_at < c));
+        let w = &b[start..end];
+        start = end;
+        if w.is_empty() {
+            continue;
+        }
+        let bounds: Vec<(i64, i64)> = w.iter().map(|x| x.bounds).collect();
+        let Some(mut est) = estimate(&bounds) else {
+            continue;
+        };
+        // How much of the agreement rests on logged ids.
+        let agreeing = w
+            .iter()
+            .filter(|x| x.bounds.0 <= est.low && est.high <= x.bounds.1);
+        let (n, ids) = agreeing.fold((0usize, 0usize), |(n, i), x| {
+            (n + 1, i + usize::from(x.ids))
+        });
+        est.by_ids = ids * 20 >= n * 19;
+        let mut rad: Vec<i64> = w.iter().map(|x| x.radius).collect();
+        let partner_rad = *rad.select_nth_unstable(w.len() / 2).1;
+        // The group most of the window's partners are in.
+        let mut groups: Vec<u32> = w.iter().map(|x| x.group).collect();
+        groups.sort_unstable();
+        let group = groups
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|g| (g.len(), std::cmp::Reverse(g[0])))
+            .map_or(dom, |g| g[0]);
+        let radius = (est.offset - est.low)
+            .max(est.high - est.offset)
+            .saturating_add(partner_rad);
+        let (from_ns, to_ns) = if cuts.is_empty() {
+            (i64::MIN, i64::MAX)
+        } else {
+            (
+                w.iter().map(|x| x.at).min().unwrap_or(i64::MIN),
+                w.iter().map(|x| x.at).max().unwrap_or(i64::MAX),
+            )
+        };
+        out.push((
+            Window {
+                from_ns,
+                to_ns,
+                offset_ns: est.offset,
+                radius_ns: radius,
+                group,
+            },
+            est,
+        ));
+    }
+    if out.is_empty() {
+        return None;
+    }
+    // Windows cover the whole run: the first from the start, the last to the end.
+    if let Some(f) = out.first_mut() {
+        f.0.from_ns = i64::MIN;
+    }
+    if let Some(l) = out.last_mut() {
+        l.0.to_ns = i64::MAX;
+    }
+    Some(out)
+}
+
+/// Subtracts each span's domain offset from its times (placeholders follow later).
+pub fn apply(spans: &mut [Span], events: &[Event], offsets: &Offsets) {
+    if offsets.domains.is_empty() {
         return;
     }
     for s in spans {
-        if let Some(&o) = offsets.get(&s.service) {
+        let o = offsets.offset(file_of(s, events), s.start_ns);
+        if o != 0 {
             s.start_ns = s.start_ns.saturating_sub(o);
             s.end_ns = s.end_ns.saturating_sub(o);
         }
@@ -258,152 +843,70 @@ pub fn apply(spans: &mut [Span], offsets: &BTreeMap<Sym, i64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::SpanId;
 
     const MS: i64 = 1_000_000;
 
-    fn span(service: Sym, start_ms: i64, end_ms: i64) -> Span {
-        Span {
-            service,
-            operation: Sym::NONE,
-            span_id: SpanId::None,
-            start_ns: start_ms * MS,
-            end_ns: end_ms * MS,
-            timed: true,
-            status: 200,
-            error: false,
-            parent: None,
-            inferred_parent: false,
-            logged_parent: false,
-            depth: 0,
-            link: Default::default(),
-            kind: Default::default(),
-            parent_confidence: 1.0,
-            events: vec![0].into(),
-        }
+    fn pair(lo_ms: f64, hi_ms: f64) -> (i64, i64) {
+        ((lo_ms * 1e6) as i64, (hi_ms * 1e6) as i64)
     }
 
-    /// Synthetic traces: api [0, 100] calls db [a, a + 20] whose clock runs `skew_ms` ahead.
-    fn traces(skew_ms: i64, n: i64) -> Vec<Vec<Span>> {
-        let (api, db) = (Sym(1), Sym(2));
-        (0..n)
+    #[test]
+    fn calls_that_fit_keep_offset_zero() {
+        let b: Vec<(i64, i64)> = (0..20)
+            .map(|k| pair(-30.0 - k as f64, 5.0 + k as f64))
+            .collect();
+        let e = estimate(&b).unwrap();
+        assert_eq!(e.offset, 0);
+        assert_eq!((e.low, e.high), (-30 * MS, 5 * MS));
+    }
+
+    #[test]
+    fn a_narrow_range_gives_its_middle_unless_one_side_is_tight() {
+        let b: Vec<(i64, i64)> = (0..20)
+            .map(|k| pair(244.0 - k as f64, 252.0 + k as f64))
+            .collect();
+        assert_eq!(estimate(&b).unwrap().offset, 248 * MS);
+        // The incident fixture's payments, called last: its ends hug (250),
+        // its starts do not (259 and later, after the first call).
+        let b: Vec<(i64, i64)> = (0..20)
+            .map(|k| pair(250.0 - (k / 10) as f64, 259.0 + k as f64))
+            .collect();
+        assert_eq!(estimate(&b).unwrap().offset, 250 * MS + FLOOR_NS);
+    }
+
+    /// The first case: a callee +250 ms, called first of two: its
+    /// start gaps are small (1-3 ms), its end gaps large (40 ms and more).
+    #[test]
+    fn a_wide_range_takes_the_tight_side_not_the_edge_that_fits() {
+        let b: Vec<(i64, i64)> = (0..200)
             .map(|k| {
-                let base = k * 10_000;
-                let a = 10 + (k * 37) % 60; // the call starts 10..70 ms in
-                let mut v = vec![
-                    span(api, base, base + 100),
-                    span(db, base + a, base + a + 20),
-                ];
-                v[1].start_ns += skew_ms * MS;
-                v[1].end_ns += skew_ms * MS;
-                v.sort_by_key(|s| s.start_ns);
-                v
+                let start_gap = 1.0 + (k % 7) as f64 * 0.3;
+                let end_gap = 40.0 + (k * 13 % 50) as f64;
+                pair(250.0 - end_gap, 250.0 + start_gap)
             })
-            .collect()
-    }
-
-    fn symbols() -> Symbols {
-        let mut s = Symbols::default();
-        s.intern("api");
-        s.intern("db");
-        s
-    }
-
-    #[test]
-    fn recovers_a_known_skew() {
-        // (skew, calls that no longer fit in their caller: the evidence)
-        for (skew, misfits) in [(250, 200), (-180, 200), (40, 90)] {
-            let all: Vec<Pair> = traces(skew, 200)
-                .iter()
-                .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
-                .collect();
-            assert_eq!(all.len(), misfits, "skew {skew}");
-            let (offsets, report) = estimate(&all, &symbols(), 2 * MS);
-            let got = offsets.get(&Sym(2)).copied().unwrap_or(0) / MS;
-            // The smallest shift that fits every call: off by the tightest gap
-            // (11 ms at the end, 10 at the start).
-            let want = match skew {
-                s if s > 0 => s - 11,
-                s if s < 0 => s + 10,
-                _ => 0,
-            };
-            assert_eq!(got, want, "skew {skew}");
-            assert_eq!(report.len(), 2);
-            assert_eq!(report[0].offset_ms, 0.0);
-            assert_eq!(report[1].samples, misfits);
-            assert!(report[1].confidence > 0.99, "{report:?}");
-        }
-    }
-
-    #[test]
-    fn calls_that_fit_are_no_evidence() {
-        let all: Vec<Pair> = traces(0, 200)
-            .iter()
-            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
             .collect();
-        assert!(all.is_empty());
+        let e = estimate(&b).unwrap();
+        assert!((e.offset - 250 * MS).abs() <= MS, "{e:?}");
+        // The mirror case: the last call, whose end gaps are the small ones.
+        let b: Vec<(i64, i64)> = b.iter().map(|&(lo, hi)| (-hi, -lo)).collect();
+        let e = estimate(&b).unwrap();
+        assert!((e.offset + 250 * MS).abs() <= MS, "{e:?}");
+        let c = confidence(&e, (e.high - e.low) / 2);
+        assert!(c < 0.9, "{c}");
     }
 
     #[test]
-    fn correcting_puts_the_callee_back_inside() {
-        let mut ts = traces(250, 50);
-        let all: Vec<Pair> = ts
-            .iter()
-            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
-            .collect();
-        let (offsets, _) = estimate(&all, &symbols(), 2 * MS);
-        for t in &mut ts {
-            apply(t, &offsets);
-            let (api, db) = if t[0].service == Sym(1) {
-                (&t[0], &t[1])
-            } else {
-                (&t[1], &t[0])
-            };
-            assert!(db.start_ns >= api.start_ns && db.end_ns <= api.end_ns + 2 * MS);
-        }
+    fn one_sided_bounds_give_no_offset() {
+        let b: Vec<(i64, i64)> = (0..20).map(|k| (OPEN_LO, (k * MS) + 900 * MS)).collect();
+        assert_eq!(estimate(&b), None);
     }
 
     #[test]
-    fn too_few_pairs_or_none_give_no_offset() {
-        let all: Vec<Pair> = traces(250, 2)
-            .iter()
-            .flat_map(|t| pairs(t, &Coarse::default(), 2 * MS))
-            .collect();
-        let (offsets, report) = estimate(&all, &symbols(), 2 * MS);
-        assert!(offsets.is_empty() && report.is_empty());
-        let (offsets, report) = estimate(&[], &Symbols::default(), 0);
-        assert!(offsets.is_empty() && report.is_empty());
-    }
-
-    #[test]
-    fn offsets_compose_down_the_call_chain() {
-        // a -> b (b +100 ms) -> c (c +100 ms relative to b's clock, +200 in all).
-        let (a, b, c) = (Sym(1), Sym(2), Sym(3));
-        let mut all = Vec::new();
-        for _ in 0..10 {
-            all.push(Pair {
-                caller: a,
-                callee: b,
-                lo: 90 * MS,
-                hi: 110 * MS,
-            });
-            all.push(Pair {
-                caller: b,
-                callee: c,
-                lo: 95 * MS,
-                hi: 120 * MS,
-            });
-        }
-        let mut s = Symbols::default();
-        for n in ["a", "b", "c"] {
-            s.intern(n);
-        }
-        let (offsets, report) = estimate(&all, &s, 0);
-        assert_eq!(offsets[&b], 90 * MS);
-        assert_eq!(offsets[&c], 185 * MS);
-        assert_eq!(
-            report.iter().map(|r| r.offset_ms).collect::<Vec<_>>(),
-            vec![0.0, 90.0, 185.0]
-        );
+    fn a_step_splits_the_bounds_into_two_windows() {
+        let mut b: Vec<(i64, (i64, i64))> =
+            (0..40).map(|k| (k * 1000 * MS, pair(-10.0, 3.0))).collect();
+        b.extend((40..80).map(|k| (k * 1000 * MS, pair(390.0, 402.0))));
+        assert_eq!(step_at(&b), Some(40));
+        assert_eq!(step_at(&b[..40]), None);
     }
 }

@@ -11,7 +11,7 @@
 //! that finished last before the previous one started; the parent's own time
 //! fills the gaps. Segments cover the root's interval without overlap.
 
-use super::{Span, SpanIdx};
+use super::{Link, Span, SpanIdx};
 
 /// A stretch of the critical path spent in one span (not in its children).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,14 +126,74 @@ pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
     out
 }
 
-/// The deepest failing span (ties: the earliest, i.e. the first in start order).
-pub fn error_origin(spans: &[Span]) -> Option<SpanIdx> {
-    spans
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.error)
-        .min_by_key(|(k, s)| (std::cmp::Reverse(s.depth), *k))
-        .map(|(k, _)| k as SpanIdx)
+/// Where a failed trace's failure started, or `None` when the trace did not fail.
+///
+/// A trace fails when its root (the request the user saw) failed; a root
+/// that is a placeholder stands for a request nobody logged, and then its
+/// failing children speak for it. The origin is the deepest failure on the
+/// failing chain down from the root: from a failed span, the walk goes on
+/// into a failed child it waited for (a child-of link; an async hop did not
+/// make its parent fail), the one whose failing chain goes deepest (ties:
+/// the first in start order), until no child failed. Failures off that
+/// chain were absorbed (retried, or degraded around) and are not the cause.
+pub fn error_origin(spans: &[Span], root: SpanIdx) -> Option<SpanIdx> {
+    let n = spans.len();
+    let root = root as usize;
+    if root >= n {
+        return None;
+    }
+    // Children before parents (a span's depth is larger than its parent's).
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(spans[k].depth));
+    // A placeholder stands for a call nobody logged: it failed when a call
+    // it waited for failed.
+    let mut error: Vec<bool> = spans.iter().map(|s| s.error).collect();
+    for &k in &order {
+        if let Some(p) = spans[k].parent.map(|p| p as usize).filter(|&p| p < n) {
+            if error[k] && spans[k].link == Link::ChildOf && spans[p].is_placeholder() {
+                error[p] = true;
+            }
+        }
+    }
+    let failed_link = |k: usize| error[k] && spans[k].link == Link::ChildOf;
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, s) in spans.iter().enumerate() {
+        if let Some(p) = s.parent.map(|p| p as usize) {
+            if p < n && k != root && failed_link(k) {
+                children[p].push(k);
+            }
+        }
+    }
+    // Length of the longest failing chain below each span.
+    let mut below = vec![0u32; n];
+    for &k in &order {
+        below[k] = children[k]
+            .iter()
+            .map(|&c| below[c].saturating_add(1))
+            .max()
+            .unwrap_or(0);
+    }
+    let deepest = |k: usize| {
+        children[k]
+            .iter()
+            .copied()
+            .max_by_key(|&c| (below[c], std::cmp::Reverse(c)))
+    };
+    let mut at = if spans[root].is_placeholder() {
+        deepest(root)?
+    } else if spans[root].error {
+        root
+    } else {
+        return None;
+    };
+    // Bounded: a malformed tree must not loop.
+    for _ in 0..n {
+        match deepest(at) {
+            Some(c) => at = c,
+            None => break,
+        }
+    }
+    Some(at as SpanIdx)
 }
 
 #[cfg(test)]
@@ -229,14 +289,45 @@ mod tests {
     }
 
     #[test]
-    fn error_origin_is_the_deepest_failure() {
+    fn error_origin_is_the_deepest_failure_on_the_failing_chain() {
         let mut t = tree();
-        assert_eq!(error_origin(&t), None);
+        assert_eq!(error_origin(&t, 0), None);
+        // A failure under a root that answered: recovered, the trace did not fail.
+        t[2].error = true;
+        assert_eq!(error_origin(&t, 0), None);
         t[0].error = true;
+        // A1 failed but A, between it and the root, did not: the root is the origin.
+        assert_eq!(error_origin(&t, 0), Some(0));
         t[3].error = true;
         t[4].error = true;
-        assert_eq!(error_origin(&t), Some(3)); // depth 1, earliest
+        assert_eq!(error_origin(&t, 0), Some(3)); // depth 1, earliest
+        t[1].error = true;
+        assert_eq!(error_origin(&t, 0), Some(2)); // root > A > A1 goes deepest
+                                                  // An async hop did not make its parent fail.
+        t[1].link = Link::FollowsFrom;
+        assert_eq!(error_origin(&t, 0), Some(3));
+    }
+
+    #[test]
+    fn a_placeholder_root_fails_through_its_children() {
+        let mut t = tree();
+        t[0].kind = crate::trace::SpanKind::Placeholder;
+        assert_eq!(error_origin(&t, 0), None);
+        t[4].error = true;
+        assert_eq!(error_origin(&t, 0), Some(4));
+        assert_eq!(error_origin(&t, 9), None);
+    }
+
+    #[test]
+    fn the_chain_goes_through_a_call_nobody_logged() {
+        // root > A (a placeholder: the call the root made, not logged) > A1 failed.
+        let mut t = tree();
+        t[1].kind = crate::trace::SpanKind::Placeholder;
+        t[0].error = true;
         t[2].error = true;
-        assert_eq!(error_origin(&t), Some(2));
+        assert_eq!(error_origin(&t, 0), Some(2));
+        // An async hop under it did not fail the root's call.
+        t[2].link = Link::FollowsFrom;
+        assert_eq!(error_origin(&t, 0), Some(0));
     }
 }

@@ -33,6 +33,9 @@ pub mod clock;
 pub mod correlate;
 pub mod critical;
 pub mod find;
+pub mod ids;
+pub mod infer;
+pub mod spans;
 pub mod tree;
 
 use rayon::prelude::*;
@@ -166,7 +169,8 @@ pub struct Trace {
     pub end_ns: i64,
     /// The root span's logged duration (what its caller waited), when it has one.
     pub root_latency_ns: Option<i64>,
-    /// The deepest failing span, if the trace failed.
+    /// Where the failure started, if the trace failed (its root failed): the
+    /// deepest failure on the failing chain from the root ([`critical::error_origin`]).
     pub error_origin: Option<SpanIdx>,
     /// Spans on the critical path, root first.
     pub critical_path: Vec<SpanIdx>,
@@ -271,7 +275,8 @@ pub struct Traces {
 pub struct TraceOptions {
     /// Events of one id further apart than this are different requests (id reuse).
     pub split_gap_ns: i64,
-    /// Slack allowed when a child span must lie inside its parent (after clock correction).
+    /// Slack allowed when a child span must lie inside its parent (after
+    /// clock correction), beyond what the clocks' uncertainty allows.
     pub containment_tolerance_ns: i64,
 }
 
@@ -284,23 +289,29 @@ impl Default for TraceOptions {
     }
 }
 
-/// Events -> traces: correlate, build span trees, correct clocks, find critical paths.
+/// Events -> traces: correlate, build spans, link them by ids, correct
+/// clocks, learn the call graph, infer the remaining parents, find critical
+/// paths.
 ///
 /// Guarantees:
 /// - Every event with a request or trace id is in exactly one trace, unless
-///   neither it nor any other event of its service in that trace has a time
+///   neither it nor any other event of its stream in that trace has a time
 ///   (it cannot be placed); traces with no timed event at all are left out.
 /// - Traces are ordered by (start, id string); spans by (start, longest first,
 ///   first event); `untraced` follows event order. Nothing depends on the
 ///   thread count or on hash order.
 /// - Every trace has at least one span and exactly one root (`parent == None`);
 ///   the parent links form a tree; `depth` is the distance from the root.
-/// - Span times are clock-corrected by the offsets in `clock_offsets`.
-/// - A trace's start and end are its root's when the root has a logged
-///   duration (what the caller experienced), else the extent of its spans.
+/// - Span times are clock-corrected by the offsets in `clock_offsets` that
+///   say `applied`.
+/// - A trace's start and end are the extent of all its spans (an async hop
+///   may run long after the root answered); the root's logged duration is
+///   [`Trace::root_latency_ns`].
+/// - A trace failed when its root failed; its error origin is the deepest
+///   failure on the failing chain from the root ([`critical::error_origin`]).
 pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces {
     let mut clock = crate::timing::Clock::nested(1);
-    let coarse = tree::Coarse::find(events);
+    let coarse = spans::Coarse::find(events);
     let corr = correlate::correlate(events, symbols, opts.split_gap_ns);
     clock.lap("correlate");
     // Each group's event list is dropped as soon as its spans are built; the
@@ -309,8 +320,12 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .groups
         .into_par_iter()
         .filter_map(|g| {
-            let spans = tree::spans_of(&g.events, events);
-            (!spans.is_empty()).then(|| Trace {
+            let mut spans = spans::spans_of(&g.events, events, symbols);
+            if spans.is_empty() {
+                return None;
+            }
+            ids::link(&mut spans, events);
+            Some(Trace {
                 id: g.id,
                 ids: g.ids,
                 spans,
@@ -325,17 +340,33 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         })
         .collect();
     clock.lap("spans");
-    let pairs: Vec<clock::Pair> = traces
-        .par_iter()
-        .flat_map_iter(|t| clock::pairs(&t.spans, &coarse, opts.containment_tolerance_ns))
-        .collect();
-    let (offsets, clock_offsets) = clock::estimate(&pairs, symbols, opts.containment_tolerance_ns);
-    drop(pairs);
+    let (offsets, clock_offsets, entry) = clocks(
+        &traces,
+        events,
+        symbols,
+        &coarse,
+        opts.containment_tolerance_ns,
+    );
     clock.lap("clocks");
     traces.par_iter_mut().for_each(|t| {
-        clock::apply(&mut t.spans, &offsets);
-        finish_trace(t, &coarse, opts);
+        clock::apply(&mut t.spans, events, &offsets);
+        tree::fit_placeholders(&mut t.spans);
     });
+    let cx = infer::Context {
+        events,
+        coarse: &coarse,
+        offsets: &offsets,
+        entry,
+        tolerance_ns: opts.containment_tolerance_ns,
+    };
+    let graph = traces
+        .par_iter()
+        .map(|t| infer::Graph::learn(&t.spans))
+        .reduce(infer::Graph::default, infer::Graph::merge);
+    clock.lap("graph");
+    traces
+        .par_iter_mut()
+        .for_each(|t| finish_trace(t, &graph, &cx));
     clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
     // Keys made once per trace, not per comparison: starts tie often
@@ -368,6 +399,170 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     }
 }
 
+/// The clock offsets of the run, from the spans as logged (see [`clock`]),
+/// in two rounds: first from the calls ids give and the chance pairs that
+/// agree; then again with the calls the first round's offsets let the
+/// inference find (the only evidence for a clock that stamps whole seconds).
+fn clocks(
+    traces: &[Trace],
+    events: &[Event],
+    symbols: &Symbols,
+    coarse: &spans::Coarse,
+    tolerance_ns: i64,
+) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
+    let mut pairs: Vec<clock::Pair> = traces
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, events, coarse))
+        .collect();
+    let facts = domain_facts(traces, events);
+    let entry = clock::entry(&facts.1, &facts.0);
+    let reference = reference_domain(entry, &pairs, &facts.0, coarse);
+    let (first, _) = clock::solve(&pairs, &facts.0, reference, symbols);
+    // Only traces with spans no id links need the first round's inference.
+    let needs = |t: &Trace| {
+        t.spans
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .nth(1)
+            .is_some()
+    };
+    let corrected = |t: &Trace| {
+        let mut spans = t.spans.clone();
+        clock::apply(&mut spans, events, &first);
+        tree::fit_placeholders(&mut spans);
+        spans
+    };
+    let cx = infer::Context {
+        events,
+        coarse,
+        offsets: &first,
+        entry: entry.map(|e| e.0),
+        tolerance_ns,
+    };
+    let graph = traces
+        .par_iter()
+        .filter(|t| needs(t))
+        .map(|t| infer::Graph::learn(&t.spans))
+        .reduce(infer::Graph::default, infer::Graph::merge);
+    let inferred: Vec<clock::Pair> = traces
+        .par_iter()
+        .enumerate()
+        .filter(|(_, t)| needs(t))
+        .flat_map_iter(|(k, t)| {
+            let mut spans = corrected(t);
+            infer::assign(&mut spans, &graph, &cx);
+            clock::inferred_pairs(k as u32, &t.spans, &spans, events, coarse)
+        })
+        .collect();
+    let (offsets, report) = if inferred.is_empty() {
+        (first, clock::solve(&pairs, &facts.0, reference, symbols).1)
+    } else {
+        pairs.extend(inferred);
+        clock::solve(&pairs, &facts.0, reference, symbols)
+    };
+    (offsets, report, entry.map(|e| e.0))
+}
+
+/// The clock the others are measured against: the entry's, unless it stamps
+/// whole seconds (it cannot place a call to the millisecond); then the
+/// finer clock that the most calls fit as logged (most clocks are right).
+fn reference_domain(
+    entry: Option<(Sym, u32)>,
+    pairs: &[clock::Pair],
+    services: &std::collections::BTreeMap<u32, Sym>,
+    coarse: &spans::Coarse,
+) -> Option<u32> {
+    let (service, domain) = entry?;
+    if !coarse.contains(service) {
+        return Some(domain);
+    }
+    let fine = |d: &u32| services.get(d).is_some_and(|s| !coarse.contains(*s));
+    let mut fits: std::collections::BTreeMap<u32, usize> = Default::default();
+    for p in pairs.iter().filter(|p| p.lo <= 0 && 0 <= p.hi) {
+        for d in [p.caller, p.callee].into_iter().filter(fine) {
+            *fits.entry(d).or_default() += 1;
+        }
+    }
+    fits.into_iter()
+        .max_by_key(|&(d, n)| (n, std::cmp::Reverse(d)))
+        .map_or(Some(domain), |(d, _)| Some(d))
+}
+
+/// Per domain: its service, and the traces whose entry span it holds.
+type Facts = (
+    std::collections::BTreeMap<u32, Sym>,
+    std::collections::BTreeMap<u32, usize>,
+);
+
+fn domain_facts(traces: &[Trace], events: &[Event]) -> Facts {
+    // Services whose spans ids link to another service's (or to one nobody
+    // logged) are called: not entries. Those that ids show calling others are.
+    let links: Vec<(Sym, bool)> = traces
+        .par_iter()
+        .flat_map_iter(|t| {
+            t.spans
+                .iter()
+                .flat_map(|s| {
+                    let p = s.parent.map(|p| &t.spans[p as usize]);
+                    match p {
+                        Some(p) if !s.inferred_parent && p.service != s.service => {
+                            [Some((s.service, true)), Some((p.service, false))]
+                        }
+                        Some(p) if !s.inferred_parent && p.is_placeholder() => {
+                            [Some((s.service, true)), None]
+                        }
+                        _ => [None, None],
+                    }
+                })
+                .flatten()
+        })
+        .collect();
+    let called: std::collections::BTreeSet<Sym> =
+        links.iter().filter(|l| l.1).map(|l| l.0).collect();
+    let calls: std::collections::BTreeSet<Sym> =
+        links.iter().filter(|l| !l.1).map(|l| l.0).collect();
+    drop(links);
+    traces
+        .par_iter()
+        .fold(Facts::default, |mut f, t| {
+            // The entry: the longest span no id links to a caller, of a
+            // service nobody calls by id where there is one.
+            let mut entry: Option<((bool, bool, bool, i64), u32)> = None;
+            for s in &t.spans {
+                let Some(file) = ids::file_of(s, events) else {
+                    continue;
+                };
+                f.0.entry(file).or_insert(s.service);
+                if s.parent.is_some() {
+                    continue;
+                }
+                let key = (
+                    !called.contains(&s.service),
+                    calls.contains(&s.service),
+                    s.timed,
+                    s.duration_ns(),
+                );
+                if entry.map_or(true, |(k, _)| key > k) {
+                    entry = Some((key, file));
+                }
+            }
+            if let Some((_, file)) = entry {
+                *f.1.entry(file).or_default() += 1;
+            }
+            f
+        })
+        .reduce(Facts::default, |mut a, b| {
+            for (k, v) in b.0 {
+                a.0.entry(k).or_insert(v);
+            }
+            for (k, v) in b.1 {
+                *a.1.entry(k).or_default() += v;
+            }
+            a
+        })
+}
+
 /// Puts `items` in the order `order` gives (`items[i]` becomes the item that
 /// was at `order[i]`; each index once), in place: following each cycle of the
 /// permutation with swaps needs no second list of items.
@@ -388,11 +583,11 @@ fn permute<T>(items: &mut [T], order: &[u32]) {
     }
 }
 
-/// A trace whose spans are built and clock-corrected -> start order, tree,
-/// extent, critical path and error origin.
-fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
+/// A trace whose spans are built, id-linked and clock-corrected -> start
+/// order, inferred parents, extents, critical path and error origin.
+fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context) {
     let spans = &mut t.spans;
-    // Correction may change the start order: re-sort and remap the logged parents.
+    // Correction may change the start order: re-sort and remap the parents.
     let mut order: Vec<u32> = (0..spans.len() as u32).collect();
     order.sort_by_key(|&k| {
         let s = &spans[k as usize];
@@ -400,6 +595,7 @@ fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
             s.start_ns,
             std::cmp::Reverse(s.end_ns),
             s.events.first().copied(),
+            s.kind,
         )
     });
     if order.iter().enumerate().any(|(i, &k)| i != k as usize) {
@@ -412,21 +608,55 @@ fn finish_trace(t: &mut Trace, coarse: &tree::Coarse, opts: &TraceOptions) {
             s.parent = s.parent.map(|p| new_index[p as usize]);
         }
     }
-    let root = tree::link(spans, coarse, opts.containment_tolerance_ns);
-    tree::align_coarse(spans, coarse);
+    let root = infer::assign(spans, graph, cx);
+    let root = tree::absorb_placeholders(spans, root);
+    tree::set_depths(spans, root as usize);
+    tree::align_coarse(spans, cx.coarse);
+    t.logged_parts = tree::stretch(spans);
+    tree::fit_placeholders(spans);
     let r = &spans[root as usize];
-    let (start_ns, end_ns) = if r.timed {
-        (r.start_ns, r.end_ns)
-    } else {
-        let s = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-        let e = spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
-        (s, e)
-    };
+    t.root_latency_ns = r.timed.then(|| r.duration_ns());
+    let (start_ns, end_ns) = extent(spans, root);
     let segs = critical::segments(spans, root);
     t.critical_path = critical::path(spans, root, &segs);
-    t.error_origin = critical::error_origin(spans);
-    t.root_latency_ns = r.timed.then(|| r.duration_ns());
+    t.error_origin = critical::error_origin(spans, root);
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
+}
+
+/// A trace's start and end: the hull of its spans, each clipped to the span
+/// that waited for it. A span the root (or an async hop) waited for, through
+/// child-of links, cannot really have run outside the one with a logged
+/// duration that waited: what sticks out is clock error, not time the trace took.
+/// An async hop is not clipped: the work it stands for ran after its parent answered.
+fn extent(spans: &[Span], root: SpanIdx) -> (i64, i64) {
+    let n = spans.len();
+    // Anchor: the nearest ancestor-or-self that is the root or an async hop.
+    let mut by_depth: Vec<usize> = (0..n).collect();
+    by_depth.sort_by_key(|&k| spans[k].depth);
+    let mut anchor: Vec<usize> = (0..n).collect();
+    for &k in &by_depth {
+        if k != root as usize && spans[k].link == Link::ChildOf {
+            if let Some(p) = spans[k].parent.filter(|&p| (p as usize) < n) {
+                anchor[k] = anchor[p as usize];
+            }
+        }
+    }
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for (k, s) in spans.iter().enumerate() {
+        let a = &spans[anchor[k]];
+        let (mut s0, mut s1) = (s.start_ns, s.end_ns);
+        if anchor[k] != k && a.timed {
+            s0 = s0.clamp(a.start_ns, a.end_ns);
+            s1 = s1.clamp(a.start_ns, a.end_ns);
+        }
+        lo = lo.min(s0);
+        hi = hi.max(s1);
+    }
+    if lo > hi {
+        (0, 0)
+    } else {
+        (lo, hi)
+    }
 }
 
 /// Events without any correlation id that report a handled request -> one span each:
@@ -522,6 +752,44 @@ mod tests {
     }
 
     #[test]
+    fn the_extent_clips_overhanging_calls_and_keeps_async_hops() {
+        let span = |start: i64, end: i64, parent: Option<SpanIdx>, depth: u16| Span {
+            service: Sym::NONE,
+            operation: Sym::NONE,
+            span_id: SpanId::None,
+            start_ns: start,
+            end_ns: end,
+            timed: true,
+            status: 200,
+            error: false,
+            parent,
+            inferred_parent: false,
+            logged_parent: false,
+            depth,
+            link: Link::ChildOf,
+            kind: SpanKind::Logged,
+            parent_confidence: 1.0,
+            events: SpanEvents::default(),
+        };
+        // root [0, 100]; a call sticking out by 1; under it an async job [90, 300]
+        // whose own call sticks out of the job by 5.
+        let mut spans = vec![
+            span(0, 100, None, 0),
+            span(10, 101, Some(0), 1),
+            span(90, 300, Some(1), 2),
+            span(95, 305, Some(2), 3),
+        ];
+        assert_eq!(extent(&spans, 0), (0, 100));
+        spans[2].link = Link::FollowsFrom;
+        assert_eq!(extent(&spans, 0), (0, 300));
+        // An untimed root does not clip.
+        spans[0].timed = false;
+        assert_eq!(extent(&spans, 0), (0, 300));
+        spans[2].link = Link::ChildOf;
+        assert_eq!(extent(&spans, 0), (0, 305));
+    }
+
+    #[test]
     fn empty_input_gives_nothing() {
         let t = build(&[], &Symbols::default(), &TraceOptions::default());
         assert!(t.traces.is_empty() && t.untraced.is_empty() && t.clock_offsets.is_empty());
@@ -561,8 +829,9 @@ mod tests {
         assert_eq!(t.events_without_id, 3);
     }
 
-    /// 60 requests: edge [0, 100] calls db [30, 60] (db's clock +300 ms) and,
-    /// every third request, fails there.
+    /// 60 requests: edge [0, 100] calls db soon after it starts (2 to 4 ms
+    /// in, for 30 to 60 ms; db's host clock +300 ms) and, every third
+    /// request, fails there (the edge answers 502).
     #[test]
     fn skewed_traces_are_corrected_linked_and_blamed() {
         let mut s = Symbols::default();
@@ -572,6 +841,7 @@ mod tests {
             let r = s.intern(&format!("req-{k:02}"));
             let base = 10_000 + k * 1_000;
             let fail = k % 3 == 0;
+            let (at, dur) = (2 + k % 3, 30 + (k * 7) % 31);
             events.push(ev(
                 base + 100,
                 edge,
@@ -579,13 +849,15 @@ mod tests {
                 Some(100),
                 if fail { 502 } else { 200 },
             ));
-            events.push(ev(
-                base + 60 + 300,
+            let mut e = ev(
+                base + at + dur + 300,
                 db,
                 r,
-                Some(30),
+                Some(dur),
                 if fail { 500 } else { 200 },
-            ));
+            );
+            e.source.file = 1;
+            events.push(e);
         }
         let t = build(&events, &s, &TraceOptions::default());
         assert_eq!(t.traces.len(), 60);
@@ -594,8 +866,13 @@ mod tests {
             .iter()
             .map(|o| (s.get(o.service), o.offset_ms))
             .collect();
-        // The db call ends 40 ms before the edge: the smallest fitting shift is 260 ms.
-        assert_eq!(off, vec![("db", 260.0), ("edge", 0.0)]);
+        // The db call hugs the start of the edge's request (2 ms at least),
+        // not its end (36 ms at least): the offset is 0.5 ms inside the start
+        // side, not at the end side that merely fits (264 ms).
+        assert_eq!(off, vec![("db", 301.5), ("edge", 0.0)]);
+        let db_off = &t.clock_offsets[0];
+        assert_eq!((db_off.low_ms, db_off.high_ms), (264.0, 302.0));
+        assert!(db_off.applied && db_off.confidence < 0.9);
         for (k, tr) in t.traces.iter().enumerate() {
             assert_eq!(s.get(tr.id), format!("req-{k:02}"));
             assert_eq!(tr.spans.len(), 2);

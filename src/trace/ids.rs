@@ -1,0 +1,318 @@
+//! Spans -> the parents their logged ids give.
+//!
+//! Input: a trace's spans (from [`super::spans`]) and the events. Output: the
+//! same spans with every parent the ids name set (not inferred), and one
+//! placeholder span appended per logged parent id that no span carries.
+//!
+//! Rules:
+//! - Spans that carry the same span id are the halves of one call: B3
+//!   (Zipkin, Brave, Sleuth) gives the server the id of the client span that
+//!   called it. The halves are put in order, client first, and each later
+//!   half becomes the child of the one before it ([`SpanKind::SharedServer`]).
+//!   The client is the half whose logged parent is a span of its own service
+//!   (B3 gives both halves the client's parent), else the half that another
+//!   span of its own process holds (the request it was made from), else the
+//!   longer (a client waits for the whole call), else the earlier.
+//! - A span that logged a parent id hangs under the span with that id; where
+//!   several halves share it, under the last one (the server, whose calls
+//!   they are).
+//! - A logged parent id that no span carries becomes a placeholder
+//!   ([`SpanKind::Placeholder`]): no events, no service, the id kept, the
+//!   parent of every span that named it. Its own parent is inferred later.
+//! - Links never close a loop.
+
+use crate::ingest::event::{Event, SpanId, Sym};
+
+use super::{Link, Span, SpanEvents, SpanIdx, SpanKind};
+
+/// The parent span id a span logged, if any.
+pub fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
+    s.events
+        .iter()
+        .filter_map(|&i| events.get(i as usize).map(|e| e.parent_span_id()))
+        .find(|p| p.is_some())
+        .unwrap_or(SpanId::None)
+}
+
+/// The file a span's events come from (its clock domain); `None` for a placeholder.
+pub fn file_of(s: &Span, events: &[Event]) -> Option<u32> {
+    s.events
+        .first()
+        .and_then(|&i| events.get(i as usize))
+        .map(|e| e.source.file)
+}
+
+/// Sets the parents logged ids give and appends the placeholders.
+pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
+    if !spans.iter().any(|s| s.span_id.is_some()) {
+        return;
+    }
+    let parents: Vec<SpanId> = spans.iter().map(|s| parent_id_of(s, events)).collect();
+    let files: Vec<Option<u32>> = spans.iter().map(|s| file_of(s, events)).collect();
+    let mut by_id: Vec<(SpanId, SpanIdx)> = spans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.span_id.is_some())
+        .map(|(k, s)| (s.span_id, k as SpanIdx))
+        .collect();
+    by_id.sort_unstable();
+    let find = |id: SpanId| -> &[(SpanId, SpanIdx)] {
+        let lo = by_id.partition_point(|&(s, _)| s < id);
+        let hi = by_id.partition_point(|&(s, _)| s <= id);
+        &by_id[lo..hi]
+    };
+
+    // Shared ids: order the halves, chain them. `last[k]` is the server-most
+    // half of the id span `k` carries.
+    let mut last: Vec<Option<SpanIdx>> = vec![None; spans.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for run in by_id.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() >= 2 {
+            groups.push(run.iter().map(|&(_, k)| k as usize).collect());
+        } else {
+            last[run[0].1 as usize] = Some(run[0].1);
+        }
+    }
+    for mut halves in groups {
+        let key = |k: usize| {
+            let s = &spans[k];
+            // A logged parent of its own service: B3's client half.
+            let own_parent = find(parents[k]).iter().any(|&(_, p)| {
+                spans[p as usize].service == s.service && spans[p as usize].span_id != s.span_id
+            });
+            // Held by another request of its own process: a call made from it.
+            let held = spans.iter().enumerate().any(|(j, o)| {
+                j != k
+                    && o.span_id != s.span_id
+                    && o.service == s.service
+                    && files[j] == files[k]
+                    && o.start_ns <= s.start_ns
+                    && (!o.timed || s.start_ns <= o.end_ns)
+            });
+            let dur = if s.timed { s.duration_ns() } else { 0 };
+            (
+                std::cmp::Reverse(own_parent),
+                std::cmp::Reverse(held),
+                std::cmp::Reverse(dur),
+                s.start_ns,
+                k,
+            )
+        };
+        halves.sort_by_key(|&k| key(k));
+        for w in halves.windows(2) {
+            let (client, server) = (w[0], w[1]);
+            spans[server].parent = Some(client as SpanIdx);
+            spans[server].kind = SpanKind::SharedServer;
+            spans[server].inferred_parent = false;
+        }
+        let server = *halves.last().expect("two halves or more") as SpanIdx;
+        for &k in &halves {
+            last[k] = Some(server);
+        }
+    }
+
+    // Logged parents; placeholders for the ids nobody carries.
+    let mut missing: Vec<(SpanId, SpanIdx)> = Vec::new();
+    for c in 0..spans.len() {
+        let p = parents[c];
+        if p.is_none() || spans[c].kind == SpanKind::SharedServer {
+            continue;
+        }
+        let target = match find(p).first() {
+            Some(&(_, k)) => last[k as usize].filter(|&t| t as usize != c),
+            None => {
+                let at = missing.partition_point(|&(id, _)| id < p);
+                match missing.get(at) {
+                    Some(&(id, k)) if id == p => Some(k),
+                    _ => {
+                        let k = (spans.len() + missing.len()) as SpanIdx;
+                        missing.insert(at, (p, k));
+                        Some(k)
+                    }
+                }
+            }
+        };
+        let Some(t) = target else { continue };
+        if (t as usize) < spans.len() && creates_cycle(spans, c, t as usize) {
+            continue;
+        }
+        spans[c].parent = Some(t);
+        spans[c].inferred_parent = false;
+    }
+    missing.sort_unstable_by_key(|&(_, k)| k);
+    for (id, k) in missing {
+        let kids = spans.iter().filter(|s| s.parent == Some(k));
+        let start = kids.clone().map(|s| s.start_ns).min().unwrap_or(0);
+        let end = kids.map(|s| s.end_ns).max().unwrap_or(start);
+        spans.push(placeholder(id, start, end));
+    }
+}
+
+/// A placeholder for the span `id`, spanning `[start, end]`.
+pub fn placeholder(id: SpanId, start: i64, end: i64) -> Span {
+    Span {
+        service: Sym::NONE,
+        operation: Sym::NONE,
+        span_id: id,
+        start_ns: start,
+        end_ns: end,
+        timed: false,
+        status: 0,
+        error: false,
+        parent: None,
+        inferred_parent: false,
+        logged_parent: false,
+        depth: 0,
+        link: Link::ChildOf,
+        kind: SpanKind::Placeholder,
+        parent_confidence: 1.0,
+        events: SpanEvents::default(),
+    }
+}
+
+/// True when making `p` the parent of `c` would close a loop.
+pub fn creates_cycle(spans: &[Span], c: usize, p: usize) -> bool {
+    let mut at = Some(p);
+    let mut steps = 0;
+    while let Some(x) = at {
+        if x == c || steps > spans.len() {
+            return true;
+        }
+        at = spans.get(x).and_then(|s| s.parent).map(|q| q as usize);
+        steps += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::{SourceRef, Symbols};
+    use crate::trace::spans::spans_of;
+    use crate::trace::EventIdx;
+
+    const MS: i64 = 1_000_000;
+
+    fn ev(t_ms: i64, svc: Sym, dur_ms: i64, file: u32) -> Event {
+        Event {
+            time_ns: t_ms * MS,
+            duration_ns: (dur_ms * MS) as u64,
+            service: svc,
+            status: 200,
+            source: SourceRef { file, line: 1 },
+            ..Default::default()
+        }
+    }
+
+    fn build(events: &[Event], s: &Symbols) -> Vec<Span> {
+        let mut v: Vec<EventIdx> = (0..events.len() as u32).collect();
+        v.sort_by_key(|&i| (events[i as usize].time_ns, i));
+        let mut spans = spans_of(&v, events, s);
+        link(&mut spans, events);
+        spans
+    }
+
+    fn svc_of<'a>(spans: &[Span], k: Option<SpanIdx>, s: &'a Symbols) -> Option<&'a str> {
+        k.map(|k| s.get(spans[k as usize].service))
+    }
+
+    #[test]
+    fn explicit_tree_from_span_ids() {
+        let mut s = Symbols::default();
+        let (a, b) = (s.intern("a"), s.intern("b"));
+        let s1 = SpanId::new("s1", &mut s);
+        let s2 = SpanId::new("00f067aa0ba902b7", &mut s);
+        let s3 = SpanId::new("s3", &mut s);
+        let mut events = vec![ev(100, a, 100, 0), ev(50, b, 20, 1), ev(90, b, 20, 1)];
+        events[0].set_span_id(s1);
+        events[1].set_span_id(s2);
+        events[1].set_parent_span_id(s1);
+        events[2].set_span_id(s3);
+        events[2].set_parent_span_id(s2); // same service, still exact
+        let spans = build(&events, &s);
+        assert_eq!(spans[1].parent, Some(0));
+        assert_eq!(spans[2].parent, Some(1));
+        assert!(spans.iter().all(|s| !s.inferred_parent));
+    }
+
+    /// B3: orders' server span S calls payments through client span X;
+    /// payments logs X as its own id and S as its parent; payments' call to
+    /// the ledger shares Y.
+    #[test]
+    fn shared_span_ids_chain_client_server_and_the_servers_calls() {
+        let mut s = Symbols::default();
+        let (orders, pay, ledger) = (s.intern("orders"), s.intern("payments"), s.intern("ledger"));
+        let ids: Vec<SpanId> = ["s", "x", "y"]
+            .iter()
+            .map(|i| SpanId::new(i, &mut s))
+            .collect();
+        let (sid, x, y) = (ids[0], ids[1], ids[2]);
+        let mut events = vec![
+            ev(100, orders, 100, 0), // S [0, 100]
+            ev(90, orders, 80, 0),   // X client [10, 90]
+            ev(85, pay, 70, 1),      // X server [15, 85]
+            ev(80, pay, 40, 1),      // Y client [40, 80]
+            ev(78, ledger, 30, 2),   // Y server [48, 78]
+        ];
+        let set = |e: &mut Event, id: SpanId, parent: Option<SpanId>| {
+            e.set_span_id(id);
+            if let Some(p) = parent {
+                e.set_parent_span_id(p);
+            }
+        };
+        set(&mut events[0], sid, None);
+        set(&mut events[1], x, Some(sid));
+        set(&mut events[2], x, Some(sid));
+        set(&mut events[3], y, Some(x));
+        set(&mut events[4], y, Some(x));
+        let spans = build(&events, &s);
+        let at = |svc: Sym, id: SpanId| {
+            spans
+                .iter()
+                .position(|sp| sp.service == svc && sp.span_id == id)
+                .unwrap()
+        };
+        let (cx, sx, cy, sy) = (at(orders, x), at(pay, x), at(pay, y), at(ledger, y));
+        assert_eq!(spans[cx].parent, Some(at(orders, sid) as SpanIdx));
+        assert_eq!(spans[sx].parent, Some(cx as SpanIdx));
+        assert_eq!(spans[sx].kind, SpanKind::SharedServer);
+        assert_eq!(spans[cy].parent, Some(sx as SpanIdx));
+        assert_eq!(spans[sy].parent, Some(cy as SpanIdx));
+        assert_eq!(svc_of(&spans, spans[sy].parent, &s), Some("payments"));
+        // Without parent ids (Sleuth) the halves still chain: the client is
+        // held by the request it was made from.
+        for e in &mut events {
+            e.set_parent_span_id(SpanId::None);
+        }
+        let spans = build(&events, &s);
+        assert_eq!(spans[at(pay, x)].parent, Some(at(orders, x) as SpanIdx));
+        assert_eq!(spans[at(ledger, y)].parent, Some(at(pay, y) as SpanIdx));
+        assert_eq!(spans[at(orders, x)].parent, None);
+    }
+
+    #[test]
+    fn a_missing_parent_becomes_one_placeholder_with_the_logged_id() {
+        let mut s = Symbols::default();
+        let b = s.intern("b");
+        let (p, c1, c2) = (
+            SpanId::new("1111111111111111", &mut s),
+            SpanId::new("c1", &mut s),
+            SpanId::new("c2", &mut s),
+        );
+        let mut events = vec![ev(50, b, 20, 0), ev(90, b, 20, 0)];
+        events[0].set_span_id(c1);
+        events[1].set_span_id(c2);
+        for e in &mut events {
+            e.set_parent_span_id(p);
+        }
+        let spans = build(&events, &s);
+        assert_eq!(spans.len(), 3);
+        let ph = &spans[2];
+        assert!(ph.is_placeholder() && ph.events.is_empty() && ph.service.is_none());
+        assert_eq!(ph.span_id, p);
+        assert_eq!((ph.start_ns, ph.end_ns), (30 * MS, 90 * MS));
+        assert!(spans[..2]
+            .iter()
+            .all(|x| x.parent == Some(2) && !x.inferred_parent));
+    }
+}

@@ -1,0 +1,524 @@
+//! Clock-corrected spans with their id links -> a parent for every other span.
+//!
+//! Input: a trace's spans (times corrected, parents from ids set), the
+//! [`Graph`] learned from the whole run and the clock offsets' uncertainty.
+//! Output: each span without a parent gets one (`inferred_parent`, with a
+//! `parent_confidence` and a `link` kind), or is the root.
+//!
+//! The call graph is learned first, over every trace ([`Graph::learn`]):
+//! which service calls which, from every id link. Then, per span without a
+//! parent, the candidates are the spans that could have called it by time:
+//! - child of: it started after the candidate started and, where the
+//!   candidate's end is logged, ended before the candidate ended (and lasted
+//!   no longer: durations need no clock), within the uncertainty of both
+//!   clocks;
+//! - follows from: it started after a candidate with a logged end started,
+//!   and outlived it or started after it ended (an async hop: a
+//!   fire-and-forget call, a queued job). Not fitting inside is evidence
+//!   against nesting, not for a clock offset.
+//!
+//! A candidate's weight is the share of the span's service's known callers
+//! that the candidate's service holds (Mystery Machine: a service that many
+//! traces show never calls it is not its caller, however well it fits), times
+//! a preference for the innermost caller (half the weight for every other
+//! candidate inside it: a call comes from the deepest request still
+//! running), for a span of the same process (one clock, no skew), against
+//! async hops and against a request logged by one line only (its end is
+//! unknown). Two requests of one process with no logged end are not nested
+//! (they are as likely siblings). The heaviest
+//! candidate wins; its share of the weight is the confidence. The root is
+//! the earliest span nothing could have called and waited for, one of the
+//! entry service (the one most traces enter through) first; spans with no
+//! candidate hang under it with confidence 0.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::ingest::event::{Event, Sym};
+
+use super::clock::Offsets;
+use super::ids::{creates_cycle, file_of};
+use super::spans::{Coarse, COARSE_NS, HOLD_NS};
+use super::{Link, Span, SpanIdx, SpanKind};
+
+/// Longest an async hop may wait before its callee starts (ns).
+pub const MAX_ASYNC_NS: i64 = 600 * 1_000_000_000;
+/// Most candidates weighed for one span (the latest-starting ones).
+pub const MAX_CANDIDATES: usize = 64;
+/// Above this many spans a trace is not searched (candidates are quadratic):
+/// its parentless spans hang under the root.
+pub const MAX_INFER_SPANS: usize = 4096;
+
+/// Who calls whom, counted over the whole run: `calls[(caller, callee)]`.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    pub calls: HashMap<(Sym, Sym), u64>,
+    /// Per callee, all calls counted to it.
+    pub into: HashMap<Sym, u64>,
+}
+
+impl Graph {
+    pub fn merge(mut self, other: Graph) -> Graph {
+        for (k, v) in other.calls {
+            *self.calls.entry(k).or_default() += v;
+        }
+        for (k, v) in other.into {
+            *self.into.entry(k).or_default() += v;
+        }
+        self
+    }
+    fn add(&mut self, caller: Sym, callee: Sym) {
+        *self.calls.entry((caller, callee)).or_default() += 1;
+        *self.into.entry(callee).or_default() += 1;
+    }
+    /// The evidence one trace gives: its id links. (Timing alone is not
+    /// evidence of who calls whom: the spans that only one span could have
+    /// called are those of the simplest traces, and counting them would
+    /// teach that the entry calls everything.)
+    pub fn learn(spans: &[Span]) -> Graph {
+        let mut g = Graph::default();
+        for (k, s) in spans.iter().enumerate() {
+            let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
+                continue;
+            };
+            let p = &spans[p as usize];
+            let callee = callee_service(spans, k);
+            if p.kind != SpanKind::Placeholder && !callee.is_none() {
+                g.add(p.service, callee);
+            }
+        }
+        g
+    }
+    /// The share of `callee`'s known calls that come from `caller`; `None`
+    /// when too little is known about `callee` to judge.
+    fn share(&self, caller: Sym, callee: Sym) -> Option<f64> {
+        let total = self.into.get(&callee).copied().unwrap_or(0);
+        if total < 3 {
+            return None;
+        }
+        let n = self.calls.get(&(caller, callee)).copied().unwrap_or(0);
+        Some(n as f64 / total as f64)
+    }
+}
+
+/// What the inference needs besides the spans.
+pub struct Context<'a> {
+    pub events: &'a [Event],
+    pub coarse: &'a Coarse,
+    pub offsets: &'a Offsets,
+    /// The service most traces enter through, if known: its span is the root.
+    pub entry: Option<Sym>,
+    /// How far apart two clocks nothing measured may be.
+    pub tolerance_ns: i64,
+}
+
+impl Context<'_> {
+    /// How far a span's corrected times may be from the truth. A clock
+    /// nothing measured is taken to be in sync (most are: with no evidence
+    /// of skew, none is assumed); pairs of spans get `tolerance_ns` at least.
+    fn slack(&self, s: &Span) -> i64 {
+        let radius = if s.kind == SpanKind::Placeholder {
+            0
+        } else {
+            match self.offsets.radius(file_of(s, self.events), s.start_ns) {
+                (Some(_), r) => r,
+                (None, _) => 0,
+            }
+        };
+        let coarse = if self.coarse.contains(s.service) {
+            COARSE_NS
+        } else {
+            0
+        };
+        radius.saturating_add(coarse)
+    }
+}
+
+/// The service a span's calls are to: its own, or for a placeholder its first child's.
+fn callee_service(spans: &[Span], k: usize) -> Sym {
+    if spans[k].kind != SpanKind::Placeholder {
+        return spans[k].service;
+    }
+    spans
+        .iter()
+        .find(|c| c.parent == Some(k as SpanIdx) && c.kind != SpanKind::Placeholder)
+        .map_or(Sym::NONE, |c| c.service)
+}
+
+/// A span that could have called another.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    parent: usize,
+    link: Link,
+    /// Same service and file: one process, one clock.
+    same_process: bool,
+    /// It holds the span as logged, without the clocks' uncertainty.
+    strict: bool,
+}
+
+/// The spans that could have called span `c` by time (see the module doc).
+fn candidates<'a>(
+    spans: &'a [Span],
+    c: usize,
+    cx: &'a Context,
+) -> impl Iterator<Item = Candidate> + 'a {
+    let child = &spans[c];
+    let child_file = file_of(child, cx.events);
+    let child_slack = cx.slack(child);
+    spans.iter().enumerate().filter_map(move |(p, parent)| {
+        if p == c || parent.kind == SpanKind::Placeholder {
+            return None;
+        }
+        // One process, one clock: a call it made, or a request it served
+        // for itself. Two requests with no logged end could be siblings.
+        let same_file = parent.service == child.service && file_of(parent, cx.events) == child_file;
+        if same_file && !parent.timed && !child.timed {
+            return None;
+        }
+        let same_process = same_file;
+        let tol = if same_process {
+            HOLD_NS
+        } else {
+            child_slack
+                .saturating_add(cx.slack(parent))
+                .max(cx.tolerance_ns)
+        };
+        if parent.start_ns.saturating_sub(tol) > child.start_ns {
+            return None;
+        }
+        // Lines that bracket a request (two or more) bound when it ran; a
+        // single line only says when it started.
+        // A child of such a request starts before its last line, and mostly
+        // runs within its lines (tolerance or not: a line right after the
+        // last one is the next request's).
+        let open_parent = open(parent);
+        if !parent.timed && !open_parent {
+            let overlap = child.end_ns.min(parent.end_ns) - child.start_ns.max(parent.start_ns);
+            if child.start_ns > parent.end_ns || overlap.saturating_mul(2) < child.duration_ns() {
+                return None;
+            }
+        }
+        // Durations need no clock: a caller waits at least as long as its
+        // call (as far as the lines show, where an end is not logged).
+        // (Logged durations are rounded: they may tie within a millisecond.)
+        let rounding = if parent.timed && child.timed {
+            HOLD_NS
+        } else {
+            0
+        };
+        let longer = child.duration_ns() <= parent.duration_ns().saturating_add(rounding);
+        let inside = child.end_ns <= parent.end_ns.saturating_add(tol) && longer;
+        let link = if open_parent || inside {
+            Link::ChildOf
+        } else if parent.timed && child.start_ns <= parent.end_ns.saturating_add(MAX_ASYNC_NS) {
+            // It outlived its caller, or started after it ended: an async hop.
+            Link::FollowsFrom
+        } else {
+            return None;
+        };
+        // Inside as logged (a whole-second stamp holds its second), not only
+        // within the clocks' uncertainty.
+        let fuzz = if cx.coarse.contains(parent.service) || cx.coarse.contains(child.service) {
+            COARSE_NS
+        } else {
+            // Both ends rounded to the millisecond.
+            2 * HOLD_NS
+        };
+        let strict = parent.start_ns.saturating_sub(fuzz) <= child.start_ns
+            && (open_parent || !parent.timed || child.end_ns <= parent.end_ns.saturating_add(fuzz));
+        Some(Candidate {
+            parent: p,
+            link,
+            same_process,
+            strict,
+        })
+    })
+}
+
+/// True for a span whose end nothing bounds: one line, no logged duration
+/// (a request logged only when it started).
+fn open(s: &Span) -> bool {
+    !s.timed && s.events.len() < 2 && s.kind != SpanKind::Placeholder
+}
+
+/// The weight of a candidate (see the module doc). `inner` counts the other
+/// candidates that lie inside this one: the innermost caller weighs most.
+fn weight(spans: &[Span], c: usize, cand: &Candidate, graph: &Graph, inner: usize) -> f64 {
+    let p = &spans[cand.parent];
+    let callee = callee_service(spans, c);
+    let mut w = match graph.share(p.service, callee) {
+        // Smoothed: a caller never seen is unlikely, not impossible.
+        Some(share) => share + 0.01,
+        None => 1.0,
+    };
+    if cand.same_process {
+        w *= 4.0;
+    }
+    if cand.link == Link::FollowsFrom {
+        w *= 0.25;
+    } else if !cand.strict {
+        // Inside only within the uncertainty: a sibling that ran just
+        // before fits that way too.
+        w *= 0.1;
+    }
+    if open(p) {
+        // It may have ended long before: a weaker container.
+        w *= 0.5;
+    }
+    w * 0.5f64.powi(inner.min(30) as i32)
+}
+
+/// How many of the other child-of candidates lie inside candidate `p`.
+/// A span stamped in whole seconds holds what ran within its second.
+fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], coarse: &Coarse) -> usize {
+    let outer = &spans[p];
+    if open(outer) {
+        return 0;
+    }
+    let fuzz = if coarse.contains(outer.service) {
+        COARSE_NS
+    } else {
+        0
+    };
+    cands
+        .iter()
+        .filter(|x| x.parent != p && x.link == Link::ChildOf)
+        .filter(|x| {
+            let s = &spans[x.parent];
+            outer.start_ns.saturating_sub(fuzz) <= s.start_ns
+                && s.end_ns <= outer.end_ns.saturating_add(fuzz)
+        })
+        .count()
+}
+
+/// Sets a parent for every span of `spans` that has none, except the root;
+/// returns the root. `spans` in start order (corrected times).
+pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
+    let n = spans.len();
+    if n == 0 {
+        return 0;
+    }
+    let orphans: Vec<usize> = (0..n).filter(|&k| spans[k].parent.is_none()).collect();
+    let mut options: BTreeMap<usize, Vec<Candidate>> = BTreeMap::new();
+    if n <= MAX_INFER_SPANS {
+        for &c in &orphans {
+            options.insert(c, candidates(spans, c, cx).collect());
+        }
+    }
+    // The root: a span no other span could have called and waited for (one
+    // of the entry service first), the earliest (ties: the longest); else a
+    // span of the entry service; else the earliest orphan.
+    let first = |k: &usize| {
+        (
+            spans[*k].start_ns,
+            std::cmp::Reverse(spans[*k].duration_ns()),
+            *k,
+        )
+    };
+    // A whole-second stamp holds anything within a second: weak evidence.
+    let fuzzy = |p: usize, c: usize| {
+        cx.coarse.contains(spans[p].service) && !cx.coarse.contains(spans[c].service)
+    };
+    let uncalled = |c: &usize| {
+        options.get(c).map_or(true, |v| {
+            v.iter().all(|x| {
+                x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c)
+            })
+        })
+    };
+    let of_entry = |k: &usize| cx.entry.is_some_and(|e| spans[*k].service == e);
+    let root = orphans
+        .iter()
+        .copied()
+        .filter(|k| uncalled(k) && of_entry(k))
+        .min_by_key(first)
+        .or_else(|| orphans.iter().copied().filter(uncalled).min_by_key(first))
+        .or_else(|| orphans.iter().copied().filter(of_entry).min_by_key(first))
+        .or_else(|| orphans.first().copied())
+        .unwrap_or(0);
+    for &c in &orphans {
+        if c == root {
+            continue;
+        }
+        let mut cands = options.remove(&c).unwrap_or_default();
+        // The innermost callers started last: beyond MAX_CANDIDATES the
+        // earlier ones are dropped (weighing is quadratic in candidates).
+        if cands.len() > MAX_CANDIDATES {
+            cands.sort_by_key(|x| (std::cmp::Reverse(spans[x.parent].start_ns), x.parent));
+            cands.truncate(MAX_CANDIDATES);
+            cands.sort_by_key(|x| x.parent);
+        }
+        let callee = callee_service(spans, c);
+        let mut weighed: Vec<(f64, usize, Link)> = cands
+            .iter()
+            .filter(|x| !creates_cycle(spans, c, x.parent))
+            // A request logged by one line contains nothing by time alone:
+            // only a call of its own process or a caller the graph knows.
+            .filter(|x| {
+                let p = &spans[x.parent];
+                !open(p)
+                    || x.same_process
+                    || graph.share(p.service, callee).is_some_and(|s| s >= 0.05)
+            })
+            .map(|x| {
+                let inner = inner_count(spans, x.parent, &cands, cx.coarse);
+                (weight(spans, c, x, graph, inner), x.parent, x.link)
+            })
+            .collect();
+        // Heaviest first; ties: the later-starting, then the first index.
+        weighed.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(spans[b.1].start_ns.cmp(&spans[a.1].start_ns))
+                .then(a.1.cmp(&b.1))
+        });
+        let total: f64 = weighed.iter().map(|x| x.0).sum();
+        let s = match weighed.first() {
+            Some(&(w, p, link)) if !creates_cycle(spans, c, p) => {
+                let s = &mut spans[c];
+                s.parent = Some(p as SpanIdx);
+                s.link = link;
+                s.parent_confidence = (w / total.max(f64::MIN_POSITIVE)) as f32;
+                s
+            }
+            _ => {
+                let link = if spans[c].start_ns > spans[root].end_ns && spans[root].timed {
+                    Link::FollowsFrom
+                } else {
+                    Link::ChildOf
+                };
+                let s = &mut spans[c];
+                s.parent = Some(root as SpanIdx);
+                s.link = link;
+                s.parent_confidence = 0.0;
+                s
+            }
+        };
+        s.inferred_parent = true;
+    }
+    if spans[root].parent.is_some() {
+        spans[root].parent = None;
+    }
+    root as SpanIdx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::{SourceRef, SpanId};
+    use crate::trace::SpanEvents;
+
+    const MS: i64 = 1_000_000;
+
+    /// A span of `svc` over [start, end] ms whose only event is `event` (its file: `file`).
+    fn span(svc: u32, start: i64, end: i64, event: u32) -> Span {
+        Span {
+            service: Sym(svc),
+            operation: Sym::NONE,
+            span_id: SpanId::None,
+            start_ns: start * MS,
+            end_ns: end * MS,
+            timed: true,
+            status: 200,
+            error: false,
+            parent: None,
+            inferred_parent: false,
+            logged_parent: false,
+            depth: 0,
+            link: Link::ChildOf,
+            kind: SpanKind::Logged,
+            parent_confidence: 1.0,
+            events: SpanEvents::One(event),
+        }
+    }
+
+    /// One event per file, files numbered like the events.
+    fn events(n: u32) -> Vec<Event> {
+        (0..n)
+            .map(|k| Event {
+                source: SourceRef { file: k, line: 1 },
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    fn known_offsets(files: u32) -> Offsets {
+        let mut o = Offsets::default();
+        for f in 0..files {
+            o.domains.insert(
+                f,
+                vec![super::super::clock::Window {
+                    from_ns: i64::MIN,
+                    to_ns: i64::MAX,
+                    offset_ns: 0,
+                    radius_ns: 0,
+                    group: 0,
+                }],
+            );
+        }
+        o
+    }
+
+    #[test]
+    fn a_parallel_call_inside_a_sibling_goes_to_their_common_caller() {
+        // a [0, 100] calls b [10, 60] and c [12, 40] in parallel; b never calls c.
+        let evs = events(3);
+        let coarse = Coarse::default();
+        let offsets = known_offsets(3);
+        let cx = Context {
+            events: &evs,
+            coarse: &coarse,
+            offsets: &offsets,
+            entry: None,
+            tolerance_ns: 2 * MS,
+        };
+        let mut g = Graph::default();
+        for _ in 0..50 {
+            g.add(Sym(1), Sym(2));
+            g.add(Sym(1), Sym(3));
+        }
+        let mut spans = vec![span(1, 0, 100, 0), span(2, 10, 60, 1), span(3, 12, 40, 2)];
+        let root = assign(&mut spans, &g, &cx);
+        assert_eq!(root, 0);
+        assert_eq!(spans[2].parent, Some(0));
+        assert!(spans[2].parent_confidence > 0.9);
+        // Without any knowledge of the graph the innermost caller wins.
+        let mut spans = vec![span(1, 0, 100, 0), span(2, 10, 60, 1), span(3, 12, 40, 2)];
+        assign(&mut spans, &Graph::default(), &cx);
+        assert_eq!(spans[2].parent, Some(1));
+        assert!(spans[2].parent_confidence < 0.9);
+    }
+
+    #[test]
+    fn a_callee_after_its_caller_ended_follows_from_it_in_the_right_direction() {
+        // The API [0, 20] answers 202; the worker [1500, 4500] runs later and
+        // is the longer: it is still the callee.
+        let evs = events(2);
+        let coarse = Coarse::default();
+        let offsets = known_offsets(2);
+        let cx = Context {
+            events: &evs,
+            coarse: &coarse,
+            offsets: &offsets,
+            entry: None,
+            tolerance_ns: 2 * MS,
+        };
+        let mut spans = vec![span(1, 0, 20, 0), span(2, 1500, 4500, 1)];
+        let root = assign(&mut spans, &Graph::default(), &cx);
+        assert_eq!(root, 0);
+        assert_eq!(spans[1].parent, Some(0));
+        assert_eq!(spans[1].link, Link::FollowsFrom);
+        assert!(spans[1].inferred_parent);
+    }
+
+    #[test]
+    fn the_graph_learns_from_ids_only() {
+        let mut spans = vec![span(1, 0, 100, 0), span(2, 10, 60, 1), span(3, 70, 80, 2)];
+        spans[1].parent = Some(0); // logged
+        spans[2].parent = Some(0);
+        spans[2].inferred_parent = true;
+        let g = Graph::learn(&spans);
+        assert_eq!(g.calls.get(&(Sym(1), Sym(2))), Some(&1));
+        assert_eq!(g.calls.len(), 1);
+    }
+}

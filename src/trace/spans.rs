@@ -1,0 +1,526 @@
+//! A trace's events -> its spans, before any parent is known.
+//!
+//! Input: one correlated group of events (time order). Output: its [`Span`]s
+//! in start order, times as logged (no clock correction), no parents.
+//!
+//! A span is one process's part of a request. Rules:
+//! - Events are first split into streams by service and file (a file is
+//!   written by one host or pod, on one clock), then, where the service logs
+//!   span ids, by span id.
+//! - In a stream, the events that report a request define spans: an event
+//!   with a logged duration is the interval `[time - duration, time]`; one
+//!   with an HTTP status only is the instant it was logged. Without span ids
+//!   each such event is a span. With span ids a span id is one span, unless
+//!   its lines report requests nested in each other (a client call and the
+//!   server it reached in the same process, both logging the id B3 shares):
+//!   then each reported request is a span.
+//! - Other events join the smallest span of their stream that holds them
+//!   (within [`HOLD_NS`]). Where the stream logs no span ids, an event that
+//!   names a request (a method and a path) and that no span holds starts a
+//!   span of its own: a request logged only when it started. Any other event
+//!   joins the latest request that started before it and has no logged end,
+//!   else the nearest span.
+//! - A span with a logged duration is `timed`: its interval is known. Any
+//!   other span ran at least from its first to its last event and may have
+//!   run longer: its extent is settled once its calls are known.
+
+use rayon::prelude::*;
+
+use crate::ingest::event::{Event, SpanId, Sym, Symbols};
+
+use super::{EventIdx, Link, Span, SpanKind};
+
+/// How much later than its whole-second stamp a coarse span may have ended.
+pub const COARSE_NS: i64 = 1_000_000_000;
+/// How far outside a span's interval an event may be and still belong to it:
+/// a start line stamped to the millisecond next to a duration rounded to one.
+pub const HOLD_NS: i64 = 1_000_000;
+
+/// Services whose clocks only log whole seconds (sorted, for binary search).
+#[derive(Clone, Debug, Default)]
+pub struct Coarse(pub Vec<Sym>);
+
+impl Coarse {
+    /// Services none of whose timed events has a sub-second part.
+    pub fn find(events: &[Event]) -> Coarse {
+        type Fine = std::collections::BTreeMap<Sym, bool>;
+        let merge = |mut a: Fine, b: Fine| {
+            for (s, f) in b {
+                *a.entry(s).or_insert(false) |= f;
+            }
+            a
+        };
+        // Events come file by file: a run of one service is looked up once.
+        let fine = events
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut fine = Fine::new();
+                for run in chunk.chunk_by(|a, b| a.service == b.service) {
+                    let mut times = run.iter().filter_map(Event::time).peekable();
+                    if times.peek().is_some() {
+                        let sub_second = times.any(|t| t.rem_euclid(1_000_000_000) != 0);
+                        *fine.entry(run[0].service).or_insert(false) |= sub_second;
+                    }
+                }
+                fine
+            })
+            .reduce(Fine::new, merge);
+        Coarse(
+            fine.into_iter()
+                .filter(|&(_, f)| !f)
+                .map(|(s, _)| s)
+                .collect(),
+        )
+    }
+    pub fn contains(&self, s: Sym) -> bool {
+        self.0.binary_search(&s).is_ok()
+    }
+}
+
+/// True when an operation names a request: an upper-case method and a path
+/// (`GET /users/{id}`), not a logger or a route alone.
+pub fn names_request(op: &str) -> bool {
+    op.split_once(' ').is_some_and(|(m, p)| {
+        p.starts_with('/') && !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase())
+    })
+}
+
+/// A span under construction.
+struct Builder {
+    service: Sym,
+    span_id: SpanId,
+    events: Vec<EventIdx>,
+    /// The event that reports the request, if any.
+    definer: Option<EventIdx>,
+}
+
+/// The logged duration of an event, capped so times cannot overflow (~11 days).
+fn duration_of(e: &Event) -> Option<i64> {
+    e.duration().map(|d| d.min(1_000_000_000_000_000) as i64)
+}
+
+/// The interval an event marks: its logged duration ending at its time, else the instant.
+fn interval_of(e: &Event) -> Option<(i64, i64)> {
+    let t = e.time()?;
+    Some((t.saturating_sub(duration_of(e).unwrap_or(0)), t))
+}
+
+/// An event that reports a request: a time and a duration or a status.
+fn defines(e: &Event) -> bool {
+    e.time().is_some() && (e.duration().is_some() || e.status != 0)
+}
+
+/// One trace's events (sorted by time) -> spans in start order, without
+/// parents. Spans whose events have no time at all are left out.
+pub fn spans_of(group: &[EventIdx], events: &[Event], symbols: &Symbols) -> Vec<Span> {
+    let mut streams: Vec<EventIdx> = group.to_vec();
+    // Stable: keeps time order within a stream.
+    streams.sort_by_key(|&i| {
+        let e = &events[i as usize];
+        (e.service, e.source.file)
+    });
+    let mut builders: Vec<Builder> = Vec::new();
+    for evs in streams.chunk_by(|&a, &b| {
+        let (a, b) = (&events[a as usize], &events[b as usize]);
+        (a.service, a.source.file) == (b.service, b.source.file)
+    }) {
+        stream_spans(evs, events, symbols, &mut builders);
+    }
+    // Sized up front: collecting would double from 4 to 8 slots for a trace
+    // of five spans, and the list lives as long as the trace.
+    let mut spans: Vec<Span> = Vec::with_capacity(builders.len());
+    spans.extend(builders.into_iter().filter_map(|b| finish(b, events)));
+    spans.sort_by_key(|s| (s.start_ns, std::cmp::Reverse(s.end_ns), s.events[0]));
+    spans
+}
+
+/// One stream's events -> its span builders.
+fn stream_spans(evs: &[EventIdx], events: &[Event], symbols: &Symbols, out: &mut Vec<Builder>) {
+    let service = events[evs[0] as usize].service;
+    let first = out.len();
+    let mut loose: Vec<EventIdx> = Vec::new();
+    let with_ids = evs.iter().any(|&i| events[i as usize].span_id().is_some());
+    if with_ids {
+        let mut ids: Vec<(SpanId, EventIdx)> = Vec::new();
+        for &i in evs {
+            let s = events[i as usize].span_id();
+            if s.is_some() {
+                ids.push((s, i));
+            } else {
+                loose.push(i);
+            }
+        }
+        ids.sort_by_key(|&(s, i)| (s, events[i as usize].time_ns, i));
+        for run in ids.chunk_by(|a, b| a.0 == b.0) {
+            let evs: Vec<EventIdx> = run.iter().map(|&(_, i)| i).collect();
+            id_spans(run[0].0, service, evs, events, symbols, out);
+        }
+    } else {
+        for &i in evs {
+            if defines(&events[i as usize]) {
+                out.push(Builder {
+                    service,
+                    span_id: SpanId::None,
+                    events: vec![i],
+                    definer: Some(i),
+                });
+            } else {
+                loose.push(i);
+            }
+        }
+    }
+    if loose.is_empty() {
+        if out.len() == first {
+            return;
+        }
+    } else {
+        place_loose(loose, !with_ids, service, first, events, symbols, out);
+    }
+    for b in &mut out[first..] {
+        b.events.sort_by_key(|&i| (events[i as usize].time_ns, i));
+    }
+}
+
+/// The events of one span id in one stream -> one span, or one per request
+/// its lines report when those nest (see the module doc).
+fn id_spans(
+    span_id: SpanId,
+    service: Sym,
+    evs: Vec<EventIdx>,
+    events: &[Event],
+    symbols: &Symbols,
+    out: &mut Vec<Builder>,
+) {
+    let ev = |i: EventIdx| &events[i as usize];
+    // Requests reported with a duration, each interval once.
+    let mut reported: Vec<EventIdx> = evs
+        .iter()
+        .copied()
+        .filter(|&i| ev(i).duration().is_some() && ev(i).time().is_some())
+        .filter(|&i| names_request(symbols.get(ev(i).operation)))
+        .collect();
+    reported.dedup_by(|a, b| {
+        let (x, y) = (interval_of(ev(*a)), interval_of(ev(*b)));
+        matches!((x, y), (Some(x), Some(y)) if (x.0 - y.0).abs() <= HOLD_NS && (x.1 - y.1).abs() <= HOLD_NS)
+    });
+    if reported.len() < 2 {
+        // The event that reports the span's work: one with a duration, else a status.
+        let definer = evs
+            .iter()
+            .rev()
+            .find(|&&i| ev(i).duration().is_some() && ev(i).time().is_some())
+            .or_else(|| evs.iter().rev().find(|&&i| ev(i).status != 0))
+            .copied();
+        out.push(Builder {
+            service,
+            span_id,
+            events: evs,
+            definer,
+        });
+        return;
+    }
+    let first = out.len();
+    for &d in &reported {
+        out.push(Builder {
+            service,
+            span_id,
+            events: vec![d],
+            definer: Some(d),
+        });
+    }
+    let rest: Vec<EventIdx> = evs.into_iter().filter(|i| !reported.contains(i)).collect();
+    for i in rest {
+        let k = holder(&out[first..], ev(i), events).unwrap_or(0);
+        out[first + k].events.push(i);
+    }
+}
+
+/// The index (in `spans`) of the smallest span whose interval holds `e`.
+fn holder(spans: &[Builder], e: &Event, events: &[Event]) -> Option<usize> {
+    let t = e.time()?;
+    spans
+        .iter()
+        .enumerate()
+        .filter_map(|(k, b)| {
+            let (s, end) = closed_interval(b, events)?;
+            (s - HOLD_NS <= t && t <= end + HOLD_NS).then_some((end - s, k))
+        })
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// The interval of a span whose end was logged (a duration or a status line).
+fn closed_interval(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
+    b.definer.and_then(|d| interval_of(&events[d as usize]))
+}
+
+/// Places the events that define no span (see the module doc).
+fn place_loose(
+    loose: Vec<EventIdx>,
+    may_start: bool,
+    service: Sym,
+    first: usize,
+    events: &[Event],
+    symbols: &Symbols,
+    out: &mut Vec<Builder>,
+) {
+    for i in loose {
+        let e = &events[i as usize];
+        let Some(t) = e.time() else {
+            // Untimed: with the first span, or a span of its own to be dropped.
+            match out.len() > first {
+                true => out[first].events.push(i),
+                false => out.push(Builder {
+                    service,
+                    span_id: e.span_id(),
+                    events: vec![i],
+                    definer: None,
+                }),
+            }
+            continue;
+        };
+        if let Some(k) = holder(&out[first..], e, events) {
+            out[first + k].events.push(i);
+            continue;
+        }
+        if may_start && names_request(symbols.get(e.operation)) {
+            out.push(Builder {
+                service,
+                span_id: SpanId::None,
+                events: vec![i],
+                definer: None,
+            });
+            continue;
+        }
+        // The latest request with no logged end that started before it.
+        let open = out[first..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.definer.is_none())
+            .filter_map(|(k, b)| Some((first_time(b, events)?, k)))
+            .filter(|&(s, _)| s <= t)
+            .max();
+        let k = match open {
+            Some((_, k)) => Some(k),
+            None => nearest(&out[first..], t, events),
+        };
+        match k {
+            Some(k) => out[first + k].events.push(i),
+            None => out.push(Builder {
+                service,
+                span_id: SpanId::None,
+                events: vec![i],
+                definer: None,
+            }),
+        }
+    }
+}
+
+fn first_time(b: &Builder, events: &[Event]) -> Option<i64> {
+    b.events
+        .iter()
+        .filter_map(|&i| events[i as usize].time())
+        .min()
+}
+
+/// The span nearest to `t` in time.
+fn nearest(spans: &[Builder], t: i64, events: &[Event]) -> Option<usize> {
+    spans
+        .iter()
+        .enumerate()
+        .filter_map(|(k, b)| {
+            let (s, e) = builder_interval(b, events)?;
+            let dist = if t < s {
+                s.saturating_sub(t)
+            } else {
+                t.saturating_sub(e).max(0)
+            };
+            Some((dist, k))
+        })
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn builder_interval(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
+    if let Some(d) = b.definer {
+        if events[d as usize].duration().is_some() {
+            return interval_of(&events[d as usize]);
+        }
+    }
+    let mut times = b.events.iter().filter_map(|&i| events[i as usize].time());
+    let first = times.next()?;
+    let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    Some((lo, hi))
+}
+
+fn finish(b: Builder, events: &[Event]) -> Option<Span> {
+    let (start_ns, end_ns) = builder_interval(&b, events)?;
+    let timed = b
+        .definer
+        .is_some_and(|d| events[d as usize].duration().is_some());
+    let evs = || b.events.iter().map(|&i| &events[i as usize]);
+    let operation = b
+        .definer
+        .map(|d| events[d as usize].operation)
+        .filter(|o| o.is_some())
+        .or_else(|| evs().map(|e| e.operation).find(|o| o.is_some()))
+        .unwrap_or(Sym::NONE);
+    Some(Span {
+        service: b.service,
+        operation,
+        span_id: b.span_id,
+        start_ns,
+        end_ns,
+        timed,
+        status: evs().map(|e| e.status).max().unwrap_or(0),
+        error: evs().any(|e| e.is_error()),
+        parent: None,
+        inferred_parent: false,
+        logged_parent: evs().any(|e| e.parent_span_id().is_some()),
+        depth: 0,
+        link: Link::ChildOf,
+        kind: SpanKind::Logged,
+        parent_confidence: 1.0,
+        events: b.events.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::{Level, SourceRef};
+
+    const MS: i64 = 1_000_000;
+
+    pub(crate) fn ev(t_ms: i64, svc: Sym, dur_ms: Option<i64>, status: u16) -> Event {
+        Event {
+            time_ns: t_ms * MS,
+            duration_ns: dur_ms.map_or(Event::NO_DURATION, |d| (d * MS) as u64),
+            service: svc,
+            status,
+            ..Default::default()
+        }
+    }
+
+    fn all(events: &[Event]) -> Vec<EventIdx> {
+        let mut v: Vec<EventIdx> = (0..events.len() as u32).collect();
+        v.sort_by_key(|&i| (events[i as usize].time_ns, i));
+        v
+    }
+
+    #[test]
+    fn access_lines_are_spans_and_other_lines_join_them() {
+        let mut s = Symbols::default();
+        let api = s.intern("api");
+        let events = vec![
+            ev(1_000, api, Some(100), 200), // [900, 1000]
+            ev(950, api, None, 0),          // inside the first
+            ev(2_000, api, Some(50), 500),  // [1950, 2000]
+            ev(2_600, api, None, 0),        // nearest: the second
+        ];
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].start_ns, spans[0].end_ns), (900 * MS, 1000 * MS));
+        assert!(spans[0].timed && !spans[0].error);
+        assert_eq!(spans[0].events[..], [1, 0]);
+        assert_eq!(spans[1].events[..], [2, 3]);
+        assert!(spans[1].error && spans[1].status == 500);
+    }
+
+    #[test]
+    fn a_service_without_request_lines_is_one_span_first_to_last() {
+        let mut s = Symbols::default();
+        let w = s.intern("worker");
+        let mut events = vec![ev(10, w, None, 0), ev(30, w, None, 0), ev(20, w, None, 0)];
+        events[1].level = Level::Error;
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 1);
+        assert_eq!((spans[0].start_ns, spans[0].end_ns), (10 * MS, 30 * MS));
+        assert!(!spans[0].timed && spans[0].error);
+    }
+
+    #[test]
+    fn each_file_is_its_own_stream() {
+        let mut s = Symbols::default();
+        let w = s.intern("worker");
+        let mut events = vec![ev(10, w, None, 0), ev(30, w, None, 0)];
+        events[1].source = SourceRef { file: 1, line: 1 };
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 2);
+    }
+
+    #[test]
+    fn requests_logged_only_when_they_start_are_spans_of_their_own() {
+        let mut s = Symbols::default();
+        let (users, get, logger) = (
+            s.intern("users"),
+            s.intern("GET /users/{id}"),
+            s.intern("c.e.users.Dao"),
+        );
+        let mut events = vec![
+            ev(10, users, None, 0),       // GET started
+            ev(12, users, None, 0),       // a DAO line: goes with the open request
+            ev(40, users, Some(20), 200), // a client call [20, 40]: a span
+            ev(45, users, None, 0),       // the second attempt started
+            ev(50, users, None, 0),       // inside nothing: the latest open request
+        ];
+        for k in [0, 3] {
+            events[k].operation = get;
+        }
+        events[1].operation = logger;
+        events[4].operation = logger;
+        events[2].operation = get;
+        let spans = spans_of(&all(&events), &events, &s);
+        let evs: Vec<Vec<EventIdx>> = spans.iter().map(|s| s.events.to_vec()).collect();
+        assert_eq!(evs, vec![vec![0, 1], vec![2], vec![3, 4]]);
+        assert!(!spans[0].timed && spans[1].timed);
+    }
+
+    #[test]
+    fn a_shared_span_id_in_one_process_is_two_spans_when_requests_nest() {
+        let mut s = Symbols::default();
+        let (svc, op) = (s.intern("pricing"), s.intern("POST /pricing"));
+        let x = SpanId::new("00f067aa0ba902b7", &mut s);
+        // The client half [10, 40] and the server half [15, 35] of a loopback call.
+        let mut events = vec![
+            ev(10, svc, None, 0),
+            ev(15, svc, None, 0),
+            ev(35, svc, Some(20), 201),
+            ev(40, svc, Some(30), 201),
+        ];
+        for e in &mut events {
+            e.set_span_id(x);
+            e.operation = op;
+        }
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].start_ns, spans[0].end_ns), (10 * MS, 40 * MS));
+        assert_eq!(spans[0].events[..], [0, 3]);
+        assert_eq!(spans[1].events[..], [1, 2]);
+        assert!(spans.iter().all(|sp| sp.span_id == x));
+        // One request per span id stays one span, whatever its other lines say.
+        let one: Vec<Event> = vec![events[0], events[3]];
+        assert_eq!(spans_of(&[0, 1], &one, &s).len(), 1);
+    }
+
+    #[test]
+    fn untimed_events_join_a_span_and_alone_make_none() {
+        let mut s = Symbols::default();
+        let a = s.intern("a");
+        let mut events = vec![ev(10, a, Some(5), 200), ev(0, a, None, 0)];
+        events[1].time_ns = Event::NO_TIME;
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].events[..], [1, 0]);
+        let only = vec![events[1]];
+        assert!(spans_of(&[0], &only, &s).is_empty());
+    }
+
+    #[test]
+    fn request_names() {
+        assert!(names_request("GET /users/{id}"));
+        assert!(!names_request("c.e.users.web.RequestLog"));
+        assert!(!names_request("/users"));
+        assert!(!names_request("get /users"));
+    }
+}
