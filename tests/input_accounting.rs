@@ -139,14 +139,21 @@ fn report_while(input: &Path, out: &Path, churn: impl Fn() + Send + Sync) -> Val
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
         });
-        logtrace()
+        let run = logtrace()
             .arg("report")
             .arg(input)
             .arg("-o")
             .arg(out)
-            .assert()
-            .success();
+            .output();
+        // Stopped before any check, so a failed report fails the test
+        // instead of leaving the churn thread, and the test, running forever.
         stop.store(true, Ordering::Relaxed);
+        let run = run.unwrap();
+        assert!(
+            run.status.success(),
+            "report failed: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     });
     report_json(out)
 }
