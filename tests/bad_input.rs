@@ -126,3 +126,37 @@ fn truncated_last_line_crlf_and_nul_padding_are_read() {
     );
     assert_eq!(f.counts.errors, 1);
 }
+
+/// A first line longer than the head detection reads (a dumped blob) used to
+/// make the whole file "unknown": 1,200 good lines lost. It is skipped, the
+/// lines after it decide the format, and it is counted as unparsed.
+#[test]
+fn an_over_long_first_line_does_not_hide_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |k: usize| {
+        format!(
+            r#"{{"ts":"2024-03-01T12:{:02}:{:02}.000Z","level":"info","msg":"ok","request_id":"r{k}","status":200,"duration_ms":5}}"#,
+            k / 60 % 60,
+            k % 60
+        )
+    };
+    for (name, blobs) in [("one.log", 1), ("three.log", 3)] {
+        let mut data = Vec::new();
+        for b in 0..blobs {
+            // 100 KiB and more of one line, longer than the 64 KiB head.
+            data.extend(std::iter::repeat_n(b'x', (100 << 10) + b * 70_000));
+            data.push(b'\n');
+        }
+        for k in 0..1200 {
+            data.extend_from_slice(good(k).as_bytes());
+            data.push(b'\n');
+        }
+        let path = dir.path().join(name);
+        fs::write(&path, &data).unwrap();
+        let got = ingest(&[path], &IngestOptions::default()).unwrap();
+        let f = &got.files[0];
+        assert_eq!(f.format, "json", "{name}: {f:?}");
+        assert_eq!(f.counts.entries, 1200, "{name}: {f:?}");
+        assert_eq!(f.counts.lines, 1200 + blobs as u64, "{name}");
+    }
+}

@@ -164,20 +164,64 @@ fn describe(compression: Compression, done: u64, e: &io::Error) -> String {
     }
 }
 
+/// How far past over-long first lines [`read_head`] reads to find lines to sniff.
+pub const HEAD_SKIP_LIMIT: u64 = 256 << 20;
+
 /// The first `n` decompressed bytes of a file, for format detection.
 ///
 /// Fewer bytes come back when the file is shorter, or when its compressed
 /// stream is damaged early ([`ChunkReader`] reports that damage when the file
 /// is read). Only a file that cannot be opened or read at all is an error.
+///
+/// A first line longer than `n` (a dumped blob, a huge JSON record) says
+/// nothing of the file's format, and cut short it looks like no format: then
+/// the `n` bytes after it (and after any more such lines, up to
+/// [`HEAD_SKIP_LIMIT`] bytes in all) come back instead, starting at a line.
 pub fn read_head(path: &Path, n: usize) -> io::Result<(Compression, Vec<u8>)> {
-    let (compression, inner) = open_decoded(path)?;
+    let (compression, mut inner) = open_decoded(path)?;
     let mut out = Vec::with_capacity(n.min(1 << 20));
-    match inner.take(n as u64).read_to_end(&mut out) {
+    match inner.by_ref().take(n as u64).read_to_end(&mut out) {
         Ok(_) => {}
         Err(e) if compression == Compression::None && out.is_empty() => return Err(e),
         Err(_) => {}
     }
+    if n > 0 && out.len() == n && memchr::memchr(b'\n', &out).is_none() && !is_binary(&out) {
+        if let Some(after) = after_long_lines(&mut inner, n) {
+            out = after;
+        }
+    }
     Ok((compression, out))
+}
+
+/// Reads on to the end of the line under way, and returns the `n` bytes
+/// after it; again while those are one unfinished line. `None` when the
+/// input ends (or fails) first, or after [`HEAD_SKIP_LIMIT`] bytes.
+fn after_long_lines(inner: &mut dyn Read, n: usize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut read = n as u64;
+    while read < HEAD_SKIP_LIMIT {
+        let got = match inner.read(&mut buf) {
+            Ok(0) => return None,
+            Ok(got) => got,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        read += got as u64;
+        let Some(end) = memchr::memchr(b'\n', &buf[..got]) else {
+            continue;
+        };
+        let mut head = buf[end + 1..got].to_vec();
+        head.truncate(n);
+        let want = (n - head.len()) as u64;
+        let _ = (&mut *inner).take(want).read_to_end(&mut head);
+        if head.len() == n && memchr::memchr(b'\n', &head).is_none() {
+            // Another over-long line: skip it too.
+            read += want;
+            continue;
+        }
+        return (!head.is_empty()).then_some(head);
+    }
+    None
 }
 
 /// True for data that is binary through and through: an executable, an image,
