@@ -23,35 +23,64 @@ use std::path::{Path, PathBuf};
 
 use crate::analyze::summary::{self, Summary, OLDEST_READABLE, SCHEMA_VERSION};
 
+/// The largest report.json [`load`] reads. A report logtrace writes is far
+/// smaller (its rows are capped); reading a bigger file whole could exhaust
+/// the memory, so it is refused instead.
+pub const MAX_REPORT_BYTES: u64 = 256 << 20;
+
 /// Reads a report: `path` is a `report.json` or a folder that holds one,
 /// brought to the current schema. `role` (`BASE` / `NEW`) names it in errors.
+/// At most [`MAX_REPORT_BYTES`] are read; in a folder only a regular file
+/// is, so a FIFO planted there cannot stall the run.
 pub fn load(path: &Path, role: &str) -> Result<Summary, String> {
-    let file: PathBuf = if path.is_dir() {
+    let in_folder = path.is_dir();
+    let file: PathBuf = if in_folder {
         path.join("report.json")
     } else {
         path.to_path_buf()
     };
     let shown = file.display();
-    let bytes = std::fs::read(&file).map_err(|e| {
-        if path.is_dir() {
-            format!(
-                "{role}: {} holds no report.json ({e}); give a folder written by `logtrace report -o DIR` or a report.json",
-                path.display()
-            )
-        } else {
-            format!("{role}: cannot read {shown}: {e}")
-        }
+    let bytes = read_limited(&file, in_folder).map_err(|e| match e {
+        Limited::TooBig(n) => format!(
+            "{role}: {shown} is {} or more, larger than any report logtrace writes \
+             (at most {} MiB are read); is it a report.json?",
+            size(n),
+            MAX_REPORT_BYTES >> 20
+        ),
+        Limited::NotAFile => format!(
+            "{role}: {shown} is not a regular file; give a folder written by `logtrace report -o DIR` or a report.json"
+        ),
+        Limited::Io(e) if in_folder => format!(
+            "{role}: {} holds no report.json ({e}); give a folder written by `logtrace report -o DIR` or a report.json",
+            path.display()
+        ),
+        Limited::Io(e) => format!("{role}: cannot read {shown}: {e}"),
     })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{role}: {shown} is not JSON ({e}); expected a report.json"))?;
-    let version = value
-        .get("schema_version")
+    // The version first, from the bytes (no JSON tree of the whole file).
+    #[derive(serde::Deserialize)]
+    struct Head {
+        schema_version: Option<serde_json::Value>,
+    }
+    let no_version = || {
+        format!(
+            "{role}: {shown} is not a logtrace report (no schema_version); write one with `logtrace report`"
+        )
+    };
+    let not_json =
+        |e: serde_json::Error| format!("{role}: {shown} is not JSON ({e}); expected a report.json");
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        // Serde would read a list as the struct's fields in order.
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(not_json)?;
+        return Err(no_version());
+    }
+    let head: Head = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => no_version(),
+        _ => not_json(e),
+    })?;
+    let version = head
+        .schema_version
         .and_then(|v| v.as_u64())
-        .ok_or_else(|| {
-            format!(
-                "{role}: {shown} is not a logtrace report (no schema_version); write one with `logtrace report`"
-            )
-        })?;
+        .ok_or_else(no_version)?;
     if version > u64::from(SCHEMA_VERSION) {
         return Err(format!(
             "{role}: {shown} has schema_version {version}, newer than this logtrace reads ({SCHEMA_VERSION}); \
@@ -64,10 +93,47 @@ pub fn load(path: &Path, role: &str) -> Result<Summary, String> {
              (this one reads {OLDEST_READABLE} to {SCHEMA_VERSION}); write it again with `logtrace report`"
         ));
     }
-    let mut s: Summary = serde_json::from_value(value)
+    let mut s: Summary = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{role}: {shown} does not match report schema {version}: {e}"))?;
     summary::upgrade(&mut s);
     Ok(s)
+}
+
+enum Limited {
+    TooBig(u64),
+    NotAFile,
+    Io(std::io::Error),
+}
+
+/// The bytes of `file`, at most [`MAX_REPORT_BYTES`]. A pipe named on the
+/// command line (`<(...)`) is read; with `regular_only`, nothing but a
+/// regular file is opened.
+fn read_limited(file: &Path, regular_only: bool) -> Result<Vec<u8>, Limited> {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).map_err(Limited::Io)?;
+    if meta.is_dir() || (regular_only && !meta.is_file()) {
+        return Err(Limited::NotAFile);
+    }
+    if meta.len() > MAX_REPORT_BYTES {
+        return Err(Limited::TooBig(meta.len()));
+    }
+    let f = std::fs::File::open(file).map_err(Limited::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(MAX_REPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Limited::Io)?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(Limited::TooBig(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn size(n: u64) -> String {
+    if n >= 1 << 30 {
+        format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30))
+    } else {
+        format!("{} MiB", n >> 20)
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +175,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(load(&dir.join("report.json"), "NEW").unwrap(), s);
+    }
+
+    #[test]
+    fn a_report_too_big_or_not_a_file_is_refused_without_reading_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A sparse file: its size is known without reading a byte.
+        let huge = tmp.path().join("huge.json");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_REPORT_BYTES + 1)
+            .unwrap();
+        let e = load(&huge, "BASE").unwrap_err();
+        assert!(
+            e.contains("larger than any report") && e.contains("256 MiB"),
+            "{e}"
+        );
+
+        // A FIFO where a folder's report.json should be: refused, not waited on.
+        let dir = tmp.path().join("rep");
+        std::fs::create_dir(&dir).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.join("report.json"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let e = load(&dir, "NEW").unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+
+        // JSON that is not an object has no schema_version.
+        std::fs::write(tmp.path().join("list.json"), "[1, 2]").unwrap();
+        let e = load(&tmp.path().join("list.json"), "NEW").unwrap_err();
+        assert!(e.contains("no schema_version"), "{e}");
     }
 
     #[test]
