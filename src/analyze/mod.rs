@@ -113,57 +113,56 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
         },
     );
     // Independent sections run side by side; each is parallel inside too.
-    let (((services, operations), (chains, dependencies)), (templates, (timeline, incidents))) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        t(1, "stats", || {
-                            stats::services_and_operations(&requests, &input.events, symbols)
-                        })
-                    },
-                    || {
-                        rayon::join(
-                            || t(1, "chains", || chains::chains(traces, symbols)),
-                            || t(1, "deps", || deps::dependencies(traces, symbols)),
-                        )
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || t(1, "templates", || templates::group(&input.events, symbols)),
-                    || {
-                        let placed = t(1, "placement", || {
-                            timeline::Placement::new(&requests, opts.bucket_seconds)
-                        });
-                        // Both read the placement only.
-                        rayon::join(
-                            || {
-                                t(1, "timeline", || {
-                                    timeline::build_on(
-                                        placed.as_ref(),
-                                        symbols,
-                                        opts.bucket_seconds,
-                                    )
+    let (
+        ((services, operations, folded), (chains, dependencies)),
+        (templates, (timeline, incidents)),
+    ) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    t(1, "stats", || {
+                        stats::services_and_operations(&requests, &input.events, symbols)
+                    })
+                },
+                || {
+                    rayon::join(
+                        || t(1, "chains", || chains::chains(traces, symbols)),
+                        || t(1, "deps", || deps::dependencies(traces, symbols)),
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || t(1, "templates", || templates::group(&input.events, symbols)),
+                || {
+                    let placed = t(1, "placement", || {
+                        timeline::Placement::new(&requests, opts.bucket_seconds)
+                    });
+                    // Both read the placement only.
+                    rayon::join(
+                        || {
+                            t(1, "timeline", || {
+                                timeline::build_on(placed.as_ref(), symbols, opts.bucket_seconds)
+                            })
+                        },
+                        || {
+                            t(1, "incidents", || {
+                                placed.as_ref().map_or_else(Vec::new, |p| {
+                                    incidents::find_on(&requests, traces, p, symbols)
                                 })
-                            },
-                            || {
-                                t(1, "incidents", || {
-                                    placed.as_ref().map_or_else(Vec::new, |p| {
-                                        incidents::find_on(&requests, traces, p, symbols)
-                                    })
-                                })
-                            },
-                        )
-                    },
-                )
-            },
-        );
+                            })
+                        },
+                    )
+                },
+            )
+        },
+    );
     let mut clock = crate::timing::Clock::nested(1);
     let mut input_section = quality::input(&input.files, &input.problems);
     input_section.config_warnings = input.config_warnings.clone();
-    let data_quality = quality::data_quality(&input_section, traces, symbols);
+    let mut data_quality = quality::data_quality(&input_section, traces, symbols);
+    data_quality.folded_operations = folded;
     let summary = Summary {
         schema_version: summary::SCHEMA_VERSION,
         window: quality::window(&input.events),

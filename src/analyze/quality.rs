@@ -108,6 +108,8 @@ pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQu
         clock_offsets,
         unparsed_lines: input.unparsed,
         reused_ids: traces.reused_ids,
+        // Known once the operations are counted (`stats`).
+        folded_operations: 0,
     }
 }
 

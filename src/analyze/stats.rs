@@ -103,37 +103,45 @@ impl Acc {
     }
 }
 
-/// Per service and per operation, in report order.
+/// Most operations listed per service: past it, the least used are one row,
+/// [`OTHER`], so a path with an unmasked id in it cannot grow report.json
+/// (and every table after it) without bound.
+pub const MAX_OPERATIONS: usize = 500;
+/// The row of a service's operations past [`MAX_OPERATIONS`].
+pub const OTHER: &str = "{other}";
+
+/// Per service and per operation, in report order, and how many operations
+/// were folded into [`OTHER`] rows.
 pub fn services_and_operations(
     requests: &[Request],
     events: &[Event],
     symbols: &Symbols,
-) -> (Vec<ServiceStats>, Vec<OperationStats>) {
-    // The operations, in report order: by service name, then operation name.
-    let mut keys: Vec<(Sym, Sym)> = super::distinct_keys(requests, |r| (r.service, r.operation));
-    let names: FxHashMap<(Sym, Sym), (String, String)> = keys
-        .iter()
-        .map(|&(svc, op)| ((svc, op), (name(symbols, svc), name(symbols, op))))
-        .collect();
-    keys.sort_unstable_by(|a, b| names[a].cmp(&names[b]).then(a.cmp(b)));
+) -> (Vec<ServiceStats>, Vec<OperationStats>, u64) {
+    services_and_operations_capped(requests, events, symbols, MAX_OPERATIONS)
+}
+
+fn services_and_operations_capped(
+    requests: &[Request],
+    events: &[Event],
+    symbols: &Symbols,
+    max_operations: usize,
+) -> (Vec<ServiceStats>, Vec<OperationStats>, u64) {
+    let keys: Vec<(Sym, Sym)> = super::distinct_keys(requests, |r| (r.service, r.operation));
     let index: FxHashMap<(Sym, Sym), u32> = keys
         .iter()
         .enumerate()
         .map(|(k, &key)| (key, k as u32))
         .collect();
-
-    // Each request's operation, then counts per operation and every logged
-    // duration grouped by operation in one list (a counting sort): a
-    // service's operations are adjacent, so its samples are one slice of it.
-    let op_of: Vec<u32> = requests
+    let key_of: Vec<u32> = requests
         .par_iter()
         .map(|r| index[&(r.service, r.operation)])
         .collect();
+    drop(index);
     // Counts per operation, with how many logged a duration.
     let empty = || (vec![Acc::default(); keys.len()], vec![0usize; keys.len()]);
-    let (counts, timed): (Vec<Acc>, Vec<usize>) = requests
+    let (key_counts, key_timed): (Vec<Acc>, Vec<usize>) = requests
         .par_chunks(CHUNK)
-        .zip(op_of.par_chunks(CHUNK))
+        .zip(key_of.par_chunks(CHUNK))
         .map(|(rs, ops)| {
             let (mut acc, mut timed) = empty();
             for (r, &k) in rs.iter().zip(ops) {
@@ -152,6 +160,24 @@ pub fn services_and_operations(
             super::add_into(&mut ta, &tb);
             (a, ta)
         });
+
+    // The rows, in report order (by service name, then operation name): an
+    // operation each, but past `max_operations` in a service, the least
+    // used ones share that service's OTHER row.
+    let (rows, row_of_key, folded) = fold_rows(&keys, &key_counts, symbols, max_operations);
+    let mut counts = vec![Acc::default(); rows.len()];
+    let mut timed = vec![0usize; rows.len()];
+    for (k, &row) in row_of_key.iter().enumerate() {
+        counts[row as usize].merge_counts(&key_counts[k]);
+        timed[row as usize] += key_timed[k];
+    }
+    drop((key_counts, key_timed));
+
+    // Each request's row, then every logged duration grouped by row in one
+    // list (a counting sort): a service's rows are adjacent, so its samples
+    // are one slice of it.
+    let op_of: Vec<u32> = key_of.par_iter().map(|&k| row_of_key[k as usize]).collect();
+    drop(key_of);
     let mut samples = ByBucket::with_counts(
         &timed,
         requests
@@ -160,15 +186,17 @@ pub fn services_and_operations(
             .filter_map(|(r, &k)| Some((k as usize, r.duration_ns()?))),
     );
     drop(op_of);
+    let (row_services, names): (Vec<Sym>, Vec<(String, String)>) =
+        rows.into_iter().map(|(svc, s, o)| (svc, (s, o))).unzip();
 
     // Operations first: selection reorders each operation's own slice only.
-    let slices = samples.runs_mut(1..=keys.len());
+    let slices = samples.runs_mut(1..=names.len());
     let operations: Vec<OperationStats> = slices
         .into_par_iter()
-        .zip(&keys)
+        .zip(&names)
         .zip(&counts)
-        .map(|((durations, key), acc)| {
-            let (service, name) = names[key].clone();
+        .map(|((durations, names), acc)| {
+            let (service, name) = names.clone();
             OperationStats {
                 service,
                 name,
@@ -186,14 +214,14 @@ pub fn services_and_operations(
     let event_counts = events_per_service(events);
     // Each service's operations end at `end` (an operation index).
     let mut runs: Vec<(String, Sym, Acc, usize)> = Vec::new();
-    for (k, key) in keys.iter().enumerate() {
-        let svc_name = &names[key].0;
+    for (k, &svc) in row_services.iter().enumerate() {
+        let svc_name = &names[k].0;
         match runs.last_mut() {
             Some((n, _, acc, end)) if n == svc_name => {
                 acc.merge_counts(&counts[k]);
                 *end = k + 1;
             }
-            _ => runs.push((svc_name.clone(), key.0, counts[k].counts(), k + 1)),
+            _ => runs.push((svc_name.clone(), svc, counts[k].counts(), k + 1)),
         }
     }
     // Services that logged events but no request still get a row (no operation).
@@ -219,7 +247,76 @@ pub fn services_and_operations(
             latency_ms: latency(durations),
         })
         .collect();
-    (services, operations)
+    (services, operations, folded)
+}
+
+/// A report row: service, its name, the operation's name.
+type Row = (Sym, String, String);
+
+/// The report's operation rows, sorted, and each key's row; with more than
+/// `max` operations in a service, its `max - 1` most used (ties by name)
+/// keep their rows and the rest share one [`OTHER`] row. Also returns how
+/// many operations were folded.
+fn fold_rows(
+    keys: &[(Sym, Sym)],
+    counts: &[Acc],
+    symbols: &Symbols,
+    max: usize,
+) -> (Vec<Row>, Vec<u32>, u64) {
+    let max = max.max(2);
+    // Keys by service, most used first.
+    let mut order: Vec<(String, String, u32)> = keys
+        .iter()
+        .enumerate()
+        .map(|(k, &(svc, op))| (name(symbols, svc), name(symbols, op), k as u32))
+        .collect();
+    let svc = |k: u32| keys[k as usize].0;
+    order.sort_unstable_by(|a, b| {
+        (&a.0, svc(a.2))
+            .cmp(&(&b.0, svc(b.2)))
+            .then(counts[b.2 as usize].count.cmp(&counts[a.2 as usize].count))
+            .then_with(|| a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
+    // (row, key) pairs: a key's own row, or its service's OTHER row.
+    let mut rows: Vec<(Row, bool)> = Vec::new();
+    let mut row_key: Vec<(usize, u32)> = Vec::with_capacity(keys.len());
+    let mut folded = 0u64;
+    for service in order.chunk_by(|a, b| svc(a.2) == svc(b.2)) {
+        let fold = service.len() > max;
+        for (rank, (svc_name, op_name, k)) in service.iter().enumerate() {
+            if fold && rank >= max - 1 {
+                if rank == max - 1 {
+                    rows.push(((svc(*k), svc_name.clone(), OTHER.to_owned()), true));
+                }
+                folded += 1;
+            } else {
+                rows.push(((svc(*k), svc_name.clone(), op_name.clone()), false));
+            }
+            row_key.push((rows.len() - 1, *k));
+        }
+    }
+    // Report order: by service name, operation name; a service's OTHER last.
+    let mut sorted: Vec<u32> = (0..rows.len() as u32).collect();
+    sorted.sort_unstable_by(|&a, &b| {
+        let ((sa, na, oa), fa) = &rows[a as usize];
+        let ((sb, nb, ob), fb) = &rows[b as usize];
+        (na, sa, fa, oa).cmp(&(nb, sb, fb, ob)).then(a.cmp(&b))
+    });
+    let mut new_row = vec![0u32; rows.len()];
+    for (at, &r) in sorted.iter().enumerate() {
+        new_row[r as usize] = at as u32;
+    }
+    let mut row_of_key = vec![0u32; keys.len()];
+    for (r, k) in row_key {
+        row_of_key[k as usize] = new_row[r];
+    }
+    let mut rows: Vec<Option<Row>> = rows.into_iter().map(|(r, _)| Some(r)).collect();
+    let rows = sorted
+        .iter()
+        .map(|&r| rows[r as usize].take().unwrap())
+        .collect();
+    (rows, row_of_key, folded)
 }
 
 /// Events per service symbol.
@@ -274,7 +371,7 @@ mod tests {
             b.untraced(x);
         }
         let events: Vec<Event> = (0..5).map(|_| event(&mut b, "web")).collect();
-        let (svcs, ops) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
+        let (svcs, ops, _) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
         assert_eq!(ops.len(), 2);
         let get = &ops[0];
         assert_eq!(
@@ -313,7 +410,7 @@ mod tests {
             ],
         );
         let events = vec![event(&mut b, "quiet"), event(&mut b, "zeta")];
-        let (svcs, ops) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
+        let (svcs, ops, _) = services_and_operations(&requests(&b.traces), &events, &b.symbols);
         let names: Vec<(&str, &str, u64)> = ops
             .iter()
             .map(|o| (o.service.as_str(), o.name.as_str(), o.errors))
@@ -346,19 +443,60 @@ mod tests {
             b.untraced(s("svc", op, None, i, (i * 7919) % 1000, status));
         }
         let reqs = requests(&b.traces);
-        let (_, whole) = services_and_operations(&reqs, &[], &b.symbols);
+        let (_, whole, _) = services_and_operations(&reqs, &[], &b.symbols);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let (_, one) = pool.install(|| services_and_operations(&reqs, &[], &b.symbols));
+        let (_, one, _) = pool.install(|| services_and_operations(&reqs, &[], &b.symbols));
         assert_eq!(whole, one);
         assert_eq!(whole[0].count + whole[1].count, reqs.len() as u64);
     }
 
     #[test]
+    fn operations_past_the_cap_share_the_service_other_row() {
+        let mut b = Builder::default();
+        // web: five operations used 5, 4, 3, 2 and 1 times; db: two.
+        const OPS: [&str; 5] = ["GET /e", "GET /d", "GET /c", "GET /b", "GET /a"];
+        let mut t = 0;
+        for (k, op) in OPS.iter().enumerate() {
+            for _ in 0..5 - k {
+                t += 1;
+                b.untraced(s("web", op, None, t, 10 * (k as i64 + 1), 200));
+            }
+        }
+        b.untraced(s("db", "SELECT", None, 1, 1, 200));
+        b.untraced(s("db", "INSERT", None, 2, 2, 503));
+        let reqs = requests(&b.traces);
+        let (svcs, ops, folded) = services_and_operations_capped(&reqs, &[], &b.symbols, 3);
+        let rows: Vec<(&str, &str, u64)> = ops
+            .iter()
+            .map(|o| (o.service.as_str(), o.name.as_str(), o.count))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("db", "INSERT", 1),
+                ("db", "SELECT", 1),
+                ("web", "GET /d", 4),
+                ("web", "GET /e", 5),
+                ("web", OTHER, 6),
+            ]
+        );
+        assert_eq!(folded, 3);
+        // The other row's latency is over all its requests: 3x30, 2x40, 1x50 ms.
+        let other = ops[4].latency_ms.as_ref().unwrap();
+        assert_eq!((other.count, other.p50, other.max), (6, 30.0, 50.0));
+        // The service's totals are unchanged.
+        assert_eq!(svcs[1].spans, 15);
+        assert_eq!(svcs[1].latency_ms.as_ref().unwrap().count, 15);
+        let (_, all, none) = services_and_operations(&reqs, &[], &b.symbols);
+        assert_eq!((all.len(), none), (7, 0));
+    }
+
+    #[test]
     fn empty_input() {
-        let (s, o) = services_and_operations(&[], &[], &Symbols::default());
+        let (s, o, _) = services_and_operations(&[], &[], &Symbols::default());
         assert!(s.is_empty() && o.is_empty());
     }
 }

@@ -309,6 +309,10 @@ pub struct DataQuality {
     /// Ids reused for requests far apart in time.
     #[serde(default)]
     pub reused_ids: u64,
+    /// Operations listed in their service's `{other}` row, past the most
+    /// operations a service lists (`operations` stays bounded).
+    #[serde(default)]
+    pub folded_operations: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

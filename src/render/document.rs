@@ -685,6 +685,14 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
             thousands(q.reused_ids)
         )));
     }
+    if q.folded_operations > 0 {
+        items.push(cell(format!(
+            "{} rarely seen operations are counted in their service's {{other}} row \
+             (at most {} operations listed per service)",
+            thousands(q.folded_operations),
+            crate::analyze::stats::MAX_OPERATIONS
+        )));
+    }
     doc.push(Block::List(items));
     // Offsets under a millisecond are measurement noise, not a skewed clock.
     let offsets: Vec<_> = q

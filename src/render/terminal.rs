@@ -375,6 +375,14 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
             thousands(q.reused_ids)
         ));
     }
+    if q.folded_operations > 0 {
+        notes.push(format!(
+            "{} rarely seen operations are counted in their service's {{other}} row \
+             (at most {} operations listed per service)",
+            thousands(q.folded_operations),
+            crate::analyze::stats::MAX_OPERATIONS
+        ));
+    }
     // An offset that rounds to 0 ms is no news.
     for c in q.clock_offsets.iter().filter(|c| c.offset_ms.abs() >= 0.5) {
         notes.push(format!(
