@@ -226,7 +226,7 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The built-in formats an `[[override]]` may name.
-pub const BUILTIN_FORMATS: [&str; 15] = [
+pub const BUILTIN_FORMATS: [&str; 16] = [
     "access",
     "json",
     "logfmt",
@@ -242,6 +242,7 @@ pub const BUILTIN_FORMATS: [&str; 15] = [
     "journald-json",
     "traefik",
     "caddy",
+    "heroku",
 ];
 
 impl Config {

@@ -250,6 +250,23 @@ fn caddy_json_access_log() {
     );
 }
 
+#[test]
+fn heroku_router() {
+    // https://devcenter.heroku.com/articles/http-routing#heroku-router-log-format,
+    // as `heroku logs` prints it. The router answers 503 with an error code
+    // where the others answer 502/503/504: H13 (connection closed after
+    // 240 ms), H10 (app crashed: no dyno, empty timers, no duration) and H12
+    // (timeout at 30 s). So 19 durations, connect + service: p50 15, p99 30 s.
+    assert_eq!(
+        read(&fixture("heroku/heroku.log")),
+        Got {
+            p50_ms: Some(15.0),
+            p99_ms: Some(30_000.0),
+            ..want("heroku", 20, 0, &["web.1", "web.2"])
+        }
+    );
+}
+
 /// A W3C file cut into chunks at every line: each chunk is read under the
 /// `#Fields:` header in force where it starts.
 #[test]
@@ -330,6 +347,7 @@ fn edge_and_backend_logs_make_one_trace_per_request() {
         ("iis", "iis"),
         ("traefik-json", "traefik"),
         ("caddy", "access"),
+        ("heroku", "heroku-router"),
     ] {
         assert_eq!(traces(&fixture(dir), edge), (20, 18, 18), "{dir}");
     }

@@ -16,8 +16,8 @@ use super::event::Record;
 use super::formats::custom::CustomFormat;
 use super::formats::Parsed;
 use super::formats::{
-    access, caddy, container, elb, envoy, haproxy, journald, json, logfmt, otel, text, traefik,
-    w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
+    access, caddy, container, elb, envoy, haproxy, heroku, journald, json, logfmt, otel, text,
+    traefik, w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
 };
 use super::ids::IdPatterns;
 use crate::config::{Config, ConfigError, CustomFormatSpec};
@@ -59,7 +59,7 @@ type Sniffer = fn(&str) -> Sniff;
 
 /// Built-in families in tie-break order: most specific first. (W3C logs are
 /// recognised by their `#Fields:` header, before this vote.)
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 14] = [
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 15] = [
     (|| FormatKind::Otel, otel::sniff),
     (|| FormatKind::JournaldJson, journald::sniff_json),
     (|| FormatKind::Journald, journald::sniff_export),
@@ -71,6 +71,7 @@ const BUILT_IN: [(fn() -> FormatKind, Sniffer); 14] = [
     (|| FormatKind::Envoy, envoy::sniff),
     (|| FormatKind::Haproxy, haproxy::sniff),
     (|| FormatKind::Elb, elb::sniff),
+    (|| FormatKind::Heroku, heroku::sniff),
     (|| FormatKind::Access, access::sniff),
     (|| FormatKind::Logfmt, logfmt::sniff),
     (|| FormatKind::Text, text::sniff),
@@ -302,6 +303,7 @@ impl FormatSet {
             FormatKind::JournaldJson => Arc::new(journald::JournalJson),
             FormatKind::Traefik => Arc::new(traefik::TraefikFormat),
             FormatKind::Caddy => Arc::new(caddy::CaddyFormat),
+            FormatKind::Heroku => Arc::new(heroku::HerokuFormat),
             FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
                 // Validated when the config was read, so this compiles again.
                 Some((spec, _, _)) => match CustomFormat::new(spec) {
@@ -332,6 +334,7 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "journald-json" => FormatKind::JournaldJson,
         "traefik" => FormatKind::Traefik,
         "caddy" => FormatKind::Caddy,
+        "heroku" => FormatKind::Heroku,
         _ => return None,
     })
 }

@@ -20,6 +20,7 @@ pub mod elb;
 pub mod envoy;
 pub mod fields;
 pub mod haproxy;
+pub mod heroku;
 pub mod journald;
 pub mod json;
 pub mod logfmt;
@@ -75,6 +76,8 @@ pub enum FormatKind {
     Traefik,
     /// Caddy's JSON access log.
     Caddy,
+    /// Heroku router lines (`heroku[router]: at=info method=... service=12ms ...`).
+    Heroku,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -100,6 +103,7 @@ impl FormatKind {
             FormatKind::JournaldJson => "journald-json".into(),
             FormatKind::Traefik => "traefik".into(),
             FormatKind::Caddy => "caddy".into(),
+            FormatKind::Heroku => "heroku".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
