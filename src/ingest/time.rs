@@ -257,21 +257,7 @@ pub fn parse_iso_loose(s: &[u8]) -> Option<Stamp> {
 /// Syslog RFC 3164 time without a year, `Mar  1 12:00:00` or `Mar 01 12:00:00.123`,
 /// taken to be in `year`.
 pub fn parse_syslog(s: &[u8], year: i32) -> Option<Stamp> {
-    let mo = month_from_name(s.get(..3)?)?;
-    if s.get(3) != Some(&b' ') {
-        return None;
-    }
-    let mut i = 4;
-    if s.get(i) == Some(&b' ') {
-        i += 1;
-    }
-    let (d, used) = digits_1_2(s, i)?;
-    i += used;
-    if s.get(i) != Some(&b' ') {
-        return None;
-    }
-    let (tod, used) = clock(s, i + 1)?;
-    i += 1 + used;
+    let (mo, d, tod, i) = month_day_clock(s, 0)?;
     let day = civil_to_ns(year as i64, mo, d, 0, 0, 0, 0)?;
     Some(zone_after_space(
         s,
@@ -393,19 +379,15 @@ pub fn parse_short_ymd(s: &[u8]) -> Option<Stamp> {
     })
 }
 
-/// The C library's `ctime` layout as Apache's error log writes it, with the
-/// weekday: `Sun Dec 04 04:47:44 2005`, `Fri Sep 09 10:42:29.902022 2011`
-/// (Apache 2.4 adds microseconds), `Sun Dec  4 04:47:44 2005`.
-pub fn parse_ctime(s: &[u8]) -> Option<Stamp> {
-    let weekday = s.get(..4)?;
-    if !weekday[..3].iter().all(u8::is_ascii_alphabetic) || weekday[3] != b' ' {
+/// `Mar  1 12:00:00[.fff]` from `at` (the month by name, the day padded with a
+/// space or a zero): the month, the day, the time of day in ns and the index
+/// just past the time. Shared by syslog and `ctime` times.
+fn month_day_clock(s: &[u8], at: usize) -> Option<(u32, u32, i64, usize)> {
+    let mo = month_from_name(s.get(at..at + 3)?)?;
+    if s.get(at + 3) != Some(&b' ') {
         return None;
     }
-    let mo = month_from_name(s.get(4..7)?)?;
-    if s.get(7) != Some(&b' ') {
-        return None;
-    }
-    let mut i = 8;
+    let mut i = at + 4;
     if s.get(i) == Some(&b' ') {
         i += 1;
     }
@@ -415,7 +397,18 @@ pub fn parse_ctime(s: &[u8]) -> Option<Stamp> {
         return None;
     }
     let (tod, used) = clock(s, i + 1)?;
-    i += 1 + used;
+    Some((mo, d, tod, i + 1 + used))
+}
+
+/// The C library's `ctime` layout as Apache's error log writes it, with the
+/// weekday: `Sun Dec 04 04:47:44 2005`, `Fri Sep 09 10:42:29.902022 2011`
+/// (Apache 2.4 adds microseconds), `Sun Dec  4 04:47:44 2005`.
+pub fn parse_ctime(s: &[u8]) -> Option<Stamp> {
+    let weekday = s.get(..4)?;
+    if !weekday[..3].iter().all(u8::is_ascii_alphabetic) || weekday[3] != b' ' {
+        return None;
+    }
+    let (mo, d, tod, mut i) = month_day_clock(s, 4)?;
     if s.get(i) != Some(&b' ') {
         return None;
     }
