@@ -106,7 +106,7 @@
 //! | key | meaning |
 //! |---|---|
 //! | `files` | required; globs matched as described above |
-//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `otel`, `journald`, `journald-json`, or the `name` of an `[[access_format]]` or `[[format]]` |
+//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `envoy`, `haproxy`, `elb`, `w3c`, `otel`, `journald`, `journald-json`, `traefik`, `caddy`, `heroku`, or the `name` of an `[[access_format]]` or `[[format]]` |
 //!
 //! Overrides skip detection for the files they match; the first matching override wins.
 //!

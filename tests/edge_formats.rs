@@ -128,6 +128,22 @@ fn istio_default_format() {
 }
 
 #[test]
+fn istio_json_format() {
+    // https://istio.io/latest/docs/tasks/observability/logs/access-log/ with
+    // `meshConfig.accessLogEncoding: JSON`: Istio's default JSON keys, as
+    // Envoy writes them (sorted, numbers as numbers, `-` as null).
+    assert_eq!(
+        read(&fixture("istio-json/istio-ingressgateway.log")),
+        want(
+            "envoy",
+            20,
+            0,
+            &["outbound|8080||orders.shop.svc.cluster.local"]
+        )
+    );
+}
+
+#[test]
 fn haproxy_http_log_through_syslog() {
     // https://docs.haproxy.org/2.8/configuration.html#8.2.3 with
     // `capture request header X-Request-ID len 36`.
@@ -341,6 +357,7 @@ fn edge_and_backend_logs_make_one_trace_per_request() {
     for (dir, edge) in [
         ("envoy", "envoy"),
         ("istio", "istio-ingressgateway"),
+        ("istio-json", "istio-ingressgateway"),
         ("haproxy", "haproxy"),
         ("alb", "shop-alb"),
         ("cloudfront", "E2EXAMPLE"),

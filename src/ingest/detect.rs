@@ -59,7 +59,7 @@ type Sniffer = fn(&str) -> Sniff;
 
 /// Built-in families in tie-break order: most specific first. (W3C logs are
 /// recognised by their `#Fields:` header, before this vote.)
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 15] = [
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 16] = [
     (|| FormatKind::Otel, otel::sniff),
     (|| FormatKind::JournaldJson, journald::sniff_json),
     (|| FormatKind::Journald, journald::sniff_export),
@@ -67,6 +67,7 @@ const BUILT_IN: [(fn() -> FormatKind, Sniffer); 15] = [
     (|| FormatKind::Cri, container::sniff_cri),
     (|| FormatKind::Caddy, caddy::sniff),
     (|| FormatKind::Traefik, traefik::sniff),
+    (|| FormatKind::Envoy, envoy::sniff_json),
     (|| FormatKind::Json, json::sniff),
     (|| FormatKind::Envoy, envoy::sniff),
     (|| FormatKind::Haproxy, haproxy::sniff),

@@ -17,13 +17,26 @@
 //! request started; the record's time is its end (start + duration), as every
 //! other access log writes it.
 //!
-//! The JSON form (`accessLogEncoding: JSON`) is read by the JSON parser.
+//! The JSON form is Istio's `meshConfig.accessLogEncoding: JSON`: the same
+//! command operators under the keys of Istio's default JSON format
+//! (`start_time`, `method`, `path`, `response_code`, `duration`,
+//! `upstream_service_time`, `x_forwarded_for`, `request_id`,
+//! `upstream_cluster`, `upstream_host`, `downstream_remote_address`, ...),
+//! numbers as numbers, `-` as `null`. The keys of Envoy Gateway's default
+//! JSON format (`x-envoy-origin-path`, `x-request-id`, `x-forwarded-for`,
+//! `x-envoy-upstream-service-time`) are read as well. [`EnvoyFormat`] reads
+//! both forms, a line starting with `{` as JSON.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::access_scan::parse_any_time;
 use super::access_spec::{header_var, Builder, Spec, Var};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::Record;
+use crate::ingest::event::{DurationSource, IdKind, Record, TimeUnit, UnitBasis};
 
 /// Envoy's default format string.
 pub const ENVOY_DEFAULT: &str = "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" \"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
@@ -47,7 +60,20 @@ pub fn sniff(line: &str) -> Sniff {
     }
 }
 
-/// The Envoy / Istio access log parser (default formats).
+/// Is `line` an Istio / Envoy JSON access line?
+pub fn sniff_json(line: &str) -> Sniff {
+    if line.starts_with('{')
+        && line.contains("\"response_code\"")
+        && line.contains("\"start_time\"")
+        && parse_json(line, &mut Record::default()) == Parsed::Entry
+    {
+        Sniff::Yes
+    } else {
+        Sniff::No
+    }
+}
+
+/// The Envoy / Istio access log parser (default formats, text and JSON).
 #[derive(Debug, Default)]
 pub struct EnvoyFormat;
 
@@ -57,6 +83,9 @@ impl LineFormat for EnvoyFormat {
     }
 
     fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
+        if line.starts_with('{') {
+            return parse_json(line, out);
+        }
         for spec in DEFAULTS.iter() {
             if spec.parse(line, out) == Parsed::Entry {
                 return Parsed::Entry;
@@ -65,6 +94,100 @@ impl LineFormat for EnvoyFormat {
         }
         Parsed::Unparsed
     }
+}
+
+/// The members of a JSON access line logtrace reads: Istio's default keys,
+/// and Envoy Gateway's where they differ.
+#[derive(Deserialize)]
+struct JsonLine<'a> {
+    #[serde(borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "x-envoy-origin-path")]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    response_code: Option<&'a RawValue>,
+    #[serde(borrow)]
+    duration: Option<&'a RawValue>,
+    #[serde(borrow, alias = "x-envoy-upstream-service-time")]
+    upstream_service_time: Option<&'a RawValue>,
+    #[serde(borrow, alias = "x-forwarded-for")]
+    x_forwarded_for: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    downstream_remote_address: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "x-request-id")]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    traceparent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    upstream_cluster: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    upstream_host: Option<Cow<'a, str>>,
+}
+
+/// A whole number written as a JSON number or string (`12`, `"12"`); `-`,
+/// `null` and other text are none.
+fn json_int(raw: Option<&RawValue>) -> Option<u64> {
+    raw?.get().trim_matches('"').parse().ok()
+}
+
+/// Reads one Istio / Envoy JSON access line.
+fn parse_json<'a>(line: &'a str, out: &mut Record<'a>) -> Parsed {
+    let Ok(e) = serde_json::from_str::<JsonLine<'a>>(line) else {
+        return Parsed::Unparsed;
+    };
+    let Some(start) = e
+        .start_time
+        .as_deref()
+        .and_then(|s| parse_any_time(s.as_bytes()))
+    else {
+        return Parsed::Unparsed;
+    };
+    let status = json_int(e.response_code);
+    if status.is_none() && e.duration.is_none() {
+        return Parsed::Unparsed;
+    }
+    let duration = json_int(e.duration).map(|ms| ms * 1_000_000);
+    if let Some(ns) = duration {
+        let source = DurationSource {
+            field: "duration",
+            unit: TimeUnit::Ms,
+            basis: UnitBasis::Format,
+        };
+        out.set_duration(ns, source);
+    }
+    // `%START_TIME%` is when the request started; the record's time is its end.
+    out.time_ns = Some(start.0.saturating_add(duration.unwrap_or(0) as i64));
+    out.time_without_zone = !start.1;
+    // A TCP proxy logs status 0.
+    out.status = status
+        .and_then(|s| u16::try_from(s).ok())
+        .filter(|s| (100..1000).contains(s));
+    out.upstream_ns = json_int(e.upstream_service_time).map(|ms| ms * 1_000_000);
+    out.method = e.method;
+    out.path = e.path;
+    if let Some(c) = e.x_forwarded_for {
+        out.set_client(c);
+    }
+    if let Some(c) = e.downstream_remote_address {
+        out.set_client(c);
+    }
+    if let Some(id) = e.request_id {
+        out.put_id(IdKind::Request, id, "x-request-id");
+    }
+    if let Some(tp) = e.traceparent {
+        if let Some((t, s)) = super::access_scan::split_traceparent(tp.as_bytes()) {
+            let (trace, span) = (tp[t].to_owned(), tp[s].to_owned());
+            out.put_id(IdKind::Trace, Cow::Owned(trace), "traceparent");
+            out.put_id(IdKind::ParentSpan, Cow::Owned(span), "traceparent");
+        }
+    }
+    // The cluster names the service behind; the host only one of its pods.
+    for u in [e.upstream_cluster, e.upstream_host].into_iter().flatten() {
+        out.set_upstream(u);
+    }
+    Parsed::Entry
 }
 
 /// Compiles an Envoy format string (`[%START_TIME%] "%REQ(:METHOD)% ..."`).
@@ -240,6 +363,48 @@ mod tests {
             assert_eq!(parse(other).0, Parsed::Unparsed, "{other}");
             assert_eq!(sniff(other), Sniff::No, "{other}");
         }
+    }
+
+    #[test]
+    fn json_lines_istio_and_envoy_gateway_keys() {
+        // Istio's default JSON keys; `-` written as null, numbers as numbers.
+        let (p, r) = parse(
+            r#"{"authority":"httpbin:8000","bytes_received":0,"bytes_sent":135,"connection_termination_details":null,"downstream_local_address":"10.96.98.166:8000","downstream_remote_address":"10.244.0.6:42372","duration":3,"method":"GET","path":"/status/418","protocol":"HTTP/1.1","request_id":"2b1a4f8e-1a0c-9b3d-b256-f0917aa6b0bb","requested_server_name":null,"response_code":418,"response_code_details":"via_upstream","response_flags":"-","route_name":"default","start_time":"2022-04-18T12:09:44.091Z","upstream_cluster":"outbound|8000||httpbin.foo.svc.cluster.local","upstream_host":"10.244.0.8:80","upstream_local_address":"10.244.0.6:54320","upstream_service_time":"2","upstream_transport_failure_reason":null,"user_agent":"curl/7.85.0","x_forwarded_for":null}"#,
+        );
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(
+            (r.status, r.duration_ns, r.upstream_ns),
+            (Some(418), Some(3 * MS), Some(2 * MS))
+        );
+        assert_eq!(r.time_ns, Some(1_650_283_784_094_000_000));
+        assert_eq!(r.client.as_deref(), Some("10.244.0.6"));
+        assert_eq!(
+            r.upstream.as_deref(),
+            Some("outbound|8000||httpbin.foo.svc.cluster.local")
+        );
+        let src = r.duration_source.unwrap();
+        assert_eq!(
+            (src.field, src.unit, src.basis),
+            ("duration", TimeUnit::Ms, UnitBasis::Format)
+        );
+        // Envoy Gateway's default JSON: every value a string, header names as keys.
+        let line = r#"{"start_time":"2024-03-01T12:00:00.000Z","method":"POST","x-envoy-origin-path":"/api/orders","protocol":"HTTP/1.1","response_code":"503","response_flags":"UF","bytes_received":"120","bytes_sent":"91","duration":"1","x-envoy-upstream-service-time":null,"x-forwarded-for":"203.0.113.9","user-agent":"curl/8.5.0","x-request-id":"r-1",":authority":"shop.example.com","upstream_host":null,"upstream_cluster":"httproute/shop/orders/rule/0"}"#;
+        let (p, r) = parse(line);
+        assert_eq!(p, Parsed::Entry);
+        assert_eq!(
+            (r.status, r.duration_ns, r.upstream_ns),
+            (Some(503), Some(MS), None)
+        );
+        assert_eq!(r.path.as_deref(), Some("/api/orders"));
+        assert_eq!(
+            (r.request_id.as_deref(), r.client.as_deref()),
+            (Some("r-1"), Some("203.0.113.9"))
+        );
+        assert_eq!(sniff_json(line), Sniff::Yes);
+        assert_eq!(
+            sniff_json(r#"{"start_time":"x","response_code":200}"#),
+            Sniff::No
+        );
     }
 
     #[test]

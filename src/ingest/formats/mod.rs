@@ -58,7 +58,7 @@ pub enum FormatKind {
     Docker,
     /// CRI (containerd/CRI-O) lines.
     Cri,
-    /// Envoy and Istio access logs (default text formats).
+    /// Envoy and Istio access logs (default text formats, Istio's JSON).
     Envoy,
     /// HAProxy HTTP and TCP logs, with or without syslog.
     Haproxy,
