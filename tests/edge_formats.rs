@@ -283,6 +283,34 @@ fn heroku_router() {
     );
 }
 
+#[test]
+fn gcp_load_balancer_request_logs() {
+    // https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring:
+    // LogEntry lines as a Cloud Logging sink writes them to Cloud Storage;
+    // `httpRequest.latency` is a protobuf duration (`"0.014s"`), the id is
+    // the trace the load balancer forwarded in `X-Cloud-Trace-Context`.
+    let path = fixture("gcp/requests.json");
+    assert_eq!(
+        read(&path),
+        Got {
+            ids: 0,
+            ..want("gcp", 20, 0, &["orders-backend"])
+        }
+    );
+    assert_eq!(trace_ids(&path), 20);
+}
+
+/// Distinct trace ids in a file.
+fn trace_ids(path: &Path) -> usize {
+    let opts = IngestOptions {
+        keep_events: true,
+        ..Default::default()
+    };
+    let run = ingest(&[path.to_path_buf()], &opts).unwrap();
+    let ids: BTreeSet<Sym> = run.events.iter().map(|e| e.trace_id).collect();
+    ids.into_iter().filter(|s| s.is_some()).count()
+}
+
 /// A W3C file cut into chunks at every line: each chunk is read under the
 /// `#Fields:` header in force where it starts.
 #[test]
@@ -365,6 +393,7 @@ fn edge_and_backend_logs_make_one_trace_per_request() {
         ("traefik-json", "traefik"),
         ("caddy", "access"),
         ("heroku", "heroku-router"),
+        ("gcp", "shop-lb"),
     ] {
         assert_eq!(traces(&fixture(dir), edge), (20, 18, 18), "{dir}");
     }

@@ -314,13 +314,22 @@ impl<'a> Record<'a> {
 /// The id without quotes and surrounding space. An AWS `X-Amzn-Trace-Id`
 /// value (`Root=1-58337262-36d228ad5d99923122bbe354;Parent=...;Sampled=1`)
 /// is its `Root`: the load balancer logs only that, the services behind it
-/// log the whole header.
+/// log the whole header. A Cloud Logging trace name
+/// (`projects/my-project/traces/06796866738c859f2f19b7cfb3214824`) is its
+/// trace id: Google's load balancers and the services behind them log the
+/// name, the `X-Cloud-Trace-Context` header carries the id.
 fn trim_id(value: Cow<'_, str>) -> Cow<'_, str> {
     fn part(s: &str) -> &str {
         let s = s.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-        match s.strip_prefix("Root=") {
-            Some(root) => &root[..root.find(';').unwrap_or(root.len())],
-            None => s,
+        if let Some(root) = s.strip_prefix("Root=") {
+            return &root[..root.find(';').unwrap_or(root.len())];
+        }
+        match s
+            .strip_prefix("projects/")
+            .and_then(|r| r.split_once("/traces/"))
+        {
+            Some((_, id)) if !id.is_empty() => id,
+            _ => s,
         }
     }
     match value {
@@ -677,6 +686,19 @@ mod tests {
             r.request_id.as_deref(),
             Some("1-58337262-36d228ad5d99923122bbe354")
         );
+        // A Cloud Logging trace name is its trace id; other paths stay whole.
+        let mut r = Record::default();
+        r.put_id(
+            IdKind::Trace,
+            "projects/shop-prod/traces/06796866738c859f2f19b7cfb3214824".into(),
+            "trace",
+        );
+        r.put_id(IdKind::Request, "projects/x/builds/7".into(), "rid");
+        assert_eq!(
+            r.trace_id.as_deref(),
+            Some("06796866738c859f2f19b7cfb3214824")
+        );
+        assert_eq!(r.request_id.as_deref(), Some("projects/x/builds/7"));
     }
 
     #[test]

@@ -98,10 +98,11 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         | b"httpreqid" | b"httprequestid" | b"rayid"
         // What AWS load balancers and CloudFront add to the request they forward.
         | b"xamzntraceid" | b"amzntraceid" | b"xamzcfid" | b"amzcfid" => Field::Id(IdKind::Request),
-        b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid" => {
-            Field::Id(IdKind::Trace)
-        }
-        b"spanid" | b"span" | b"xb3spanid" | b"ddspanid" | b"otelspanid" => Field::Id(IdKind::Span),
+        // Cloud Logging's structured-logging keys (`logging.googleapis.com/trace`).
+        b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid"
+        | b"logginggoogleapiscom/trace" => Field::Id(IdKind::Trace),
+        b"spanid" | b"span" | b"xb3spanid" | b"ddspanid" | b"otelspanid"
+        | b"logginggoogleapiscom/spanid" => Field::Id(IdKind::Span),
         b"parentspanid" | b"parentid" | b"parent" | b"xb3parentspanid" => {
             Field::Id(IdKind::ParentSpan)
         }

@@ -19,6 +19,7 @@ pub mod custom;
 pub mod elb;
 pub mod envoy;
 pub mod fields;
+pub mod gcp;
 pub mod haproxy;
 pub mod heroku;
 pub mod journald;
@@ -78,6 +79,8 @@ pub enum FormatKind {
     Caddy,
     /// Heroku router lines (`heroku[router]: at=info method=... service=12ms ...`).
     Heroku,
+    /// Google Cloud Logging entries: load balancer (and Cloud Run) request logs.
+    Gcp,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -104,6 +107,7 @@ impl FormatKind {
             FormatKind::Traefik => "traefik".into(),
             FormatKind::Caddy => "caddy".into(),
             FormatKind::Heroku => "heroku".into(),
+            FormatKind::Gcp => "gcp".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
