@@ -106,7 +106,7 @@
 //! | key | meaning |
 //! |---|---|
 //! | `files` | required; globs matched as described above |
-//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `envoy`, `haproxy`, `elb`, `w3c`, `otel`, `journald`, `journald-json`, `traefik`, `caddy`, `heroku`, `gcp`, or the `name` of an `[[access_format]]` or `[[format]]` |
+//! | `format` | required; `access`, `json`, `logfmt`, `text`, `docker`, `cri`, `envoy`, `haproxy`, `elb`, `w3c`, `otel`, `journald`, `journald-json`, `traefik`, `caddy`, `heroku`, `gcp`, `azure`, or the `name` of an `[[access_format]]` or `[[format]]` |
 //!
 //! Overrides skip detection for the files they match; the first matching override wins.
 //!
@@ -226,7 +226,7 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The built-in formats an `[[override]]` may name.
-pub const BUILTIN_FORMATS: [&str; 17] = [
+pub const BUILTIN_FORMATS: [&str; 18] = [
     "access",
     "json",
     "logfmt",
@@ -244,6 +244,7 @@ pub const BUILTIN_FORMATS: [&str; 17] = [
     "caddy",
     "heroku",
     "gcp",
+    "azure",
 ];
 
 impl Config {

@@ -300,6 +300,29 @@ fn gcp_load_balancer_request_logs() {
     assert_eq!(trace_ids(&path), 20);
 }
 
+#[test]
+fn azure_application_gateway_v2() {
+    // https://learn.microsoft.com/en-us/azure/application-gateway/monitor-application-gateway-reference#access-log-category:
+    // records as diagnostic settings write them to a storage account
+    // (PT1H.json); v2 `timeTaken` in seconds, `transactionId` is the
+    // `X-AppGW-Trace-Id` the backend receives.
+    assert_eq!(
+        read(&fixture("azure-appgw/PT1H.json")),
+        want("azure", 20, 0, &["orders-pool"])
+    );
+}
+
+#[test]
+fn azure_front_door() {
+    // https://learn.microsoft.com/en-us/azure/frontdoor/monitor-front-door-reference:
+    // `FrontDoorAccessLog` records, numbers as strings, `timeTaken` in
+    // seconds; `trackingReference` is the `X-Azure-Ref` the origin receives.
+    assert_eq!(
+        read(&fixture("azure-frontdoor/PT1H.json")),
+        want("azure", 20, 0, &["orders.shop.example.com:443"])
+    );
+}
+
 /// Distinct trace ids in a file.
 fn trace_ids(path: &Path) -> usize {
     let opts = IngestOptions {
@@ -394,6 +417,8 @@ fn edge_and_backend_logs_make_one_trace_per_request() {
         ("caddy", "access"),
         ("heroku", "heroku-router"),
         ("gcp", "shop-lb"),
+        ("azure-appgw", "shop-appgw"),
+        ("azure-frontdoor", "shop-fd"),
     ] {
         assert_eq!(traces(&fixture(dir), edge), (20, 18, 18), "{dir}");
     }

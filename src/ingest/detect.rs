@@ -16,8 +16,8 @@ use super::event::Record;
 use super::formats::custom::CustomFormat;
 use super::formats::Parsed;
 use super::formats::{
-    access, caddy, container, elb, envoy, gcp, haproxy, heroku, journald, json, logfmt, otel, text,
-    traefik, w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
+    access, azure, caddy, container, elb, envoy, gcp, haproxy, heroku, journald, json, logfmt,
+    otel, text, traefik, w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
 };
 use super::ids::IdPatterns;
 use crate::config::{Config, ConfigError, CustomFormatSpec};
@@ -59,7 +59,7 @@ type Sniffer = fn(&str) -> Sniff;
 
 /// Built-in families in tie-break order: most specific first. (W3C logs are
 /// recognised by their `#Fields:` header, before this vote.)
-const BUILT_IN: [(fn() -> FormatKind, Sniffer); 17] = [
+const BUILT_IN: [(fn() -> FormatKind, Sniffer); 18] = [
     (|| FormatKind::Otel, otel::sniff),
     (|| FormatKind::JournaldJson, journald::sniff_json),
     (|| FormatKind::Journald, journald::sniff_export),
@@ -69,6 +69,7 @@ const BUILT_IN: [(fn() -> FormatKind, Sniffer); 17] = [
     (|| FormatKind::Traefik, traefik::sniff),
     (|| FormatKind::Envoy, envoy::sniff_json),
     (|| FormatKind::Gcp, gcp::sniff),
+    (|| FormatKind::Azure, azure::sniff),
     (|| FormatKind::Json, json::sniff),
     (|| FormatKind::Envoy, envoy::sniff),
     (|| FormatKind::Haproxy, haproxy::sniff),
@@ -307,6 +308,7 @@ impl FormatSet {
             FormatKind::Caddy => Arc::new(caddy::CaddyFormat),
             FormatKind::Heroku => Arc::new(heroku::HerokuFormat),
             FormatKind::Gcp => Arc::new(gcp::GcpFormat),
+            FormatKind::Azure => Arc::new(azure::AzureFormat),
             FormatKind::Custom(name) => match self.customs.iter().find(|c| &c.0.name == name) {
                 // Validated when the config was read, so this compiles again.
                 Some((spec, _, _)) => match CustomFormat::new(spec) {
@@ -339,6 +341,7 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "caddy" => FormatKind::Caddy,
         "heroku" => FormatKind::Heroku,
         "gcp" => FormatKind::Gcp,
+        "azure" => FormatKind::Azure,
         _ => return None,
     })
 }

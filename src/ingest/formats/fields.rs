@@ -97,7 +97,9 @@ pub fn classify_normalized(k: &[u8]) -> Option<Field> {
         b"requestid" | b"reqid" | b"xrequestid" | b"correlationid" | b"xcorrelationid" | b"rid"
         | b"httpreqid" | b"httprequestid" | b"rayid"
         // What AWS load balancers and CloudFront add to the request they forward.
-        | b"xamzntraceid" | b"amzntraceid" | b"xamzcfid" | b"amzcfid" => Field::Id(IdKind::Request),
+        | b"xamzntraceid" | b"amzntraceid" | b"xamzcfid" | b"amzcfid"
+        // ... and what Azure Application Gateway and Front Door add.
+        | b"xappgwtraceid" | b"appgwtraceid" | b"xazureref" | b"azureref" => Field::Id(IdKind::Request),
         // Cloud Logging's structured-logging keys (`logging.googleapis.com/trace`).
         b"traceid" | b"trace" | b"xb3traceid" | b"ddtraceid" | b"oteltraceid"
         | b"logginggoogleapiscom/trace" => Field::Id(IdKind::Trace),

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod access_scan;
 mod access_spec;
+pub mod azure;
 pub mod caddy;
 pub mod columns;
 pub mod container;
@@ -81,6 +82,8 @@ pub enum FormatKind {
     Heroku,
     /// Google Cloud Logging entries: load balancer (and Cloud Run) request logs.
     Gcp,
+    /// Azure Application Gateway and Front Door access logs.
+    Azure,
     /// A regex format from the config file, by name.
     Custom(String),
     /// No format recognised the file's first lines: every line is reported as unparsed.
@@ -108,6 +111,7 @@ impl FormatKind {
             FormatKind::Caddy => "caddy".into(),
             FormatKind::Heroku => "heroku".into(),
             FormatKind::Gcp => "gcp".into(),
+            FormatKind::Azure => "azure".into(),
             FormatKind::Custom(n) => format!("custom:{n}"),
             FormatKind::Unknown => "unknown".into(),
         }
