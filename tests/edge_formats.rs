@@ -334,6 +334,72 @@ fn trace_ids(path: &Path) -> usize {
     ids.into_iter().filter(|s| s.is_some()).count()
 }
 
+/// Every edge reader says which field gave its durations, in which unit, and
+/// how the unit was known (what `inspect` shows per file).
+#[test]
+fn every_edge_duration_names_its_field_and_unit() {
+    use logtrace::ingest::event::{TimeUnit::*, UnitBasis::*};
+    for (file, field, unit, basis, count) in [
+        ("envoy/envoy.log", "DURATION", Ms, Format, 20),
+        ("istio/istio-ingressgateway.log", "DURATION", Ms, Format, 20),
+        (
+            "istio-json/istio-ingressgateway.log",
+            "duration",
+            Ms,
+            Format,
+            20,
+        ),
+        ("haproxy/haproxy.log", "Ta", Ms, Format, 20),
+        ("haproxy-tcp/haproxy.log", "Tt", Ms, Format, 20),
+        (
+            "alb/alb.log",
+            "request+target+response_processing_time",
+            S,
+            Format,
+            17,
+        ),
+        (
+            "clb/clb.log",
+            "request+backend+response_processing_time",
+            S,
+            Format,
+            17,
+        ),
+        (
+            "cloudfront/E2EXAMPLE.2024-03-01-12.a1b2c3d4.log",
+            "time-taken",
+            S,
+            Format,
+            20,
+        ),
+        ("iis/u_ex24030112.log", "time-taken", Ms, Format, 20),
+        ("traefik/traefik.log", "Duration", Ms, Format, 20),
+        ("traefik-json/traefik.log", "Duration", Ns, Format, 20),
+        ("caddy/access.log", "duration", S, Format, 20),
+        ("heroku/heroku.log", "connect+service", Ms, Value, 19),
+        ("gcp/requests.json", "httpRequest.latency", S, Value, 20),
+        ("azure-appgw/PT1H.json", "timeTaken", S, Format, 20),
+        ("azure-frontdoor/PT1H.json", "timeTaken", S, Format, 20),
+    ] {
+        let run = ingest(&[fixture(file)], &IngestOptions::default()).unwrap();
+        let got: Vec<_> = run.files[0]
+            .durations
+            .iter()
+            .map(|d| (d.field.as_str(), d.unit, d.basis, d.count))
+            .collect();
+        assert_eq!(got[0], (field, unit, basis, count), "{file}: {got:?}");
+    }
+    // An ALB line whose target did not answer: its duration is the time
+    // from request_creation_time to time.
+    let run = ingest(&[fixture("alb/alb.log")], &IngestOptions::default()).unwrap();
+    let got: Vec<_> = run.files[0]
+        .durations
+        .iter()
+        .map(|d| (d.field.as_str(), d.count))
+        .collect();
+    assert_eq!(got[1], ("time-request_creation_time", 3), "{got:?}");
+}
+
 /// A W3C file cut into chunks at every line: each chunk is read under the
 /// `#Fields:` header in force where it starts.
 #[test]

@@ -205,6 +205,18 @@ pub struct DurationSource<'a> {
     pub basis: UnitBasis,
 }
 
+impl<'a> DurationSource<'a> {
+    /// A duration whose unit the format defines (Envoy's `%DURATION%` is ms,
+    /// an ALB's processing times are seconds).
+    pub const fn by_format(field: &'a str, unit: TimeUnit) -> Self {
+        DurationSource {
+            field,
+            unit,
+            basis: UnitBasis::Format,
+        }
+    }
+}
+
 /// The names of the fields a record's ids came from: one per id kind at
 /// most, kept inline (a list would allocate on every line that has an id).
 #[derive(Clone, Copy, Debug, Default)]

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::access_scan::{parse_secs, split_traceparent, sub};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record, TimeUnit};
 
 /// Is `line` a Caddy access log entry?
 pub fn sniff(line: &str) -> Sniff {
@@ -58,10 +58,9 @@ impl LineFormat for CaddyFormat {
         out.time_ns =
             e.ts.and_then(|t| parse_secs(t.get().as_bytes()))
                 .map(|(ns, _)| ns as i64);
-        out.duration_ns = e
-            .duration
-            .and_then(|d| parse_secs(d.get().as_bytes()))
-            .map(|(ns, _)| ns);
+        if let Some((ns, _)) = e.duration.and_then(|d| parse_secs(d.get().as_bytes())) {
+            out.set_duration(ns, DurationSource::by_format("duration", TimeUnit::S));
+        }
         out.status = Some(status);
         out.level = e.level.as_deref().map_or(Level::Info, Level::parse);
         out.method = req.method;

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use super::access_scan::split_request;
 use super::fields::{parse_duration, Unit};
 use super::Parsed;
-use crate::ingest::event::{IdKind, Record};
+use crate::ingest::event::{DurationSource, IdKind, Record, TimeUnit};
 use crate::ingest::time::{self, NS_PER_SEC};
 
 /// What a column holds.
@@ -29,8 +29,9 @@ pub enum Col {
     /// An ISO 8601 time with its zone (`2018-07-02T22:23:00.186641Z`).
     Time,
     /// When the request arrived (ISO 8601): the duration is the time from it
-    /// to [`Col::Time`] when the duration's parts do not give it.
-    StartTime,
+    /// to [`Col::Time`] when the duration's parts do not give it; the name is
+    /// how `inspect` reports such a duration.
+    StartTime(&'static str),
     /// `2015-01-13`, UTC unless the table says local.
     Date,
     /// `00:32:17` or `17:00:00.363`, on the line's date.
@@ -48,8 +49,9 @@ pub enum Col {
     /// A request line: `GET http://www.example.com:80/ HTTP/1.1`.
     Request,
     Status,
-    /// The duration, in this unit; a negative value means "not applicable".
-    Duration(Unit),
+    /// The duration, in this unit, under this field name; a negative value
+    /// means "not applicable".
+    Duration(Unit, &'static str),
     /// A part of the duration (a load balancer's request, target and response
     /// processing times): the parts add up to it; one missing part leaves it unknown.
     DurationPart(Unit),
@@ -84,6 +86,8 @@ pub struct Table {
     pub local: bool,
     /// The day (days since the epoch) of lines that have a time of day but no date.
     pub default_day: Option<i64>,
+    /// The name `inspect` gives a duration added up from [`Col::DurationPart`]s.
+    pub parts_name: &'static str,
 }
 
 impl Table {
@@ -94,6 +98,7 @@ impl Table {
             sep,
             local: false,
             default_day: None,
+            parts_name: "",
         }
     }
 
@@ -136,7 +141,7 @@ impl Table {
                     out.time_ns = Some(s.ns);
                     out.time_without_zone = !s.has_zone;
                 }
-                Col::StartTime => {
+                Col::StartTime(_) => {
                     start = Some(
                         time::parse_iso(v.as_bytes())
                             .filter(|s| s.len == v.len())?
@@ -175,7 +180,11 @@ impl Table {
                     Ok(s @ 100..=999) => out.status = Some(s),
                     _ => return None,
                 },
-                Col::Duration(unit) => out.duration_ns = number(v, unit)?,
+                Col::Duration(unit, name) => {
+                    if let Some(ns) = number(v, unit)? {
+                        out.set_duration(ns, DurationSource::by_format(name, time_unit(unit)));
+                    }
+                }
                 Col::DurationPart(unit) => {
                     parts = parts.zip(number(v, unit)?).map(|(sum, d)| sum + d);
                 }
@@ -191,15 +200,25 @@ impl Table {
         if n < self.min_columns {
             return None;
         }
-        if self
-            .cols
-            .iter()
-            .any(|c| matches!(c, Col::DurationPart(_) | Col::UpstreamPart(_)))
-        {
-            out.duration_ns = parts;
+        let part_unit = self.cols.iter().find_map(|c| match c {
+            Col::DurationPart(u) | Col::UpstreamPart(u) => Some(*u),
+            _ => None,
+        });
+        if let (Some(ns), Some(unit)) = (parts, part_unit) {
+            out.set_duration(
+                ns,
+                DurationSource::by_format(self.parts_name, time_unit(unit)),
+            );
         }
         if let (None, Some(s), Some(t)) = (out.duration_ns, start, out.time_ns) {
-            out.duration_ns = u64::try_from(t - s).ok();
+            if let Ok(ns) = u64::try_from(t - s) {
+                let name = self.cols.iter().find_map(|c| match c {
+                    Col::StartTime(name) => Some(*name),
+                    _ => None,
+                });
+                let source = DurationSource::by_format(name.unwrap_or(""), TimeUnit::S);
+                out.set_duration(ns, source);
+            }
         }
         if let Some(t) = tod {
             let day = day.or(self.default_day)?;
@@ -208,6 +227,16 @@ impl Table {
         }
         let what = out.time_ns.is_some() || out.status.is_some() || out.path.is_some();
         what.then_some(())
+    }
+}
+
+/// The unit a column's [`Unit`] names (columns hold plain numbers).
+fn time_unit(unit: Unit) -> TimeUnit {
+    match unit {
+        Unit::Ns => TimeUnit::Ns,
+        Unit::Us => TimeUnit::Us,
+        Unit::Ms | Unit::FromValue => TimeUnit::Ms,
+        Unit::S | Unit::FormatS => TimeUnit::S,
     }
 }
 
@@ -336,7 +365,7 @@ mod tests {
                 Col::Method,
                 Col::Path,
                 Col::Status,
-                Col::Duration(Unit::Ms),
+                Col::Duration(Unit::Ms, "time-taken"),
             ],
             Sep::Spaces,
         );

@@ -41,7 +41,11 @@ const CLASSIC: [Col; 12] = [
     Col::Request,
 ];
 
-static CLB: LazyLock<Table> = LazyLock::new(|| Table::new(CLASSIC.to_vec(), Sep::Spaces));
+static CLB: LazyLock<Table> = LazyLock::new(|| {
+    let mut t = Table::new(CLASSIC.to_vec(), Sep::Spaces);
+    t.parts_name = "request+backend+response_processing_time";
+    t
+});
 
 static ALB: LazyLock<Table> = LazyLock::new(|| {
     let after = [
@@ -53,7 +57,7 @@ static ALB: LazyLock<Table> = LazyLock::new(|| {
         Col::Skip, // domain_name
         Col::Skip, // chosen_cert_arn
         Col::Skip, // matched_rule_priority
-        Col::StartTime,
+        Col::StartTime("time-request_creation_time"),
     ];
     let cols = std::iter::once(Col::Skip) // type
         .chain(CLASSIC)
@@ -61,8 +65,12 @@ static ALB: LazyLock<Table> = LazyLock::new(|| {
         .collect();
     let mut t = Table::new(cols, Sep::Spaces);
     t.min_columns = 1 + CLASSIC.len();
+    t.parts_name = PARTS;
     t
 });
+
+/// How `inspect` names a duration added up from the three processing times.
+const PARTS: &str = "request+target+response_processing_time";
 
 /// The layout `line` is in, by its first word.
 fn table(line: &str) -> Option<&'static Table> {

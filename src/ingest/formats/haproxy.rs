@@ -29,7 +29,7 @@ use std::sync::LazyLock;
 use super::access_scan::{is_request_id, parse_clf, split_request, split_traceparent, sub};
 use super::text::TextFormat;
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record, TimeUnit};
 
 const NS_PER_MS: i64 = 1_000_000;
 
@@ -109,7 +109,14 @@ impl<'a> LogLine<'a> {
         out.set_client(Cow::Borrowed(self.client));
         out.set_upstream(Cow::Borrowed(self.upstream));
         let duration = self.timers[self.n_timers - 1];
-        out.duration_ns = duration.map(|ms| ms * NS_PER_MS as u64);
+        if let Some(ms) = duration {
+            // The last timer: `Ta` of an HTTP log (`Tt` before 1.8), `Tt` of a TCP log.
+            let name = if self.n_timers == 5 { "Ta" } else { "Tt" };
+            out.set_duration(
+                ms * NS_PER_MS as u64,
+                DurationSource::by_format(name, TimeUnit::Ms),
+            );
+        }
         if self.n_timers == 5 {
             out.upstream_ns = self.timers[3].map(|ms| ms * NS_PER_MS as u64);
         }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use super::access_scan::{parse_any_time, parse_uint};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record, TimeUnit, UnitBasis};
 
 /// The service router lines are reported under.
 pub const SERVICE: &str = "heroku-router";
@@ -79,7 +79,15 @@ impl LineFormat for HerokuFormat {
         out.time_without_zone = !zone;
         out.service = Some(Cow::Borrowed(SERVICE));
         out.upstream_ns = service;
-        out.duration_ns = service.map(|s| s + connect.unwrap_or(0));
+        if let Some(ns) = service.map(|s| s + connect.unwrap_or(0)) {
+            // The router writes `connect=1ms service=12ms`: the unit is in the value.
+            let source = DurationSource {
+                field: "connect+service",
+                unit: TimeUnit::Ms,
+                basis: UnitBasis::Value,
+            };
+            out.set_duration(ns, source);
+        }
         out.level = if error { Level::Error } else { Level::Info };
         out.message = Cow::Borrowed(msg);
         Parsed::Entry

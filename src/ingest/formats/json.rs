@@ -20,7 +20,7 @@ use memchr::{memchr2, memmem};
 use super::fields::{self, Field};
 use super::message;
 use super::{FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record};
 
 /// Deeper nesting is refused (the walk is recursive; this guards the stack).
 const MAX_DEPTH: u32 = 128;
@@ -102,7 +102,14 @@ fn transfer<'a>(tmp: Record<'_>, line: &'a str, out: &mut Record<'a>) {
         out.level = tmp.level;
     }
     out.status = out.status.or(tmp.status);
-    out.duration_ns = out.duration_ns.or(tmp.duration_ns);
+    if let (None, Some(ns), Some(src)) = (out.duration_ns, tmp.duration_ns, tmp.duration_source) {
+        // Found in the message: named after it, as every duration in prose is.
+        let source = DurationSource {
+            field: "message",
+            ..src
+        };
+        out.set_duration(ns, source);
+    }
     out.upstream_ns = out.upstream_ns.or(tmp.upstream_ns);
     out.exception |= tmp.exception;
     for (dst, src) in [

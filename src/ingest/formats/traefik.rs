@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::access_scan::parse_any_time;
 use super::access_spec::{Builder, Spec, Var};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
-use crate::ingest::event::{IdKind, Level, Record};
+use crate::ingest::event::{DurationSource, IdKind, Level, Record, TimeUnit};
 
 /// The `common` format, as Traefik's `CommonLogFormatter` prints it.
 static COMMON: LazyLock<Spec> = LazyLock::new(|| common().expect("the common format compiles"));
@@ -144,7 +144,9 @@ fn parse_json<'a>(line: &'a str, out: &mut Record<'a>) -> Parsed {
     let (Some(method), Some(status)) = (e.method, e.status) else {
         return Parsed::Unparsed;
     };
-    out.duration_ns = e.duration;
+    if let Some(ns) = e.duration {
+        out.set_duration(ns, DurationSource::by_format("Duration", TimeUnit::Ns));
+    }
     out.upstream_ns = e.origin_duration;
     // The start plus the duration; `time` (when the line was written) is
     // to the second only.

@@ -219,8 +219,8 @@ fn column(name: &str, time_taken: Unit) -> Col {
         "cs-method" => Col::Method,
         "cs-uri-stem" | "cs-uri" => Col::Path,
         "sc-status" => Col::Status,
-        "time-taken" => Col::Duration(time_taken),
-        "timetakenms" | "time-taken-ms" => Col::Duration(Unit::Ms),
+        "time-taken" => Col::Duration(time_taken, "time-taken"),
+        "timetakenms" | "time-taken-ms" => Col::Duration(Unit::Ms, "TimeTakenMS"),
         "x-edge-request-id" => Col::Id(IdKind::Request, "x-edge-request-id"),
         lower => custom(name, lower),
     }
