@@ -133,6 +133,56 @@
 //! regex = 'blk_-?\d+'
 //! ```
 
+//!
+//! ## `[[fields]]`: the field names of JSON and logfmt files
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `files` | globs of the files it applies to; empty: every JSON and logfmt file |
+//! | `time`, `level`, `message`, `service`, `status` | the key holding that field |
+//! | `operation` | the key naming the operation (a route, an RPC method); paths then name none |
+//! | `duration` | the key holding the duration |
+//! | `unit` | `ns`, `us`, `ms` or `s`: the unit of a `duration` written as a bare number (a unit in the value, `1.5s`, wins) |
+//! | `request_id`, `trace_id`, `span_id`, `parent_span_id` | the keys holding the ids |
+//!
+//! Keys are top-level JSON keys or logfmt keys, as written (case matters). They are
+//! looked up before the names logtrace knows, and a field given here is taken from
+//! those names: with `duration = "took"`, a `duration` key is not the duration.
+//! `inspect` shows such a duration's unit as "from the config". The first entry whose
+//! globs match a file applies to it.
+//!
+//! ```toml
+//! [[fields]]
+//! files = ["nova/*.log"]
+//! time = "when"
+//! operation = "op"
+//! duration = "took"
+//! unit = "ms"
+//! request_id = "x_req"
+//! ```
+//!
+//! ## `[[service]]`: the service of some files
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `files` | globs of the files it applies to (required with `name`) |
+//! | `name` | the service's name |
+//! | `path` | instead of `name`: a regex matched against the file's path below its input folder (then against the path as given); the capture named `service`, else the first group, is the name |
+//!
+//! The service given is every entry's in those files, whatever a line says; the first
+//! entry that gives a name wins. Without one, a file's service is what its lines say,
+//! else a name taken from its path (its folder or its file name).
+//!
+//! ```toml
+//! [[service]]
+//! files = ["nova/*.log"]
+//! name = "nova-api"
+//!
+//! # hosts/<host>/<service>.log
+//! [[service]]
+//! path = '^hosts/[^/]+/(?P<service>[^/.]+)\.log$'
+//! ```
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -153,6 +203,74 @@ pub struct Config {
     /// Correlation ids taken from messages by regex.
     #[serde(default, rename = "id_pattern")]
     pub id_patterns: Vec<IdPatternSpec>,
+    /// The field names of some JSON and logfmt files.
+    #[serde(default, rename = "fields")]
+    pub fields: Vec<FieldsSpec>,
+    /// The service of some files.
+    #[serde(default, rename = "service")]
+    pub services: Vec<ServiceSpec>,
+}
+
+/// `[[fields]]`: which key of a JSON or logfmt file holds which field. Each
+/// value is a key as the log writes it (top-level JSON key, logfmt key).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsSpec {
+    /// Globs of the files it applies to; empty: every JSON and logfmt file.
+    #[serde(default)]
+    pub files: Vec<String>,
+    pub time: Option<String>,
+    pub level: Option<String>,
+    pub message: Option<String>,
+    pub service: Option<String>,
+    /// The operation's name (a route, an RPC method): it names the
+    /// operation instead of a path.
+    pub operation: Option<String>,
+    pub status: Option<String>,
+    pub duration: Option<String>,
+    /// The unit of a `duration` written as a bare number: `ns`, `us`, `ms` or `s`.
+    pub unit: Option<String>,
+    pub request_id: Option<String>,
+    pub trace_id: Option<String>,
+    pub span_id: Option<String>,
+    pub parent_span_id: Option<String>,
+}
+
+impl FieldsSpec {
+    /// The keys given, each with the field it fills (`duration`, `request_id`, ...).
+    pub fn keys(&self) -> Vec<(&'static str, &str)> {
+        let all = [
+            ("time", &self.time),
+            ("level", &self.level),
+            ("message", &self.message),
+            ("service", &self.service),
+            ("operation", &self.operation),
+            ("status", &self.status),
+            ("duration", &self.duration),
+            ("request_id", &self.request_id),
+            ("trace_id", &self.trace_id),
+            ("span_id", &self.span_id),
+            ("parent_span_id", &self.parent_span_id),
+        ];
+        all.into_iter()
+            .filter_map(|(role, key)| Some((role, key.as_deref()?)))
+            .collect()
+    }
+}
+
+/// `[[service]]`: the service the entries of some files belong to.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Globs of the files it applies to; empty: every file `path` matches.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The service's name.
+    pub name: Option<String>,
+    /// A regex matched against a file's path below its input folder, then
+    /// against the path as given: the capture named `service` (else the
+    /// first group) is the service.
+    pub path: Option<String>,
 }
 
 /// `[[access_format]]`: an nginx `log_format` or Apache `LogFormat` string.
@@ -305,6 +423,51 @@ impl Config {
                 w[0]
             )));
         }
+        for (i, f) in self.fields.iter().enumerate() {
+            let label = format!("[[fields]] #{}", i + 1);
+            if f.keys().is_empty() {
+                return Err(ConfigError(format!(
+                    "{label}: names no field; give at least one of time, level, message, service, \
+                     operation, status, duration, request_id, trace_id, span_id, parent_span_id"
+                )));
+            }
+            match (&f.unit, &f.duration) {
+                (Some(u), _) if !["ns", "us", "ms", "s"].contains(&u.as_str()) => {
+                    return Err(ConfigError(format!(
+                        "{label}: unit {u:?}; use ns, us, ms or s"
+                    )))
+                }
+                (Some(_), None) => {
+                    return Err(ConfigError(format!(
+                        "{label}: `unit` is the unit of `duration`, which is not given"
+                    )))
+                }
+                _ => {}
+            }
+            check_globs("fields", &label, &f.files)?;
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            let label = format!("[[service]] #{}", i + 1);
+            match (&s.name, &s.path) {
+                (Some(n), None) if n.trim().is_empty() => {
+                    return Err(ConfigError(format!("{label}: `name` is empty")))
+                }
+                (Some(_), None) => {
+                    if s.files.is_empty() {
+                        return Err(ConfigError(format!(
+                            "{label}: `name` needs `files`, the files it names"
+                        )));
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => {
+                    return Err(ConfigError(format!(
+                        "{label}: give exactly one of `name` and `path`"
+                    )))
+                }
+            }
+            check_globs("service", &label, &s.files)?;
+        }
         for (i, o) in self.overrides.iter().enumerate() {
             let label = format!("[[override]] #{} (format \"{}\")", i + 1, o.format);
             if o.files.is_empty() {
@@ -388,7 +551,7 @@ mod tests {
             Config::parse(&block, "doc").unwrap_or_else(|e| panic!("{e}\n{block}"));
             blocks += 1;
         }
-        assert_eq!(blocks, 3);
+        assert_eq!(blocks, 5);
     }
 
     #[test]

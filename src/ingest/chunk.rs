@@ -39,6 +39,9 @@ pub struct FileInfo {
     pub file: u32,
     /// Service name for entries that do not name one (from the path).
     pub default_service: String,
+    /// The config named the file's service: it is every entry's, whatever
+    /// the entry says.
+    pub force_service: bool,
     /// Keep [`Event`]s (report) or only count (inspect).
     pub keep_events: bool,
     /// Zone of times written without one (`--tz`), for parsers that leave it to the reader.
@@ -404,7 +407,7 @@ impl ChunkSink {
             None => self.counts.untimed += 1,
         }
         let service = match rec.service.as_deref() {
-            Some(s) if !s.is_empty() => self.symbols.intern(s),
+            Some(s) if !s.is_empty() && !self.info.force_service => self.symbols.intern(s),
             _ => self.symbols.intern(&self.info.default_service),
         };
         *self.services.entry(service).or_default() += 1;

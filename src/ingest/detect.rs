@@ -13,14 +13,16 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::event::Record;
+use super::event::{IdKind, TimeUnit};
 use super::formats::custom::CustomFormat;
+use super::formats::fields::{Field, FieldMap, Unit};
 use super::formats::Parsed;
 use super::formats::{
     access, azure, caddy, container, elb, envoy, gcp, haproxy, heroku, journald, json, logfmt,
     otel, text, traefik, w3c, FormatContext, FormatKind, LineFormat, Sniff, UnknownFormat,
 };
 use super::ids::IdPatterns;
-use crate::config::{Config, ConfigError, CustomFormatSpec};
+use crate::config::{Config, ConfigError, CustomFormatSpec, FieldsSpec};
 
 /// How many lines of a file are sniffed.
 pub const SNIFF_LINES: usize = 64;
@@ -50,9 +52,64 @@ pub struct FormatSet {
     access: Vec<(String, Option<GlobSet>, Arc<access::AccessFormat>)>,
     /// `[[id_pattern]]`s, applied to every entry of every format.
     id_patterns: Option<Arc<IdPatterns>>,
+    /// `[[fields]]`: the field names of the JSON and logfmt files matching the globs.
+    fields: Vec<(Option<GlobSet>, Arc<FieldMap>)>,
+    /// `[[service]]`: the service of the files matching the globs, named or
+    /// read from their path.
+    services: Vec<(Option<GlobSet>, ServiceRule)>,
     /// Every config entry that names files, as the user would recognise it
     /// (`[[override]] #1 (format "text", files ["legacy/*.log"])`), with its globs.
     entries: Vec<(String, GlobSet)>,
+}
+
+/// How a `[[service]]` names a file's service.
+enum ServiceRule {
+    Name(String),
+    /// A regex over the file's path; its `service` capture, else its first group.
+    Path(regex::Regex),
+}
+
+impl ServiceRule {
+    fn name(&self, path: &Path) -> Option<String> {
+        match self {
+            ServiceRule::Name(n) => Some(n.clone()),
+            ServiceRule::Path(re) => {
+                let text = path.to_string_lossy().replace('\\', "/");
+                let caps = re.captures(&text)?;
+                let m = caps.name("service").or_else(|| caps.get(1))?;
+                let name = m.as_str().trim();
+                (!name.is_empty()).then(|| name.to_owned())
+            }
+        }
+    }
+}
+
+/// The field map a `[[fields]]` entry describes.
+fn field_map(spec: &FieldsSpec) -> FieldMap {
+    let unit = match spec.unit.as_deref() {
+        Some("ns") => Unit::Config(TimeUnit::Ns),
+        Some("us") => Unit::Config(TimeUnit::Us),
+        Some("ms") => Unit::Config(TimeUnit::Ms),
+        Some("s") => Unit::Config(TimeUnit::S),
+        _ => Unit::FromValue,
+    };
+    let keys = spec.keys().into_iter().map(|(role, key)| {
+        let field = match role {
+            "time" => Field::Time,
+            "level" => Field::Level,
+            "message" => Field::Message,
+            "service" => Field::Service,
+            "operation" => Field::Route,
+            "status" => Field::Status,
+            "duration" => Field::Duration(unit),
+            "request_id" => Field::Id(IdKind::Request),
+            "trace_id" => Field::Id(IdKind::Trace),
+            "span_id" => Field::Id(IdKind::Span),
+            _ => Field::Id(IdKind::ParentSpan),
+        };
+        (key.to_owned(), field)
+    });
+    FieldMap::new(keys.collect())
 }
 
 type Sniffer = fn(&str) -> Sniff;
@@ -112,6 +169,16 @@ fn compiles(config: &Config) -> Result<(), ConfigError> {
     }
     for spec in &config.formats {
         CustomFormat::new(spec)?;
+    }
+    for (i, s) in config.services.iter().enumerate() {
+        if let Some(p) = &s.path {
+            regex::Regex::new(p).map_err(|e| {
+                ConfigError(format!(
+                    "[[service]] #{}: the path regex does not compile: {e}",
+                    i + 1
+                ))
+            })?;
+        }
     }
     IdPatterns::new(&config.id_patterns).map(drop)
 }
@@ -182,6 +249,35 @@ impl FormatSet {
                 files.clone(),
             ));
             set.overrides.push((files, kind));
+        }
+        for (i, spec) in config.fields.iter().enumerate() {
+            let what = format!("[[fields]] #{}", i + 1);
+            let files = (!spec.files.is_empty())
+                .then(|| globs(&spec.files, &what))
+                .transpose()?;
+            if let Some(f) = &files {
+                set.entries
+                    .push((format!("{what} (files {:?})", spec.files), f.clone()));
+            }
+            set.fields.push((files, Arc::new(field_map(spec))));
+        }
+        for (i, spec) in config.services.iter().enumerate() {
+            let what = format!("[[service]] #{}", i + 1);
+            let files = (!spec.files.is_empty())
+                .then(|| globs(&spec.files, &what))
+                .transpose()?;
+            if let Some(f) = &files {
+                set.entries
+                    .push((format!("{what} (files {:?})", spec.files), f.clone()));
+            }
+            let rule = match (&spec.name, &spec.path) {
+                (Some(n), _) => ServiceRule::Name(n.trim().to_owned()),
+                (None, Some(p)) => ServiceRule::Path(regex::Regex::new(p).map_err(|e| {
+                    ConfigError(format!("{what}: the path regex does not compile: {e}"))
+                })?),
+                (None, None) => continue,
+            };
+            set.services.push((files, rule));
         }
         let ids = IdPatterns::new(&config.id_patterns)?;
         if !ids.is_empty() {
@@ -282,6 +378,50 @@ impl FormatSet {
             }
         }
         detection
+    }
+
+    /// The service the config gives the file at `rel_path` (also known as
+    /// `given`): the first `[[service]]` whose globs match it and, for a path
+    /// pattern, whose pattern matches its path.
+    pub fn service_for(&self, rel_path: &Path, given: &Path) -> Option<String> {
+        self.services.iter().find_map(|(files, rule)| {
+            if files
+                .as_ref()
+                .is_some_and(|f| !matches_at(f, rel_path, given))
+            {
+                return None;
+            }
+            rule.name(rel_path).or_else(|| rule.name(given))
+        })
+    }
+
+    /// [`Self::parser`] for the file at `rel_path` (also known as `given`):
+    /// a JSON or logfmt file that a `[[fields]]` entry matches is read through its names.
+    pub fn parser_at(
+        &self,
+        kind: &FormatKind,
+        ctx: &FormatContext,
+        rel_path: &Path,
+        given: &Path,
+    ) -> Arc<dyn LineFormat> {
+        let map = || {
+            let mut hits = self.fields.iter().filter(|(files, _)| match files {
+                None => true,
+                Some(f) => matches_at(f, rel_path, given),
+            });
+            hits.next().map(|(_, m)| m.clone())
+        };
+        match kind {
+            FormatKind::Json => match map() {
+                Some(m) => Arc::new(json::MappedJson(m)),
+                None => self.parser(kind, ctx),
+            },
+            FormatKind::Logfmt => match map() {
+                Some(m) => Arc::new(logfmt::MappedLogfmt(m)),
+                None => self.parser(kind, ctx),
+            },
+            _ => self.parser(kind, ctx),
+        }
     }
 
     /// The parser for `kind`.
@@ -465,7 +605,7 @@ mod tests {
             parse_config(&block.join("\n"), "doc").unwrap();
             blocks += 1;
         }
-        assert_eq!(blocks, 3);
+        assert_eq!(blocks, 5);
     }
 
     #[test]

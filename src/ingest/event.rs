@@ -193,6 +193,8 @@ pub enum UnitBasis {
     /// `latency`, taken as seconds when it has 4 or more decimals
     /// (`0.000123`, as zap and Caddy write) and as milliseconds otherwise.
     Assumed,
+    /// The config file says it (`[[fields]]` `unit = "ms"`).
+    Config,
 }
 
 /// Where a record's duration came from.

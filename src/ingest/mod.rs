@@ -267,9 +267,12 @@ fn read_file(
     opts: &IngestOptions,
     year: Option<i32>,
 ) -> (FileReport, ChunkSink) {
+    let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
+    let configured = formats.service_for(rel, &src.path);
     let info = FileInfo {
         file: index,
-        default_service: service::service_for(src),
+        force_service: configured.is_some(),
+        default_service: configured.unwrap_or_else(|| service::service_for(src)),
         keep_events: opts.keep_events,
         tz: opts.tz.clone(),
         id_patterns: formats.id_patterns(),
@@ -297,7 +300,7 @@ fn read_file(
         tz: opts.tz.clone(),
         year: year.unwrap_or_else(|| file_year(src)),
     };
-    let parser = formats.parser(&detection.format, &ctx);
+    let parser = formats.parser_at(&detection.format, &ctx, rel, &src.path);
     let piped = sniffed.pipe.lock().ok().and_then(|mut p| p.take());
     let opened = match piped {
         // Opened when sniffed; the head read then is read again from memory.

@@ -229,6 +229,7 @@ fn duration_text(d: &crate::ingest::chunk::DurationField) -> String {
         UnitBasis::Value => format!("{unit}, in the value"),
         UnitBasis::Format => format!("{unit}, the format's unit"),
         UnitBasis::Assumed => format!("{unit} assumed: no unit written"),
+        UnitBasis::Config => format!("{unit}, from the config"),
     };
     format!("{} {from} ({how})", thousands(d.count))
 }

@@ -236,6 +236,7 @@ fn time_unit(unit: Unit) -> TimeUnit {
         Unit::Ns => TimeUnit::Ns,
         Unit::Us => TimeUnit::Us,
         Unit::Ms | Unit::FromValue => TimeUnit::Ms,
+        Unit::Config(u) => u,
         Unit::S | Unit::FormatS => TimeUnit::S,
     }
 }

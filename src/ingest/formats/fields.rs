@@ -45,6 +45,44 @@ pub enum Unit {
     /// Not in the name (`duration`, `dur`, `latency`): `120ms`, `1.2s` carry a
     /// unit; a bare number is assumed to be seconds with 4+ decimals, else ms.
     FromValue,
+    /// The config file gives it (`[[fields]]` `unit`); a unit in the value wins.
+    Config(TimeUnit),
+}
+
+/// A file's own field names from the config (`[[fields]]`): looked up
+/// before [`classify`], and a role the map gives to a key is taken from the
+/// names `classify` knows (with `duration = "total_ms"`, a `duration` key is
+/// not the duration; with `operation = "op"`, `path` and `url` are not it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldMap {
+    keys: Vec<(String, Field)>,
+}
+
+impl FieldMap {
+    /// The map of `keys` (key as written in the log -> what it holds).
+    pub fn new(keys: Vec<(String, Field)>) -> FieldMap {
+        FieldMap { keys }
+    }
+
+    /// The meaning of `key` in the files this map is for.
+    #[inline]
+    pub fn classify(&self, key: &str) -> Option<Field> {
+        if let Some((_, f)) = self.keys.iter().find(|(k, _)| k == key) {
+            return Some(*f);
+        }
+        let f = classify(key)?;
+        let taken = self.keys.iter().any(|(_, m)| same_role(*m, f));
+        (!taken).then_some(f)
+    }
+}
+
+/// True when a mapped field `mapped` fills what `f` would.
+fn same_role(mapped: Field, f: Field) -> bool {
+    match (mapped, f) {
+        (Field::Duration(_), Field::Duration(_)) => true,
+        (Field::Route, Field::Route | Field::Path | Field::Url) => true,
+        (a, b) => a == b,
+    }
 }
 
 /// The meaning of `key`, compared without case and with `_`, `-` and `.` ignored
@@ -379,6 +417,7 @@ pub fn read_duration(v: &str, unit: Unit) -> Option<(u64, TimeUnit, UnitBasis)> 
             Unit::Ms => (TimeUnit::Ms, UnitBasis::Key),
             Unit::S => (TimeUnit::S, UnitBasis::Key),
             Unit::FormatS => (TimeUnit::S, UnitBasis::Format),
+            Unit::Config(u) => (u, UnitBasis::Config),
             Unit::FromValue if fraction_digits(num) >= 4 => (TimeUnit::S, UnitBasis::Assumed),
             Unit::FromValue => (TimeUnit::Ms, UnitBasis::Assumed),
         },

@@ -14,10 +14,11 @@
 //! a validating walk that allocates nothing.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use memchr::{memchr2, memmem};
 
-use super::fields::{self, Field};
+use super::fields::{self, Field, FieldMap};
 use super::message;
 use super::{FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::event::{DurationSource, IdKind, Level, Record};
@@ -52,19 +53,39 @@ impl LineFormat for JsonFormat {
     }
 
     fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
-        let mut sc = Scanner::new(line);
-        sc.ws();
-        if sc.peek() != Some(b'{') {
-            return Parsed::Unparsed;
-        }
-        if sc.object(&Path::TOP, 0, out).is_none() || !sc.at_end() {
-            // Fields read before the error must not leak into the next line.
-            out.clear();
-            return Parsed::Unparsed;
-        }
-        scan_message(line, out);
-        Parsed::Entry
+        parse(line, None, out)
     }
+}
+
+/// The JSON lines parser for files whose field names the config maps
+/// (`[[fields]]`): their top-level keys are looked up in the map first.
+#[derive(Debug)]
+pub struct MappedJson(pub Arc<FieldMap>);
+
+impl LineFormat for MappedJson {
+    fn kind(&self) -> FormatKind {
+        FormatKind::Json
+    }
+
+    fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
+        parse(line, Some(&self.0), out)
+    }
+}
+
+fn parse<'a>(line: &'a str, map: Option<&FieldMap>, out: &mut Record<'a>) -> Parsed {
+    let mut sc = Scanner::new(line);
+    sc.map = map;
+    sc.ws();
+    if sc.peek() != Some(b'{') {
+        return Parsed::Unparsed;
+    }
+    if sc.object(&Path::TOP, 0, out).is_none() || !sc.at_end() {
+        // Fields read before the error must not leak into the next line.
+        out.clear();
+        return Parsed::Unparsed;
+    }
+    scan_message(line, out);
+    Parsed::Entry
 }
 
 /// Runs [`message::scan`] on the record's message.
@@ -244,18 +265,21 @@ enum Scalar<'a> {
 
 /// A cursor over the line's bytes. Every stop is at an ASCII byte, so slices of
 /// the line taken between stops fall on character boundaries.
-struct Scanner<'a> {
+struct Scanner<'a, 'm> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The config's names for this file's top-level keys.
+    map: Option<&'m FieldMap>,
 }
 
-impl<'a> Scanner<'a> {
+impl<'a, 'm> Scanner<'a, 'm> {
     fn new(s: &'a str) -> Self {
         Scanner {
             s,
             b: s.as_bytes(),
             i: 0,
+            map: None,
         }
     }
 
@@ -434,7 +458,10 @@ impl<'a> Scanner<'a> {
         depth: u32,
         out: &mut Record<'a>,
     ) -> Option<()> {
-        let (field, name) = classify_key(path, key);
+        let (field, name) = match self.map {
+            Some(map) if path.is_top() && !key.escaped => (map.classify(key.raw), key.raw),
+            _ => classify_key(path, key),
+        };
         match self.peek()? {
             b'{' => {
                 let top = path.is_top();

@@ -10,10 +10,11 @@
 //! Values are borrowed from the line; only quoted values with escapes are copied.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use memchr::memchr2;
 
-use super::fields::{self, Field};
+use super::fields::{self, Field, FieldMap};
 use super::json::{scan_message, unescape};
 use super::{FormatKind, LineFormat, Parsed, Sniff};
 use crate::ingest::event::{Level, Record};
@@ -68,45 +69,68 @@ impl LineFormat for LogfmtFormat {
     }
 
     fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
-        let (stamp, rest) = leading_time(line);
-        if let Some(s) = stamp {
-            out.time_ns = Some(s.ns);
-            out.time_without_zone = !s.has_zone;
-        }
-        let mut pairs = 0usize;
-        let mut bare = 0usize;
-        for tok in Tokens::new(rest) {
-            let (Some(value), false) = (tok.value, tok.key.is_empty()) else {
-                // A level word right after the timestamp (`2024-.. INFO a=b`).
-                if bare == 0 && pairs == 0 && out.level == Level::Unknown {
-                    out.level = Level::parse(tok.key);
-                }
-                bare += 1;
-                continue;
-            };
-            pairs += 1;
-            match fields::classify(tok.key) {
-                Some(f) => {
-                    fields::apply(f, tok.key, value.text(), out);
-                }
-                None if tok.key == "at" && out.level == Level::Unknown => {
-                    out.level = Level::parse(value.raw);
-                }
-                None => {}
-            }
-        }
-        if pairs == 0 || bare > 2 * pairs {
-            let indented = line.starts_with([' ', '\t']);
-            out.clear();
-            return if indented {
-                Parsed::Continuation
-            } else {
-                Parsed::Unparsed
-            };
-        }
-        scan_message(line, out);
-        Parsed::Entry
+        parse(line, None, out)
     }
+}
+
+/// The logfmt parser for files whose keys the config maps (`[[fields]]`):
+/// each key is looked up in the map first.
+#[derive(Debug)]
+pub struct MappedLogfmt(pub Arc<FieldMap>);
+
+impl LineFormat for MappedLogfmt {
+    fn kind(&self) -> FormatKind {
+        FormatKind::Logfmt
+    }
+
+    fn parse_line<'a>(&self, line: &'a str, out: &mut Record<'a>) -> Parsed {
+        parse(line, Some(&self.0), out)
+    }
+}
+
+fn parse<'a>(line: &'a str, map: Option<&FieldMap>, out: &mut Record<'a>) -> Parsed {
+    let (stamp, rest) = leading_time(line);
+    if let Some(s) = stamp {
+        out.time_ns = Some(s.ns);
+        out.time_without_zone = !s.has_zone;
+    }
+    let mut pairs = 0usize;
+    let mut bare = 0usize;
+    for tok in Tokens::new(rest) {
+        let (Some(value), false) = (tok.value, tok.key.is_empty()) else {
+            // A level word right after the timestamp (`2024-.. INFO a=b`).
+            if bare == 0 && pairs == 0 && out.level == Level::Unknown {
+                out.level = Level::parse(tok.key);
+            }
+            bare += 1;
+            continue;
+        };
+        pairs += 1;
+        let field = match map {
+            Some(map) => map.classify(tok.key),
+            None => fields::classify(tok.key),
+        };
+        match field {
+            Some(f) => {
+                fields::apply(f, tok.key, value.text(), out);
+            }
+            None if tok.key == "at" && out.level == Level::Unknown => {
+                out.level = Level::parse(value.raw);
+            }
+            None => {}
+        }
+    }
+    if pairs == 0 || bare > 2 * pairs {
+        let indented = line.starts_with([' ', '\t']);
+        out.clear();
+        return if indented {
+            Parsed::Continuation
+        } else {
+            Parsed::Unparsed
+        };
+    }
+    scan_message(line, out);
+    Parsed::Entry
 }
 
 /// An ISO timestamp at the start of the line followed by a space, and the rest.
