@@ -623,11 +623,19 @@ fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context) {
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
 
+/// How far a span may stick out of the timed span that waited for it and be
+/// taken for clock error: whole-second stamps, and what is left of a clock
+/// offset after correction (seconds, in the simulations). A span further out
+/// is no clock error: one id logged again minutes or hours later.
+const CLIP_SLACK_NS: i64 = 60 * 1_000_000_000;
+
 /// A trace's start and end: the hull of its spans, each clipped to the span
 /// that waited for it. A span the root (or an async hop) waited for, through
 /// child-of links, cannot really have run outside the one with a logged
 /// duration that waited: what sticks out is clock error, not time the trace took.
 /// An async hop is not clipped: the work it stands for ran after its parent answered.
+/// Nor is a span that sticks out by more than [`CLIP_SLACK_NS`]: one id on
+/// events hours apart is not one request of 469 ms.
 fn extent(spans: &[Span], root: SpanIdx) -> (i64, i64) {
     let n = spans.len();
     // Anchor: the nearest ancestor-or-self that is the root or an async hop.
@@ -645,7 +653,9 @@ fn extent(spans: &[Span], root: SpanIdx) -> (i64, i64) {
     for (k, s) in spans.iter().enumerate() {
         let a = &spans[anchor[k]];
         let (mut s0, mut s1) = (s.start_ns, s.end_ns);
-        if anchor[k] != k && a.timed {
+        let near = s0 >= a.start_ns.saturating_sub(CLIP_SLACK_NS)
+            && s1 <= a.end_ns.saturating_add(CLIP_SLACK_NS);
+        if anchor[k] != k && a.timed && near {
             s0 = s0.clamp(a.start_ns, a.end_ns);
             s1 = s1.clamp(a.start_ns, a.end_ns);
         }
@@ -787,6 +797,41 @@ mod tests {
         assert_eq!(extent(&spans, 0), (0, 300));
         spans[2].link = Link::ChildOf;
         assert_eq!(extent(&spans, 0), (0, 305));
+    }
+
+    /// Issue 15: one id on events over 2 h 46 m, every span linked by ids
+    /// under a root that logged 469 ms, was "a 469 ms trace".
+    #[test]
+    fn the_extent_keeps_spans_far_outside_the_root() {
+        let mut s = Symbols::default();
+        let (edge, api, tid) = (s.intern("edge"), s.intern("api"), s.intern("t-reused"));
+        let root_id = SpanId::new("00f067aa0ba902b7", &mut s);
+        let hours = (2 * 3600 + 46 * 60) * 1000;
+        let mut root = ev(469, edge, Sym::NONE, Some(469), 200);
+        root.trace_id = tid;
+        root.set_span_id(root_id);
+        let mut events = vec![root];
+        for k in 0..1000 {
+            let mut e = ev(15 + k * hours / 999 + 5, api, Sym::NONE, Some(5), 200);
+            e.trace_id = tid;
+            e.set_span_id(SpanId::new(&format!("{:016x}", k + 1), &mut s));
+            e.set_parent_span_id(root_id);
+            e.source.file = 1;
+            events.push(e);
+        }
+        let t = build(&events, &s, &TraceOptions::default());
+        assert_eq!(t.traces.len(), 1);
+        let tr = &t.traces[0];
+        assert_eq!(tr.spans[tr.root as usize].service, edge);
+        assert!(tr.spans.iter().all(|x| !x.inferred_parent));
+        assert_eq!(tr.root_latency_ns, Some(469 * MS));
+        assert_eq!((tr.start_ns, tr.end_ns), (0, (hours + 20) * MS));
+        // A call that overhangs its root by less than the slack (30 s) is
+        // taken for clock error and clipped: the trace is the root's 469 ms.
+        let mut near = events[..2].to_vec();
+        near[1].time_ns = (469 + 30_000) * MS;
+        let t = build(&near, &s, &TraceOptions::default());
+        assert_eq!(t.traces[0].duration_ns(), 469 * MS);
     }
 
     #[test]
