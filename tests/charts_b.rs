@@ -237,6 +237,7 @@ impl Builder {
                 calls,
                 errors,
                 latency_ms: None,
+                ..Default::default()
             })
             .collect();
         summary.traces.count = self.traces.len() as u64;

@@ -133,8 +133,8 @@ fn the_incident_report_has_every_section_and_its_charts() {
         "### Slowest traces",
         "### Failed traces",
         "## Data quality",
-        "Clock offsets",
-        "| payments | +2",
+        "Clock offsets applied",
+        "| payments | payments/payments.log | whole run | +2",
         "Unparsed lines per file",
         "misc/hosts.csv",
     ] {

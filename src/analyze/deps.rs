@@ -23,17 +23,20 @@ use crate::trace::Traces;
 
 /// The dependency edges of all traces.
 pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
-    let edges: HashMap<(Sym, Sym), Acc> = traces
+    let edges: HashMap<(Sym, Sym), Edge> = traces
         .traces
         .par_iter()
-        .fold(HashMap::default, |mut m: HashMap<(Sym, Sym), Acc>, t| {
+        .fold(HashMap::default, |mut m: HashMap<(Sym, Sym), Edge>, t| {
             for s in t.spans.iter().filter(|s| !s.is_placeholder()) {
                 // A placeholder (a call nobody logged) stands between a
                 // span and its caller: the caller is the service above it.
+                // The call is inferred when any link on the way is.
+                let mut inferred = s.inferred_parent;
                 let mut parent = s.parent.and_then(|p| t.spans.get(p as usize));
                 for _ in 0..t.spans.len() {
                     match parent {
                         Some(p) if p.is_placeholder() => {
+                            inferred |= p.inferred_parent;
                             parent = p.parent.and_then(|q| t.spans.get(q as usize));
                         }
                         _ => break,
@@ -45,42 +48,53 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
                 if parent.service == s.service {
                     continue;
                 }
-                m.entry((parent.service, s.service))
-                    .or_default()
-                    .add(&Request {
-                        service: s.service,
-                        operation: s.operation,
-                        start_ns: s.start_ns,
-                        end_ns: s.end_ns,
-                        timed: s.timed,
-                        status: s.status,
-                        error: s.error,
-                        entry: false,
-                        trace: None,
-                    });
+                let e = m.entry((parent.service, s.service)).or_default();
+                e.inferred += u64::from(inferred);
+                e.acc.add(&Request {
+                    service: s.service,
+                    operation: s.operation,
+                    start_ns: s.start_ns,
+                    end_ns: s.end_ns,
+                    timed: s.timed,
+                    status: s.status,
+                    error: s.error,
+                    entry: false,
+                    trace: None,
+                });
             }
             m
         })
         .reduce(HashMap::default, |mut a, b| {
             for (k, v) in b {
-                a.entry(k).or_default().merge(v);
+                let e = a.entry(k).or_default();
+                e.acc.merge(v.acc);
+                e.inferred += v.inferred;
             }
             a
         });
-    let mut out: Vec<((String, String), Acc)> = edges
+    let mut out: Vec<((String, String), Edge)> = edges
         .into_iter()
         .map(|((c, d), acc)| ((name(symbols, c), name(symbols, d)), acc))
         .collect();
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out.into_par_iter()
-        .map(|((caller, callee), mut acc)| Dependency {
+        .map(|((caller, callee), mut e)| Dependency {
             caller,
             callee,
-            calls: acc.count,
-            errors: acc.errors,
-            latency_ms: latency(&mut acc.samples),
+            calls: e.acc.count,
+            calls_inferred: e.inferred,
+            errors: e.acc.errors,
+            latency_ms: latency(&mut e.acc.samples),
         })
         .collect()
+}
+
+/// One edge's counts while the traces are scanned.
+#[derive(Default)]
+struct Edge {
+    acc: Acc,
+    /// Calls whose link to the caller rests on timing alone.
+    inferred: u64,
 }
 
 #[cfg(test)]
@@ -141,6 +155,41 @@ mod tests {
         let l = d[2].latency_ms.as_ref().unwrap();
         // Samples 5,5,5,5,10,11,12,13 ms.
         assert_eq!((l.p50, l.p90, l.max, l.mean), (5.0, 13.0, 13.0, 8.25));
+    }
+
+    /// api's call to db rests on ids in one trace and on timing in the
+    /// other; mail hangs under a placeholder (logged id) whose own parent
+    /// was inferred: that call rests on timing too.
+    #[test]
+    fn calls_inferred_count_links_that_rest_on_timing() {
+        let mut b = Builder::default();
+        for inferred in [false, true] {
+            let t = b.trace(
+                if inferred { "b" } else { "a" },
+                &[
+                    s("api", "GET /", None, 0, 100, 200),
+                    s("db", "q", Some(0), 1, 5, 200),
+                    s("x", "", Some(0), 10, 50, 200),
+                    s("mail", "send", Some(2), 11, 5, 200),
+                ],
+            );
+            t.spans[1].inferred_parent = inferred;
+            t.spans[2].kind = crate::trace::SpanKind::Placeholder;
+            t.spans[2].inferred_parent = true;
+        }
+        let d = dependencies(&b.traces, &b.symbols);
+        let got: Vec<(&str, &str, u64, u64)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.caller.as_str(),
+                    d.callee.as_str(),
+                    d.calls,
+                    d.calls_inferred,
+                )
+            })
+            .collect();
+        assert_eq!(got, vec![("api", "db", 2, 1), ("api", "mail", 2, 2)]);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod summary;
 pub mod templates;
 pub mod timeline;
 
-use crate::ingest::event::Sym;
+use crate::ingest::event::{Sym, Symbols};
 use crate::ingest::Ingested;
 use crate::trace::{Span, Trace, Traces};
 use summary::Summary;
@@ -42,6 +42,20 @@ pub fn span_duration_ns(s: &Span) -> Option<i64> {
 pub fn trace_duration_ns(t: &Trace) -> Option<i64> {
     let d = t.duration_ns();
     (d > 0 || t.spans.iter().any(|s| s.timed)).then_some(d)
+}
+
+/// What a placeholder span is called wherever a service or operation name
+/// would go: a parent span id its children logged, with no line of its own.
+pub const NOT_IN_LOGS: &str = "(not in logs)";
+
+/// A span's service and operation as shown to a reader: [`NOT_IN_LOGS`] for
+/// both of a placeholder, else the logged names (empty when none was logged).
+pub fn span_names<'a>(s: &Span, symbols: &'a Symbols) -> (&'a str, &'a str) {
+    if s.is_placeholder() {
+        (NOT_IN_LOGS, NOT_IN_LOGS)
+    } else {
+        (symbols.get(s.service), symbols.get(s.operation))
+    }
 }
 
 /// One request handled by one service (a span, traced or not): the unit of the

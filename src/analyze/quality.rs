@@ -3,8 +3,10 @@
 //! Input: the ingest's per-file reports and events, and [`Traces`]. Output:
 //! [`Input`] (files in input order, totals summed), [`Window`] (first and last
 //! event time as logged, before any clock correction) and [`DataQuality`]
-//! (what could not be correlated or read, and the clock offsets found,
-//! by service name).
+//! (what could not be correlated or read; how many parents rest on timing,
+//! are ambiguous, follow from their parent or stand for a span nobody logged;
+//! and the clock offsets found, by service name, file and window, with the
+//! range the evidence allows).
 
 use rayon::prelude::*;
 
@@ -14,7 +16,7 @@ use crate::ingest::discover::FileProblem;
 use crate::ingest::event::{Event, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::ingest::FileReport;
-use crate::trace::Traces;
+use crate::trace::{Link, Traces};
 
 /// What was read, per file and in total, and what could not be.
 pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
@@ -84,13 +86,33 @@ pub fn window(events: &[Event]) -> Window {
     }
 }
 
-/// What could not be correlated or read.
+/// What could not be correlated or read, and how sure the call trees are.
 pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQuality {
-    let single_service_traces = traces
+    let links = traces
         .traces
         .par_iter()
-        .filter(|t| !t.multi_service())
-        .count() as u64;
+        .map(|t| {
+            let mut c = Links {
+                single_service: u64::from(!t.multi_service()),
+                ..Links::default()
+            };
+            for s in &t.spans {
+                c.placeholders += u64::from(s.is_placeholder());
+                if s.parent.is_none() {
+                    continue;
+                }
+                c.follows += u64::from(s.link == Link::FollowsFrom);
+                if s.inferred_parent {
+                    c.inferred += 1;
+                    c.ambiguous +=
+                        u64::from(s.parent_confidence > 0.0 && s.parent_confidence < 1.0);
+                    c.unplaced += u64::from(s.parent_confidence <= 0.0);
+                }
+            }
+            c
+        })
+        .reduce(Links::default, Links::add);
+    let time = |ns: i64| (ns != i64::MIN && ns != i64::MAX).then(|| format_rfc3339_ms(ns));
     let mut clock_offsets: Vec<ClockOffsetOut> = traces
         .clock_offsets
         .iter()
@@ -98,18 +120,59 @@ pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQu
             service: name(symbols, c.service),
             offset_ms: c.offset_ms,
             confidence: c.confidence,
+            file: c
+                .file
+                .and_then(|f| input.files.get(f as usize))
+                .map(|f| f.path.clone()),
+            from: time(c.from_ns),
+            to: time(c.to_ns),
+            low_ms: Some(c.low_ms),
+            high_ms: Some(c.high_ms),
+            samples: c.samples as u64,
+            applied: c.applied,
         })
         .collect();
+    // The trace stage lists them by service, file and window already; the
+    // sort keeps that order (stable) and puts names in text order.
     clock_offsets.sort_by(|a, b| a.service.cmp(&b.service));
     DataQuality {
         events_without_id: traces.events_without_id,
         single_event_ids: traces.single_event_ids,
-        single_service_traces,
+        single_service_traces: links.single_service,
         clock_offsets,
         unparsed_lines: input.unparsed,
         reused_ids: traces.reused_ids,
         // Known once the operations are counted (`stats`).
         folded_operations: 0,
+        inferred_parents: links.inferred,
+        ambiguous_parents: links.ambiguous,
+        unplaced_spans: links.unplaced,
+        async_links: links.follows,
+        placeholder_parents: links.placeholders,
+    }
+}
+
+/// How the spans of some traces hang together, counted.
+#[derive(Clone, Copy, Default)]
+struct Links {
+    single_service: u64,
+    inferred: u64,
+    ambiguous: u64,
+    unplaced: u64,
+    follows: u64,
+    placeholders: u64,
+}
+
+impl Links {
+    fn add(a: Links, b: Links) -> Links {
+        Links {
+            single_service: a.single_service + b.single_service,
+            inferred: a.inferred + b.inferred,
+            ambiguous: a.ambiguous + b.ambiguous,
+            unplaced: a.unplaced + b.unplaced,
+            follows: a.follows + b.follows,
+            placeholders: a.placeholders + b.placeholders,
+        }
     }
 }
 
@@ -194,5 +257,80 @@ mod tests {
             .map(|c| (c.service.as_str(), c.offset_ms))
             .collect();
         assert_eq!(offs, vec![("db", -3.5), ("payments", 250.0)]);
+        let pay = &q.clock_offsets[1];
+        assert_eq!((pay.low_ms, pay.high_ms), (Some(249.0), Some(251.0)));
+        assert_eq!((pay.from.as_deref(), pay.to.as_deref()), (None, None));
+        assert_eq!(
+            (pay.file.as_deref(), pay.samples, pay.applied),
+            (None, 40, true)
+        );
+    }
+
+    #[test]
+    fn offsets_name_their_file_and_window() {
+        let mut b = Builder::default();
+        let pay = b.sym("payments");
+        b.traces.clock_offsets.push(ClockOffset {
+            service: pay,
+            file: Some(1),
+            from_ns: T0,
+            to_ns: i64::MAX,
+            offset_ms: 12.5,
+            low_ms: 10.0,
+            high_ms: 20.0,
+            confidence: 0.4,
+            samples: 3,
+            applied: true,
+        });
+        let file = |path: &str| InputFile {
+            path: path.into(),
+            ..Default::default()
+        };
+        let inp = Input {
+            files: vec![file("edge/access.log"), file("payments/app.log")],
+            ..Default::default()
+        };
+        let c = &data_quality(&inp, &b.traces, &b.symbols).clock_offsets[0];
+        assert_eq!(c.file.as_deref(), Some("payments/app.log"));
+        assert_eq!(c.from.as_deref(), Some("2024-03-01T12:00:00.000Z"));
+        assert_eq!(c.to, None);
+    }
+
+    /// One trace: a root; a call linked by ids; one inferred with one
+    /// candidate, one among several, one with none; an async hop; a
+    /// placeholder for a parent nobody logged.
+    #[test]
+    fn quality_counts_how_parents_were_found() {
+        let mut b = Builder::default();
+        let t = b.trace(
+            "t",
+            &[
+                s("edge", "GET /", None, 0, 100, 200),
+                s("api", "a", Some(0), 1, 50, 200),
+                s("db", "q", Some(1), 2, 5, 200),
+                s("db", "q", Some(1), 10, 5, 200),
+                s("cache", "get", Some(0), 20, 5, 200),
+                s("worker", "job", Some(1), 200, 5, 200),
+                s("edge", "(placeholder)", Some(0), 60, 30, 200),
+                s("mail", "send", Some(6), 61, 5, 200),
+            ],
+        );
+        for (i, conf) in [(2, 1.0), (3, 0.6), (4, 0.0), (5, 1.0), (6, 1.0)] {
+            t.spans[i].inferred_parent = true;
+            t.spans[i].parent_confidence = conf;
+        }
+        t.spans[5].link = Link::FollowsFrom;
+        t.spans[6].kind = crate::trace::SpanKind::Placeholder;
+        let q = data_quality(&Input::default(), &b.traces, &b.symbols);
+        assert_eq!(
+            (
+                q.inferred_parents,
+                q.ambiguous_parents,
+                q.unplaced_spans,
+                q.async_links,
+                q.placeholder_parents
+            ),
+            (5, 1, 1, 1, 1)
+        );
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Input: [`Traces`]. Output: one [`Request`] per span of every trace (the
 //! root span is the trace's entry) followed by one per untraced span (each an
-//! entry of its own). The order is fixed: traces in their order (start, then
+//! entry of its own). A placeholder span (a parent id no line of the trace
+//! carries) is no request any service logged: it has none. The order is fixed: traces in their order (start, then
 //! id), spans in their order inside a trace, then untraced spans in event
 //! order, so every consumer sees the same list whatever the thread count.
 
@@ -20,6 +21,7 @@ pub fn requests(traces: &Traces) -> Vec<Request> {
                 .spans
                 .iter()
                 .enumerate()
+                .filter(|(_, s)| !s.is_placeholder())
                 .map(|(i, s)| request(s, i == root, Some(t as u32))),
         );
     }

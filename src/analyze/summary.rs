@@ -235,6 +235,11 @@ pub struct Dependency {
     pub caller: String,
     pub callee: String,
     pub calls: u64,
+    /// Of `calls`, those whose link to the caller rests on timing alone (an
+    /// inferred parent), not on logged ids. Added in schema 2; absent (read
+    /// as 0) in older reports.
+    #[serde(default)]
+    pub calls_inferred: u64,
     pub errors: u64,
     /// Of the callee spans; `null` when none logged a duration.
     #[serde(default, deserialize_with = "latency_or_none")]
@@ -313,11 +318,55 @@ pub struct DataQuality {
     /// operations a service lists (`operations` stays bounded).
     #[serde(default)]
     pub folded_operations: u64,
+    /// Spans whose parent was inferred from timing, not named by a logged id.
+    #[serde(default)]
+    pub inferred_parents: u64,
+    /// Of `inferred_parents`, those where more than one span could have
+    /// been the caller (parent confidence below 1).
+    #[serde(default)]
+    pub ambiguous_parents: u64,
+    /// Of `inferred_parents`, those no span could have called: hung under
+    /// the trace's root at confidence 0.
+    #[serde(default)]
+    pub unplaced_spans: u64,
+    /// Spans that follow from their parent (started after it ended: a
+    /// fire-and-forget call, a queued job) rather than being waited for.
+    #[serde(default)]
+    pub async_links: u64,
+    /// Placeholder spans: parent span ids that children logged but no line
+    /// of the trace carries (their service did not log).
+    #[serde(default)]
+    pub placeholder_parents: u64,
 }
 
+/// The clock offset of one clock (a file, or a whole service) in one time window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClockOffsetOut {
     pub service: String,
+    /// How far the clock runs ahead of the reference (ms).
     pub offset_ms: f64,
+    /// Probability that the true offset is within 5 ms of `offset_ms`.
     pub confidence: f64,
+    /// The file whose clock this is; `null` when it covers every file of the service.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// The window the offset holds in, as the clock logged it; `null` for
+    /// an open end (the offset held from the start, or to the end, of the run).
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The range the evidence allows (ms): `low_ms <= offset_ms <= high_ms`.
+    /// `null` in reports written before these fields existed.
+    #[serde(default)]
+    pub low_ms: Option<f64>,
+    #[serde(default)]
+    pub high_ms: Option<f64>,
+    /// Caller/callee pairs the estimate rests on.
+    #[serde(default)]
+    pub samples: u64,
+    /// True when the offset was subtracted from the clock's times (only
+    /// when calls overlap wrongly without it).
+    #[serde(default)]
+    pub applied: bool,
 }

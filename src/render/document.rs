@@ -13,7 +13,7 @@
 //! durations, a trace without a duration says `no duration`.
 
 use super::charts::Chart;
-use super::{ms, percent, rate, thousands};
+use super::{confidence, ms, percent, rate, thousands};
 use crate::analyze::summary::{Incident, LatencyMs, Summary, TraceRef};
 
 /// A number the logs do not give.
@@ -393,6 +393,7 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
                     cell(d.caller.clone()),
                     cell(d.callee.clone()),
                     cell(thousands(d.calls)),
+                    cell(confidence::inferred_share(d.calls_inferred, d.calls)),
                     cell(percent(d.errors, d.calls)),
                     cell(lat(&d.latency_ms, |l| l.p99)),
                 ]
@@ -403,11 +404,19 @@ fn services(doc: &mut Vec<Block>, s: &Summary) {
                 ("Caller", N),
                 ("Callee", N),
                 ("Calls", R),
+                ("Inferred", R),
                 ("Error rate", R),
                 ("p99 (ms)", R),
             ],
             rows,
         ));
+        if s.dependencies.iter().any(|d| d.calls_inferred > 0) {
+            doc.push(para(
+                "Inferred: the share of calls whose caller was found by timing alone, not \
+                 named by logged ids. A call that is inferred only may be wrong; the service \
+                 map draws it dashed.",
+            ));
+        }
         let untimed: Vec<String> = s
             .dependencies
             .iter()
@@ -693,13 +702,9 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
             crate::analyze::stats::MAX_OPERATIONS
         )));
     }
+    items.extend(confidence::parent_notes(q).into_iter().map(cell));
     doc.push(Block::List(items));
-    // Offsets under a millisecond are measurement noise, not a skewed clock.
-    let offsets: Vec<_> = q
-        .clock_offsets
-        .iter()
-        .filter(|c| c.offset_ms.abs() >= 1.0)
-        .collect();
+    let offsets: Vec<_> = q.clock_offsets.iter().filter(|c| c.applied).collect();
     if q.clock_offsets.is_empty() {
         // No caller/callee pair to measure by: unknown, not "no offset".
         doc.push(para(
@@ -707,24 +712,47 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
              durations to measure them by.",
         ));
     } else if offsets.is_empty() {
-        doc.push(para("No clock offset between services was found."));
+        doc.push(para(
+            "No clock offset was applied: the calls between services fit as logged.",
+        ));
     } else {
         doc.push(para(
-            "Clock offsets (a service's log times against its callers', corrected before timing):",
+            "Clock offsets applied (a clock's log times against its callers', corrected \
+             before timing; the range is what the calls allow, the confidence the chance \
+             the offset is within 5 ms of the truth):",
         ));
         doc.push(table(
-            &[("Service", N), ("Offset (ms)", R), ("Confidence", R)],
+            &[
+                ("Service", N),
+                ("Clock", N),
+                ("Window", L),
+                ("Offset (ms)", R),
+                ("Range (ms)", R),
+                ("Confidence", R),
+                ("Calls", R),
+            ],
             offsets
                 .iter()
+                .take(top.max(1) * 3)
                 .map(|c| {
                     vec![
                         cell(c.service.clone()),
+                        cell(c.file.clone().unwrap_or_else(|| "all files".into())),
+                        cell(confidence::offset_window(c)),
                         cell(format!("{:+.1}", c.offset_ms)),
+                        cell(confidence::offset_range(c)),
                         cell(rate(c.confidence)),
+                        cell(thousands(c.samples)),
                     ]
                 })
                 .collect(),
         ));
+        if offsets.len() > top.max(1) * 3 {
+            doc.push(para(format!(
+                "… and {} more in report.json (data_quality.clock_offsets).",
+                offsets.len() - top.max(1) * 3
+            )));
+        }
     }
     let mut bad: Vec<_> = s.input.files.iter().filter(|f| f.unparsed > 0).collect();
     if bad.is_empty() {

@@ -5,10 +5,11 @@
 //! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
 //! the report's SVG charts, [`markdown`] and [`html`] the postmortem summary
 //! (`summary.md`, `index.html`, both from one [`document`]) and [`png`] the
-//! charts as PNG. The helpers below keep columns alike across them; numbers
+//! charts as PNG; [`confidence`] words how sure the call chains are for all of them. The helpers below keep columns alike across them; numbers
 //! are written by [`crate::units`], names from logs made safe by [`crate::safe`].
 
 pub mod charts;
+pub mod confidence;
 pub mod document;
 pub mod files;
 pub mod html;

@@ -383,13 +383,25 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
             crate::analyze::stats::MAX_OPERATIONS
         ));
     }
-    // An offset that rounds to 0 ms is no news.
-    for c in q.clock_offsets.iter().filter(|c| c.offset_ms.abs() >= 0.5) {
+    notes.extend(super::confidence::parent_notes(q));
+    let applied: Vec<_> = q.clock_offsets.iter().filter(|c| c.applied).collect();
+    for c in applied.iter().take(5) {
+        let window = match (&c.from, &c.to) {
+            (None, None) => String::new(),
+            _ => format!(", {}", super::confidence::offset_window(c)),
+        };
         notes.push(format!(
-            "clock of {} runs {:+.0} ms off (confidence {:.0}%); corrected",
-            c.service,
+            "{}: clock {:+.0} ms off (confidence {:.0}%, range {} ms{window}); corrected",
+            c.file.as_deref().unwrap_or(&c.service),
             c.offset_ms,
-            c.confidence * 100.0
+            c.confidence * 100.0,
+            super::confidence::offset_range(c),
+        ));
+    }
+    if applied.len() > 5 {
+        notes.push(format!(
+            "… and {} more clock offsets corrected (report.json, data_quality.clock_offsets)",
+            applied.len() - 5
         ));
     }
     if notes.is_empty() {
@@ -628,7 +640,17 @@ mod tests {
                     service: "payments".into(),
                     offset_ms: 250.0,
                     confidence: 0.93,
+                    file: Some("payments/payments.log".into()),
+                    low_ms: Some(248.0),
+                    high_ms: Some(251.5),
+                    samples: 40,
+                    applied: true,
+                    ..Default::default()
                 }],
+                inferred_parents: 120,
+                ambiguous_parents: 7,
+                async_links: 3,
+                placeholder_parents: 2,
                 ..Default::default()
             },
             ..Default::default()
@@ -672,7 +694,12 @@ mod tests {
             "a-service-with-a-name-far-longer-…",
             "2024-03-01T12:31:00.000Z .. 12:39:00.000 (8m 00s)",
             "errors started in: payments (70)",
-            "clock of payments runs +250 ms off (confidence 93%)",
+            "payments/payments.log: clock +250 ms off (confidence 93%, \
+             range +248.0 .. +251.5 ms); corrected",
+            "120 parents inferred from timing, not logged ids (7 with several possible callers)",
+            "3 spans started after their parent ended: async hops (queued jobs, calls not \
+             waited for)",
+            "2 parent span ids appear only as their children's parent: shown as \"(not in logs)\"",
             "10 lines could not be parsed (most in payments/payments.log: 10)",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
