@@ -4,6 +4,9 @@
 //! one box per service and one arrow per caller -> callee pair, labelled
 //! with its call count and coloured by its error rate (green < 1 %, amber
 //! < 5 %, red otherwise; a box's border uses the service's own error rate).
+//! An arrow whose every call was inferred from timing (no logged id names
+//! the caller) is dashed; one with some inferred calls has `~` before its
+//! count and says the share in its tooltip.
 //! Columns are call depth from the entry services ([`layers`]), so arrows
 //! run left to right and cross only where the graph forces it. Services
 //! without any observed call are put in a grid under the map, so a single
@@ -62,6 +65,8 @@ struct Edge {
     to: usize,
     calls: u64,
     errors: u64,
+    /// Calls whose caller rests on timing alone.
+    inferred: u64,
 }
 
 /// Renders `service_map.svg`.
@@ -87,17 +92,18 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
         })
         .collect();
     let index: BTreeMap<&str, usize> = names.keys().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut merged: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
+    let mut merged: BTreeMap<(usize, usize), (u64, u64, u64)> = BTreeMap::new();
     for d in &s.dependencies {
         let e = merged
             .entry((index[d.caller.as_str()], index[d.callee.as_str()]))
             .or_default();
         e.0 += d.calls;
         e.1 += d.errors;
+        e.2 += d.calls_inferred.min(d.calls);
     }
     let mut self_calls = vec![0u64; nodes.len()];
     let mut edges = Vec::new();
-    for (&(from, to), &(calls, errors)) in &merged {
+    for (&(from, to), &(calls, errors, inferred)) in &merged {
         if from == to {
             self_calls[from] += calls;
         } else {
@@ -106,6 +112,7 @@ pub fn chart(input: ChartInput<'_>) -> Chart {
                 to,
                 calls,
                 errors,
+                inferred,
             });
         }
     }
@@ -313,6 +320,9 @@ fn draw(
                 let lx = (leave + nx) / 2.0;
                 let ly = (y + ny) / 2.0;
                 let mut label = count(e.calls);
+                if e.inferred > 0 && e.inferred < e.calls {
+                    label.insert(0, '~');
+                }
                 if e.errors > 0 {
                     label.push_str(&format!(" · {:.1}% err", rate * 100.0));
                 }
@@ -321,13 +331,33 @@ fn draw(
             prev = Some((leave, y));
         }
         let w = 1.2 + 3.3 * ((e.calls as f64).ln_1p() / (max_calls as f64).ln_1p());
+        // Every call inferred: dashed; some: said in the tooltip (and `~` on the label).
+        let (dash, how) = if e.calls > 0 && e.inferred >= e.calls {
+            (
+                " stroke-dasharray=\"7 5\"",
+                ", all inferred from timing".to_string(),
+            )
+        } else if e.inferred > 0 {
+            (
+                "",
+                format!(
+                    ", {} inferred from timing ({})",
+                    count(e.inferred),
+                    crate::render::confidence::inferred_share(e.inferred, e.calls)
+                ),
+            )
+        } else {
+            ("", String::new())
+        };
         svg.raw(&format!(
-            "<path class=\"edge\" data-caller=\"{}\" data-callee=\"{}\" data-calls=\"{}\" d=\"{d}\" \
-             fill=\"none\" stroke=\"{color}\" stroke-width=\"{}\" stroke-opacity=\"0.85\" \
-             marker-end=\"url(#{})\"><title>{} → {}: {} calls, {} errors</title></path>\n",
+            "<path class=\"edge\" data-caller=\"{}\" data-callee=\"{}\" data-calls=\"{}\" \
+             data-inferred=\"{}\" d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{}\" \
+             stroke-opacity=\"0.85\"{dash} marker-end=\"url(#{})\"><title>{} → {}: {} calls, \
+             {} errors{how}</title></path>\n",
             esc(&nodes[e.from].name),
             esc(&nodes[e.to].name),
             e.calls,
+            e.inferred,
             num(w),
             marker_id(color),
             esc(&nodes[e.from].name),
@@ -456,6 +486,11 @@ fn legend_items() -> Vec<svg::LegendItem<'static>> {
             "#ffffff".to_string(),
             "stroke=\"#999999\"",
         ),
+        (
+            "dashed: calls inferred from timing only; ~ on a count: partly".to_string(),
+            "#ffffff".to_string(),
+            "stroke=\"#555555\" stroke-dasharray=\"3 2\"",
+        ),
     ]
 }
 
@@ -484,18 +519,21 @@ mod tests {
                 to: 1,
                 calls: 5,
                 errors: 0,
+                inferred: 0,
             },
             Edge {
                 from: 1,
                 to: 2,
                 calls: 5,
                 errors: 1,
+                inferred: 5,
             },
             Edge {
                 from: 0,
                 to: 2,
                 calls: 7,
                 errors: 0,
+                inferred: 2,
             },
         ];
         let p = super::super::palette::Palette::new(["a", "b", "c"]);
@@ -508,6 +546,19 @@ mod tests {
         assert!(ac.contains(" L"), "{ac}");
         assert!(out.contains("arrow-bad"), "b -> c fails 20%");
         assert_eq!(out.matches("class=\"service\"").count(), 3);
+        // b -> c rests on timing alone: dashed; a -> c partly: `~7`, not dashed.
+        let edge = |from: &str, to: &str| {
+            out.lines()
+                .find(|l| l.contains(&format!("data-caller=\"{from}\" data-callee=\"{to}\"")))
+                .unwrap()
+        };
+        assert!(edge("b", "c").contains("stroke-dasharray"));
+        assert!(edge("b", "c").contains("all inferred from timing"));
+        assert!(!ac.contains("stroke-dasharray"), "{ac}");
+        assert!(ac.contains("2 inferred from timing (28.6%)"), "{ac}");
+        assert!(!edge("a", "b").contains("stroke-dasharray"));
+        assert!(out.contains(">~7</text>"), "partly inferred count");
+        assert!(out.contains("dashed: calls inferred from timing only"));
     }
 
     #[test]
