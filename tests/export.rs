@@ -255,7 +255,11 @@ fn read_jaeger(v: &Value) -> Vec<ReadSpan> {
             let refs = s["references"].as_array().unwrap();
             assert!(refs.len() <= 1);
             let parent = refs.first().map(|p| {
-                assert_eq!(p["refType"], "CHILD_OF");
+                // FOLLOWS_FROM for an async hop: a span that started after its parent ended.
+                assert!(
+                    p["refType"] == "CHILD_OF" || p["refType"] == "FOLLOWS_FROM",
+                    "{p}"
+                );
                 assert_eq!(p["traceID"], t["traceID"]);
                 p["spanID"].as_str().unwrap().to_string()
             });
@@ -266,6 +270,7 @@ fn read_jaeger(v: &Value) -> Vec<ReadSpan> {
                     "string" => tag["value"].is_string(),
                     "bool" => tag["value"].is_boolean(),
                     "int64" => tag["value"].is_i64(),
+                    "float64" => tag["value"].is_f64(),
                     _ => false,
                 };
                 assert!(ok, "tag type {ty} does not match its value: {tag}");

@@ -89,7 +89,7 @@ fn trace_events(x: &Export, k: usize, t0: i64, out: &mut Vec<u8>) {
             .into_iter()
             .map(|a| (a.key, a.value))
             .collect();
-        args.insert("service", Value::Str(x.name(s.service).into()));
+        args.insert("service", Value::Str(x.service_of(s).into()));
         args.insert("span_id", Value::Str(ids.spans[i].as_str().into()));
         if let Some(p) = s.parent.and_then(|p| ids.spans.get(p as usize)) {
             args.insert("parent_span_id", Value::Str(p.as_str().into()));
@@ -98,9 +98,14 @@ fn trace_events(x: &Export, k: usize, t0: i64, out: &mut Vec<u8>) {
         if s.error {
             args.insert("error", Value::Bool(true));
         }
+        let name = if s.is_placeholder() {
+            x.service_of(s).to_string()
+        } else {
+            format!("{} {}", x.service_of(s), x.operation_of(s))
+        };
         let e = Complete {
-            name: format!("{} {}", x.name(s.service), x.name(s.operation)),
-            cat: x.name(s.service),
+            name,
+            cat: x.service_of(s),
             ph: "X",
             ts: us(s.start_ns),
             dur: s.duration_ns() as f64 / 1_000.0,

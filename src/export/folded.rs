@@ -91,11 +91,7 @@ pub fn self_times(x: &Export, t: &Trace) -> Vec<(String, i64)> {
 fn frame(x: &Export, i: usize, t: &Trace) -> String {
     let s = &t.spans[i];
     let clean = |v: &str| v.replace(';', ":").replace(['\n', '\r'], " ");
-    format!(
-        "{};{}",
-        clean(x.name(s.service)),
-        clean(x.name(s.operation))
-    )
+    format!("{};{}", clean(x.service_of(s)), clean(x.operation_of(s)))
 }
 
 /// The length of the union of `intervals`.

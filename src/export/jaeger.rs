@@ -4,7 +4,8 @@
 //! its UI opens with "Upload JSON":
 //! `{"data":[{"traceID","spans":[...],"processes":{"p1":{"serviceName"}}}]}`,
 //! one trace per line. Times are µs since the epoch; a span's parent is a
-//! `CHILD_OF` reference; the failure is the `error` tag Jaeger paints red;
+//! `CHILD_OF` reference, or `FOLLOWS_FROM` for a span that started after its
+//! parent ended (an async hop); the failure is the `error` tag Jaeger paints red;
 //! warnings and errors logged in a span are its logs.
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{attributes, duration_micros, json_lines, logs, micros, Export, Value};
+use crate::trace::Link;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,6 +81,7 @@ fn tag<'a>(key: &'a str, value: Value<'a>) -> JTag<'a> {
         Value::Str(_) => "string",
         Value::Bool(_) => "bool",
         Value::Int(_) => "int64",
+        Value::Float(_) => "float64",
     };
     JTag { key, ty, value }
 }
@@ -101,7 +104,7 @@ fn trace<'a>(x: &'a Export, k: usize) -> JTrace<'a> {
     let (t, ids) = (x.traces[k], &x.ids[k]);
     // One process per service, numbered in name order.
     let services: std::collections::BTreeSet<&str> =
-        t.spans.iter().map(|s| x.name(s.service)).collect();
+        t.spans.iter().map(|s| x.service_of(s)).collect();
     let pid: BTreeMap<&str, String> = services
         .iter()
         .enumerate()
@@ -116,7 +119,10 @@ fn trace<'a>(x: &'a Export, k: usize) -> JTrace<'a> {
                 .parent
                 .filter(|&p| (p as usize) < t.spans.len())
                 .map(|p| JRef {
-                    ref_type: "CHILD_OF",
+                    ref_type: match s.link {
+                        Link::ChildOf => "CHILD_OF",
+                        Link::FollowsFrom => "FOLLOWS_FROM",
+                    },
                     trace_id: &ids.trace,
                     span_id: &ids.spans[p as usize],
                 })
@@ -142,13 +148,13 @@ fn trace<'a>(x: &'a Export, k: usize) -> JTrace<'a> {
                 trace_id: &ids.trace,
                 span_id: &ids.spans[i],
                 flags: 1,
-                operation_name: x.name(s.operation),
+                operation_name: x.operation_of(s),
                 references,
                 start_time: micros(s.start_ns),
                 duration: duration_micros(s),
                 tags,
                 logs,
-                process_id: pid[x.name(s.service)].clone(),
+                process_id: pid[x.service_of(s)].clone(),
                 warnings: None,
             }
         })

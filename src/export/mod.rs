@@ -16,7 +16,13 @@
 //! spans in the trace stage's order, services and keys sorted), never on the
 //! thread count; every span's parent is in the same trace; span ids are unique
 //! within a trace and trace ids unique within an export. Parents the trace
-//! stage inferred from timing carry `logtrace.parent_inferred = true`.
+//! stage inferred from timing carry `logtrace.parent_inferred = true` and
+//! `logtrace.parent_confidence`; a span that follows from a parent that had
+//! already ended (an async hop) `logtrace.link = "follows_from"`, which each
+//! format also says its own way where it has one (Jaeger's `FOLLOWS_FROM`,
+//! an OTLP span link); a placeholder for a parent span id no line carries is
+//! named [`crate::analyze::NOT_IN_LOGS`] (service and operation), keeps that
+//! id, and carries `logtrace.placeholder = true`.
 
 pub mod chrome;
 pub mod folded;
@@ -30,7 +36,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::ingest::event::{flags, Event, Level, Symbols};
-use crate::trace::{Span, Trace, Traces};
+use crate::trace::{Link, Span, Trace, Traces};
 
 pub use ids::TraceIds;
 pub use select::{select, Selection};
@@ -108,6 +114,25 @@ impl<'a> Export<'a> {
         }
     }
 
+    /// The service a span is shown under: [`crate::analyze::NOT_IN_LOGS`]
+    /// for a placeholder.
+    pub fn service_of(&self, s: &Span) -> &'a str {
+        if s.is_placeholder() {
+            crate::analyze::NOT_IN_LOGS
+        } else {
+            self.name(s.service)
+        }
+    }
+
+    /// A span's operation name: [`crate::analyze::NOT_IN_LOGS`] for a placeholder.
+    pub fn operation_of(&self, s: &Span) -> &'a str {
+        if s.is_placeholder() {
+            crate::analyze::NOT_IN_LOGS
+        } else {
+            self.name(s.operation)
+        }
+    }
+
     /// Spans across all chosen traces.
     pub fn span_count(&self) -> usize {
         self.traces.iter().map(|t| t.spans.len()).sum()
@@ -139,6 +164,7 @@ pub enum Value<'a> {
     Str(Cow<'a, str>),
     Bool(bool),
     Int(i64),
+    Float(f64),
 }
 
 impl Value<'_> {
@@ -148,6 +174,7 @@ impl Value<'_> {
             Value::Str(s) => s.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Int(n) => n.to_string(),
+            Value::Float(x) => x.to_string(),
         }
     }
 }
@@ -172,6 +199,15 @@ pub fn attributes<'a>(x: &Export<'a>, k: usize, i: usize) -> Vec<Attr<'a>> {
     }
     if s.inferred_parent {
         put("logtrace.parent_inferred", Value::Bool(true));
+        // Three decimals: the share of the evidence, not a measurement.
+        let c = (f64::from(s.parent_confidence) * 1000.0).round() / 1000.0;
+        put("logtrace.parent_confidence", Value::Float(c));
+    }
+    if s.link == Link::FollowsFrom && s.parent.is_some() {
+        put("logtrace.link", Value::Str("follows_from".into()));
+    }
+    if s.is_placeholder() {
+        put("logtrace.placeholder", Value::Bool(true));
     }
     if !s.timed {
         put("logtrace.duration_logged", Value::Bool(false));
@@ -439,6 +475,113 @@ mod tests {
         assert!(!db.iter().any(|(k, _)| *k == "http.response.status_code"));
         // A logged hex trace id is used as it is: nothing to keep.
         assert!(!keys(1, 0).iter().any(|(k, _)| *k == "logtrace.original_id"));
+    }
+
+    /// auth becomes an async hop; db's parent a placeholder (a logged
+    /// parent id, 16 hex digits, that no line carries) under the root.
+    fn async_and_placeholder() -> Fixture {
+        let mut f = fixture();
+        let t = &mut f.traces.traces[0];
+        t.spans[1].link = crate::trace::Link::FollowsFrom;
+        t.spans[1].parent_confidence = 2.0 / 3.0;
+        let mut ph = testing::span(
+            crate::ingest::event::Sym::NONE,
+            crate::ingest::event::Sym::NONE,
+            18,
+            90,
+            Some(0),
+            1,
+        );
+        ph.kind = crate::trace::SpanKind::Placeholder;
+        ph.span_id = crate::ingest::event::SpanId::Hex(0x0123_4567_89ab_cdef);
+        ph.inferred_parent = true;
+        t.spans.push(ph);
+        t.spans[2].parent = Some(3);
+        t.spans[2].depth = 2;
+        f
+    }
+
+    #[test]
+    fn every_format_marks_async_hops_and_names_placeholders() {
+        let f = async_and_placeholder();
+        let x = f.export();
+        let ph_id = "0123456789abcdef";
+        assert_eq!(
+            x.ids[0].spans[3], ph_id,
+            "the placeholder keeps the logged id"
+        );
+        let json =
+            |format| -> serde_json::Value { serde_json::from_slice(&render(format, &x)).unwrap() };
+
+        let j = json(Format::Jaeger);
+        let spans = &j["data"][0]["spans"];
+        assert_eq!(spans[1]["references"][0]["refType"], "FOLLOWS_FROM");
+        assert_eq!(spans[2]["references"][0]["refType"], "CHILD_OF");
+        assert_eq!(spans[2]["references"][0]["spanID"], ph_id);
+        assert_eq!(spans[3]["operationName"], "(not in logs)");
+        let pid = spans[3]["processID"].as_str().unwrap();
+        assert_eq!(
+            j["data"][0]["processes"][pid]["serviceName"],
+            "(not in logs)"
+        );
+        let tags = spans[1]["tags"].as_array().unwrap();
+        assert!(tags.iter().any(|g| g["key"] == "logtrace.parent_confidence"
+            && g["type"] == "float64"
+            && g["value"] == 0.667));
+
+        let o = json(Format::Otlp);
+        let all: Vec<&serde_json::Value> = o["resourceSpans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["scopeSpans"][0]["spans"].as_array().unwrap())
+            .collect();
+        let auth = all.iter().find(|s| s["name"] == "POST /verify").unwrap();
+        assert_eq!(auth["parentSpanId"], x.ids[0].spans[0].as_str());
+        assert_eq!(auth["links"][0]["spanId"], x.ids[0].spans[0].as_str());
+        assert_eq!(
+            auth["links"][0]["attributes"][0]["value"]["stringValue"],
+            "follows_from"
+        );
+        let db = all.iter().find(|s| s["name"] == "SELECT").unwrap();
+        assert_eq!(db["parentSpanId"], ph_id);
+        assert!(db.get("links").is_none());
+        let ph = all.iter().find(|s| s["spanId"] == ph_id).unwrap();
+        assert_eq!(ph["name"], "(not in logs)");
+        let services: Vec<&str> = o["resourceSpans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["resource"]["attributes"][0]["value"]["stringValue"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert!(services.contains(&"(not in logs)"), "{services:?}");
+
+        let z = json(Format::Zipkin);
+        assert_eq!(z[1]["tags"]["logtrace.link"], "follows_from");
+        assert_eq!(z[2]["parentId"], ph_id);
+        assert_eq!(z[3]["localEndpoint"]["serviceName"], "(not in logs)");
+        assert_eq!(z[3]["tags"]["logtrace.placeholder"], "true");
+
+        let c = json(Format::Chrome);
+        let complete: Vec<&serde_json::Value> = c["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "X")
+            .collect();
+        assert_eq!(complete[1]["args"]["logtrace.link"], "follows_from");
+        assert_eq!(complete[3]["name"], "(not in logs)");
+        assert_eq!(complete[2]["args"]["parent_span_id"], ph_id);
+
+        let folded = String::from_utf8(render(Format::Folded, &x)).unwrap();
+        assert!(
+            folded.contains("(not in logs);(not in logs);db;SELECT"),
+            "{folded}"
+        );
     }
 
     #[test]

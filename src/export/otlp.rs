@@ -9,6 +9,10 @@
 //! `SPAN_KIND_SERVER` (2), as each is one service handling a request; the
 //! status is `ERROR` (2) for a failed span and `UNSET` (0) otherwise, as the
 //! specification asks of instrumentation that saw no explicit success.
+//! A span that started after its parent ended (an async hop) keeps the
+//! parent as `parentSpanId`, so the tree stays whole, and also links to it
+//! with a span link whose `opentracing.ref_type` is `follows_from` (the
+//! attribute OpenTelemetry's OpenTracing shim gives such a reference).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -16,6 +20,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{attributes, json_lines, logs, Export, Value};
+use crate::trace::Link;
 
 const KIND_SERVER: u8 = 2;
 const STATUS_UNSET: u8 = 0;
@@ -35,7 +40,17 @@ struct OSpan<'a> {
     attributes: Vec<KeyValue<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     events: Vec<OEvent<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    links: Vec<OLink<'a>>,
     status: Status,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OLink<'a> {
+    trace_id: &'a str,
+    span_id: &'a str,
+    attributes: Vec<KeyValue<'a>>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +68,8 @@ enum AnyValue<'a> {
     Bool(bool),
     #[serde(rename = "intValue")]
     Int(String),
+    #[serde(rename = "doubleValue")]
+    Float(f64),
 }
 
 #[derive(Serialize)]
@@ -75,6 +92,7 @@ fn kv<'a>(key: &'a str, value: Value<'a>) -> KeyValue<'a> {
         Value::Str(s) => AnyValue::Str(s),
         Value::Bool(b) => AnyValue::Bool(b),
         Value::Int(n) => AnyValue::Int(n.to_string()),
+        Value::Float(x) => AnyValue::Float(x),
     };
     KeyValue { key, value }
 }
@@ -90,10 +108,7 @@ pub fn write(x: &Export, w: &mut dyn Write) -> io::Result<()> {
     let mut by_service: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
     for (k, t) in x.traces.iter().enumerate() {
         for (i, s) in t.spans.iter().enumerate() {
-            by_service
-                .entry(x.name(s.service))
-                .or_default()
-                .push((k, i));
+            by_service.entry(x.service_of(s)).or_default().push((k, i));
         }
     }
     w.write_all(b"{\"resourceSpans\":[")?;
@@ -142,7 +157,7 @@ fn span<'a>(x: &'a Export, k: usize, i: usize) -> OSpan<'a> {
             .parent
             .and_then(|p| ids.spans.get(p as usize))
             .map(String::as_str),
-        name: x.name(s.operation),
+        name: x.operation_of(s),
         kind: KIND_SERVER,
         start_time_unix_nano: nanos(s.start_ns),
         end_time_unix_nano: nanos(s.end_ns.max(s.start_ns)),
@@ -151,6 +166,20 @@ fn span<'a>(x: &'a Export, k: usize, i: usize) -> OSpan<'a> {
             .map(|a| kv(a.key, a.value))
             .collect(),
         events,
+        links: s
+            .parent
+            .filter(|_| s.link == Link::FollowsFrom)
+            .and_then(|p| ids.spans.get(p as usize))
+            .map(|p| OLink {
+                trace_id: &ids.trace,
+                span_id: p,
+                attributes: vec![kv(
+                    "opentracing.ref_type",
+                    Value::Str("follows_from".into()),
+                )],
+            })
+            .into_iter()
+            .collect(),
         status: if s.error {
             Status {
                 code: STATUS_ERROR,

@@ -5,7 +5,8 @@
 //! the epoch (Zipkin reads a zero duration as "unknown", so a span shorter
 //! than 1 µs is given 1). Tags are strings; a failed span carries `error`
 //! (its HTTP status, or `true`); warnings and errors logged in a span are
-//! its annotations.
+//! its annotations. Zipkin has no "follows from": an async hop is the
+//! parent's child with the tag `logtrace.link = follows_from`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -85,11 +86,11 @@ fn span<'a>(x: &'a Export, k: usize, i: usize) -> ZSpan<'a> {
             .map(String::as_str),
         id: &ids.spans[i],
         kind: "SERVER",
-        name: x.name(s.operation),
+        name: x.operation_of(s),
         timestamp: micros(s.start_ns),
         duration: duration_micros(s).max(1),
         local_endpoint: Endpoint {
-            service_name: x.name(s.service),
+            service_name: x.service_of(s),
         },
         annotations: logs(x, s)
             .into_iter()

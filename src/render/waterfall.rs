@@ -7,13 +7,16 @@
 //! start, duration, status, error mark, service and operation indented by
 //! depth, a bar scaled to the trace's duration), each followed by its
 //! `file:line` and line text. At most 100 columns wide. A span of one
-//! instant without a logged duration shows `-`, not `0.0`.
+//! instant without a logged duration shows `-`, not `0.0`. A parent inferred
+//! from timing is marked `~`, a span that follows from a parent that had
+//! already ended (an async hop) `↷`, and a placeholder for a parent span id
+//! no line carries is named `(not in logs)` with that id, its bar dotted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::ingest::event::{Event, SourceRef, Symbols};
-use crate::trace::{Span, SpanIdx, Trace};
+use crate::trace::{Link, Span, SpanIdx, Trace};
 
 use super::{cell, rcell, shorten, Paint};
 
@@ -91,11 +94,21 @@ pub fn render(trace: &Trace, cx: &Context, opts: &WaterfallOptions) -> String {
         };
         let indent = "  ".repeat(depth.min(MAX_INDENT_DEPTH));
         let inferred = if span.inferred_parent { "~" } else { "" };
-        let label = format!(
-            "{indent}{inferred}{} {}",
-            sym(span.service),
-            sym(span.operation)
-        );
+        let hop = if span.link == Link::FollowsFrom && span.parent.is_some() {
+            "↷"
+        } else {
+            ""
+        };
+        let label = if span.is_placeholder() {
+            let id = span.span_id.text(cx.symbols);
+            format!("{indent}{inferred}{} {id}", crate::analyze::NOT_IN_LOGS)
+        } else {
+            format!(
+                "{indent}{inferred}{hop}{} {}",
+                sym(span.service),
+                sym(span.operation)
+            )
+        };
         let status = if span.status == 0 {
             "-".to_owned()
         } else {
@@ -124,6 +137,21 @@ pub fn render(trace: &Trace, cx: &Context, opts: &WaterfallOptions) -> String {
         "{}",
         p.dim("✗ failed span   ~ parent inferred from timing   █ critical path   ░ other spans")
     );
+    let async_hop = trace
+        .spans
+        .iter()
+        .any(|s| s.link == Link::FollowsFrom && s.parent.is_some());
+    let placeholder = trace.spans.iter().any(Span::is_placeholder);
+    if async_hop || placeholder {
+        let mut key = Vec::new();
+        if async_hop {
+            key.push("↷ follows from a parent that had ended (async)");
+        }
+        if placeholder {
+            key.push("┄ (not in logs): a parent id no line carries");
+        }
+        let _ = writeln!(out, "{}", p.dim(&key.join("   ")));
+    }
     out
 }
 
@@ -235,7 +263,13 @@ fn bar(trace: &Trace, span: &Span, critical: bool) -> String {
         let b = (pos(span.end_ns).ceil().max(0.0) as usize).clamp(a + 1, BAR_W);
         (a, b)
     };
-    let fill = if critical { "█" } else { "░" };
+    let fill = if span.is_placeholder() {
+        "┄"
+    } else if critical {
+        "█"
+    } else {
+        "░"
+    };
     format!(
         "{}{}{}",
         " ".repeat(a),
@@ -389,6 +423,38 @@ offset ms     dur ms   st   service operation                        |0         
         if text != GOLDEN {
             panic!("waterfall differs:\n{text}");
         }
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+    }
+
+    #[test]
+    fn placeholders_and_async_hops_are_named_and_keyed() {
+        assert!(!draw(20, false).contains('↷'), "no key without them");
+        let (mut trace, events, sy) = example();
+        trace.spans[1].kind = crate::trace::SpanKind::Placeholder;
+        trace.spans[1].span_id = SpanId::Hex(0xab_cdef);
+        trace.spans[1].events = Default::default();
+        trace.spans[3].link = Link::FollowsFrom;
+        let cx = Context {
+            events: &events,
+            symbols: &sy,
+            files: &[],
+            lines: &BTreeMap::new(),
+        };
+        let text = render(&trace, &cx, &WaterfallOptions::default());
+        let row = |what: &str| {
+            text.lines()
+                .find(|l| l.contains(what))
+                .unwrap_or_else(|| panic!("no {what:?} in\n{text}"))
+        };
+        assert!(
+            row("~(not in logs) 0000000000abcdef").contains("|┄"),
+            "{text}"
+        );
+        assert!(row("↷payments POST /v1/charges").contains('█'), "{text}");
+        assert!(text.contains("↷ follows from a parent that had ended (async)"));
+        assert!(text.contains("┄ (not in logs): a parent id no line carries"));
         for line in text.lines() {
             assert!(line.chars().count() <= 100, "{line}");
         }

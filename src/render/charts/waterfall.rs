@@ -6,9 +6,12 @@
 //! follow the call tree (a span, then its callees by start time), indented
 //! by depth and labelled `service · operation`; bars are coloured by service,
 //! failed spans have a red outline and a ✗, spans whose parent was inferred
-//! from timing (not logged ids) have a dashed outline and connector, and the
-//! critical path is underlined. The time axis is milliseconds from the start
-//! of the trace.
+//! from timing (not logged ids) have a dashed outline and connector, a span
+//! that follows from a parent that had already ended (an async hop) has a
+//! dotted connector from its parent's end and says so, a placeholder for a
+//! parent span id no line carries is an empty bar named `(not in logs)`, and
+//! the critical path is underlined. The time axis is milliseconds from the
+//! start of the trace.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +19,7 @@ use super::svg::{self, count, ellipsize, ms, num, LegendItem, Svg};
 use super::{Chart, ChartInput};
 use crate::ingest::event::Sym;
 use crate::ingest::time::format_rfc3339_ms;
-use crate::trace::Trace;
+use crate::trace::{Link, Trace};
 
 /// How many of the slowest traces get a waterfall.
 pub const SLOWEST: usize = 5;
@@ -196,7 +199,17 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
         .fold(t.start_ns, i64::min);
     let t1 = t.spans.iter().map(|s| s.end_ns).fold(t.end_ns, i64::max);
     let total_ms = ((t1.saturating_sub(t0)) as f64 / 1e6).max(0.001);
-    let services: BTreeSet<&str> = t.spans.iter().map(|s| sym.get(s.service)).collect();
+    let services: BTreeSet<&str> = t
+        .spans
+        .iter()
+        .filter(|s| !s.is_placeholder())
+        .map(|s| sym.get(s.service))
+        .collect();
+    let async_hops = t
+        .spans
+        .iter()
+        .any(|s| s.link == Link::FollowsFrom && s.parent.is_some());
+    let placeholders = t.spans.iter().any(|s| s.is_placeholder());
 
     let x0 = MARGIN + LABEL_W + 10.0;
     let x1 = WIDTH - 100.0;
@@ -206,7 +219,7 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
     let rows_bottom = rows_top + shown.len() as f64 * ROW_H;
     let omitted = order.len() - shown.len();
     let legend_top = rows_bottom + 62.0 + if omitted > 0 { 18.0 } else { 0.0 };
-    let items = legend_items(&services, &palette);
+    let items = legend_items(&services, &palette, async_hops, placeholders);
     let height = legend_top + svg::legend_height(WIDTH - 2.0 * MARGIN, &items) + 8.0;
 
     let mut svg = Svg::new(WIDTH, height, title);
@@ -260,10 +273,19 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
         let Some(&pr) = s.parent.and_then(|p| row_of.get(&(p as usize))) else {
             continue;
         };
-        let px = xof(t.spans[t.spans[i].parent.unwrap_or(0) as usize].start_ns);
+        let parent = &t.spans[t.spans[i].parent.unwrap_or(0) as usize];
+        let hop = s.link == Link::FollowsFrom;
+        // An async hop starts from where its parent ended, not where it began.
+        let px = xof(if hop {
+            parent.end_ns.min(s.start_ns)
+        } else {
+            parent.start_ns
+        });
         let py = rows_top + pr as f64 * ROW_H + (ROW_H + BAR_H) / 2.0;
         let cy = rows_top + r as f64 * ROW_H + ROW_H / 2.0;
-        let dash = if s.inferred_parent {
+        let dash = if hop {
+            " stroke-dasharray=\"1 3\" stroke-linecap=\"round\" stroke-width=\"1.5\" class=\"follows-from\""
+        } else if s.inferred_parent {
             " stroke-dasharray=\"3 2\""
         } else {
             ""
@@ -283,8 +305,8 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
     for (r, &i) in shown.iter().enumerate() {
         let s = &t.spans[i];
         let y = rows_top + r as f64 * ROW_H;
-        let service = sym.get(s.service);
-        let op = sym.get(s.operation);
+        let (service, op) = crate::analyze::span_names(s, sym);
+        let op = if s.is_placeholder() { "" } else { op };
         let indent = f64::from(s.depth.min(12)) * 10.0;
         let room = LABEL_W - 8.0 - indent;
         let label = if op.is_empty() {
@@ -313,7 +335,9 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
         let bx = xof(s.start_ns);
         let bw = (s.duration_ns() as f64 / 1e6 / total_ms * aw).max(1.5);
         let mut style = String::from("class=\"span\"");
-        if s.error {
+        if s.is_placeholder() {
+            style.push_str(" stroke=\"#888888\" stroke-dasharray=\"2 2\" data-placeholder=\"1\"");
+        } else if s.error {
             style.push_str(&format!(
                 " stroke=\"{BAD}\" stroke-width=\"2\" data-error=\"1\""
             ));
@@ -329,7 +353,7 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
             String::new()
         };
         let tip = format!(
-            "{label}: {} at +{}{status}{}{}",
+            "{label}: {} at +{}{status}{}{}{}{}",
             span_ms(s),
             ms(s.start_ns.saturating_sub(t0) as f64 / 1e6),
             if s.error { ", failed" } else { "" },
@@ -338,13 +362,31 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
             } else {
                 ""
             },
+            if s.link == Link::FollowsFrom && s.parent.is_some() {
+                ", follows from its parent (started after it ended: async)"
+            } else {
+                ""
+            },
+            if s.is_placeholder() {
+                format!(
+                    ", span {} named by its children, logged by no line",
+                    s.span_id.text(sym)
+                )
+            } else {
+                String::new()
+            },
         );
+        let fill = if s.is_placeholder() {
+            "#ffffff".to_string()
+        } else {
+            palette.color(service).hex()
+        };
         svg.rect_tip(
             bx,
             y + (ROW_H - BAR_H) / 2.0,
             bw,
             BAR_H,
-            &palette.color(service).hex(),
+            &fill,
             &style,
             &tip,
         );
@@ -391,6 +433,8 @@ fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
 fn legend_items<'a>(
     services: &BTreeSet<&str>,
     palette: &super::palette::Palette,
+    async_hops: bool,
+    placeholders: bool,
 ) -> Vec<LegendItem<'a>> {
     // Every row names its service; past a dozen a colour key is only noise.
     let mut items: Vec<LegendItem<'a>> = if services.len() <= 12 {
@@ -411,6 +455,20 @@ fn legend_items<'a>(
         "#ffffff".into(),
         "stroke=\"#333333\" stroke-dasharray=\"3 2\"",
     ));
+    if async_hops {
+        items.push((
+            "follows from (async: started after its parent ended; dotted connector)".into(),
+            "#ffffff".into(),
+            "stroke=\"#999999\" stroke-dasharray=\"1 3\"",
+        ));
+    }
+    if placeholders {
+        items.push((
+            "(not in logs): a parent id its children logged".into(),
+            "#ffffff".into(),
+            "stroke=\"#888888\" stroke-dasharray=\"2 2\"",
+        ));
+    }
     items.push(("critical path (underline)".into(), "#222222".into(), ""));
     items
 }
