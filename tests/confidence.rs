@@ -138,15 +138,20 @@ fn write_logs(dir: &Path) {
     }
 }
 
-fn report_json(input: &Path, out: &Path) -> Value {
-    logtrace()
+/// `report`'s report.json and terminal summary.
+fn report(input: &Path, out: &Path) -> (Value, String) {
+    let run = logtrace()
         .arg("report")
         .arg(input)
         .arg("-o")
         .arg(out)
         .assert()
         .success();
-    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+    let json = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    (
+        json,
+        String::from_utf8(run.get_output().stdout.clone()).unwrap(),
+    )
 }
 
 #[test]
@@ -156,7 +161,7 @@ fn report_says_which_calls_rest_on_timing() {
     std::fs::create_dir(&logs).unwrap();
     write_logs(&logs);
     let out = tmp.path().join("report");
-    let r = report_json(&logs, &out);
+    let (r, terminal) = report(&logs, &out);
 
     let deps: Vec<(String, String, u64, u64)> = r["dependencies"]
         .as_array()
@@ -206,6 +211,13 @@ fn report_says_which_calls_rest_on_timing() {
     assert!(offsets.iter().all(|c| c["applied"] == false), "{offsets:?}");
 
     // The summaries show the share and the counts.
+    assert!(
+        terminal.contains(
+            "30 of 40 calls between services rest on timing alone (75.0%); 3 of 4 edges entirely"
+        ),
+        "{terminal}"
+    );
+    assert!(terminal.contains("10 spans started after their parent ended"));
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
         md.contains("| Caller | Callee | Calls | Inferred |"),
@@ -371,7 +383,7 @@ fn one_id_over_hours_is_not_a_469_ms_trace() {
     }
     std::fs::write(logs.join("edge.log"), edge).unwrap();
     std::fs::write(logs.join("api.log"), api).unwrap();
-    let r = report_json(&logs, &tmp.path().join("report"));
+    let (r, _) = report(&logs, &tmp.path().join("report"));
     let slowest = &r["traces"]["slowest"][0];
     assert_eq!(slowest["id"], tid);
     assert_eq!(slowest["root"], "edge GET /");

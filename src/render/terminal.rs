@@ -383,6 +383,24 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
             crate::analyze::stats::MAX_OPERATIONS
         ));
     }
+    // The summary lists no calls between services: their inferred share in one line.
+    let calls: u64 = s.dependencies.iter().map(|d| d.calls).sum();
+    let inferred: u64 = s.dependencies.iter().map(|d| d.calls_inferred).sum();
+    if inferred > 0 {
+        let all = s
+            .dependencies
+            .iter()
+            .filter(|d| d.calls > 0 && d.calls_inferred >= d.calls)
+            .count();
+        notes.push(format!(
+            "{} of {} calls between services rest on timing alone ({}); {} of {} edges entirely",
+            thousands(inferred),
+            thousands(calls),
+            super::confidence::inferred_share(inferred, calls),
+            thousands(all as u64),
+            thousands(s.dependencies.len() as u64)
+        ));
+    }
     notes.extend(super::confidence::parent_notes(q));
     let applied: Vec<_> = q.clock_offsets.iter().filter(|c| c.applied).collect();
     for c in applied.iter().take(5) {
@@ -634,6 +652,22 @@ mod tests {
                 services: vec!["payments".into(), "orders".into()],
                 example: "upstream timed out after 2000 ms".into(),
             }],
+            dependencies: vec![
+                Dependency {
+                    caller: "web".into(),
+                    callee: "payments".into(),
+                    calls: 1_000,
+                    calls_inferred: 1_000,
+                    ..Default::default()
+                },
+                Dependency {
+                    caller: "web".into(),
+                    callee: "auth".into(),
+                    calls: 3_000,
+                    calls_inferred: 500,
+                    ..Default::default()
+                },
+            ],
             data_quality: DataQuality {
                 events_without_id: 40,
                 clock_offsets: vec![ClockOffsetOut {
@@ -697,6 +731,8 @@ mod tests {
             "payments/payments.log: clock +250 ms off (confidence 93%, \
              range +248.0 .. +251.5 ms); corrected",
             "120 parents inferred from timing, not logged ids (7 with several possible callers)",
+            "1,500 of 4,000 calls between services rest on timing alone (37.5%); 1 of 2 edges \
+             entirely",
             "3 spans started after their parent ended: async hops (queued jobs, calls not \
              waited for)",
             "2 parent span ids appear only as their children's parent: shown as \"(not in logs)\"",
