@@ -138,7 +138,7 @@
 //!
 //! | key | meaning |
 //! |---|---|
-//! | `files` | globs of the files it applies to; empty: every JSON and logfmt file |
+//! | `files` | globs of the files it applies to; empty: every JSON and logfmt file (and the JSON and logfmt messages of Docker and CRI files) |
 //! | `time`, `level`, `message`, `service`, `status` | the key holding that field |
 //! | `operation` | the key naming the operation (a route, an RPC method); paths then name none |
 //! | `duration` | the key holding the duration |

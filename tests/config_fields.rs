@@ -40,6 +40,17 @@ path = '^hosts/[^/]+/(?P<service>[^/.]+)\.log$'
 [[fields]]
 files = ["legacy/*.json"]
 duration = "t"
+
+# A Kubernetes pod's log: the container's JSON lines inside CRI lines.
+[[fields]]
+files = ["pods/**/*.log"]
+duration = "lat"
+unit = "us"
+request_id = "rq"
+"#;
+
+const CRI: &str = r#"2024-03-01T12:00:00.013000000Z stdout F {"msg":"handled","lat":1250,"rq":"r-9","latency":"3s"}
+2024-03-01T12:00:01.013000000Z stdout F lat=800 rq=r-10 msg=handled
 "#;
 
 const NOVA: &str = r#"{"when":"2024-03-01T12:00:00.013Z","sev":"info","op":"ListServers","path":"/v2/servers?limit=5","took":12,"duration":99,"x_req":"req-1","service":"api"}
@@ -74,6 +85,11 @@ fn folder() -> tempfile::TempDir {
     write(dir.path(), "nova/api.log", NOVA);
     write(dir.path(), "billing/worker.log", BILLING);
     write(dir.path(), "hosts/web-1/payments.log", HOST_LOG);
+    write(
+        dir.path(),
+        "pods/shop_orders-7d9f8b6c5d-x2x9q_1b2c/orders/0.log",
+        CRI,
+    );
     dir
 }
 
@@ -178,6 +194,26 @@ fn logfmt_keys_and_units_from_the_config() {
 }
 
 #[test]
+fn container_messages_are_read_through_the_map() {
+    let dir = folder();
+    let run = run(dir.path());
+    let s = &run.symbols;
+    let orders: Vec<_> = run
+        .events
+        .iter()
+        .filter(|e| s.get(e.service) == "orders")
+        .map(|e| (e.duration(), s.get(e.request_id).to_string()))
+        .collect();
+    assert_eq!(
+        orders,
+        [
+            (Some(1_250_000), "r-9".to_string()),
+            (Some(800_000), "r-10".to_string())
+        ]
+    );
+}
+
+#[test]
 fn services_by_name_and_from_the_path_win_over_the_line() {
     let dir = folder();
     let run = run(dir.path());
@@ -187,7 +223,7 @@ fn services_by_name_and_from_the_path_win_over_the_line() {
     // nova's lines say `service: api`; the host log says `written-in-the-line`.
     assert_eq!(
         services.into_iter().collect::<Vec<_>>(),
-        ["billing", "nova-api", "payments"]
+        ["billing", "nova-api", "orders", "payments"]
     );
     // A `[[fields]]` entry whose files match nothing is a warning.
     assert_eq!(

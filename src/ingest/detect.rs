@@ -396,7 +396,8 @@ impl FormatSet {
     }
 
     /// [`Self::parser`] for the file at `rel_path` (also known as `given`):
-    /// a JSON or logfmt file that a `[[fields]]` entry matches is read through its names.
+    /// a JSON or logfmt file that a `[[fields]]` entry matches is read through its names,
+    /// and so are the JSON and logfmt messages of a Docker or CRI file it matches.
     pub fn parser_at(
         &self,
         kind: &FormatKind,
@@ -418,6 +419,13 @@ impl FormatSet {
             },
             FormatKind::Logfmt => match map() {
                 Some(m) => Arc::new(logfmt::MappedLogfmt(m)),
+                None => self.parser(kind, ctx),
+            },
+            FormatKind::Docker | FormatKind::Cri => match map() {
+                Some(m) => {
+                    let cri = *kind == FormatKind::Cri;
+                    Arc::new(container::ContainerFormat::new(cri, ctx.clone()).with_fields(m))
+                }
                 None => self.parser(kind, ctx),
             },
             _ => self.parser(kind, ctx),

@@ -24,12 +24,14 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
 
 use memchr::{memchr, memchr2};
 
 use super::access::{self, AccessFormat};
-use super::json::{self, JsonFormat};
-use super::logfmt::{self, LogfmtFormat};
+use super::fields::FieldMap;
+use super::json::{self, JsonFormat, MappedJson};
+use super::logfmt::{self, LogfmtFormat, MappedLogfmt};
 use super::message;
 use super::text::{self, TextFormat};
 use super::{FormatContext, FormatKind, LineFormat, Parsed, Sniff};
@@ -61,9 +63,9 @@ pub fn sniff_cri(line: &str) -> Sniff {
 /// The container envelope parser, with the inner parsers it dispatches to.
 pub struct ContainerFormat {
     pub cri: bool,
-    json: JsonFormat,
+    json: Box<dyn LineFormat>,
     access: AccessFormat,
-    logfmt: LogfmtFormat,
+    logfmt: Box<dyn LineFormat>,
     text: TextFormat,
 }
 
@@ -83,11 +85,19 @@ impl ContainerFormat {
     pub fn new(cri: bool, ctx: FormatContext) -> Self {
         ContainerFormat {
             cri,
-            json: JsonFormat::default(),
+            json: Box::new(JsonFormat::default()),
             access: AccessFormat::default(),
-            logfmt: LogfmtFormat::default(),
+            logfmt: Box::new(LogfmtFormat::default()),
             text: text_format(ctx),
         }
+    }
+
+    /// This parser, with inner JSON and logfmt messages read through the
+    /// config's names for their keys (`[[fields]]`).
+    pub fn with_fields(mut self, map: Arc<FieldMap>) -> Self {
+        self.json = Box::new(MappedJson(map.clone()));
+        self.logfmt = Box::new(MappedLogfmt(map));
+        self
     }
 
     pub fn docker(ctx: FormatContext) -> Self {
@@ -110,7 +120,7 @@ impl ContainerFormat {
     /// the text parser (whose entries start with their own time).
     fn inner_for(&self, msg: &str) -> (&dyn LineFormat, bool) {
         if msg.as_bytes().first() == Some(&b'{') && json::sniff(msg) != Sniff::No {
-            (&self.json, false)
+            (&*self.json, false)
         } else if access::sniff(msg) == Sniff::Yes {
             (&self.access, false)
         } else if text::sniff(msg) == Sniff::Yes {
@@ -119,7 +129,7 @@ impl ContainerFormat {
             // parser still reads those pairs from the message.
             (&self.text, true)
         } else if logfmt::sniff(msg) == Sniff::Yes {
-            (&self.logfmt, false)
+            (&*self.logfmt, false)
         } else {
             (&self.text, true)
         }
