@@ -9,6 +9,8 @@
 //! - `LOGTRACE_SIM_SEEDS=200 cargo test --test chains_sim -- --nocapture`
 //!   scores more seeds (the floors are asserted for the default 32 only);
 //! - `LOGTRACE_SIM_VERBOSE=1` prints a row per seed, to find one to look at;
+//! - `LOGTRACE_SIM_OFFSETS=1` prints each reported offset judged wrong at
+//!   confidence >= 0.9, with its host's true clock;
 //! - `LOGTRACE_SIM_DIR=/tmp/sim LOGTRACE_SIM_SEED=5 cargo test --test chains_sim dump
 //!   -- --ignored --nocapture` writes that seed's logs (20 traces) for the CLI
 //!   and prints its world and first traces.
@@ -68,11 +70,11 @@ fn chains_against_simulated_truth() {
     assert!(c.dep_precision() >= 0.55, "{}", c.dep_precision()); // target: 0.99 (issue 11)
     assert!(c.dep_recall() >= 0.47, "{}", c.dep_recall()); // target: 0.97 (issue 11)
     assert!(c.graph_precision() >= 0.43, "{}", c.graph_precision()); // target: 0.99 (issue 11)
-    assert!(c.graph_recall() >= 0.85, "{}", c.graph_recall()); // target: 0.97 (issue 11)
+    assert!(c.graph_recall() >= 0.86, "{}", c.graph_recall()); // target: 0.97 (issue 11)
     assert!(c.tree_accuracy() >= 0.63, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
                                                                  // target: every determined offset within 5 ms (issue 11)
     assert!(
-        off.determined_within as f64 >= 0.80 * off.determined as f64,
+        off.determined_within as f64 >= 0.83 * off.determined as f64,
         "{off:?}"
     );
     // target: every async link found and marked follows-from (issue 11)
@@ -80,8 +82,8 @@ fn chains_against_simulated_truth() {
         c.async_found as f64 >= 0.007 * c.async_links as f64,
         "{c:?}"
     );
-    assert!(c.async_reversed <= 532, "{c:?}"); // target: 0 (issue 11)
-    assert!(off.wrong_confident <= 19, "{off:?}"); // target: 0 (issue 11)
+    assert!(c.async_reversed <= 529, "{c:?}"); // target: 0 (issue 11)
+    assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)
     assert!(c.failed_reported <= 320, "{c:?}");
     // Two failed Sleuth traces are missed: their root is not the request
@@ -91,10 +93,10 @@ fn chains_against_simulated_truth() {
         "failed traces missed: {c:?}"
     );
     assert_eq!(c.traces_grouped, c.traces, "request grouping");
-    assert!(c.inferred_confident_wrong <= 1_210, "{c:?}"); // target: 0 (issue 11)
-                                                           // target: every trace's extent and root latency (issue 11)
+    assert_eq!(c.inferred_confident_wrong, 0, "{c:?}"); // the issue's target
+                                                        // target: every trace's extent and root latency (issue 11)
     assert!(
-        c.extent_right >= 3_155 && c.root_latency_right >= 6_473,
+        c.extent_right >= 3_125 && c.root_latency_right >= 6_455,
         "{c:?}"
     );
 }

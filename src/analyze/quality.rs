@@ -104,8 +104,10 @@ pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQu
                 c.follows += u64::from(s.link == Link::FollowsFrom);
                 if s.inferred_parent {
                     c.inferred += 1;
+                    // One candidate gives the most a timing guess may claim.
+                    let sole = crate::trace::MAX_INFERRED_CONFIDENCE as f32;
                     c.ambiguous +=
-                        u64::from(s.parent_confidence > 0.0 && s.parent_confidence < 1.0);
+                        u64::from(s.parent_confidence > 0.0 && s.parent_confidence < sole);
                     c.unplaced += u64::from(s.parent_confidence <= 0.0);
                 }
             }

@@ -322,7 +322,7 @@ pub struct DataQuality {
     #[serde(default)]
     pub inferred_parents: u64,
     /// Of `inferred_parents`, those where more than one span could have
-    /// been the caller (parent confidence below 1).
+    /// been the caller (parent confidence below the 0.85 a sole candidate gets).
     #[serde(default)]
     pub ambiguous_parents: u64,
     /// Of `inferred_parents`, those no span could have called: hung under

@@ -32,11 +32,18 @@
 //!   just before it), so the offset sits [`FLOOR_NS`] inside that edge, not
 //!   at the edge of the range that merely fits.
 //!
+//! The reference's own clock may step too: then every clock measured against
+//! it steps at the same time by the same amount, which independent clocks do
+//! not do; the reference gets two windows and the rest is solved again.
+//!
 //! Confidence is the chance the offset is within the tolerance of the truth:
 //! high only when the range the calls allow (widened by the uncertainty of
 //! the domain it was measured against) is narrow enough that any value in it
 //! is, scaled by the share of calls that agree, and when logged ids (not
-//! timing) paired the calls; below 0.9 otherwise.
+//! timing) paired the calls that bound it from both sides (a call whose end
+//! is not logged agrees with any offset and narrows nothing); below 0.9
+//! otherwise. A clock stepped back logs some times twice: a window is as sure
+//! as the share of its calls outside the stretch another window covers too.
 //! A span stamped in whole seconds ended up to a second after its stamp: its
 //! bounds are a second wider, and many calls, each cut at another point of
 //! the second, still narrow the offset down. Whatever can not be estimated
@@ -68,6 +75,8 @@ pub const MAX_PAIR_SPANS: usize = 200;
 /// Bounds further apart than this are not an offset (ns): 10 minutes.
 const MAX_OFFSET_NS: i64 = 600 * 1_000_000_000;
 const TOL_NS: i64 = (OFFSET_TOLERANCE_MS * 1e6) as i64;
+/// Clocks that step within this of each other step together (ns).
+const STEP_TOGETHER_NS: i64 = 5 * 1_000_000_000;
 const OPEN_LO: i64 = i64::MIN / 4;
 const OPEN_HI: i64 = i64::MAX / 4;
 
@@ -286,8 +295,11 @@ pub fn inferred_pairs(
     coarse: &Coarse,
 ) -> Vec<Pair> {
     let mut out = Vec::new();
-    let confident =
-        |a: &Span| a.inferred_parent && a.link == Link::ChildOf && a.parent_confidence >= 0.5;
+    let confident = |a: &Span| {
+        a.inferred_parent
+            && a.link == Link::ChildOf
+            && f64::from(a.parent_confidence) >= 0.5 * super::MAX_INFERRED_CONFIDENCE
+    };
     for (k, a) in assigned.iter().enumerate() {
         // Under a placeholder, the placeholder's inferred caller called too.
         let p = match a.parent.map(|p| &assigned[p as usize]) {
@@ -362,6 +374,9 @@ struct Estimate {
     total: usize,
     /// The agreeing calls are (nearly all) linked by logged ids.
     by_ids: bool,
+    /// The share of the window's calls that no other window's time covers
+    /// (a clock stepped back logs some times twice).
+    clean: f64,
 }
 
 /// The offset a set of bounds gives (see the module doc), or `None` when
@@ -405,6 +420,7 @@ fn estimate(b: &[(i64, i64)]) -> Option<Estimate> {
         agree,
         total: b.len(),
         by_ids: false,
+        clean: 1.0,
     })
 }
 
@@ -528,12 +544,91 @@ pub fn solve(
             links.push((a, b, weight));
         }
     }
+    let Some(reference) = reference else {
+        return (Offsets::default(), Vec::new());
+    };
+    let whole = vec![Window {
+        from_ns: i64::MIN,
+        to_ns: i64::MAX,
+        offset_ns: 0,
+        radius_ns: 0,
+        group: reference,
+    }];
+    let (mut offsets, mut report) = outwards(all, &links, &accepted, services, reference, whole);
+    // The reference's own clock may have stepped: every clock measured
+    // against it then shows the same step at the same time. Solve again
+    // with the reference in two windows.
+    let mut ref_windows = vec![(i64::MIN, i64::MAX, 0i64)];
+    if let Some(step) = reference_step(&offsets, reference) {
+        let windows = vec![
+            Window {
+                from_ns: i64::MIN,
+                to_ns: step.before_ns,
+                offset_ns: 0,
+                radius_ns: 0,
+                group: reference,
+            },
+            Window {
+                from_ns: step.after_ns,
+                to_ns: i64::MAX,
+                offset_ns: step.offset_ns,
+                radius_ns: step.radius_ns,
+                group: reference,
+            },
+        ];
+        (offsets, report) = outwards(all, &links, &accepted, services, reference, windows);
+        ref_windows = vec![
+            (i64::MIN, step.before_ns, 0),
+            (step.after_ns, i64::MAX, step.offset_ns),
+        ];
+    }
+    // The reference's own entry: offset 0 by definition.
+    let ref_samples = all
+        .iter()
+        .filter(|p| p.caller == reference || p.callee == reference)
+        .count();
+    for (from_ns, to_ns, offset_ns) in ref_windows {
+        // After a step of its own the reference is measured against its
+        // clock before the step, through the clocks that saw the step: an
+        // estimate like any other, below 0.9.
+        let first = from_ns == i64::MIN;
+        report.push(ClockOffset {
+            service: services.get(&reference).copied().unwrap_or(Sym::NONE),
+            file: Some(reference),
+            from_ns,
+            to_ns,
+            offset_ms: offset_ns as f64 / 1e6,
+            low_ms: offset_ns as f64 / 1e6,
+            high_ms: offset_ns as f64 / 1e6,
+            confidence: if first { 1.0 } else { 0.5 },
+            samples: ref_samples,
+            applied: offset_ns != 0,
+        });
+    }
+    report.sort_by(|a, b| {
+        symbols
+            .get(a.service)
+            .cmp(symbols.get(b.service))
+            .then(a.file.cmp(&b.file))
+            .then(a.from_ns.cmp(&b.from_ns))
+    });
+    (offsets, report)
+}
+
+/// Solves every domain outwards from the reference (whose windows are
+/// given), the strongest link to a solved domain first; domains nothing
+/// links to the solved ones get an anchor of their own.
+fn outwards(
+    all: &[Pair],
+    links: &[(u32, u32, usize)],
+    accepted: &BTreeMap<(u32, u32), (i64, i64)>,
+    services: &BTreeMap<u32, Sym>,
+    reference: u32,
+    reference_windows: Vec<Window>,
+) -> (Offsets, Vec<ClockOffset>) {
     // Solve outwards from the reference, the strongest link to a solved domain first.
     let mut offsets = Offsets::default();
     let mut report: Vec<ClockOffset> = Vec::new();
-    let Some(reference) = reference else {
-        return (offsets, report);
-    };
     let anchor = |d: u32| {
         vec![Window {
             from_ns: i64::MIN,
@@ -543,7 +638,7 @@ pub fn solve(
             group: d,
         }]
     };
-    offsets.domains.insert(reference, anchor(reference));
+    offsets.domains.insert(reference, reference_windows);
     let mut failed: std::collections::BTreeSet<u32> = Default::default();
     loop {
         let next = links
@@ -564,7 +659,7 @@ pub fn solve(
             // Nothing links the rest to the solved domains: a new anchor, the
             // unsolved domain with the most evidence, for a group of its own.
             let mut weight: BTreeMap<u32, usize> = BTreeMap::new();
-            for &(a, b, w) in &links {
+            for &(a, b, w) in links {
                 for d in [a, b] {
                     if !offsets.domains.contains_key(&d) && !failed.contains(&d) {
                         *weight.entry(d).or_default() += w;
@@ -582,7 +677,7 @@ pub fn solve(
                 None => break,
             }
         };
-        match solve_domain(dom, all, &accepted, &offsets) {
+        match solve_domain(dom, all, accepted, &offsets) {
             Some(ws) => {
                 for (w, est) in &ws {
                     report.push(ClockOffset {
@@ -614,31 +709,82 @@ pub fn solve(
             }
         }
     }
-    // The reference's own entry: offset 0 by definition.
-    let ref_samples = all
-        .iter()
-        .filter(|p| p.caller == reference || p.callee == reference)
-        .count();
-    report.push(ClockOffset {
-        service: services.get(&reference).copied().unwrap_or(Sym::NONE),
-        file: Some(reference),
-        from_ns: i64::MIN,
-        to_ns: i64::MAX,
-        offset_ms: 0.0,
-        low_ms: 0.0,
-        high_ms: 0.0,
-        confidence: 1.0,
-        samples: ref_samples,
-        applied: false,
-    });
-    report.sort_by(|a, b| {
-        symbols
-            .get(a.service)
-            .cmp(symbols.get(b.service))
-            .then(a.file.cmp(&b.file))
-            .then(a.from_ns.cmp(&b.from_ns))
-    });
     (offsets, report)
+}
+
+/// A clock's step as [`reference_step`] sees it: when (by the reference's
+/// clock), how far, the windows' ends, their uncertainty.
+type Cut = (i64, i64, i64, i64, i64);
+
+/// A step of the reference clock, as the clocks measured against it show it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ReferenceStep {
+    /// The reference's last logged time before the step and first after it.
+    before_ns: i64,
+    after_ns: i64,
+    /// The reference's offset after the step, relative to before it.
+    offset_ns: i64,
+    radius_ns: i64,
+}
+
+/// The step of the reference clock, if two clocks or more measured against
+/// it step at the same time (within [`STEP_TOGETHER_NS`]) by the same amount
+/// (within [`TOL_NS`]): independent clocks do not step together, so it is
+/// the reference that did, the other way.
+fn reference_step(offsets: &Offsets, reference: u32) -> Option<ReferenceStep> {
+    // (when, by the reference's clock before the step; how far; the windows'
+    // ends by the reference's clock; their uncertainty)
+    let mut cuts: Vec<Cut> = Vec::new();
+    for (&d, ws) in &offsets.domains {
+        if d == reference {
+            continue;
+        }
+        for w in ws.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            if a.group != reference || b.group != reference {
+                continue;
+            }
+            let delta = b.offset_ns - a.offset_ns;
+            if delta.abs() <= 2 * TOL_NS {
+                continue;
+            }
+            let before = a.to_ns.saturating_sub(a.offset_ns);
+            let after = b.from_ns.saturating_sub(b.offset_ns);
+            cuts.push((before, delta, before, after, a.radius_ns.max(b.radius_ns)));
+        }
+    }
+    cuts.sort_unstable();
+    let mut best: Option<&[Cut]> = None;
+    for i in 0..cuts.len() {
+        let (at, delta, ..) = cuts[i];
+        let n = cuts[i..]
+            .iter()
+            .take_while(|c| c.0 - at <= STEP_TOGETHER_NS)
+            .count();
+        let group = &cuts[i..i + n];
+        let agree = group
+            .iter()
+            .filter(|c| (c.1 - delta).abs() <= TOL_NS)
+            .count();
+        if agree >= 2 && best.map_or(true, |b| agree > b.len()) {
+            best = Some(group);
+        }
+    }
+    let group = best?;
+    let delta = group[0].1;
+    let same: Vec<&Cut> = group
+        .iter()
+        .filter(|c| (c.1 - delta).abs() <= TOL_NS)
+        .collect();
+    let mut deltas: Vec<i64> = same.iter().map(|c| c.1).collect();
+    deltas.sort_unstable();
+    let median = deltas[deltas.len() / 2];
+    Some(ReferenceStep {
+        before_ns: same.iter().map(|c| c.2).min()?,
+        after_ns: same.iter().map(|c| c.3).max()?,
+        offset_ns: -median,
+        radius_ns: same.iter().map(|c| c.4).max()?,
+    })
 }
 
 /// The chance the offset is within the tolerance of the truth.
@@ -653,7 +799,7 @@ fn confidence(e: &Estimate, radius: i64) -> f64 {
         // makes ours likelier, but never certain.
         (0.8 * TOL_NS as f64 / radius as f64).clamp(0.05, 0.8)
     };
-    base * agree * pairing
+    base * agree * pairing * e.clean
 }
 
 /// One call's bounds on a domain's offset, against a solved domain.
@@ -760,6 +906,7 @@ fn solve_domain(
     }
     cuts.sort_unstable();
     let mut out = Vec::new();
+    let mut ats: Vec<Vec<i64>> = Vec::new();
     let mut start = 0;
     for k in 0..=cuts.len() {
         let end = cuts
@@ -774,14 +921,19 @@ fn solve_domain(
         let Some(mut est) = estimate(&bounds) else {
             continue;
         };
-        // How much of the agreement rests on logged ids.
-        let agreeing = w
-            .iter()
-            .filter(|x| x.bounds.0 <= est.low && est.high <= x.bounds.1);
+        // How much of the agreement rests on logged ids: of the calls that
+        // bound the offset from both sides (a one-sided bound agrees with
+        // any offset on its open side, and says nothing of the range).
+        let agreeing = w.iter().filter(|x| {
+            x.bounds.0 > OPEN_LO
+                && x.bounds.1 < OPEN_HI
+                && x.bounds.0 <= est.low
+                && est.high <= x.bounds.1
+        });
         let (n, ids) = agreeing.fold((0usize, 0usize), |(n, i), x| {
             (n + 1, i + usize::from(x.ids))
         });
-        est.by_ids = ids * 20 >= n * 19;
+        est.by_ids = n >= MIN_PAIRS && ids * 20 >= n * 19;
         let mut rad: Vec<i64> = w.iter().map(|x| x.radius).collect();
         let partner_rad = *rad.select_nth_unstable(w.len() / 2).1;
         // The group most of the window's partners are in.
@@ -812,6 +964,22 @@ fn solve_domain(
             },
             est,
         ));
+        ats.push(w.iter().map(|x| x.at).collect::<Vec<i64>>());
+    }
+    // A clock stepped back shows the same times twice: calls logged in the
+    // stretch both windows cover may belong to either, and a window is as
+    // sure as the share of its calls outside that stretch.
+    for k in 1..out.len() {
+        let (a_end, b_start) = (out[k - 1].0.to_ns, out[k].0.from_ns);
+        if b_start > a_end {
+            continue;
+        }
+        let a_n = ats[k - 1].len();
+        let b_n = ats[k].len();
+        let into_a = ats[k].iter().filter(|&&t| t <= a_end).count();
+        let into_b = ats[k - 1].iter().filter(|&&t| t >= b_start).count();
+        out[k - 1].1.clean *= a_n as f64 / (a_n + into_a).max(1) as f64;
+        out[k].1.clean *= b_n as f64 / (b_n + into_b).max(1) as f64;
     }
     if out.is_empty() {
         return None;
@@ -899,6 +1067,47 @@ mod tests {
     fn one_sided_bounds_give_no_offset() {
         let b: Vec<(i64, i64)> = (0..20).map(|k| (OPEN_LO, (k * MS) + 900 * MS)).collect();
         assert_eq!(estimate(&b), None);
+    }
+
+    #[test]
+    fn clocks_stepping_together_mean_the_reference_stepped() {
+        let w = |from_ns: i64, to_ns: i64, offset_ns: i64| Window {
+            from_ns,
+            to_ns,
+            offset_ns,
+            radius_ns: MS,
+            group: 0,
+        };
+        let mut o = Offsets::default();
+        o.domains.insert(0, vec![w(i64::MIN, i64::MAX, 0)]);
+        // Domain 1 at +300 ms, domain 2 at -40 ms; the reference jumps 500 ms
+        // ahead at 60 s: both seem to move 500 ms back.
+        let s = 1_000 * MS;
+        o.domains.insert(
+            1,
+            vec![
+                w(i64::MIN, 60 * s + 300 * MS, 300 * MS),
+                w(61 * s, i64::MAX, -200 * MS),
+            ],
+        );
+        assert_eq!(
+            reference_step(&o, 0),
+            None,
+            "one clock that stepped is that clock"
+        );
+        o.domains.insert(
+            2,
+            vec![
+                w(i64::MIN, 59 * s, -40 * MS),
+                w(62 * s, i64::MAX, -541 * MS),
+            ],
+        );
+        let step = reference_step(&o, 0).unwrap();
+        assert_eq!(step.offset_ns, 500 * MS);
+        assert_eq!(
+            (step.before_ns, step.after_ns),
+            (59 * s + 40 * MS, 62 * s + 541 * MS)
+        );
     }
 
     #[test]

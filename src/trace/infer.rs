@@ -26,7 +26,8 @@
 //! async hops and against a request logged by one line only (its end is
 //! unknown). Two requests of one process with no logged end are not nested
 //! (they are as likely siblings). The heaviest
-//! candidate wins; its share of the weight is the confidence. The root is
+//! candidate wins; its share of the weight, scaled to at most
+//! [`MAX_INFERRED_CONFIDENCE`], is the confidence. The root is
 //! the earliest span nothing could have called and waited for, one of the
 //! entry service (the one most traces enter through) first; spans with no
 //! candidate hang under it with confidence 0.
@@ -40,7 +41,7 @@ use crate::ingest::event::{Event, Sym};
 use super::clock::Offsets;
 use super::ids::{creates_cycle, file_of};
 use super::spans::{Coarse, COARSE_NS, HOLD_NS};
-use super::{Link, Span, SpanIdx, SpanKind};
+use super::{Link, Span, SpanIdx, SpanKind, MAX_INFERRED_CONFIDENCE};
 
 /// Longest an async hop may wait before its callee starts (ns).
 pub const MAX_ASYNC_NS: i64 = 600 * 1_000_000_000;
@@ -378,7 +379,8 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
                 let s = &mut spans[c];
                 s.parent = Some(p as SpanIdx);
                 s.link = link;
-                s.parent_confidence = (w / total.max(f64::MIN_POSITIVE)) as f32;
+                let share = w / total.max(f64::MIN_POSITIVE);
+                s.parent_confidence = (share * MAX_INFERRED_CONFIDENCE) as f32;
                 s
             }
             _ => {
@@ -481,12 +483,12 @@ mod tests {
         let root = assign(&mut spans, &g, &cx);
         assert_eq!(root, 0);
         assert_eq!(spans[2].parent, Some(0));
-        assert!(spans[2].parent_confidence > 0.9);
+        assert!(spans[2].parent_confidence > 0.75);
         // Without any knowledge of the graph the innermost caller wins.
         let mut spans = vec![span(1, 0, 100, 0), span(2, 10, 60, 1), span(3, 12, 40, 2)];
         assign(&mut spans, &Graph::default(), &cx);
         assert_eq!(spans[2].parent, Some(1));
-        assert!(spans[2].parent_confidence < 0.9);
+        assert!(spans[2].parent_confidence < 0.75);
     }
 
     #[test]

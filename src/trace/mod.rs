@@ -252,6 +252,14 @@ pub struct ClockOffset {
 /// How close an offset must be to the truth to count as right (ms).
 pub const OFFSET_TOLERANCE_MS: f64 = 5.0;
 
+/// The confidence of a parent found by timing when every other candidate
+/// is ruled out: timing is evidence, not proof (a parent nobody logged, a
+/// clock nobody measured, a sibling that ran just before all fit as well),
+/// so an inferred parent never claims the 0.9 that logged ids give. Of the
+/// inferred parents whose candidate held nearly all the weight, the
+/// simulation (`tests/chains_sim.rs`) finds about a third wrong.
+pub const MAX_INFERRED_CONFIDENCE: f64 = 0.85;
+
 /// Everything the trace stage found.
 #[derive(Clone, Debug, Default)]
 pub struct Traces {

@@ -238,8 +238,11 @@ fn applied(world: &World, offsets: &[ROffset], host: usize, shown_ns: i64) -> i6
 /// Only differences between clocks can be known, and the answer may measure
 /// against another clock than the entry's: within each group of determined
 /// domains, the answer's offsets are first shifted by the median of
-/// (applied - true) over the group (a right answer then errs by 0). Outside
-/// the groups the entry's clock is the reference.
+/// (applied - true) over the group (a right answer then errs by 0); in the
+/// group of the clock the answer names as its reference, and outside every
+/// group, by that clock's (the entry's clock may stamp whole seconds and then
+/// cannot be the reference); else outside the groups the entry's clock is
+/// the reference.
 pub fn judge(
     world: &World,
     truth: &[TruthTrace],
@@ -265,13 +268,29 @@ pub fn judge(
             .or_default()
             .push(applied(world, offsets, dom.0, shown_in(dom)) - truth_ns);
     }
-    let shift: BTreeMap<Domain, i64> = diffs
+    // The answer's own reference clock, where it names one (its first
+    // window): it anchors its group, and the domains outside every group.
+    let reference = offsets
+        .iter()
+        .filter(|o| o.reference)
+        .find_map(|o| {
+            world
+                .hosts
+                .iter()
+                .position(|h| o.host.as_ref() == Some(&h.name))
+        })
+        .map(|h| (h, 0u8));
+    let outside = reference.map_or(0, |r| -domain_offset(world, r));
+    let mut shift: BTreeMap<Domain, i64> = diffs
         .into_iter()
         .map(|(g, mut v)| {
             v.sort_unstable();
             (g, v[(v.len() - 1) / 2])
         })
         .collect();
+    if let Some((g, _)) = reference.and_then(|r| det.get(&r)) {
+        shift.insert(*g, outside);
+    }
     for (&dom, &(group, truth_ns)) in &det {
         let err = (applied(world, offsets, dom.0, shown_in(dom)) - shift[&group] - truth_ns).abs();
         let e = out.entry(style_of(dom.0)).or_default();
@@ -294,7 +313,7 @@ pub fn judge(
                 style = Some(style_of(s.host));
                 n += 1;
                 let dom = domain_of(world, s.host, s.start_ns, s.start_ns).unwrap_or((s.host, 0));
-                let shifted = det.get(&dom).map_or(0, |(g, _)| shift[g]);
+                let shifted = det.get(&dom).map_or(outside, |(g, _)| shift[g]);
                 let err = (o.offset_ns - shifted - true_offset(world, s.host, s.start_ns)).abs();
                 near += u64::from(err <= TOLERANCE_NS);
             }
@@ -302,6 +321,18 @@ pub fn judge(
         let Some(style) = style else { continue };
         let wrong = near * 10 < n * 9;
         let confident = o.confidence >= 0.9;
+        if wrong && confident && std::env::var_os("LOGTRACE_SIM_OFFSETS").is_some() {
+            let h = world
+                .hosts
+                .iter()
+                .find(|h| o.host.as_ref() == Some(&h.name));
+            let shifts: Vec<i64> = shift.values().copied().collect();
+            eprintln!(
+                "wrong offset {} {:?} window {:?} {:.3} ms conf {:.2}: {near}/{n} near; clock {:?} entry {}; shifts {:?}",
+                o.service, o.host, o.window, o.offset_ns as f64 / 1e6, o.confidence,
+                h.map(|h| h.clock), world.hosts[world.services[0].hosts[0]].clock.base_ns, shifts
+            );
+        }
         let e = out.entry(style).or_default();
         e.reported += 1;
         e.wrong += u64::from(wrong);

@@ -68,6 +68,8 @@ pub struct ROffset {
     pub window: Option<(i64, i64)>,
     pub offset_ns: i64,
     pub confidence: f64,
+    /// The clock the answer measures every other against (offset 0 by definition).
+    pub reference: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -158,6 +160,11 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
             window: (o.from_ns != i64::MIN || o.to_ns != i64::MAX).then_some((o.from_ns, o.to_ns)),
             offset_ns: (o.offset_ms * 1e6).round() as i64,
             confidence: o.confidence,
+            // The library reports its reference clock as exactly 0, with no range.
+            reference: o.offset_ms == 0.0
+                && o.low_ms == 0.0
+                && o.high_ms == 0.0
+                && o.confidence >= 1.0,
         })
         .collect();
     let logged: u64 = rendered
@@ -271,6 +278,7 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
             window,
             offset_ns: off - entry,
             confidence: 0.95,
+            reference: false,
         };
         match h.clock.step {
             None => offsets.push(one(None, h.clock.base_ns)),
