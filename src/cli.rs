@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use logtrace::analyze::AnalyzeOptions;
+use logtrace::export::parquet::Partition;
 use logtrace::export::{Format, Selection};
 use logtrace::ingest::discover::DiscoverOptions;
 use logtrace::render::waterfall::WaterfallOptions;
 use logtrace::{
     DiffFormat, DiffOptions, ExportOptions, IngestOptions, InspectOptions, ReportOptions,
-    TimeBound, TraceViewOptions,
+    TablesOptions, TimeBound, TraceViewOptions,
 };
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 nothing in the input could be parsed; \
@@ -192,10 +193,12 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Output format: jaeger (Jaeger UI upload), otlp (OTLP/JSON), zipkin (Zipkin v2 JSON),
-    /// chrome (Perfetto, chrome://tracing), folded (flame graph stacks, self time in µs).
+    /// chrome (Perfetto, chrome://tracing), folded (flame graph stacks, self time in µs),
+    /// parquet (a folder of events, spans and traces tables, for DuckDB, pandas, Spark).
     #[arg(long = "to", value_name = "FORMAT")]
     pub to: ExportFormat,
-    /// File to write; `-` for stdout. Never an input, nor a file inside an input folder.
+    /// File to write (a folder with --to parquet); `-` for stdout. Never an input, nor
+    /// inside an input folder.
     #[arg(
         short = 'o',
         long = "out",
@@ -216,6 +219,9 @@ pub struct ExportArgs {
     /// Only failed traces.
     #[arg(long)]
     pub failed: bool,
+    /// With --to parquet: one file per table and UTC hour, in date=YYYY-MM-DD/hour=HH/ folders.
+    #[arg(long, value_name = "BY")]
+    pub partition: Option<PartitionBy>,
 }
 
 /// The `--to` values.
@@ -226,17 +232,26 @@ pub enum ExportFormat {
     Zipkin,
     Chrome,
     Folded,
+    Parquet,
 }
 
-impl From<ExportFormat> for Format {
-    fn from(f: ExportFormat) -> Format {
-        match f {
+/// The `--partition` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartitionBy {
+    Hour,
+}
+
+impl ExportFormat {
+    /// The trace format, for all but parquet.
+    fn trace_format(self) -> Option<Format> {
+        Some(match self {
             ExportFormat::Jaeger => Format::Jaeger,
             ExportFormat::Otlp => Format::Otlp,
             ExportFormat::Zipkin => Format::Zipkin,
             ExportFormat::Chrome => Format::Chrome,
             ExportFormat::Folded => Format::Folded,
-        }
+            ExportFormat::Parquet => return None,
+        })
     }
 }
 
@@ -246,7 +261,47 @@ impl ExportArgs {
         self.out.as_os_str() == "-"
     }
 
+    /// True for `--to parquet`: see [`ExportArgs::to_table_options`].
+    pub fn to_tables(&self) -> bool {
+        self.to == ExportFormat::Parquet
+    }
+
+    /// The options of `--to parquet`, which writes everything: the trace
+    /// filters are refused rather than half applied.
+    pub fn to_table_options(&self) -> Result<TablesOptions, String> {
+        let filters = !self.trace.is_empty()
+            || self.slowest.is_some()
+            || self.failed
+            || self.window.since.is_some()
+            || self.window.until.is_some();
+        if filters {
+            return Err(
+                "--to parquet writes every event, span and trace; --trace, --since, \
+                        --until, --failed and --slowest are for the trace formats: filter the \
+                        tables in the query instead (e.g. WHERE failed)"
+                    .into(),
+            );
+        }
+        if self.to_stdout() {
+            return Err("--to parquet writes a folder of tables; give -o DIR".into());
+        }
+        Ok(TablesOptions {
+            ingest: self.input.to_options()?,
+            trace: Default::default(),
+            partition: match self.partition {
+                None => Partition::None,
+                Some(PartitionBy::Hour) => Partition::Hour,
+            },
+        })
+    }
+
     pub fn to_options(&self) -> Result<ExportOptions, String> {
+        let Some(format) = self.to.trace_format() else {
+            return Err("--to parquet writes tables: see to_table_options".into());
+        };
+        if self.partition.is_some() {
+            return Err("--partition is for --to parquet".into());
+        }
         if self.slowest == Some(0) {
             return Err("--slowest must be at least 1".into());
         }
@@ -262,7 +317,7 @@ impl ExportArgs {
                 failed: self.failed,
                 slowest: self.slowest,
             },
-            format: self.to.into(),
+            format,
         })
     }
 }

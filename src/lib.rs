@@ -378,6 +378,56 @@ pub fn export(paths: &[PathBuf], opts: &ExportOptions) -> Result<ExportOutcome, 
     })
 }
 
+/// Options of `logtrace export --to parquet`.
+#[derive(Clone, Debug, Default)]
+pub struct TablesOptions {
+    pub ingest: IngestOptions,
+    pub trace: trace::TraceOptions,
+    pub partition: export::parquet::Partition,
+}
+
+/// What `export --to parquet` wrote.
+#[derive(Debug)]
+pub struct TablesOutcome {
+    pub written: export::parquet::Written,
+    /// Files read and their decompressed bytes, for the throughput line.
+    pub files_read: usize,
+    pub bytes_read: u64,
+    /// A path named that could not be read at all (exit code 2 once written).
+    pub unread: Option<Error>,
+}
+
+/// `logtrace export --to parquet`: read, rebuild traces, write the events,
+/// spans and traces tables through `create` (which makes each file).
+pub fn export_tables(
+    paths: &[PathBuf],
+    opts: &TablesOptions,
+    create: export::parquet::Create,
+) -> Result<TablesOutcome, Error> {
+    let input = read_events(paths, &opts.ingest)?;
+    let traces = trace::build(&input.events, &input.symbols, &opts.trace);
+    let src = export::parquet::Source {
+        events: &input.events,
+        symbols: &input.symbols,
+        files: &input.files,
+        traces: &traces,
+    };
+    let written = export::parquet::write(&src, opts.partition, create).map_err(|e| {
+        Error::Usage(format!(
+            "writing the tables failed: {}",
+            output::describe(&e)
+        ))
+    })?;
+    let outcome = TablesOutcome {
+        written,
+        files_read: input.files.len(),
+        bytes_read: input.files.iter().map(|f| f.bytes).sum(),
+        unread: unread(&input),
+    };
+    drop_aside((input, traces));
+    Ok(outcome)
+}
+
 /// How `logtrace diff` prints its result.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DiffFormat {

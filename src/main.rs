@@ -5,7 +5,7 @@
 mod cli;
 
 use clap::Parser;
-use logtrace::output::{export_file, report_dir::ReportDir, OutputError};
+use logtrace::output::{export_file, report_dir::ReportDir, table_dir::TableDir, OutputError};
 use logtrace::render::terminal;
 use logtrace::safe;
 
@@ -89,6 +89,7 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             print(&done.text)?;
             done.unread.map_or(Ok(()), |e| Err(fail(e)))
         }
+        cli::Command::Export(args) if args.to_tables() => export_tables(&args),
         cli::Command::Export(args) => {
             let opts = args.to_options().map_err(|m| (2, m))?;
             threads(args.input.threads)?;
@@ -140,6 +141,37 @@ fn run(cli: cli::Cli) -> Result<(), (i32, String)> {
             print(&String::from_utf8_lossy(&page))
         }
     }
+}
+
+/// `export --to parquet`: the folder is checked before any input is read,
+/// the tables are written beside it and renamed into place when complete.
+fn export_tables(args: &cli::ExportArgs) -> Result<(), (i32, String)> {
+    let started = std::time::Instant::now();
+    let opts = args.to_table_options().map_err(|m| (2, m))?;
+    threads(args.input.threads)?;
+    let dir = TableDir::prepare(&args.out, args.force, &args.input.paths).map_err(output_fail)?;
+    notes(dir.notes());
+    let create = |rel: &str| dir.create(rel);
+    let done = with_progress(opts.ingest.progress.clone(), || {
+        logtrace::export_tables(&args.input.paths, &opts, &create)
+    })
+    .map_err(fail)?;
+    notes(&dir.commit().map_err(output_fail)?);
+    let w = &done.written;
+    eprintln!(
+        "wrote {} events, {} spans, {} traces ({} files) to {}\n{}",
+        w.events,
+        w.spans,
+        w.traces,
+        w.files.len(),
+        safe::terminal(&args.out.display().to_string()),
+        terminal::throughput(
+            done.files_read,
+            done.bytes_read,
+            started.elapsed().as_secs_f64()
+        )
+    );
+    done.unread.map_or(Ok(()), |e| Err(fail(e)))
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (no-color.org).

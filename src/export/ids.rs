@@ -32,10 +32,33 @@ pub struct TraceIds {
 
 /// Ids for `traces`, in their order.
 pub fn assign(traces: &[&Trace], events: &[Event], symbols: &Symbols) -> Vec<TraceIds> {
+    let heads = trace_ids(traces, events, symbols);
+    traces
+        .par_iter()
+        .zip(heads)
+        .map(|(t, (trace, original))| {
+            let (spans, span_originals) = span_ids(t, &trace, events, symbols);
+            TraceIds {
+                trace,
+                original: original.filter(|s| s.is_some()),
+                spans,
+                span_originals,
+            }
+        })
+        .collect()
+}
+
+/// The trace ids of `traces`, in their order, each with the id it was made
+/// from when that was not used as it is ([`assign`] without the span ids).
+pub fn trace_ids(
+    traces: &[&Trace],
+    events: &[Event],
+    symbols: &Symbols,
+) -> Vec<(String, Option<Sym>)> {
     // Trace ids first, in order, so a clash (one logged id split into two
     // traces because it was reused hours apart) resolves the same way every run.
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let heads: Vec<(String, Option<Sym>)> = traces
+    traces
         .iter()
         .map(|t| {
             let logged = logged_trace_id(t, events, symbols);
@@ -53,19 +76,6 @@ pub fn assign(traces: &[&Trace], events: &[Event], symbols: &Symbols) -> Vec<Tra
                 original = Some(source);
             }
             (id, original)
-        })
-        .collect();
-    traces
-        .par_iter()
-        .zip(heads)
-        .map(|(t, (trace, original))| {
-            let (spans, span_originals) = span_ids(t, &trace, events, symbols);
-            TraceIds {
-                trace,
-                original: original.filter(|s| s.is_some()),
-                spans,
-                span_originals,
-            }
         })
         .collect()
 }
@@ -85,7 +95,7 @@ fn logged_trace_id(t: &Trace, events: &[Event], symbols: &Symbols) -> Sym {
 /// Span ids: the logged one when it is 16 hex digits and not taken yet in
 /// this trace, else the one its children logged as their parent, else a
 /// hash of the trace id and the span's index.
-fn span_ids(
+pub fn span_ids(
     t: &Trace,
     trace_id: &str,
     events: &[Event],

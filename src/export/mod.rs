@@ -29,6 +29,7 @@ pub mod folded;
 pub mod ids;
 pub mod jaeger;
 pub mod otlp;
+pub mod parquet;
 pub mod select;
 pub mod zipkin;
 

@@ -16,6 +16,8 @@
 //!   sees the earlier report or the new one, never a mix.
 //! - [`export_file`]: `export -o FILE`, checked before any input is read:
 //!   never an input, never an existing file without `--force`.
+//! - [`table_dir`]: `export --to parquet -o DIR`, a folder of tables
+//!   written beside DIR and renamed into place whole.
 //!
 //! Linux and the other Unix systems; the calls relative to an open folder
 //! come from `rustix` (safe wrappers over `openat`, `renameat2`, `flock`).
@@ -23,6 +25,7 @@
 pub mod export_file;
 pub mod file;
 pub mod report_dir;
+pub mod table_dir;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -530,6 +530,6 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-mod contents;
+pub(super) mod contents;
 #[cfg(test)]
 mod tests;

@@ -39,7 +39,7 @@ pub(super) fn write_rel(root: BorrowedFd<'_>, rel: &str, bytes: &[u8]) -> io::Re
 }
 
 /// Entries of a folder, without `.` and `..`, with their types (not followed).
-fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, FileType)>> {
+pub(in crate::output) fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, FileType)>> {
     let mut out = Vec::new();
     for e in rustix::fs::Dir::read_from(dir)? {
         let e = e?;
