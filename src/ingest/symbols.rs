@@ -31,6 +31,11 @@ impl Sym {
 
 /// How many shards the run's table has (a power of two, at most 256).
 const SHARDS: usize = 256;
+/// Tables with fewer strings than this are first interned into their
+/// neighbours, one after the other, before the sharded merge: a table costs the
+/// merge a few kilobytes of bookkeeping per shard, which a file of one line
+/// must not pay (a million such files would need gigabytes).
+const SMALL_TABLE: usize = 4096;
 /// A sharded table's location of a symbol: shard in the top bits, local number below.
 const LOCAL_BITS: u32 = 24;
 
@@ -110,6 +115,18 @@ impl Table {
         text_at(&self.arena, self.spans[local as usize])
     }
 
+    /// Interns every string of `other` and returns the map from its symbols
+    /// to this table's local numbers.
+    fn absorb(&mut self, other: &Symbols) -> Vec<Sym> {
+        let mut map = Vec::with_capacity(other.len());
+        map.push(Sym::NONE);
+        for i in 1..other.len() as u32 {
+            let sym = Sym(i);
+            map.push(Sym(self.intern(other.get(sym), other.hash(sym)).0));
+        }
+        map
+    }
+
     fn heap_bytes(&self) -> usize {
         self.arena.capacity()
             + self.spans.capacity() * 8
@@ -117,6 +134,9 @@ impl Table {
             + self.index.capacity() * 5
     }
 }
+
+/// For each of several tables, the map from its symbols to another table's.
+type Maps = Vec<Vec<Sym>>;
 
 /// A string table. Symbol 0 is the empty string and stands for "absent".
 #[derive(Clone)]
@@ -270,7 +290,10 @@ impl Symbols {
     /// the table is still in its cache. The table keeps its numbers and strings
     /// (interning into it again makes it flat first).
     pub fn group_for_merge(&mut self) {
-        if let Repr::Flat(_) = self.0 {
+        if let Repr::Flat(t) = &self.0 {
+            if t.spans.len() <= SMALL_TABLE {
+                return;
+            }
             let flat = std::mem::take(self);
             self.0 = Repr::Grouped(ByShard::new(flat));
         }
@@ -288,7 +311,38 @@ impl Symbols {
     /// map from its symbols to the new table's: the same strings, numbers and
     /// maps as interning the tables one after the other into an empty table
     /// with [`Symbols::remap_from`], built on all cores.
-    pub fn merge(tables: Vec<Symbols>) -> (Symbols, Vec<Vec<Sym>>) {
+    pub fn merge(tables: Vec<Symbols>) -> (Symbols, Maps) {
+        // Runs of small tables are first interned into one table each (in
+        // order, so first occurrences keep their order), with a map per table.
+        let (joined, local): (Vec<Symbols>, Vec<Option<Maps>>) = batch_small(tables)
+            .into_par_iter()
+            .map(|mut run| {
+                if run.len() == 1 {
+                    return (run.pop().expect("a run is never empty"), None);
+                }
+                let strings = run.iter().map(Symbols::len).sum();
+                let mut one = Table::with_capacity(strings, 0);
+                let maps = run.iter().map(|t| one.absorb(t)).collect();
+                (Symbols(Repr::Flat(one)), Some(maps))
+            })
+            .unzip();
+        let (merged, maps) = Symbols::merge_large(joined);
+        let maps = local
+            .into_par_iter()
+            .zip(maps)
+            .flat_map_iter(|(local, map)| match local {
+                None => vec![map],
+                Some(local) => local
+                    .iter()
+                    .map(|l| l.iter().map(|s| map[s.0 as usize]).collect())
+                    .collect(),
+            })
+            .collect();
+        (merged, maps)
+    }
+
+    /// [`Symbols::merge`] for tables that are not small.
+    fn merge_large(tables: Vec<Symbols>) -> (Symbols, Vec<Vec<Sym>>) {
         let mut clock = crate::timing::Clock::nested(3);
         // Each table's strings copied out in shard order, so that building a
         // shard reads one contiguous run of every table instead of jumping
@@ -325,6 +379,32 @@ impl Symbols {
         let shards = built.into_iter().map(|s| s.table).collect();
         (Symbols(Repr::Sharded { shards, at, syms }), maps)
     }
+}
+
+/// The tables in runs to merge as one: a table with [`SMALL_TABLE`] strings
+/// or more alone, consecutive smaller ones together until a run holds that many.
+fn batch_small(tables: Vec<Symbols>) -> Vec<Vec<Symbols>> {
+    let mut runs: Vec<Vec<Symbols>> = Vec::new();
+    // Strings in the last run, if it is a run of small tables that has room.
+    let mut open: Option<usize> = None;
+    for t in tables {
+        let n = t.len() - 1;
+        match (open, runs.last_mut()) {
+            _ if n >= SMALL_TABLE => {
+                runs.push(vec![t]);
+                open = None;
+            }
+            (Some(held), Some(run)) if held < SMALL_TABLE => {
+                run.push(t);
+                open = Some(held + n);
+            }
+            _ => {
+                runs.push(vec![t]);
+                open = Some(n);
+            }
+        }
+    }
+    runs
 }
 
 /// Numbers the shards' strings in first-occurrence order: table after table,
@@ -543,6 +623,29 @@ mod tests {
         assert_eq!(all(&merged), all(&one));
         assert_eq!(maps, expected);
         assert_eq!(merged.len(), 6_008);
+    }
+
+    #[test]
+    fn small_and_large_tables_merge_as_if_interned_in_order() {
+        // Tables of one string (a file of one line), runs of them, and tables
+        // large enough to go to the sharded merge alone, interleaved.
+        let sizes = [1, 1, 5_000, 1, 3, 4_095, 4_096, 2, 1, 9_000, 1];
+        let mut n = 0;
+        let pieces: Vec<Symbols> = sizes
+            .iter()
+            .map(|&k| {
+                let words: Vec<String> = (n..n + k).map(|i| format!("s{}", i % 7_000)).collect();
+                n += k;
+                table(&words)
+            })
+            .collect();
+        let mut one = Symbols::default();
+        let expected: Vec<Vec<Sym>> = pieces.iter().map(|p| one.remap_from(p)).collect();
+        let runs: Vec<usize> = batch_small(pieces.clone()).iter().map(Vec::len).collect();
+        assert_eq!(runs, [2, 1, 3, 1, 2, 1, 1]);
+        let (merged, maps) = Symbols::merge(pieces);
+        assert_eq!(all(&merged), all(&one));
+        assert_eq!(maps, expected);
     }
 
     #[test]
