@@ -483,11 +483,13 @@ pub fn parse_epoch_prefix(s: &[u8]) -> Option<Stamp> {
             if s.get(10) == Some(&b',') {
                 return None;
             }
-            (whole as i64 * NS_PER_SEC + frac as i64, 10 + used)
+            let ns = i64::try_from(whole).ok()?.checked_mul(NS_PER_SEC)?;
+            (ns.checked_add(frac as i64)?, 10 + used)
         }
-        13 => (whole as i64 * 1_000_000, 13),
-        16 => (whole as i64 * 1_000, 16),
-        19 => (whole as i64, 19),
+        // Checked: 13 digits of nines times 10^6 is past i64.
+        13 => (i64::try_from(whole).ok()?.checked_mul(1_000_000)?, 13),
+        16 => (i64::try_from(whole).ok()?.checked_mul(1_000)?, 16),
+        19 => (i64::try_from(whole).ok()?, 19),
         _ => return None,
     };
     const MIN: i64 = 978_307_200 * NS_PER_SEC; // 2001-01-01
@@ -679,6 +681,11 @@ mod tests {
         assert!(parse_epoch_prefix(b"1428634687abc").is_none());
         assert!(parse_epoch_prefix(b"12345 apples").is_none());
         assert!(parse_epoch_prefix(b"0000000001 x").is_none());
+        // Too many nines for nanoseconds in an i64: not a time, no overflow.
+        for big in ["9999999999999 x", "9999999999.999 x", "9999999999999999 x"] {
+            assert!(parse_epoch_prefix(big.as_bytes()).is_none(), "{big}");
+        }
+        assert!(parse_epoch_prefix(b"9999999999999999999 x").is_none());
     }
 
     #[test]
