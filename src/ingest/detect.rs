@@ -252,24 +252,12 @@ impl FormatSet {
         }
         for (i, spec) in config.fields.iter().enumerate() {
             let what = format!("[[fields]] #{}", i + 1);
-            let files = (!spec.files.is_empty())
-                .then(|| globs(&spec.files, &what))
-                .transpose()?;
-            if let Some(f) = &files {
-                set.entries
-                    .push((format!("{what} (files {:?})", spec.files), f.clone()));
-            }
+            let files = entry_files(&spec.files, &what, &mut set.entries)?;
             set.fields.push((files, Arc::new(field_map(spec))));
         }
         for (i, spec) in config.services.iter().enumerate() {
             let what = format!("[[service]] #{}", i + 1);
-            let files = (!spec.files.is_empty())
-                .then(|| globs(&spec.files, &what))
-                .transpose()?;
-            if let Some(f) = &files {
-                set.entries
-                    .push((format!("{what} (files {:?})", spec.files), f.clone()));
-            }
+            let files = entry_files(&spec.files, &what, &mut set.entries)?;
             let rule = match (&spec.name, &spec.path) {
                 (Some(n), _) => ServiceRule::Name(n.trim().to_owned()),
                 (None, Some(p)) => ServiceRule::Path(regex::Regex::new(p).map_err(|e| {
@@ -492,6 +480,21 @@ fn builtin_by_name(name: &str) -> Option<FormatKind> {
         "azure" => FormatKind::Azure,
         _ => return None,
     })
+}
+
+/// The globs of a config entry that applies to some files only (`None`: to
+/// every file), recorded in `entries` so an entry that matches no file is reported.
+fn entry_files(
+    files: &[String],
+    what: &str,
+    entries: &mut Vec<(String, GlobSet)>,
+) -> Result<Option<GlobSet>, ConfigError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let set = globs(files, what)?;
+    entries.push((format!("{what} (files {files:?})"), set.clone()));
+    Ok(Some(set))
 }
 
 /// Compiles globs; a glob without `/` also matches the bare file name anywhere.
