@@ -15,9 +15,9 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 
 use super::latency::latency;
+use super::requests::request;
 use super::stats::{name, Acc};
 use super::summary::Dependency;
-use super::Request;
 use crate::ingest::event::{Sym, Symbols};
 use crate::trace::Traces;
 
@@ -50,17 +50,7 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
                 }
                 let e = m.entry((parent.service, s.service)).or_default();
                 e.inferred += u64::from(inferred);
-                e.acc.add(&Request {
-                    service: s.service,
-                    operation: s.operation,
-                    start_ns: s.start_ns,
-                    end_ns: s.end_ns,
-                    timed: s.timed,
-                    status: s.status,
-                    error: s.error,
-                    entry: false,
-                    trace: None,
-                });
+                e.acc.add(&request(s, false, None));
             }
             m
         })

@@ -29,7 +29,7 @@ pub fn requests(traces: &Traces) -> Vec<Request> {
     out
 }
 
-fn request(s: &Span, entry: bool, trace: Option<u32>) -> Request {
+pub(super) fn request(s: &Span, entry: bool, trace: Option<u32>) -> Request {
     Request {
         service: s.service,
         operation: s.operation,
