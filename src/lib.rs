@@ -188,11 +188,8 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
     clock.lap("traces");
     let summary = analyze::summarize(&input, &traces, &opts.analyze);
     clock.lap("analysis");
-    let charts = render::charts::all(render::charts::ChartInput {
-        summary: &summary,
-        traces: &traces,
-        symbols: &input.symbols,
-    });
+    let view = render::view::View::new(&summary, &traces, &input.symbols);
+    let charts = render::charts::all(&view);
     clock.lap("charts");
     let mut files = render::files::contents(&summary, &charts);
     if opts.png {
@@ -201,19 +198,20 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
     let top = opts.analyze.top;
     files.push((
         "summary.md".into(),
-        render::markdown::summary(&summary, &charts, &opts.command, top).into_bytes(),
+        render::markdown::summary(&view, &charts, &opts.command, top).into_bytes(),
     ));
     files.push((
         "index.html".into(),
-        render::html::page(&summary, &charts, &opts.command, top).into_bytes(),
+        render::html::page(&view, &charts, &opts.command, top).into_bytes(),
     ));
+    let terminal = render::terminal::summary(&view, opts.analyze.top, opts.color);
     let unread = unread(&input);
     let files_read = input.files.len();
     let bytes_read = input.files.iter().map(|f| f.bytes).sum();
     drop_aside((input, traces));
     Ok(ReportOutcome {
         files,
-        terminal: render::terminal::summary(&summary, opts.analyze.top, opts.color),
+        terminal,
         files_read,
         bytes_read,
         unread,

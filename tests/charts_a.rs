@@ -11,6 +11,7 @@ use logtrace::analyze::summary::{
 use logtrace::render::charts::{
     axes, before_after, distribution, latency, palette::Palette, slowest, traffic, Chart,
 };
+use logtrace::render::view::View;
 
 // ------------------------------------------------------------ report builders
 
@@ -263,12 +264,13 @@ fn hostile() -> Summary {
 }
 
 fn charts(s: &Summary) -> Vec<Chart> {
+    let v = View::of_summary(s);
     vec![
-        traffic::chart(s),
-        latency::chart(s),
-        distribution::chart(s),
-        slowest::chart(s),
-        before_after::chart(s),
+        traffic::chart(&v),
+        latency::chart(&v),
+        distribution::chart(&v),
+        slowest::chart(&v),
+        before_after::chart(&v),
     ]
 }
 
@@ -487,17 +489,17 @@ fn every_chart_parses_and_keeps_its_labels_on_the_canvas() {
 #[test]
 fn traffic_shades_each_incident_in_both_panels() {
     let s = boutique();
-    let svg = check(&traffic::chart(&s));
+    let svg = check(&traffic::chart(&View::of_summary(&s)));
     assert_eq!(shading(&svg), 2 * s.incidents.len());
     assert!(has_text(&svg, "incident 1") && has_text(&svg, "incident 2"));
     assert!(has_text(&svg, "requests / s") && has_text(&svg, "errors / s"));
     assert!(has_text(&svg, "time (UTC), 2024-03-05"));
     // Hourly ticks on round times for three hours of data.
     assert!(svg.labels.iter().any(|l| l.text == "13:00"));
-    let none = check(&traffic::chart(&one_minute()));
+    let none = check(&traffic::chart(&View::of_summary(&one_minute())));
     assert_eq!(shading(&none), 0);
     assert!(none.labels.iter().any(|l| l.text == "12:00:30"));
-    let week = check(&traffic::chart(&forty_week()));
+    let week = check(&traffic::chart(&View::of_summary(&forty_week())));
     assert!(week.labels.iter().any(|l| l.text == "Mar 08"));
     assert_eq!(shading(&week), 4);
 }
@@ -509,7 +511,7 @@ fn latency_has_a_panel_per_busy_service_with_the_same_shading() {
     assert_eq!(names.len(), latency::MULTIPLES);
     // The busiest service (most requests) comes first.
     assert_eq!(names[0], "frontend");
-    let svg = check(&latency::chart(&s));
+    let svg = check(&latency::chart(&View::of_summary(&s)));
     assert_eq!(shading(&svg), s.incidents.len() * (1 + names.len()));
     for n in &names {
         assert!(has_text(&svg, n), "{n}");
@@ -518,7 +520,7 @@ fn latency_has_a_panel_per_busy_service_with_the_same_shading() {
         assert!(has_text(&svg, p), "{p}");
     }
     // One service: no small multiples, just the whole run.
-    let one = check(&latency::chart(&one_minute()));
+    let one = check(&latency::chart(&View::of_summary(&one_minute())));
     assert_eq!(shading(&one), 0);
     assert!(one.height < svg.height);
 }
@@ -526,7 +528,7 @@ fn latency_has_a_panel_per_busy_service_with_the_same_shading() {
 #[test]
 fn distribution_draws_one_curve_per_busy_service() {
     let s = forty_week();
-    let c = distribution::chart(&s);
+    let c = distribution::chart(&View::of_summary(&s));
     let svg = check(&c);
     let palette = Palette::new(s.services.iter().map(|s| s.name.clone()));
     let shown = axes::busiest_services(&s, distribution::SERVICES);
@@ -543,7 +545,7 @@ fn distribution_draws_one_curve_per_busy_service() {
 fn slowest_has_one_bar_per_operation_and_short_labels() {
     for s in [boutique(), forty_week(), one_minute()] {
         let ops = slowest::slowest(&s);
-        let c = slowest::chart(&s);
+        let c = slowest::chart(&View::of_summary(&s));
         let svg = check(&c);
         let palette = Palette::new(s.services.iter().map(|s| s.name.clone()));
         let bars: usize = svg
@@ -559,7 +561,7 @@ fn slowest_has_one_bar_per_operation_and_short_labels() {
         }
         assert!(has_text(&svg, "p99 latency (ms)"));
     }
-    let svg = check(&slowest::chart(&forty_week()));
+    let svg = check(&slowest::chart(&View::of_summary(&forty_week())));
     assert!(svg.labels.iter().any(|l| l.text.contains('…')));
     assert!(svg.width <= 1100.0);
 }
@@ -567,7 +569,7 @@ fn slowest_has_one_bar_per_operation_and_short_labels() {
 #[test]
 fn before_during_pairs_bars_per_worst_operation() {
     let s = boutique();
-    let svg = check(&before_after::chart(&s));
+    let svg = check(&before_after::chart(&View::of_summary(&s)));
     let worst: usize = s.incidents.iter().map(|i| i.worst.len()).sum();
     let bars = svg
         .rects
@@ -581,7 +583,7 @@ fn before_during_pairs_bars_per_worst_operation() {
     ));
     assert!(has_text(&svg, "baseline") && has_text(&svg, "during the incident"));
     assert!(has_text(&svg, "error rate (%)"));
-    let none = check(&before_after::chart(&one_minute()));
+    let none = check(&before_after::chart(&View::of_summary(&one_minute())));
     assert!(has_text(&none, "No incident detected"));
 }
 
@@ -605,7 +607,7 @@ fn hostile_names_stay_text() {
             );
         }
     }
-    let svg = check(&slowest::chart(&s));
+    let svg = check(&slowest::chart(&View::of_summary(&s)));
     assert!(has_text(&svg, "a&b \"quoted\" 'single'"));
     assert!(has_text(&svg, "ctl x"));
 }
@@ -616,11 +618,7 @@ fn output_is_byte_identical_across_runs_and_threads() {
     let a = charts(&s);
     let b = std::thread::spawn(move || charts(&s)).join().unwrap();
     assert_eq!(a, b);
-    let all = logtrace::render::charts::all(logtrace::render::charts::ChartInput {
-        summary: &boutique(),
-        traces: &Default::default(),
-        symbols: &Default::default(),
-    });
+    let all = logtrace::render::charts::all(&View::of_summary(&boutique()));
     for c in &a {
         assert!(all.contains(c), "{} missing from all()", c.file);
     }
@@ -648,9 +646,9 @@ fn older_reports_without_p95_or_histograms_still_chart() {
     let back: Summary = serde_json::from_str(&json).unwrap();
     assert!(back.timeline.buckets.iter().all(|b| b.p95_ms.is_none()));
     assert!(back.services.iter().all(|s| s.histogram.is_empty()));
-    let svg = check(&distribution::chart(&back));
+    let svg = check(&distribution::chart(&View::of_summary(&back)));
     assert!(has_text(&svg, "(percentiles only)"));
-    check(&latency::chart(&back));
+    check(&latency::chart(&View::of_summary(&back)));
 }
 
 // ------------------------------------------------------------ real logs
@@ -705,7 +703,7 @@ fn real_logs_chart_cleanly() {
         for c in &cs {
             check(c);
         }
-        let svg = check(&slowest::chart(&s));
+        let svg = check(&slowest::chart(&View::of_summary(&s)));
         let bars = svg
             .rects
             .iter()

@@ -13,7 +13,8 @@ use logtrace::analyze::summary::{
 };
 use logtrace::ingest::event::Symbols;
 use logtrace::ingest::time::format_rfc3339_ms;
-use logtrace::render::charts::{critical_path, origins, service_map, waterfall, Chart, ChartInput};
+use logtrace::render::charts::{critical_path, origins, service_map, waterfall, Chart};
+use logtrace::render::view::View;
 use logtrace::trace::{Span, Trace, Traces};
 
 mod common;
@@ -269,11 +270,7 @@ impl Builder {
 
 fn render(b: Builder) -> (Vec<Chart>, Summary, Traces) {
     let (summary, traces, symbols) = b.build();
-    let input = ChartInput {
-        summary: &summary,
-        traces: &traces,
-        symbols: &symbols,
-    };
+    let input = &View::new(&summary, &traces, &symbols);
     let mut charts = vec![service_map::chart(input), origins::chart(input)];
     charts.extend(waterfall::charts(input));
     charts.push(critical_path::chart(input));
@@ -945,14 +942,10 @@ fn real_runs_render() {
             b.extra_services.push(b.symbols.get(s.service).to_string());
         }
         let (summary, traces, symbols) = b.build();
-        let input = ChartInput {
-            summary: &summary,
-            traces: &traces,
-            symbols: &symbols,
-        };
+        let input = View::new(&summary, &traces, &symbols);
         let dir = std::path::PathBuf::from(&out).join(name);
         std::fs::create_dir_all(&dir).unwrap();
-        for c in logtrace::render::charts::all(input) {
+        for c in logtrace::render::charts::all(&input) {
             roxmltree::Document::parse(&c.svg).unwrap();
             std::fs::write(dir.join(&c.file), &c.svg).unwrap();
         }

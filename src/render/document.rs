@@ -1,7 +1,7 @@
 //! The postmortem summary as a plain document: the content that `summary.md`
 //! and `index.html` share.
 //!
-//! Input: the report's [`Summary`], its rendered [`Chart`]s, the command line
+//! Input: a [`View`] of the report, its rendered [`Chart`]s, the command line
 //! that produced it and how many rows a section lists. Output: a list of
 //! [`Block`]s (headings, paragraphs, tables, lists, charts) whose text is still
 //! raw: [`super::markdown`] and [`super::html`] escape it for their format, so
@@ -13,6 +13,7 @@
 //! durations, a trace without a duration says `no duration`.
 
 use super::charts::Chart;
+use super::view::View;
 use super::{confidence, ms, percent, rate, thousands};
 use crate::analyze::summary::{Incident, LatencyMs, Summary, TraceRef};
 
@@ -106,7 +107,8 @@ fn charts_for(charts: &[Chart], section: &str) -> Vec<Block> {
 }
 
 /// The whole summary, in reading order.
-pub fn build(s: &Summary, charts: &[Chart], command: &str, top: usize) -> Vec<Block> {
+pub fn build(v: &View<'_>, charts: &[Chart], command: &str, top: usize) -> Vec<Block> {
+    let s = v.summary;
     let top = top.max(1);
     let mut doc = vec![Block::Heading(1, title(s))];
     doc.push(para("Produced by:"));
@@ -818,7 +820,12 @@ mod tests {
         .iter()
         .map(|f| chart(f))
         .collect();
-        let doc = build(&Summary::default(), &charts, "logtrace report x", 10);
+        let doc = build(
+            &View::of_summary(&Summary::default()),
+            &charts,
+            "logtrace report x",
+            10,
+        );
         let mut shown: Vec<usize> = doc
             .iter()
             .filter_map(|b| match b {
@@ -861,7 +868,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let doc = build(&s, &[], "", 10);
+        let doc = build(&View::of_summary(&s), &[], "", 10);
         let rows = doc
             .iter()
             .find_map(|b| match b {

@@ -12,12 +12,12 @@
 
 use super::charts::Chart;
 use super::document::{self, Align, Block, Inline};
-use crate::analyze::summary::Summary;
+use super::view::View;
 
 /// `index.html` for a report.
-pub fn page(s: &Summary, charts: &[Chart], command: &str, top: usize) -> String {
-    let doc = document::build(s, charts, command, top);
-    let title = document::title(s);
+pub fn page(v: &View<'_>, charts: &[Chart], command: &str, top: usize) -> String {
+    let doc = document::build(v, charts, command, top);
+    let title = document::title(v.summary);
     let mut out =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
     out.push_str("<!DOCTYPE html>\n");
@@ -271,19 +271,20 @@ mod tests {
             title: "Map <b>".into(),
             svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"><g id=\"a\"/></svg>".into(),
         }];
-        let s = Summary {
+        let s = crate::analyze::summary::Summary {
             services: vec![crate::analyze::summary::ServiceStats {
                 name: "/<script>alert(1)</script>".into(),
                 ..Default::default()
             }],
             ..Default::default()
         };
-        let html = page(&s, &charts, "logtrace report 'a b'", 5);
+        let v = View::of_summary(&s);
+        let html = page(&v, &charts, "logtrace report 'a b'", 5);
         assert!(!html.contains("<script"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("<g id=\"c1-a\"/>"));
         // The same content as summary.md: every section, in the same order.
-        let md = super::super::markdown::summary(&s, &charts, "logtrace report 'a b'", 5);
+        let md = super::super::markdown::summary(&v, &charts, "logtrace report 'a b'", 5);
         let h2_md: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("## ")).collect();
         let h2_html: Vec<&str> = html
             .lines()

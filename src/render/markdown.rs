@@ -1,6 +1,6 @@
 //! The report -> `summary.md`, a postmortem-ready summary in GitHub-flavoured Markdown.
 //!
-//! Input: the [`Summary`], the rendered [`Chart`]s, the command line that
+//! Input: a [`View`] of the report, the rendered [`Chart`]s, the command line that
 //! produced them and how many rows a section lists. Output: Markdown text
 //! with tables, and the charts as images linked by relative path
 //! (`charts/traffic.svg`), so the file reads well beside its `charts/` folder
@@ -9,11 +9,11 @@
 
 use super::charts::Chart;
 use super::document::{self, Align, Block, Inline};
-use crate::analyze::summary::Summary;
+use super::view::View;
 
 /// `summary.md` for a report.
-pub fn summary(s: &Summary, charts: &[Chart], command: &str, top: usize) -> String {
-    render(&document::build(s, charts, command, top), charts)
+pub fn summary(v: &View<'_>, charts: &[Chart], command: &str, top: usize) -> String {
+    render(&document::build(v, charts, command, top), charts)
 }
 
 /// Markdown for a document.

@@ -1,5 +1,7 @@
 //! Results -> text for people and machines. Renderers return strings or
 //! bytes; [`files`] lists a report folder's files and [`crate::output`] writes them.
+//! The report's renderers read a [`view::View`]: the summary with its times
+//! parsed and its listed traces found, once.
 //!
 //! [`inspect`] renders what each file is, [`terminal`] the report's summary
 //! for a terminal, [`waterfall`] one trace as a text waterfall, [`charts`]
@@ -17,6 +19,7 @@ pub mod inspect;
 pub mod markdown;
 pub mod png;
 pub mod terminal;
+pub mod view;
 pub mod waterfall;
 
 pub use crate::units::{bytes, ms, percent, rate, thousands};

@@ -1,4 +1,4 @@
-//! A [`Summary`] -> the report's summary for a terminal, at most 100 columns wide.
+//! A [`View`] of the report -> its summary for a terminal, at most 100 columns wide.
 //!
 //! Sections, each left out when it has nothing to say: input, window, traces,
 //! services, slowest operations, incidents, error origins, slowest and failed
@@ -16,20 +16,22 @@ use crate::analyze::summary::{LatencyMs, OperationStats, Summary, TraceRef};
 /// A number the logs do not give.
 const NA: &str = "n/a";
 
+use super::view::View;
 use super::{cell, ms, percent, rate, rcell, shorten, thousands, Paint};
 
 /// The widest line the summary writes.
 pub const WIDTH: usize = 100;
 
 /// The summary of a report. `top` caps every list; `color` turns on ANSI colour.
-pub fn summary(s: &Summary, top: usize, color: bool) -> String {
+pub fn summary(v: &View<'_>, top: usize, color: bool) -> String {
+    let s = v.summary;
     let p = Paint { color };
     let top = top.max(1);
     let mut out = String::new();
-    input(&mut out, s, p);
+    input(&mut out, v, p);
     services(&mut out, s, top, p);
     operations(&mut out, s, top, p);
-    incidents(&mut out, s, top, p);
+    incidents(&mut out, v, top, p);
     origins(&mut out, s, top, p);
     traces(&mut out, "Slowest traces", &s.traces.slowest, top, p);
     traces(&mut out, "Failed traces", &s.traces.failed, top, p);
@@ -58,7 +60,8 @@ fn heading(out: &mut String, title: &str, p: Paint) {
     let _ = writeln!(out, "\n{}", p.bold(title));
 }
 
-fn input(out: &mut String, s: &Summary, p: Paint) {
+fn input(out: &mut String, v: &View<'_>, p: Paint) {
+    let s = v.summary;
     let i = &s.input;
     let unparsed = format!(
         "{} unparsed ({})",
@@ -80,9 +83,9 @@ fn input(out: &mut String, s: &Summary, p: Paint) {
     );
     let w = &s.window;
     if let (Some(a), Some(b)) = (&w.start, &w.end) {
-        let span = match (seconds(a), seconds(b)) {
-            (Some(x), Some(y)) => format!("  ({})", duration(y - x)),
-            _ => String::new(),
+        let span = match v.window {
+            Some((x, y)) => format!("  ({})", duration(y.seconds_ms() - x.seconds_ms())),
+            None => String::new(),
         };
         let _ = writeln!(out, "{}  {a} .. {b}{span}", p.bold("Window"));
     }
@@ -202,14 +205,15 @@ fn operations(out: &mut String, s: &Summary, top: usize, p: Paint) {
     }
 }
 
-fn incidents(out: &mut String, s: &Summary, top: usize, p: Paint) {
+fn incidents(out: &mut String, v: &View<'_>, top: usize, p: Paint) {
+    let s = v.summary;
     if s.incidents.is_empty() {
         return;
     }
     heading(out, "Incidents", p);
-    for inc in s.incidents.iter().take(top) {
-        let span = match (seconds(&inc.start), seconds(&inc.end)) {
-            (Some(x), Some(y)) => format!(" ({})", duration(y - x)),
+    for (inc, times) in s.incidents.iter().zip(&v.incidents).take(top) {
+        let span = match *times {
+            (Some(x), Some(y)) => format!(" ({})", duration(y.seconds_ms() - x.seconds_ms())),
             _ => String::new(),
         };
         let when = format!("{} .. {}{span}", inc.start, clock(&inc.end, &inc.start));
@@ -473,12 +477,6 @@ fn latency_cells(l: &Option<LatencyMs>, w: usize) -> String {
     }
 }
 
-/// Seconds since the epoch of an RFC 3339 time.
-fn seconds(t: &str) -> Option<f64> {
-    let ts: jiff::Timestamp = t.parse().ok()?;
-    Some(ts.as_millisecond() as f64 / 1000.0)
-}
-
 /// `2024-03-01T12:31:02.114Z` -> `12:31:02.114`, unless its date differs from `same_day_as`'s
 /// (an empty `same_day_as` always drops the date).
 fn clock<'a>(t: &'a str, same_day_as: &str) -> &'a str {
@@ -694,7 +692,7 @@ mod tests {
     #[test]
     fn every_line_fits_100_columns_with_and_without_colour() {
         for color in [false, true] {
-            let text = summary(&example(), 10, color);
+            let text = summary(&View::of_summary(&example()), 10, color);
             for line in text.lines() {
                 assert!(
                     super::super::width(line) <= WIDTH,
@@ -707,14 +705,14 @@ mod tests {
 
     #[test]
     fn no_escape_codes_without_colour() {
-        let plain = summary(&example(), 10, false);
+        let plain = summary(&View::of_summary(&example()), 10, false);
         assert!(!plain.contains('\x1b'));
-        assert!(summary(&example(), 10, true).contains("\x1b[31m"));
+        assert!(summary(&View::of_summary(&example()), 10, true).contains("\x1b[31m"));
     }
 
     #[test]
     fn sections_show_the_numbers_and_the_ids() {
-        let text = summary(&example(), 10, false);
+        let text = summary(&View::of_summary(&example()), 10, false);
         for want in [
             "Input  1 files · 10,000 lines · 9,990 events · 10 unparsed (0.1%)",
             "(1h 00m)",
@@ -744,7 +742,7 @@ mod tests {
 
     #[test]
     fn numbers_not_in_the_logs_are_said_missing_not_zero() {
-        let text = summary(&example(), 10, false);
+        let text = summary(&View::of_summary(&example()), 10, false);
         let line = |start: &str| {
             text.lines()
                 .find(|l| l.trim_start().starts_with(start))
@@ -773,14 +771,14 @@ mod tests {
 
     #[test]
     fn top_caps_the_lists() {
-        let text = summary(&example(), 1, false);
+        let text = summary(&View::of_summary(&example()), 1, false);
         assert!(text.contains("… and 1 more in report.json"), "{text}");
         assert!(!text.contains("a-service-with"));
     }
 
     #[test]
     fn an_empty_summary_still_renders() {
-        let text = summary(&Summary::default(), 10, false);
+        let text = summary(&View::of_summary(&Summary::default()), 10, false);
         assert!(text.starts_with("Input  0 files"));
         assert!(!text.contains("Services"));
     }

@@ -16,6 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{Palette, Rgb};
 use crate::analyze::summary::{ServiceStats, Summary};
+use crate::render::view::View;
 
 /// What the drawing functions return; any error turns the chart into a notice.
 pub type DrawResult = Result<(), Box<dyn Error>>;
@@ -212,12 +213,6 @@ fn trim(s: String) -> String {
 }
 
 // ---------------------------------------------------------------- time
-
-/// An RFC 3339 time as seconds since the epoch.
-pub fn parse_time(s: &str) -> Option<f64> {
-    let ts: jiff::Timestamp = s.trim().parse().ok()?;
-    Some(ts.as_second() as f64 + ts.subsec_nanosecond() as f64 / 1e9)
-}
 
 const STEPS: [u64; 21] = [
     1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
@@ -460,33 +455,31 @@ pub struct Window {
 }
 
 /// The report's incidents as windows (unparsable times skipped), by start.
-pub fn incident_windows(summary: &Summary) -> Vec<Window> {
-    let mut out = Vec::new();
-    for (i, inc) in summary.incidents.iter().enumerate() {
-        if let (Some(a), Some(b)) = (parse_time(&inc.start), parse_time(&inc.end)) {
-            out.push(Window {
+pub fn incident_windows(v: &View<'_>) -> Vec<Window> {
+    v.incident_spans()
+        .map(|(i, (a, b))| {
+            let (a, b) = (a.seconds(), b.seconds());
+            Window {
                 start: a.min(b),
                 end: a.max(b),
                 label: format!("incident {}", i + 1),
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 /// The time range of the timeline (bucket starts to the last bucket's end),
 /// widened to hold every incident; `None` when there is nothing dated.
-pub fn time_range(summary: &Summary) -> Option<(f64, f64)> {
-    let width = summary.timeline.bucket_seconds.max(1) as f64;
+pub fn time_range(v: &View<'_>) -> Option<(f64, f64)> {
+    let width = v.summary.timeline.bucket_seconds.max(1) as f64;
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
-    for b in &summary.timeline.buckets {
-        if let Some(t) = parse_time(&b.start) {
-            lo = lo.min(t);
-            hi = hi.max(t + width);
-        }
+    for b in &v.buckets {
+        let t = b.start.seconds();
+        lo = lo.min(t);
+        hi = hi.max(t + width);
     }
-    for w in incident_windows(summary) {
+    for w in incident_windows(v) {
         lo = lo.min(w.start);
         hi = hi.max(w.end);
     }
@@ -752,11 +745,12 @@ pub fn message(area: &Area<'_>, msg: &str) -> DrawResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::view::Time;
 
     #[test]
     fn time_ticks_are_round_for_a_minute_and_a_week() {
         // 2024-03-05T12:00:07Z .. +60 s: ticks every 10 s on whole seconds.
-        let t0 = parse_time("2024-03-05T12:00:07Z").unwrap();
+        let t0 = Time::parse("2024-03-05T12:00:07Z").unwrap().seconds();
         let a = TimeAxis::new(t0, t0 + 60.0, 900.0);
         assert_eq!(a.step_seconds(), 10);
         let ticks = a.ticks();

@@ -12,6 +12,7 @@ use super::axes::{self, Area, DrawResult, LogAxis, Swatch};
 use super::palette::Rgb;
 use super::Chart;
 use crate::analyze::summary::{Incident, Summary, Worst};
+use crate::render::view::{Time, View};
 
 pub const FILE: &str = "before_during.svg";
 pub const TITLE: &str = "Before / during: what got worse in each incident";
@@ -52,30 +53,31 @@ pub fn rows(summary: &Summary) -> (Vec<Row<'_>>, usize) {
     (out, dropped)
 }
 
-fn when(inc: &Incident) -> String {
-    let fmt = |s: &str, f: &str| {
-        axes::parse_time(s)
-            .and_then(|t| jiff::Timestamp::from_second(t.floor() as i64).ok())
+/// An incident's start and end to the second, from its parsed `times`; a
+/// time that did not parse is shown as written.
+fn when(inc: &Incident, times: (Option<Time>, Option<Time>)) -> String {
+    let fmt = |t: Option<Time>, s: &str, f: &str| {
+        t.and_then(|t| jiff::Timestamp::from_second(t.seconds().floor() as i64).ok())
             .map(|ts| ts.strftime(f).to_string())
             .unwrap_or_else(|| axes::clean(s))
     };
     format!(
         "{} – {} UTC",
-        fmt(&inc.start, "%Y-%m-%d %H:%M:%S"),
-        fmt(&inc.end, "%H:%M:%S")
+        fmt(times.0, &inc.start, "%Y-%m-%d %H:%M:%S"),
+        fmt(times.1, &inc.end, "%H:%M:%S")
     )
 }
 
 /// The before/during chart for a report.
-pub fn chart(summary: &Summary) -> Chart {
-    let (rows, dropped) = rows(summary);
+pub fn chart(v: &View<'_>) -> Chart {
+    let (rows, dropped) = rows(v.summary);
     let h = if rows.is_empty() {
         260
     } else {
         axes::TOP + 30 + ROW * rows.len() as u32 + 60 + if dropped > 0 { 20 } else { 0 }
     };
     let svg = axes::render((axes::WIDTH, h), TITLE, |root| {
-        draw(root, summary, &rows, dropped)
+        draw(root, v, &rows, dropped)
     });
     Chart {
         file: FILE.into(),
@@ -84,7 +86,8 @@ pub fn chart(summary: &Summary) -> Chart {
     }
 }
 
-fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) -> DrawResult {
+fn draw(root: &Area<'_>, v: &View<'_>, rows: &[Row<'_>], dropped: usize) -> DrawResult {
+    let summary = v.summary;
     if rows.is_empty() {
         let body = axes::body(root);
         let msg = if summary.incidents.is_empty() {
@@ -185,7 +188,7 @@ fn draw(root: &Area<'_>, summary: &Summary, rows: &[Row<'_>], dropped: usize) ->
                 let s = format!(
                     "incident {} · {} · {}",
                     k + 1,
-                    when(inc),
+                    when(inc, v.incidents[*k]),
                     axes::clean(&inc.summary)
                 );
                 let s = axes::ellipsize(&s, f64::from(w) - 40.0, axes::LABEL_PX);
@@ -334,7 +337,8 @@ mod tests {
             end: "2024-03-05T12:10:30Z".into(),
             ..Default::default()
         };
-        assert_eq!(when(&t), "2024-03-05 12:03:00 – 12:10:30 UTC");
+        let times = (Time::parse(&t.start), Time::parse(&t.end));
+        assert_eq!(when(&t, times), "2024-03-05 12:03:00 – 12:10:30 UTC");
     }
 
     #[test]
@@ -356,7 +360,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let svg = chart(&s).svg;
+        let svg = chart(&View::of_summary(&s)).svg;
         // Bars: two p99 and two error-rate bars for the timed operation, one
         // error-rate bar (during) for the other: no bar of 0 for what is unknown.
         assert_eq!(svg.matches("opacity=\"0.9\"").count(), 5, "{svg}");
@@ -366,7 +370,7 @@ mod tests {
 
     #[test]
     fn no_incident_says_so() {
-        let c = chart(&Summary::default());
+        let c = chart(&View::of_summary(&Summary::default()));
         assert!(c.svg.contains("No incident detected"));
     }
 }

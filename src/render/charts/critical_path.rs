@@ -11,8 +11,9 @@
 use std::collections::BTreeSet;
 
 use super::svg::{self, count, ellipsize, ms, text_width, LegendItem, Svg};
-use super::{Chart, ChartInput};
+use super::Chart;
 use crate::analyze::summary::{Chain, LatencyMs};
+use crate::render::view::View;
 
 /// How many chains are drawn.
 pub const TOP_CHAINS: usize = 5;
@@ -26,7 +27,7 @@ const BLOCK_H: f64 = 22.0 + 2.0 * BAR_H + 6.0 + 18.0;
 const REST: &str = "#e0e0e0";
 
 /// Renders `critical_path.svg`.
-pub fn chart(input: ChartInput<'_>) -> Chart {
+pub fn chart(input: &View<'_>) -> Chart {
     let title = "Critical path: each service's share of end-to-end latency, main call chains";
     let mut chains: Vec<(&Chain, &LatencyMs)> = input
         .summary

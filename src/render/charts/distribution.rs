@@ -13,6 +13,7 @@ use super::palette::Rgb;
 use super::Chart;
 use crate::analyze::histogram::bounds;
 use crate::analyze::summary::{HistBucket, ServiceStats, Summary};
+use crate::render::view::View;
 
 pub const FILE: &str = "latency_distribution.svg";
 pub const TITLE: &str = "Latency distribution per service (CDF)";
@@ -73,7 +74,8 @@ pub fn cdf(s: &ServiceStats) -> (Vec<(f64, f64)>, bool) {
 }
 
 /// The distribution chart for a report.
-pub fn chart(summary: &Summary) -> Chart {
+pub fn chart(v: &View<'_>) -> Chart {
+    let summary = v.summary;
     let items = legend_items(summary);
     let rows = axes::legend_rows(&items, 960) as u32;
     let untimed = untimed(summary);

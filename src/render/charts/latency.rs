@@ -12,6 +12,7 @@ use super::axes::{self, Area, DrawResult, LogAxis, Swatch, TimeAxis, Window};
 use super::palette::Rgb;
 use super::Chart;
 use crate::analyze::summary::{Bucket, Summary};
+use crate::render::view::{Dated, View};
 
 pub const FILE: &str = "latency.svg";
 pub const TITLE: &str = "Latency over time: p50, p95, p99";
@@ -26,11 +27,11 @@ const ROW_H: u32 = 220;
 const COLS: usize = 3;
 
 /// The latency chart for a report.
-pub fn chart(summary: &Summary) -> Chart {
-    let n = multiples(summary).len();
+pub fn chart(v: &View<'_>) -> Chart {
+    let n = multiples(v.summary).len();
     let rows = n.div_ceil(COLS) as u32;
     let h = axes::TOP + 30 + MAIN_H + if rows > 0 { 34 + rows * ROW_H } else { 0 } + 10;
-    let svg = axes::render((axes::WIDTH, h), TITLE, |root| draw(root, summary));
+    let svg = axes::render((axes::WIDTH, h), TITLE, |root| draw(root, v));
     Chart {
         file: FILE.into(),
         title: TITLE.into(),
@@ -61,13 +62,12 @@ pub fn multiples(summary: &Summary) -> Vec<String> {
 /// One percentile as line segments of `(bucket middle, ms)`; a bucket
 /// without the value ends a segment.
 pub fn segments(
-    buckets: &[Bucket],
+    buckets: &[Dated<'_>],
     width: f64,
     f: impl Fn(&Bucket) -> Option<f64>,
 ) -> Vec<Vec<(f64, f64)>> {
-    let mut pts: Vec<(f64, Option<f64>)> = buckets
-        .iter()
-        .filter_map(|b| axes::parse_time(&b.start).map(|t| (t + width / 2.0, f(b))))
+    let mut pts: Vec<(f64, Option<f64>)> = (buckets.iter())
+        .map(|b| (b.start.seconds() + width / 2.0, f(b.bucket)))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
@@ -90,7 +90,7 @@ pub fn segments(
 
 type Series = [(Rgb, Vec<Vec<(f64, f64)>>); 3];
 
-fn series(buckets: &[Bucket], width: f64) -> Series {
+fn series(buckets: &[Dated<'_>], width: f64) -> Series {
     [
         (P50, segments(buckets, width, |b| b.p50_ms)),
         (P95, segments(buckets, width, |b| b.p95_ms)),
@@ -113,11 +113,12 @@ fn log_axis<'a>(all: impl Iterator<Item = &'a Series>) -> LogAxis {
     LogAxis::new(lo, hi)
 }
 
-fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
-    let Some((t0, t1)) = axes::time_range(summary) else {
+fn draw(root: &Area<'_>, v: &View<'_>) -> DrawResult {
+    let summary = v.summary;
+    let Some((t0, t1)) = axes::time_range(v) else {
         return axes::message(&axes::body(root), "no timed requests in the input");
     };
-    let windows = axes::incident_windows(summary);
+    let windows = axes::incident_windows(v);
     let width = summary.timeline.bucket_seconds.max(1) as f64;
     let mut items = vec![
         ("p50".to_string(), Swatch::Line(P50, 3)),
@@ -140,7 +141,7 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
         Pos::new(HPos::Right, VPos::Center),
     )?;
 
-    let whole = series(&summary.timeline.buckets, width);
+    let whole = series(&v.buckets, width);
     let main = root.margin(axes::TOP + 30, 0, 0, 0);
     let (main, rest) = main.split_vertically(MAIN_H);
     let axis = TimeAxis::new(t0, t1, f64::from(axes::WIDTH) - 130.0);
@@ -172,18 +173,8 @@ fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
     if names.is_empty() {
         return Ok(());
     }
-    let per: Vec<Series> = names
-        .iter()
-        .map(|n| {
-            let b = summary
-                .timeline
-                .services
-                .iter()
-                .find(|t| &t.service == n)
-                .map(|t| t.buckets.as_slice())
-                .unwrap_or(&[]);
-            series(b, width)
-        })
+    let per: Vec<Series> = (names.iter())
+        .map(|n| series(v.buckets_of(n), width))
         .collect();
     let y = log_axis(per.iter());
     let (head, grid) = rest.split_vertically(34);
@@ -276,6 +267,7 @@ fn panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::view::{dated, Time};
 
     fn b(start: &str, p50: Option<f64>) -> Bucket {
         Bucket {
@@ -293,10 +285,10 @@ mod tests {
             b("2024-03-05T12:02:00Z", None),
             b("2024-03-05T12:03:00Z", Some(9.0)),
         ];
-        let s = segments(&buckets, 60.0, |b| b.p50_ms);
+        let s = segments(&dated(&buckets), 60.0, |b| b.p50_ms);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].len(), 2);
-        let t0 = axes::parse_time("2024-03-05T12:00:00Z").unwrap();
+        let t0 = Time::parse("2024-03-05T12:00:00Z").unwrap().seconds();
         assert_eq!(s[0][0], (t0 + 30.0, 5.0));
         assert_eq!(s[1], vec![(t0 + 210.0, 9.0)]);
     }

@@ -1,7 +1,7 @@
 //! The report model and traces -> SVG charts, as strings.
 //!
-//! Input: a [`Summary`], the [`Traces`] (for waterfalls) and their symbols.
-//! Output: [`Chart`]s (file name, title, SVG text). Nothing here writes files;
+//! Input: a [`View`] of the report (the summary, its times parsed, and the
+//! traces it lists, for waterfalls). Output: [`Chart`]s (file name, title, SVG text). Nothing here writes files;
 //! one function in the binary's path does. Every chart has a title, labelled
 //! axes with units, UTC time axes, a legend where there are series, and one
 //! colour per service shared by all charts ([`palette`]). Text from logs is
@@ -21,9 +21,7 @@ pub(crate) mod svg;
 pub mod traffic;
 pub mod waterfall;
 
-use crate::analyze::summary::Summary;
-use crate::ingest::event::Symbols;
-use crate::trace::Traces;
+use super::view::View;
 
 /// One rendered chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,28 +32,20 @@ pub struct Chart {
     pub svg: String,
 }
 
-/// What the charts need besides the summary.
-#[derive(Clone, Copy)]
-pub struct ChartInput<'a> {
-    pub summary: &'a Summary,
-    pub traces: &'a Traces,
-    pub symbols: &'a Symbols,
-}
-
 /// Every chart, in a fixed order.
-pub fn all(input: ChartInput<'_>) -> Vec<Chart> {
+pub fn all(v: &View<'_>) -> Vec<Chart> {
     // The order: traffic, latency, distribution, slowest operations,
     // error origins, service map, waterfalls, critical path, before/during.
     let mut charts = vec![
-        traffic::chart(input.summary),
-        latency::chart(input.summary),
-        distribution::chart(input.summary),
-        slowest::chart(input.summary),
-        origins::chart(input),
-        service_map::chart(input),
+        traffic::chart(v),
+        latency::chart(v),
+        distribution::chart(v),
+        slowest::chart(v),
+        origins::chart(v),
+        service_map::chart(v),
     ];
-    charts.extend(waterfall::charts(input));
-    charts.push(critical_path::chart(input));
-    charts.push(before_after::chart(input.summary));
+    charts.extend(waterfall::charts(v));
+    charts.push(critical_path::chart(v));
+    charts.push(before_after::chart(v));
     charts
 }

@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::svg::{self, count, ellipsize, text_width, LegendItem, Svg};
-use super::{Chart, ChartInput};
+use super::Chart;
+use crate::render::view::View;
 
 /// Services drawn at most.
 pub const MAX_BARS: usize = 40;
@@ -26,8 +27,8 @@ const INSIDE: &str = "#c0392b";
 const OUTSIDE: &str = "#8c9bab";
 
 /// Failed traces per origin service: (inside an incident, outside).
-pub fn counts(input: ChartInput<'_>) -> BTreeMap<String, (u64, u64)> {
-    let windows = svg::incident_windows(input.summary);
+pub fn counts(input: &View<'_>) -> BTreeMap<String, (u64, u64)> {
+    let windows: Vec<_> = input.incident_spans().map(|(_, w)| w).collect();
     let mut out: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let traces = &input.traces.traces;
     if traces.is_empty() {
@@ -53,7 +54,7 @@ pub fn counts(input: ChartInput<'_>) -> BTreeMap<String, (u64, u64)> {
             .or_default();
         if windows
             .iter()
-            .any(|&(s, end)| t.start_ns >= s && t.start_ns <= end)
+            .any(|&(s, end)| t.start_ns >= s.ns() && t.start_ns <= end.ns())
         {
             e.0 += 1;
         } else {
@@ -64,7 +65,7 @@ pub fn counts(input: ChartInput<'_>) -> BTreeMap<String, (u64, u64)> {
 }
 
 /// Renders `error_origins.svg`.
-pub fn chart(input: ChartInput<'_>) -> Chart {
+pub fn chart(input: &View<'_>) -> Chart {
     let title = "Error origins: failed traces by the service where the failure started";
     let palette = svg::palette(input.summary);
     let mut rows: Vec<(String, u64, u64)> = counts(input)

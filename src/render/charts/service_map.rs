@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use super::layers::{self, Item};
 use super::svg::{self, count, ellipsize, esc, num, Svg};
-use super::{Chart, ChartInput};
+use super::Chart;
+use crate::render::view::View;
 
 const BOX_W: f64 = 180.0;
 const BOX_H: f64 = 44.0;
@@ -70,7 +71,7 @@ struct Edge {
 }
 
 /// Renders `service_map.svg`.
-pub fn chart(input: ChartInput<'_>) -> Chart {
+pub fn chart(input: &View<'_>) -> Chart {
     let s = input.summary;
     let title = "Service map: calls from caller to callee, coloured by error rate";
     let mut names: BTreeMap<&str, (u64, Option<f64>)> = BTreeMap::new();

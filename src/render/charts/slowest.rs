@@ -13,6 +13,7 @@ use super::axes::{self, Area, DrawResult, Swatch};
 use super::palette::Rgb;
 use super::Chart;
 use crate::analyze::summary::{OperationStats, Summary};
+use crate::render::view::View;
 
 pub const FILE: &str = "slowest_operations.svg";
 pub const TITLE: &str = "Slowest operations by p99 latency";
@@ -121,7 +122,8 @@ fn legend_items(summary: &Summary, ops: &[&OperationStats]) -> Vec<(String, Swat
 }
 
 /// The slowest-operations chart for a report.
-pub fn chart(summary: &Summary) -> Chart {
+pub fn chart(v: &View<'_>) -> Chart {
+    let summary = v.summary;
     let ops = slowest(summary);
     let untimed = untimed(summary);
     let items = legend_items(summary, &ops);

@@ -350,21 +350,6 @@ impl Svg {
     }
 }
 
-/// Incident windows as `[start, end]` UTC ns, from the summary's RFC 3339 strings.
-pub fn incident_windows(summary: &crate::analyze::summary::Summary) -> Vec<(i64, i64)> {
-    summary
-        .incidents
-        .iter()
-        .filter_map(|i| Some((parse_time(&i.start)?, parse_time(&i.end)?)))
-        .collect()
-}
-
-/// An RFC 3339 time -> UTC ns.
-pub fn parse_time(s: &str) -> Option<i64> {
-    let t: jiff::Timestamp = s.parse().ok()?;
-    i64::try_from(t.as_nanosecond()).ok()
-}
-
 /// The palette all charts share: one colour per service in the summary.
 pub fn palette(summary: &crate::analyze::summary::Summary) -> super::palette::Palette {
     super::axes::palette(summary)
@@ -469,11 +454,5 @@ mod tests {
         assert_eq!(nice_step(7.0, 5.0), 2.0);
         assert_eq!(nice_step(0.0, 5.0), 1.0);
         assert_eq!(tick_label(0.25, 0.05), "0.25");
-    }
-
-    #[test]
-    fn incident_times_parse() {
-        assert_eq!(parse_time("1970-01-01T00:00:01.500Z"), Some(1_500_000_000));
-        assert_eq!(parse_time("nope"), None);
     }
 }

@@ -12,7 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{self, Area, DrawResult, Swatch, TimeAxis, Window};
 use super::palette::Rgb;
 use super::Chart;
-use crate::analyze::summary::{Bucket, Summary};
+use crate::analyze::summary::Bucket;
+use crate::render::view::{Dated, View};
 
 pub const FILE: &str = "traffic.svg";
 pub const TITLE: &str = "Traffic: requests and errors over time";
@@ -20,8 +21,8 @@ pub const REQUESTS: Rgb = Rgb(44, 90, 160);
 pub const ERRORS: Rgb = Rgb(200, 30, 30);
 
 /// The traffic chart for a report.
-pub fn chart(summary: &Summary) -> Chart {
-    let svg = axes::render((axes::WIDTH, 600), TITLE, |root| draw(root, summary));
+pub fn chart(v: &View<'_>) -> Chart {
+    let svg = axes::render((axes::WIDTH, 600), TITLE, |root| draw(root, v));
     Chart {
         file: FILE.into(),
         title: TITLE.into(),
@@ -31,14 +32,13 @@ pub fn chart(summary: &Summary) -> Chart {
 
 /// `(bucket start, value per second)` by start; buckets without a time are skipped.
 pub fn rates(
-    buckets: &[Bucket],
+    buckets: &[Dated<'_>],
     bucket_seconds: u64,
     f: impl Fn(&Bucket) -> u64,
 ) -> Vec<(f64, f64)> {
     let width = bucket_seconds.max(1) as f64;
-    let mut out: Vec<(f64, f64)> = buckets
-        .iter()
-        .filter_map(|b| axes::parse_time(&b.start).map(|t| (t, f(b) as f64 / width)))
+    let mut out: Vec<(f64, f64)> = (buckets.iter())
+        .map(|b| (b.start.seconds(), f(b.bucket) as f64 / width))
         .collect();
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     out
@@ -79,15 +79,15 @@ pub fn steps(points: &[(f64, f64)], width: f64) -> Vec<(f64, f64)> {
     out
 }
 
-fn draw(root: &Area<'_>, summary: &Summary) -> DrawResult {
+fn draw(root: &Area<'_>, v: &View<'_>) -> DrawResult {
     let body = axes::body(root);
-    let Some((t0, t1)) = axes::time_range(summary) else {
+    let Some((t0, t1)) = axes::time_range(v) else {
         return axes::message(&body, "no timed requests in the input");
     };
-    let windows = axes::incident_windows(summary);
-    let bucket = summary.timeline.bucket_seconds.max(1);
-    let req = rates(&summary.timeline.buckets, bucket, |b| b.requests);
-    let err = rates(&summary.timeline.buckets, bucket, |b| b.errors);
+    let windows = axes::incident_windows(v);
+    let bucket = v.summary.timeline.bucket_seconds.max(1);
+    let req = rates(&v.buckets, bucket, |b| b.requests);
+    let err = rates(&v.buckets, bucket, |b| b.errors);
     let (per, unit) = unit(req.iter().map(|p| p.1).fold(0.0, f64::max));
     let scale = |v: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
         v.into_iter().map(|(t, r)| (t, r * per)).collect()
@@ -182,6 +182,8 @@ fn panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::summary::Summary;
+    use crate::render::view::dated;
 
     #[test]
     fn steps_drop_to_zero_across_gaps() {
@@ -231,6 +233,7 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let b = dated(&b);
         let r = rates(&b, 60, |b| b.requests);
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].1, r[1].1), (1.0, 2.0));
@@ -239,7 +242,7 @@ mod tests {
 
     #[test]
     fn empty_report_gives_a_notice_not_an_empty_file() {
-        let c = chart(&Summary::default());
+        let c = chart(&View::of_summary(&Summary::default()));
         assert!(c.svg.contains("no timed requests"));
         assert!(c.svg.starts_with("<svg"));
     }

@@ -16,9 +16,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::svg::{self, count, ellipsize, ms, num, LegendItem, Svg};
-use super::{Chart, ChartInput};
-use crate::ingest::event::Sym;
+use super::Chart;
 use crate::ingest::time::format_rfc3339_ms;
+use crate::render::view::View;
 use crate::trace::{Link, Trace};
 
 /// How many of the slowest traces get a waterfall.
@@ -38,7 +38,7 @@ const TOP: f64 = 64.0;
 const BAD: &str = "#9e0000";
 
 /// The waterfalls, in order: slowest first, then each incident's failures.
-pub fn charts(input: ChartInput<'_>) -> Vec<Chart> {
+pub fn charts(input: &View<'_>) -> Vec<Chart> {
     picks(input)
         .into_iter()
         .enumerate()
@@ -68,68 +68,22 @@ fn span_ms(s: &crate::trace::Span) -> String {
 }
 
 /// Which traces to draw (index into `traces.traces`) and why.
-fn picks(input: ChartInput<'_>) -> Vec<(usize, String)> {
+fn picks(input: &View<'_>) -> Vec<(usize, String)> {
     let traces = &input.traces.traces;
-    // Only the ids the report names are looked up: a million traces need not be indexed.
-    let wanted: BTreeSet<&str> = (input.summary.traces.slowest.iter())
-        .chain(&input.summary.traces.failed)
-        .map(|r| r.id.as_str())
-        .collect();
-    let wanted: BTreeMap<Sym, &str> = wanted
-        .into_iter()
-        .filter_map(|id| Some((input.symbols.lookup(id)?, id)))
-        .collect();
-    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, t) in traces.iter().enumerate() {
-        if let Some(&id) = wanted.get(&t.id) {
-            by_id.entry(id).or_default().push(i);
-        }
-    }
-    // An id can name several traces (reused ids): prefer the one that
-    // starts when the reference says, then the closest duration.
-    let find = |r: &crate::analyze::summary::TraceRef| -> Option<usize> {
-        let cands = by_id.get(r.id.as_str())?;
-        let start = svg::parse_time(&r.start);
-        cands.iter().copied().min_by(|&a, &b| {
-            let key = |i: usize| {
-                let t = &traces[i];
-                let off = start.map_or(0, |s| (t.start_ns / 1_000_000 - s / 1_000_000).abs());
-                let ms = crate::analyze::trace_duration_ns(t).map(|d| d as f64 / 1e6);
-                let apart = match (ms, r.duration_ms) {
-                    (Some(a), Some(b)) => ((a - b).abs() * 1000.0) as i64,
-                    (None, None) => 0,
-                    _ => i64::MAX,
-                };
-                (off, apart, i)
-            };
-            key(a).cmp(&key(b))
-        })
-    };
     let mut out: Vec<(usize, String)> = Vec::new();
     let mut seen = BTreeSet::new();
-    for (k, r) in input
-        .summary
-        .traces
-        .slowest
-        .iter()
-        .take(SLOWEST)
-        .enumerate()
-    {
-        if let Some(i) = find(r) {
+    for (k, r) in input.slowest.iter().take(SLOWEST).enumerate() {
+        if let Some(i) = r.trace {
             if seen.insert(i) {
                 out.push((i, format!("slowest trace #{}", k + 1)));
             }
         }
     }
-    for (n, (s, e)) in svg::incident_windows(input.summary).into_iter().enumerate() {
-        let inside = |t: i64| t >= s && t <= e;
-        let mut refs: Vec<usize> = input
-            .summary
-            .traces
-            .failed
-            .iter()
-            .filter(|r| svg::parse_time(&r.start).is_some_and(inside))
-            .filter_map(find)
+    for (n, (_, (s, e))) in input.incident_spans().enumerate() {
+        let inside = |t: i64| t >= s.ns() && t <= e.ns();
+        let mut refs: Vec<usize> = (input.failed.iter())
+            .filter(|r| r.start.is_some_and(|t| inside(t.ns())))
+            .filter_map(|r| r.trace)
             .collect();
         if refs.is_empty() {
             // The report lists only some failed traces; the traces know them all.
@@ -187,7 +141,7 @@ fn rows(t: &Trace) -> Vec<usize> {
     out
 }
 
-fn draw(title: &str, t: &Trace, input: ChartInput<'_>) -> String {
+fn draw(title: &str, t: &Trace, input: &View<'_>) -> String {
     let sym = input.symbols;
     let palette = svg::palette(input.summary);
     let order = rows(t);
