@@ -1,6 +1,7 @@
 //! Parse throughput per format, on generated input.
 //!
-//! For each of access, JSON, logfmt and text (logback with stack traces):
+//! For each of access, JSON, logfmt, text (logback with stack traces) and
+//! Docker json-file (the JSON lines again, each escaped into an envelope):
 //! `LOGTRACE_BENCH_MB` megabytes (default 100) of generated lines, parsed
 //! (a) one line after another through `LineFormat::parse_line`, on one thread,
 //! and (b) through the chunk pipeline: ~4 MiB newline-aligned chunks, each
@@ -20,6 +21,7 @@ use logtrace::generate;
 use logtrace::ingest::chunk::{ChunkSink, FileInfo};
 use logtrace::ingest::event::Record;
 use logtrace::ingest::formats::access::AccessFormat;
+use logtrace::ingest::formats::container::ContainerFormat;
 use logtrace::ingest::formats::json::JsonFormat;
 use logtrace::ingest::formats::logfmt::LogfmtFormat;
 use logtrace::ingest::formats::text::TextFormat;
@@ -94,6 +96,30 @@ fn chunk_pipeline(
 
 type Make = fn(usize, u64) -> Vec<u8>;
 
+/// About `bytes` of Docker json-file lines whose messages are generated JSON
+/// lines: the envelope scan and the unescaping come on top of the JSON parser.
+fn docker_lines(bytes: usize, seed: u64) -> Vec<u8> {
+    // Escaping and the envelope add about a third to each message.
+    let inner = generate::json_lines(bytes * 3 / 4, seed);
+    let mut out = Vec::with_capacity(bytes + bytes / 8);
+    for (n, line) in inner
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let msg = format!("{}\n", String::from_utf8_lossy(line));
+        let (s, ms) = (n / 1000, n % 1000);
+        let envelope = serde_json::json!({
+            "log": msg,
+            "stream": "stdout",
+            "time": format!("2024-03-01T12:{:02}:{:02}.{ms:03}123456Z", s / 60 % 60, s % 60),
+        });
+        out.extend_from_slice(envelope.to_string().as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
 /// A parser with its default settings (generic so it keeps compiling when a
 /// format grows settings).
 fn boxed<F: LineFormat + Default + 'static>() -> Box<dyn LineFormat> {
@@ -102,11 +128,13 @@ fn boxed<F: LineFormat + Default + 'static>() -> Box<dyn LineFormat> {
 
 fn ingest(c: &mut Criterion) {
     let bytes = bench_mb() * 1_000_000;
-    let formats: [(&str, Box<dyn LineFormat>, Make); 4] = [
+    let docker = Box::new(ContainerFormat::docker(Default::default()));
+    let formats: [(&str, Box<dyn LineFormat>, Make); 5] = [
         ("access", boxed::<AccessFormat>(), generate::access_lines),
         ("json", boxed::<JsonFormat>(), generate::json_lines),
         ("logfmt", boxed::<LogfmtFormat>(), generate::logfmt_lines),
         ("text", boxed::<TextFormat>(), generate::text_lines),
+        ("docker", docker, docker_lines),
     ];
     for (name, format, make) in formats {
         let data = make(bytes, 7);

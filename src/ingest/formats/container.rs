@@ -26,10 +26,12 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 use super::access::{self, AccessFormat};
 use super::fields::FieldMap;
+use super::json::cursor::Cursor;
+use super::json::unescape::unescape_into;
 use super::json::{self, JsonFormat, MappedJson};
 use super::logfmt::{self, LogfmtFormat, MappedLogfmt};
 use super::message;
@@ -386,7 +388,7 @@ impl<'b> Envelope<'b> {
             return body;
         }
         scratch.clear();
-        unescape_json(body, scratch);
+        unescape_into(body, scratch);
         scratch
     }
 
@@ -439,119 +441,36 @@ fn cri_envelope(b: &[u8]) -> Option<Envelope<'_>> {
     })
 }
 
-/// `{"log":"…","stream":"…","time":"…"}` in any key order, other keys skipped.
+/// `{"log":"…","stream":"…","time":"…"}` in any key order, other keys skipped,
+/// read with the JSON lines' scanner.
 fn docker_envelope(b: &[u8]) -> Option<Envelope<'_>> {
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
+    let mut c = Cursor::new(b);
+    c.ws();
+    if c.peek()? != b'{' {
         return None;
     }
-    i += 1;
     let (mut log, mut stream, mut time_ns) = (None, &b[..0], None);
-    loop {
-        i = skip_ws(b, i);
-        if b.get(i) == Some(&b'}') && log.is_none() && stream.is_empty() {
-            return None;
+    c.members(|c, key| {
+        match &b[key.range()] {
+            b"log" => log = Some(c.string_value()?),
+            b"stream" => stream = &b[c.string_value()?.range()],
+            b"time" => time_ns = time::parse_iso(&b[c.string_value()?.range()]).map(|t| t.ns),
+            _ => c.skip(1)?,
         }
-        let (ks, ke, _, next) = string_at(b, i)?;
-        i = skip_ws(b, next);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i = skip_ws(b, i + 1);
-        match &b[ks..ke] {
-            b"log" => {
-                let (s, e, esc, next) = string_at(b, i)?;
-                log = Some((s, e, esc));
-                i = next;
-            }
-            b"stream" => {
-                let (s, e, _, next) = string_at(b, i)?;
-                stream = &b[s..e];
-                i = next;
-            }
-            b"time" => {
-                let (s, e, _, next) = string_at(b, i)?;
-                time_ns = time::parse_iso(&b[s..e]).map(|t| t.ns);
-                i = next;
-            }
-            _ => i = skip_value(b, i)?,
-        }
-        i = skip_ws(b, i);
-        match b.get(i) {
-            Some(b',') => i += 1,
-            Some(b'}') => break,
-            _ => return None,
-        }
-    }
-    if skip_ws(b, i + 1) != b.len() {
+        Some(())
+    })?;
+    if !c.at_end() {
         return None;
     }
-    let (s, e, escaped) = log?;
-    let raw = &b[s..e];
+    let log = log?;
+    let raw = &b[log.range()];
     Some(Envelope {
         time_ns,
         stream,
         raw,
-        escaped,
+        escaped: log.escaped,
         partial: !ends_with_escaped_newline(raw),
     })
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
-        i += 1;
-    }
-    i
-}
-
-/// A JSON string at `b[i]`: (content start, content end, has escapes, index after it).
-fn string_at(b: &[u8], i: usize) -> Option<(usize, usize, bool, usize)> {
-    if b.get(i) != Some(&b'"') {
-        return None;
-    }
-    let mut j = i + 1;
-    let mut escaped = false;
-    loop {
-        j += memchr2(b'"', b'\\', b.get(j..)?)?;
-        if b[j] == b'"' {
-            return Some((i + 1, j, escaped, j + 1));
-        }
-        escaped = true;
-        j += 2;
-    }
-}
-
-/// Skips any JSON value at `b[i]`; returns the index after it.
-fn skip_value(b: &[u8], mut i: usize) -> Option<usize> {
-    match *b.get(i)? {
-        b'"' => string_at(b, i).map(|s| s.3),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            loop {
-                match *b.get(i)? {
-                    b'"' => {
-                        i = string_at(b, i)?.3;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t') {
-                i += 1;
-            }
-            Some(i)
-        }
-    }
 }
 
 /// True when the JSON string content ends with the escape `\n` (not `\\n`).
@@ -561,71 +480,6 @@ fn ends_with_escaped_newline(raw: &[u8]) -> bool {
     };
     let slashes = body.iter().rev().take_while(|&&c| c == b'\\').count();
     slashes % 2 == 1
-}
-
-/// Undoes JSON string escapes into `out`. Bad escapes are kept as written; lone
-/// surrogates become U+FFFD.
-fn unescape_json(s: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < s.len() {
-        let Some(k) = memchr(b'\\', &s[i..]) else {
-            out.extend_from_slice(&s[i..]);
-            return;
-        };
-        out.extend_from_slice(&s[i..i + k]);
-        i += k;
-        let Some(&c) = s.get(i + 1) else {
-            out.push(b'\\');
-            return;
-        };
-        let simple = match c {
-            b'n' => Some(b'\n'),
-            b't' => Some(b'\t'),
-            b'r' => Some(b'\r'),
-            b'"' => Some(b'"'),
-            b'\\' => Some(b'\\'),
-            b'/' => Some(b'/'),
-            b'b' => Some(8),
-            b'f' => Some(12),
-            _ => None,
-        };
-        if let Some(v) = simple {
-            out.push(v);
-            i += 2;
-            continue;
-        }
-        if c == b'u' {
-            if let Some(hi) = hex4(s, i + 2) {
-                let mut used = 6;
-                let ch = if (0xD800..0xDC00).contains(&hi) {
-                    match (s.get(i + 6..i + 8), hex4(s, i + 8)) {
-                        (Some(b"\\u"), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
-                            used = 12;
-                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                        }
-                        _ => None,
-                    }
-                } else {
-                    char::from_u32(hi)
-                };
-                let mut tmp = [0u8; 4];
-                out.extend_from_slice(ch.unwrap_or('\u{fffd}').encode_utf8(&mut tmp).as_bytes());
-                i += used;
-                continue;
-            }
-        }
-        out.extend_from_slice(&s[i..i + 2]);
-        i += 2;
-    }
-}
-
-fn hex4(s: &[u8], i: usize) -> Option<u32> {
-    let h = s.get(i..i + 4)?;
-    let mut v = 0;
-    for &c in h {
-        v = v * 16 + (c as char).to_digit(16)?;
-    }
-    Some(v)
 }
 
 /// Stack-trace and wrapped lines that continue the entry before them.
@@ -732,19 +586,6 @@ mod tests {
         assert!(docker_envelope(br#"{"log":"x\n","stream":"stdout"} junk"#).is_none());
         assert!(docker_envelope(br#"{"log":"unterminated"#).is_none());
         assert!(docker_envelope(br#"{}"#).is_none());
-    }
-
-    #[test]
-    fn unescapes_docker_strings() {
-        let mut out = Vec::new();
-        unescape_json(br#"a\"b\\c\u003cd\u00e9\ud83d\ude00\ud800x\q\t"#, &mut out);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a\"b\\c<dé😀\u{fffd}x\\q\t"
-        );
-        let mut out = Vec::new();
-        unescape_json(br"end\", &mut out);
-        assert_eq!(out, b"end\\");
     }
 
     #[test]
