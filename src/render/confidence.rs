@@ -1,6 +1,7 @@
 //! How sure the call chains are, in words and numbers the summaries share:
 //! the inferred share of an edge's calls, the data-quality notes on how
-//! parents were found, and a clock offset's window and range.
+//! parents were found and on folded operations, and a clock offset's window
+//! and range.
 //!
 //! Input: the report model ([`DataQuality`], [`ClockOffsetOut`]). Output:
 //! short strings for the terminal, `summary.md`, `index.html` and charts.
@@ -30,31 +31,22 @@ pub fn parent_notes(q: &DataQuality) -> Vec<String> {
             "{} parents inferred from timing, not logged ids",
             thousands(q.inferred_parents)
         );
-        let mut of = Vec::new();
-        if q.ambiguous_parents > 0 {
-            of.push(format!(
-                "{} with several possible callers",
-                thousands(q.ambiguous_parents)
-            ));
-        }
-        if q.unplaced_spans > 0 {
-            of.push(format!(
-                "{} with none, put under the root",
-                thousands(q.unplaced_spans)
-            ));
-        }
+        let of: Vec<String> = [
+            counted(q.ambiguous_parents, "with several possible callers"),
+            counted(q.unplaced_spans, "with none, put under the root"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if !of.is_empty() {
             n.push_str(&format!(" ({})", of.join("; ")));
         }
         out.push(n);
     }
-    if q.async_links > 0 {
-        out.push(format!(
-            "{} spans started after their parent ended: async hops (queued jobs, calls not \
-             waited for)",
-            thousands(q.async_links)
-        ));
-    }
+    out.extend(counted(
+        q.async_links,
+        "spans started after their parent ended: async hops (queued jobs, calls not waited for)",
+    ));
     if q.placeholder_parents > 0 {
         out.push(format!(
             "{} parent span ids appear only as their children's parent: shown as \"{}\"",
@@ -63,6 +55,25 @@ pub fn parent_notes(q: &DataQuality) -> Vec<String> {
         ));
     }
     out
+}
+
+/// `n what`, `n` in thousands; nothing when `n` is 0 (a note that only
+/// counts when something happened).
+pub fn counted(n: u64, what: &str) -> Option<String> {
+    (n > 0).then(|| format!("{} {what}", thousands(n)))
+}
+
+/// The note on operations folded into their service's `{other}` row; nothing
+/// when none was.
+pub fn folded_note(q: &DataQuality) -> Option<String> {
+    counted(
+        q.folded_operations,
+        &format!(
+            "rarely seen operations are counted in their service's {{other}} row (at most {} \
+             operations listed per service)",
+            crate::analyze::stats::MAX_OPERATIONS
+        ),
+    )
 }
 
 /// An offset's window: `whole run`, or its bounds as the clock logged them.

@@ -690,20 +690,18 @@ fn quality(doc: &mut Vec<Block>, s: &Summary, top: usize) {
         "{} traces stay inside one service",
         thousands(q.single_service_traces)
     )));
-    if q.reused_ids > 0 {
-        items.push(cell(format!(
-            "{} ids are reused for requests far apart in time",
-            thousands(q.reused_ids)
-        )));
-    }
-    if q.folded_operations > 0 {
-        items.push(cell(format!(
-            "{} rarely seen operations are counted in their service's {{other}} row \
-             (at most {} operations listed per service)",
-            thousands(q.folded_operations),
-            crate::analyze::stats::MAX_OPERATIONS
-        )));
-    }
+    items.extend(
+        [
+            confidence::counted(
+                q.reused_ids,
+                "ids are reused for requests far apart in time",
+            ),
+            confidence::folded_note(q),
+        ]
+        .into_iter()
+        .flatten()
+        .map(cell),
+    );
     items.extend(confidence::parent_notes(q).into_iter().map(cell));
     doc.push(Block::List(items));
     let offsets: Vec<_> = q.clock_offsets.iter().filter(|c| c.applied).collect();

@@ -16,6 +16,7 @@ use crate::analyze::summary::{LatencyMs, OperationStats, Summary, TraceRef};
 /// A number the logs do not give.
 const NA: &str = "n/a";
 
+use super::confidence::{counted, folded_note};
 use super::view::View;
 use super::{cell, ms, percent, rate, rcell, shorten, thousands, Paint};
 
@@ -355,38 +356,17 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
         }
         notes.push(n);
     }
-    if q.events_without_id > 0 {
-        notes.push(format!(
-            "{} events carry no correlation id",
-            thousands(q.events_without_id)
-        ));
-    }
-    if q.single_event_ids > 0 {
-        notes.push(format!(
-            "{} ids occur on one event only",
-            thousands(q.single_event_ids)
-        ));
-    }
-    if q.single_service_traces > 0 {
-        notes.push(format!(
-            "{} traces touch one service only",
-            thousands(q.single_service_traces)
-        ));
-    }
-    if q.reused_ids > 0 {
-        notes.push(format!(
-            "{} ids were reused far apart in time (split into separate traces)",
-            thousands(q.reused_ids)
-        ));
-    }
-    if q.folded_operations > 0 {
-        notes.push(format!(
-            "{} rarely seen operations are counted in their service's {{other}} row \
-             (at most {} operations listed per service)",
-            thousands(q.folded_operations),
-            crate::analyze::stats::MAX_OPERATIONS
-        ));
-    }
+    let counts = [
+        (q.events_without_id, "events carry no correlation id"),
+        (q.single_event_ids, "ids occur on one event only"),
+        (q.single_service_traces, "traces touch one service only"),
+        (
+            q.reused_ids,
+            "ids were reused far apart in time (split into separate traces)",
+        ),
+    ];
+    notes.extend(counts.iter().filter_map(|&(n, what)| counted(n, what)));
+    notes.extend(folded_note(q));
     // The summary lists no calls between services: their inferred share in one line.
     let calls: u64 = s.dependencies.iter().map(|d| d.calls).sum();
     let inferred: u64 = s.dependencies.iter().map(|d| d.calls_inferred).sum();
