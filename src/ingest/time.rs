@@ -21,9 +21,14 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date (year, month, day) of a day count since 1970-01-01.
+/// Days beyond which [`civil_from_days`] clamps (about 3 * 10^12 years):
+/// no clock writes such a date, and the arithmetic would overflow past it.
+pub const MAX_CIVIL_DAYS: i64 = 1 << 50;
+
+/// The civil date (year, month, day) of a day count since 1970-01-01;
+/// counts beyond +/-[`MAX_CIVIL_DAYS`] are clamped to it.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
+    let z = z.clamp(-MAX_CIVIL_DAYS, MAX_CIVIL_DAYS) + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -570,6 +575,28 @@ pub fn format_rfc3339_ms(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn civil_dates_of_any_day_count_do_not_overflow() {
+        for z in [
+            i64::MIN,
+            i64::MIN + 1,
+            -MAX_CIVIL_DAYS - 1,
+            i64::MAX - 719_467,
+            i64::MAX,
+        ] {
+            let (y, m, d) = civil_from_days(z);
+            assert!(
+                (1..=12).contains(&m) && (1..=31).contains(&d),
+                "{z}: {y}-{m}-{d}"
+            );
+        }
+        // Within the range the dates are exact, at its ends too.
+        for z in [-MAX_CIVIL_DAYS, -1, 0, 19_783, MAX_CIVIL_DAYS] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
 
     #[test]
     fn civil_round_trip() {
