@@ -49,6 +49,7 @@ fn untraced(input: &Ingested) -> Traces {
                 parent: None,
                 inferred_parent: false,
                 logged_parent: false,
+                file: Some(e.source.file),
                 depth: 0,
                 link: Default::default(),
                 kind: Default::default(),

@@ -97,6 +97,7 @@ impl Builder {
                 parent: sp.parent,
                 inferred_parent: sp.inferred,
                 logged_parent: false,
+                file: None,
                 depth,
                 link: Default::default(),
                 kind: Default::default(),

@@ -48,6 +48,7 @@ fn span(service: Sym, operation: Sym, start: i64, dur_ms: f64, status: u16) -> S
         parent: None,
         inferred_parent: false,
         logged_parent: false,
+        file: None,
         depth: 0,
         link: Default::default(),
         kind: Default::default(),

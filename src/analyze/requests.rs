@@ -112,6 +112,7 @@ pub(crate) mod build {
                 parent: s.parent.map(|p| p as SpanIdx),
                 inferred_parent: false,
                 logged_parent: false,
+                file: None,
                 depth: 0,
                 link: Default::default(),
                 kind: Default::default(),

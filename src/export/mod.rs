@@ -351,6 +351,7 @@ pub(crate) mod testing {
             parent,
             inferred_parent: false,
             logged_parent: false,
+            file: None,
             depth,
             link: Default::default(),
             kind: Default::default(),

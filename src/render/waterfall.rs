@@ -323,6 +323,7 @@ mod tests {
             parent: None,
             inferred_parent: false,
             logged_parent: false,
+            file: None,
             depth: 0,
             link: Default::default(),
             kind: Default::default(),

@@ -51,9 +51,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::ingest::event::{Event, Sym, Symbols};
+use rayon::prelude::*;
 
-use super::ids::file_of;
+use crate::ingest::event::{Sym, Symbols};
+
 use super::spans::{Coarse, COARSE_NS};
 use super::{ClockOffset, Link, Span, SpanKind, OFFSET_TOLERANCE_MS};
 
@@ -135,14 +136,7 @@ pub const UNKNOWN_RADIUS_NS: i64 = 2_500_000_000;
 impl Offsets {
     /// The window of domain `file` at logged time `t`.
     pub fn window(&self, file: Option<u32>, t: i64) -> Option<&Window> {
-        let ws = self.domains.get(&file?)?;
-        ws.iter()
-            .find(|w| w.from_ns <= t && t <= w.to_ns)
-            .or_else(|| {
-                // Between windows: the nearer one.
-                ws.iter()
-                    .min_by_key(|w| w.from_ns.saturating_sub(t).max(t.saturating_sub(w.to_ns)))
-            })
+        window_at(self.domains.get(&file?)?, t)
     }
     /// The offset to subtract from a span of domain `file` logged at `t`.
     pub fn offset(&self, file: Option<u32>, t: i64) -> i64 {
@@ -153,6 +147,18 @@ impl Offsets {
         self.window(file, t)
             .map_or((None, UNKNOWN_RADIUS_NS), |w| (Some(w.group), w.radius_ns))
     }
+}
+
+/// The window of a domain's windows `ws` that holds logged time `t` (the
+/// first, where they overlap); between windows, the nearer one.
+fn window_at(ws: &[Window], t: i64) -> Option<&Window> {
+    ws.iter()
+        .find(|w| w.from_ns <= t && t <= w.to_ns)
+        .or_else(|| {
+            // Between windows: the nearer one.
+            ws.iter()
+                .min_by_key(|w| w.from_ns.saturating_sub(t).max(t.saturating_sub(w.to_ns)))
+        })
 }
 
 /// What a span offers the estimate: its domain and the range its true
@@ -167,7 +173,7 @@ struct View {
     fine: bool,
 }
 
-fn view(s: &Span, events: &[Event], coarse: &Coarse) -> Option<View> {
+fn view(s: &Span, coarse: &Coarse) -> Option<View> {
     if s.kind == SpanKind::Placeholder {
         return None;
     }
@@ -190,7 +196,7 @@ fn view(s: &Span, events: &[Event], coarse: &Coarse) -> Option<View> {
         )
     };
     Some(View {
-        dom: file_of(s, events)?,
+        dom: s.file?,
         start,
         end,
         timed: s.timed,
@@ -220,9 +226,9 @@ fn bounds(p: &View, c: &View) -> (i64, i64) {
 /// every span of another domain that could have called it. Chance pairs
 /// need two clocks finer than a second: a whole-second stamp fits any
 /// relation within a second and would agree with a reversed or a sibling call.
-pub fn pairs(trace: u32, spans: &[Span], events: &[Event], coarse: &Coarse) -> Vec<Pair> {
+pub fn pairs(trace: u32, spans: &[Span], coarse: &Coarse) -> Vec<Pair> {
     let mut out = Vec::new();
-    let views: Vec<Option<View>> = spans.iter().map(|s| view(s, events, coarse)).collect();
+    let views: Vec<Option<View>> = spans.iter().map(|s| view(s, coarse)).collect();
     let chance = spans.len() <= MAX_PAIR_SPANS;
     for (k, s) in spans.iter().enumerate() {
         let Some(c) = &views[k] else { continue };
@@ -287,13 +293,7 @@ pub fn pairs(trace: u32, spans: &[Span], events: &[Event], coarse: &Coarse) -> V
 /// The pairs the inferred parents of one trace give: `assigned` is the
 /// trace's spans, same order as `spans` (which are as logged), with parents
 /// inferred on corrected times. Only calls inferred with some confidence count.
-pub fn inferred_pairs(
-    trace: u32,
-    spans: &[Span],
-    assigned: &[Span],
-    events: &[Event],
-    coarse: &Coarse,
-) -> Vec<Pair> {
+pub fn inferred_pairs(trace: u32, spans: &[Span], assigned: &[Span], coarse: &Coarse) -> Vec<Pair> {
     let mut out = Vec::new();
     let confident = |a: &Span| {
         a.inferred_parent
@@ -310,8 +310,8 @@ pub fn inferred_pairs(
         };
         let Some(p) = p else { continue };
         let (Some(c), Some(pv)) = (
-            spans.get(k).and_then(|s| view(s, events, coarse)),
-            spans.get(p as usize).and_then(|s| view(s, events, coarse)),
+            spans.get(k).and_then(|s| view(s, coarse)),
+            spans.get(p as usize).and_then(|s| view(s, coarse)),
         ) else {
             continue;
         };
@@ -347,7 +347,8 @@ fn densest(intervals: impl Iterator<Item = (i64, i64)>) -> (usize, i64, i64) {
             ends.push((hi, 1));
         }
     }
-    ends.sort_unstable();
+    // Equal ends are equal values: any sort gives the same order.
+    ends.par_sort_unstable();
     let (mut count, mut best) = (0usize, (0usize, 0i64, 0i64));
     let gap = |a: i64, b: i64| if a > 0 { a } else { b.min(0).saturating_neg() };
     for (i, &(x, kind)) in ends.iter().enumerate() {
@@ -511,27 +512,51 @@ pub fn solve(
 ) -> (Offsets, Vec<ClockOffset>) {
     // Domain pairs: exact pairs always count; chance pairs when enough of
     // the callee's unlinked spans agree on one offset.
-    let mut by_pair: BTreeMap<(u32, u32), Vec<&Pair>> = BTreeMap::new();
+    // Per domain pair: how many exact pairs, and the chance pairs' bounds
+    // and callee spans. Pairs of a trace come together: most pairs repeat
+    // the domain pair before them.
+    #[derive(Default)]
+    struct Tally {
+        exact: usize,
+        chance: Vec<(i64, i64)>,
+        who: Vec<(u32, u32)>,
+    }
+    let mut slot: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    let mut tallies: Vec<Tally> = Vec::new();
+    let mut last: Option<((u32, u32), usize)> = None;
     for p in all {
-        by_pair.entry((p.caller, p.callee)).or_default().push(p);
+        let key = (p.caller, p.callee);
+        let k = match last {
+            Some((l, k)) if l == key => k,
+            _ => {
+                let k = *slot.entry(key).or_insert_with(|| {
+                    tallies.push(Tally::default());
+                    tallies.len() - 1
+                });
+                last = Some((key, k));
+                k
+            }
+        };
+        let t = &mut tallies[k];
+        if p.from == Evidence::Chance {
+            t.chance.push((p.lo, p.hi));
+            t.who.push(p.who);
+        } else {
+            t.exact += 1;
+        }
     }
     let mut links: Vec<(u32, u32, usize)> = Vec::new();
     let mut accepted: BTreeMap<(u32, u32), (i64, i64)> = BTreeMap::new();
-    for (&(a, b), ps) in &by_pair {
-        let chance = |p: &&&Pair| p.from == Evidence::Chance;
-        let exact = ps.len() - ps.iter().filter(chance).count();
-        let chance: Vec<(i64, i64)> = ps.iter().filter(chance).map(|p| (p.lo, p.hi)).collect();
-        let mut weight = exact;
+    for (&(a, b), &k) in &slot {
+        let t = &mut tallies[k];
+        let chance = &t.chance;
+        let mut weight = t.exact;
         if chance.len() >= MIN_PAIRS {
             let (k, l, h) = densest(chance.iter().copied());
             // Support: of the callee spans that had a span of this domain
             // to pair with, how many agree.
-            let mut who: Vec<(u32, u32)> = ps
-                .iter()
-                .filter(|p| p.from == Evidence::Chance)
-                .map(|p| p.who)
-                .collect();
-            who.sort_unstable();
+            let who = &mut t.who;
+            who.par_sort_unstable();
             who.dedup();
             let n = who.len().max(1);
             if k >= MIN_PAIRS && k as f64 >= MIN_SUPPORT * n as f64 && h - l <= MAX_CHANCE_WIDTH_NS
@@ -554,7 +579,8 @@ pub fn solve(
         radius_ns: 0,
         group: reference,
     }];
-    let (mut offsets, mut report) = outwards(all, &links, &accepted, services, reference, whole);
+    let all = ByDomain::new(all);
+    let (mut offsets, mut report) = outwards(&all, &links, &accepted, services, reference, whole);
     // The reference's own clock may have stepped: every clock measured
     // against it then shows the same step at the same time. Solve again
     // with the reference in two windows.
@@ -576,17 +602,14 @@ pub fn solve(
                 group: reference,
             },
         ];
-        (offsets, report) = outwards(all, &links, &accepted, services, reference, windows);
+        (offsets, report) = outwards(&all, &links, &accepted, services, reference, windows);
         ref_windows = vec![
             (i64::MIN, step.before_ns, 0),
             (step.after_ns, i64::MAX, step.offset_ns),
         ];
     }
     // The reference's own entry: offset 0 by definition.
-    let ref_samples = all
-        .iter()
-        .filter(|p| p.caller == reference || p.callee == reference)
-        .count();
+    let ref_samples = all.of(reference).count();
     for (from_ns, to_ns, offset_ns) in ref_windows {
         // After a step of its own the reference is measured against its
         // clock before the step, through the clocks that saw the step: an
@@ -619,7 +642,7 @@ pub fn solve(
 /// given), the strongest link to a solved domain first; domains nothing
 /// links to the solved ones get an anchor of their own.
 fn outwards(
-    all: &[Pair],
+    all: &ByDomain,
     links: &[(u32, u32, usize)],
     accepted: &BTreeMap<(u32, u32), (i64, i64)>,
     services: &BTreeMap<u32, Sym>,
@@ -802,6 +825,40 @@ fn confidence(e: &Estimate, radius: i64) -> f64 {
     base * agree * pairing * e.clean
 }
 
+/// The pairs, and for each domain the pairs it is in (in the pairs' order):
+/// solving a domain reads its own pairs, not all of them.
+struct ByDomain<'a> {
+    pairs: &'a [Pair],
+    index: BTreeMap<u32, Vec<u32>>,
+}
+
+impl<'a> ByDomain<'a> {
+    fn new(pairs: &'a [Pair]) -> ByDomain<'a> {
+        let mut index: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for (k, p) in pairs.iter().enumerate() {
+            index.entry(p.caller).or_default().push(k as u32);
+            if p.callee != p.caller {
+                index.entry(p.callee).or_default().push(k as u32);
+            }
+        }
+        ByDomain { pairs, index }
+    }
+
+    /// How many pairs `dom` is in.
+    fn count(&self, dom: u32) -> usize {
+        self.index.get(&dom).map_or(0, Vec::len)
+    }
+
+    /// The pairs `dom` is caller or callee in, in order.
+    fn of(&self, dom: u32) -> impl Iterator<Item = &'a Pair> + '_ {
+        self.index
+            .get(&dom)
+            .into_iter()
+            .flatten()
+            .map(|&k| &self.pairs[k as usize])
+    }
+}
+
 /// One call's bounds on a domain's offset, against a solved domain.
 struct Bound {
     /// The call's time by the domain's clock, and by the reference's.
@@ -819,12 +876,15 @@ struct Bound {
 /// The windows and offsets of one domain from its bounds against solved domains.
 fn solve_domain(
     dom: u32,
-    all: &[Pair],
+    all: &ByDomain,
     accepted: &BTreeMap<(u32, u32), (i64, i64)>,
     solved: &Offsets,
 ) -> Option<Vec<(Window, Estimate)>> {
-    let mut b: Vec<Bound> = Vec::new();
-    for p in all {
+    let mut b: Vec<Bound> = Vec::with_capacity(all.count(dom));
+    // The partner's window of the pair before: pairs of one partner and
+    // nearby times come together.
+    let mut last: Option<(u32, &[Window])> = None;
+    for p in all.of(dom) {
         let (partner, mine_at, partner_at, callee_side) = if p.callee == dom {
             (p.caller, p.callee_at, p.caller_at, true)
         } else if p.caller == dom {
@@ -832,16 +892,25 @@ fn solve_domain(
         } else {
             continue;
         };
-        if !solved.domains.contains_key(&partner) {
-            continue;
-        }
         // Chance pairs only where their domain pair agreed on an offset; all
         // of them, as a step moves the offset the pairs agree on.
         if p.from == Evidence::Chance && !accepted.contains_key(&(p.caller, p.callee)) {
             continue;
         }
-        let off = solved.offset(Some(partner), partner_at);
-        let (group, rad) = solved.radius(Some(partner), partner_at);
+        let windows = match last {
+            Some((d, ws)) if d == partner => ws,
+            _ => {
+                let Some(ws) = solved.domains.get(&partner) else {
+                    continue;
+                };
+                last = Some((partner, ws));
+                ws
+            }
+        };
+        let window = window_at(windows, partner_at);
+        let off = window.map_or(0, |w| w.offset_ns);
+        let (group, rad) =
+            window.map_or((None, UNKNOWN_RADIUS_NS), |w| (Some(w.group), w.radius_ns));
         let shift = |x: i64, open: i64| {
             if x <= OPEN_LO || x >= OPEN_HI {
                 open
@@ -882,7 +951,9 @@ fn solve_domain(
         });
     }
     // Windows in true time (the partner's corrected clock), cut where the clock stepped.
-    b.sort_unstable_by_key(|x| (x.true_at, x.at));
+    // By every field: bounds of one time are then in one order whatever
+    // the sort, and the sort may run on every core.
+    b.par_sort_unstable_by_key(|x| (x.true_at, x.at, x.bounds, x.radius, x.group, x.ids));
     let two_sided: Vec<(i64, (i64, i64))> = b
         .iter()
         .filter(|x| x.bounds.0 > OPEN_LO && x.bounds.1 < OPEN_HI)
@@ -995,12 +1066,12 @@ fn solve_domain(
 }
 
 /// Subtracts each span's domain offset from its times (placeholders follow later).
-pub fn apply(spans: &mut [Span], events: &[Event], offsets: &Offsets) {
+pub fn apply(spans: &mut [Span], offsets: &Offsets) {
     if offsets.domains.is_empty() {
         return;
     }
     for s in spans {
-        let o = offsets.offset(file_of(s, events), s.start_ns);
+        let o = offsets.offset(s.file, s.start_ns);
         if o != 0 {
             s.start_ns = s.start_ns.saturating_sub(o);
             s.end_ns = s.end_ns.saturating_sub(o);

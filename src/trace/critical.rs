@@ -214,6 +214,7 @@ mod tests {
             parent,
             inferred_parent: false,
             logged_parent: false,
+            file: None,
             depth,
             link: Default::default(),
             kind: Default::default(),

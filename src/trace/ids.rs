@@ -34,21 +34,13 @@ pub fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
         .unwrap_or(SpanId::None)
 }
 
-/// The file a span's events come from (its clock domain); `None` for a placeholder.
-pub fn file_of(s: &Span, events: &[Event]) -> Option<u32> {
-    s.events
-        .first()
-        .and_then(|&i| events.get(i as usize))
-        .map(|e| e.source.file)
-}
-
 /// Sets the parents logged ids give and appends the placeholders.
 pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
     if !spans.iter().any(|s| s.span_id.is_some()) {
         return;
     }
     let parents: Vec<SpanId> = spans.iter().map(|s| parent_id_of(s, events)).collect();
-    let files: Vec<Option<u32>> = spans.iter().map(|s| file_of(s, events)).collect();
+    let files: Vec<Option<u32>> = spans.iter().map(|s| s.file).collect();
     let mut by_id: Vec<(SpanId, SpanIdx)> = spans
         .iter()
         .enumerate()
@@ -140,6 +132,7 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
         spans[c].inferred_parent = false;
     }
     missing.sort_unstable_by_key(|&(_, k)| k);
+    spans.reserve_exact(missing.len());
     for (id, k) in missing {
         let kids = spans.iter().filter(|s| s.parent == Some(k));
         let start = kids.clone().map(|s| s.start_ns).min().unwrap_or(0);
@@ -167,6 +160,7 @@ pub fn placeholder(id: SpanId, start: i64, end: i64) -> Span {
         kind: SpanKind::Placeholder,
         parent_confidence: 1.0,
         events: SpanEvents::default(),
+        file: None,
     }
 }
 

@@ -32,14 +32,12 @@
 //! entry service (the one most traces enter through) first; spans with no
 //! candidate hang under it with confidence 0.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::ingest::event::{Event, Sym};
+use crate::ingest::event::Sym;
 
 use super::clock::Offsets;
-use super::ids::{creates_cycle, file_of};
+use super::ids::creates_cycle;
 use super::spans::{Coarse, COARSE_NS, HOLD_NS};
 use super::{Link, Span, SpanIdx, SpanKind, MAX_INFERRED_CONFIDENCE};
 
@@ -105,7 +103,6 @@ impl Graph {
 
 /// What the inference needs besides the spans.
 pub struct Context<'a> {
-    pub events: &'a [Event],
     pub coarse: &'a Coarse,
     pub offsets: &'a Offsets,
     /// The service most traces enter through, if known: its span is the root.
@@ -122,7 +119,7 @@ impl Context<'_> {
         let radius = if s.kind == SpanKind::Placeholder {
             0
         } else {
-            match self.offsets.radius(file_of(s, self.events), s.start_ns) {
+            match self.offsets.radius(s.file, s.start_ns) {
                 (Some(_), r) => r,
                 (None, _) => 0,
             }
@@ -133,6 +130,27 @@ impl Context<'_> {
             0
         };
         radius.saturating_add(coarse)
+    }
+}
+
+/// What [`candidates`] reads of every span, looked up once per trace (not
+/// once per pair of spans).
+struct Known {
+    file: Vec<Option<u32>>,
+    slack: Vec<i64>,
+    coarse: Vec<bool>,
+}
+
+impl Known {
+    fn new(spans: &[Span], cx: &Context) -> Known {
+        Known {
+            file: spans.iter().map(|s| s.file).collect(),
+            slack: spans.iter().map(|s| cx.slack(s)).collect(),
+            coarse: spans
+                .iter()
+                .map(|s| cx.coarse.contains(s.service))
+                .collect(),
+        }
     }
 }
 
@@ -163,17 +181,18 @@ fn candidates<'a>(
     spans: &'a [Span],
     c: usize,
     cx: &'a Context,
+    known: &'a Known,
 ) -> impl Iterator<Item = Candidate> + 'a {
     let child = &spans[c];
-    let child_file = file_of(child, cx.events);
-    let child_slack = cx.slack(child);
+    let child_file = known.file[c];
+    let child_slack = known.slack[c];
     spans.iter().enumerate().filter_map(move |(p, parent)| {
         if p == c || parent.kind == SpanKind::Placeholder {
             return None;
         }
         // One process, one clock: a call it made, or a request it served
         // for itself. Two requests with no logged end could be siblings.
-        let same_file = parent.service == child.service && file_of(parent, cx.events) == child_file;
+        let same_file = parent.service == child.service && known.file[p] == child_file;
         if same_file && !parent.timed && !child.timed {
             return None;
         }
@@ -182,7 +201,7 @@ fn candidates<'a>(
             HOLD_NS
         } else {
             child_slack
-                .saturating_add(cx.slack(parent))
+                .saturating_add(known.slack[p])
                 .max(cx.tolerance_ns)
         };
         if parent.start_ns.saturating_sub(tol) > child.start_ns {
@@ -220,7 +239,7 @@ fn candidates<'a>(
         };
         // Inside as logged (a whole-second stamp holds its second), not only
         // within the clocks' uncertainty.
-        let fuzz = if cx.coarse.contains(parent.service) || cx.coarse.contains(child.service) {
+        let fuzz = if known.coarse[p] || known.coarse[c] {
             COARSE_NS
         } else {
             // Both ends rounded to the millisecond.
@@ -245,9 +264,8 @@ fn open(s: &Span) -> bool {
 
 /// The weight of a candidate (see the module doc). `inner` counts the other
 /// candidates that lie inside this one: the innermost caller weighs most.
-fn weight(spans: &[Span], c: usize, cand: &Candidate, graph: &Graph, inner: usize) -> f64 {
+fn weight(spans: &[Span], callee: Sym, cand: &Candidate, graph: &Graph, inner: usize) -> f64 {
     let p = &spans[cand.parent];
-    let callee = callee_service(spans, c);
     let mut w = match graph.share(p.service, callee) {
         // Smoothed: a caller never seen is unlikely, not impossible.
         Some(share) => share + 0.01,
@@ -272,16 +290,12 @@ fn weight(spans: &[Span], c: usize, cand: &Candidate, graph: &Graph, inner: usiz
 
 /// How many of the other child-of candidates lie inside candidate `p`.
 /// A span stamped in whole seconds holds what ran within its second.
-fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], coarse: &Coarse) -> usize {
+fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], known: &Known) -> usize {
     let outer = &spans[p];
     if open(outer) {
         return 0;
     }
-    let fuzz = if coarse.contains(outer.service) {
-        COARSE_NS
-    } else {
-        0
-    };
+    let fuzz = if known.coarse[p] { COARSE_NS } else { 0 };
     cands
         .iter()
         .filter(|x| x.parent != p && x.link == Link::ChildOf)
@@ -301,10 +315,12 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
         return 0;
     }
     let orphans: Vec<usize> = (0..n).filter(|&k| spans[k].parent.is_none()).collect();
-    let mut options: BTreeMap<usize, Vec<Candidate>> = BTreeMap::new();
+    // By span: the candidates of each orphan (none beyond MAX_INFER_SPANS).
+    let mut options: Vec<Vec<Candidate>> = vec![Vec::new(); n];
+    let known = Known::new(spans, cx);
     if n <= MAX_INFER_SPANS {
         for &c in &orphans {
-            options.insert(c, candidates(spans, c, cx).collect());
+            options[c] = candidates(spans, c, cx, &known).collect();
         }
     }
     // The root: a span no other span could have called and waited for (one
@@ -318,15 +334,11 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
         )
     };
     // A whole-second stamp holds anything within a second: weak evidence.
-    let fuzzy = |p: usize, c: usize| {
-        cx.coarse.contains(spans[p].service) && !cx.coarse.contains(spans[c].service)
-    };
+    let fuzzy = |p: usize, c: usize| known.coarse[p] && !known.coarse[c];
     let uncalled = |c: &usize| {
-        options.get(c).map_or(true, |v| {
-            v.iter().all(|x| {
-                x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c)
-            })
-        })
+        options[*c]
+            .iter()
+            .all(|x| x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c))
     };
     let of_entry = |k: &usize| cx.entry.is_some_and(|e| spans[*k].service == e);
     let root = orphans
@@ -342,7 +354,7 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
         if c == root {
             continue;
         }
-        let mut cands = options.remove(&c).unwrap_or_default();
+        let mut cands = std::mem::take(&mut options[c]);
         // The innermost callers started last: beyond MAX_CANDIDATES the
         // earlier ones are dropped (weighing is quadratic in candidates).
         if cands.len() > MAX_CANDIDATES {
@@ -363,8 +375,8 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
                     || graph.share(p.service, callee).is_some_and(|s| s >= 0.05)
             })
             .map(|x| {
-                let inner = inner_count(spans, x.parent, &cands, cx.coarse);
-                (weight(spans, c, x, graph, inner), x.parent, x.link)
+                let inner = inner_count(spans, x.parent, &cands, &known);
+                (weight(spans, callee, x, graph, inner), x.parent, x.link)
             })
             .collect();
         // Heaviest first; ties: the later-starting, then the first index.
@@ -407,7 +419,7 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::{SourceRef, SpanId};
+    use crate::ingest::event::SpanId;
     use crate::trace::SpanEvents;
 
     const MS: i64 = 1_000_000;
@@ -426,22 +438,13 @@ mod tests {
             parent: None,
             inferred_parent: false,
             logged_parent: false,
+            file: Some(event),
             depth: 0,
             link: Link::ChildOf,
             kind: SpanKind::Logged,
             parent_confidence: 1.0,
             events: SpanEvents::One(event),
         }
-    }
-
-    /// One event per file, files numbered like the events.
-    fn events(n: u32) -> Vec<Event> {
-        (0..n)
-            .map(|k| Event {
-                source: SourceRef { file: k, line: 1 },
-                ..Default::default()
-            })
-            .collect()
     }
 
     fn known_offsets(files: u32) -> Offsets {
@@ -464,11 +467,9 @@ mod tests {
     #[test]
     fn a_parallel_call_inside_a_sibling_goes_to_their_common_caller() {
         // a [0, 100] calls b [10, 60] and c [12, 40] in parallel; b never calls c.
-        let evs = events(3);
         let coarse = Coarse::default();
         let offsets = known_offsets(3);
         let cx = Context {
-            events: &evs,
             coarse: &coarse,
             offsets: &offsets,
             entry: None,
@@ -495,11 +496,9 @@ mod tests {
     fn a_callee_after_its_caller_ended_follows_from_it_in_the_right_direction() {
         // The API [0, 20] answers 202; the worker [1500, 4500] runs later and
         // is the longer: it is still the callee.
-        let evs = events(2);
         let coarse = Coarse::default();
         let offsets = known_offsets(2);
         let cx = Context {
-            events: &evs,
             coarse: &coarse,
             offsets: &offsets,
             entry: None,

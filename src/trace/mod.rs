@@ -82,6 +82,10 @@ pub struct Span {
     pub parent_confidence: f32,
     /// The events of the span, in time order (none for a placeholder).
     pub events: SpanEvents,
+    /// The file its events come from: its clock domain (one host or pod
+    /// writes a file). `None` for a placeholder. Kept here so the passes
+    /// over every span need not look up an event for it.
+    pub file: Option<u32>,
 }
 
 /// How a span hangs under its parent.
@@ -324,10 +328,13 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     clock.lap("correlate");
     // Each group's event list is dropped as soon as its spans are built; the
     // trace is filled in place once the clocks are corrected.
-    let mut traces: Vec<Trace> = corr
+    // Collected one slot per group (rayon writes an indexed collect in
+    // place), then compacted in the same allocation: a filtered parallel
+    // collect would gather pieces and copy them all once more.
+    let traces: Vec<Option<Trace>> = corr
         .groups
         .into_par_iter()
-        .filter_map(|g| {
+        .map(|g| {
             let mut spans = spans::spans_of(&g.events, events, symbols);
             if spans.is_empty() {
                 return None;
@@ -347,21 +354,16 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
             })
         })
         .collect();
+    let mut traces: Vec<Trace> = traces.into_iter().flatten().collect();
     clock.lap("spans");
-    let (offsets, clock_offsets, entry) = clocks(
-        &traces,
-        events,
-        symbols,
-        &coarse,
-        opts.containment_tolerance_ns,
-    );
+    let (offsets, clock_offsets, entry) =
+        clocks(&traces, symbols, &coarse, opts.containment_tolerance_ns);
     clock.lap("clocks");
     traces.par_iter_mut().for_each(|t| {
-        clock::apply(&mut t.spans, events, &offsets);
+        clock::apply(&mut t.spans, &offsets);
         tree::fit_placeholders(&mut t.spans);
     });
     let cx = infer::Context {
-        events,
         coarse: &coarse,
         offsets: &offsets,
         entry,
@@ -413,7 +415,6 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
 /// inference find (the only evidence for a clock that stamps whole seconds).
 fn clocks(
     traces: &[Trace],
-    events: &[Event],
     symbols: &Symbols,
     coarse: &spans::Coarse,
     tolerance_ns: i64,
@@ -421,12 +422,12 @@ fn clocks(
     let mut pairs: Vec<clock::Pair> = traces
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, events, coarse))
+        .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, coarse))
         .collect();
-    let facts = domain_facts(traces, events);
+    let facts = domain_facts(traces);
     let entry = clock::entry(&facts.1, &facts.0);
     let reference = reference_domain(entry, &pairs, &facts.0, coarse);
-    let (first, _) = clock::solve(&pairs, &facts.0, reference, symbols);
+    let (first, first_report) = clock::solve(&pairs, &facts.0, reference, symbols);
     // Only traces with spans no id links need the first round's inference.
     let needs = |t: &Trace| {
         t.spans
@@ -437,12 +438,11 @@ fn clocks(
     };
     let corrected = |t: &Trace| {
         let mut spans = t.spans.clone();
-        clock::apply(&mut spans, events, &first);
+        clock::apply(&mut spans, &first);
         tree::fit_placeholders(&mut spans);
         spans
     };
     let cx = infer::Context {
-        events,
         coarse,
         offsets: &first,
         entry: entry.map(|e| e.0),
@@ -460,11 +460,11 @@ fn clocks(
         .flat_map_iter(|(k, t)| {
             let mut spans = corrected(t);
             infer::assign(&mut spans, &graph, &cx);
-            clock::inferred_pairs(k as u32, &t.spans, &spans, events, coarse)
+            clock::inferred_pairs(k as u32, &t.spans, &spans, coarse)
         })
         .collect();
     let (offsets, report) = if inferred.is_empty() {
-        (first, clock::solve(&pairs, &facts.0, reference, symbols).1)
+        (first, first_report)
     } else {
         pairs.extend(inferred);
         clock::solve(&pairs, &facts.0, reference, symbols)
@@ -503,7 +503,7 @@ type Facts = (
     std::collections::BTreeMap<u32, usize>,
 );
 
-fn domain_facts(traces: &[Trace], events: &[Event]) -> Facts {
+fn domain_facts(traces: &[Trace]) -> Facts {
     // Services whose spans ids link to another service's (or to one nobody
     // logged) are called: not entries. Those that ids show calling others are.
     let links: Vec<(Sym, bool)> = traces
@@ -538,7 +538,7 @@ fn domain_facts(traces: &[Trace], events: &[Event]) -> Facts {
             // service nobody calls by id where there is one.
             let mut entry: Option<((bool, bool, bool, i64), u32)> = None;
             for s in &t.spans {
-                let Some(file) = ids::file_of(s, events) else {
+                let Some(file) = s.file else {
                     continue;
                 };
                 f.0.entry(file).or_insert(s.service);
@@ -715,6 +715,7 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
                 kind: SpanKind::Logged,
                 parent_confidence: 1.0,
                 events: SpanEvents::One(i as EventIdx),
+                file: Some(e.source.file),
             }
         })
         .collect()
@@ -783,6 +784,7 @@ mod tests {
             parent,
             inferred_parent: false,
             logged_parent: false,
+            file: None,
             depth,
             link: Link::ChildOf,
             kind: SpanKind::Logged,

@@ -228,25 +228,58 @@ fn id_spans(
             definer: Some(d),
         });
     }
-    let rest: Vec<EventIdx> = evs.into_iter().filter(|i| !reported.contains(i)).collect();
-    for i in rest {
-        let k = holder(&out[first..], ev(i), events).unwrap_or(0);
+    reported.sort_unstable();
+    let holders = Holders::new(&out[first..], events);
+    for i in evs {
+        if reported.binary_search(&i).is_ok() {
+            continue;
+        }
+        let k = holders.find(ev(i)).unwrap_or(0);
         out[first + k].events.push(i);
     }
 }
 
-/// The index (in `spans`) of the smallest span whose interval holds `e`.
-fn holder(spans: &[Builder], e: &Event, events: &[Event]) -> Option<usize> {
-    let t = e.time()?;
-    spans
-        .iter()
-        .enumerate()
-        .filter_map(|(k, b)| {
-            let (s, end) = closed_interval(b, events)?;
-            (s - HOLD_NS <= t && t <= end + HOLD_NS).then_some((end - s, k))
-        })
-        .min()
-        .map(|(_, k)| k)
+/// The spans of a stream whose end was logged, sorted by start, to find the
+/// one that holds an event without looking at every span.
+struct Holders {
+    /// (start, end, index) of each closed span.
+    spans: Vec<(i64, i64, usize)>,
+    /// The longest of them: no span starting earlier than `t - longest` holds `t`.
+    longest: i64,
+}
+
+impl Holders {
+    fn new(spans: &[Builder], events: &[Event]) -> Holders {
+        let mut closed: Vec<(i64, i64, usize)> = spans
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| closed_interval(b, events).map(|(s, e)| (s, e, k)))
+            .collect();
+        closed.sort_unstable();
+        let longest = closed.iter().map(|&(s, e, _)| e.saturating_sub(s)).max();
+        Holders {
+            spans: closed,
+            longest: longest.unwrap_or(0),
+        }
+    }
+
+    /// The index of the smallest span whose interval holds `e` (within
+    /// [`HOLD_NS`]); on a tie the first.
+    fn find(&self, e: &Event) -> Option<usize> {
+        let t = e.time()?;
+        let end = self
+            .spans
+            .partition_point(|&(s, ..)| s.saturating_sub(HOLD_NS) <= t);
+        let earliest = t.saturating_sub(HOLD_NS).saturating_sub(self.longest);
+        self.spans[..end]
+            .iter()
+            .rev()
+            .take_while(|&&(s, ..)| s >= earliest)
+            .filter(|&&(s, e, _)| s.saturating_sub(HOLD_NS) <= t && t <= e.saturating_add(HOLD_NS))
+            .map(|&(s, e, k)| (e - s, k))
+            .min()
+            .map(|(_, k)| k)
+    }
 }
 
 /// The interval of a span whose end was logged (a duration or a status line).
@@ -254,7 +287,8 @@ fn closed_interval(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
     b.definer.and_then(|d| interval_of(&events[d as usize]))
 }
 
-/// Places the events that define no span (see the module doc).
+/// Places the events that define no span (see the module doc). Events in
+/// time order (untimed ones anywhere).
 fn place_loose(
     loose: Vec<EventIdx>,
     may_start: bool,
@@ -264,72 +298,121 @@ fn place_loose(
     symbols: &Symbols,
     out: &mut Vec<Builder>,
 ) {
+    let holders = Holders::new(&out[first..], events);
+    // Each span's first and last event time, kept as events join: reading
+    // them again for every event is quadratic in the lines of one id.
+    let mut hull: Vec<Option<(i64, i64)>> = out[first..].iter().map(|b| times(b, events)).collect();
+    // Requests with no logged end, by their first time.
+    let mut open: std::collections::BTreeSet<(i64, usize)> = out[first..]
+        .iter()
+        .zip(&hull)
+        .enumerate()
+        .filter(|(_, (b, _))| b.definer.is_none())
+        .filter_map(|(k, (_, h))| h.map(|(s, _)| (s, k)))
+        .collect();
     for i in loose {
         let e = &events[i as usize];
         let Some(t) = e.time() else {
             // Untimed: with the first span, or a span of its own to be dropped.
             match out.len() > first {
                 true => out[first].events.push(i),
-                false => out.push(Builder {
-                    service,
-                    span_id: e.span_id(),
-                    events: vec![i],
-                    definer: None,
-                }),
+                false => {
+                    out.push(Builder {
+                        service,
+                        span_id: e.span_id(),
+                        events: vec![i],
+                        definer: None,
+                    });
+                    hull.push(None);
+                }
             }
             continue;
         };
-        if let Some(k) = holder(&out[first..], e, events) {
+        if let Some(k) = holders.find(e) {
             out[first + k].events.push(i);
+            widen(
+                &mut hull[k],
+                t,
+                out[first + k].definer.is_none(),
+                k,
+                &mut open,
+            );
             continue;
         }
-        if may_start && names_request(symbols.get(e.operation)) {
-            out.push(Builder {
-                service,
-                span_id: SpanId::None,
-                events: vec![i],
-                definer: None,
-            });
-            continue;
-        }
-        // The latest request with no logged end that started before it.
-        let open = out[first..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.definer.is_none())
-            .filter_map(|(k, b)| Some((first_time(b, events)?, k)))
-            .filter(|&(s, _)| s <= t)
-            .max();
-        let k = match open {
-            Some((_, k)) => Some(k),
-            None => nearest(&out[first..], t, events),
+        let k = if may_start && names_request(symbols.get(e.operation)) {
+            None
+        } else {
+            // The latest request with no logged end that started before it.
+            match open.range(..=(t, usize::MAX)).next_back() {
+                Some(&(_, k)) => Some(k),
+                None => nearest(&out[first..], &hull, t, events),
+            }
         };
         match k {
-            Some(k) => out[first + k].events.push(i),
-            None => out.push(Builder {
-                service,
-                span_id: SpanId::None,
-                events: vec![i],
-                definer: None,
-            }),
+            Some(k) => {
+                out[first + k].events.push(i);
+                widen(
+                    &mut hull[k],
+                    t,
+                    out[first + k].definer.is_none(),
+                    k,
+                    &mut open,
+                );
+            }
+            None => {
+                open.insert((t, out.len() - first));
+                hull.push(Some((t, t)));
+                out.push(Builder {
+                    service,
+                    span_id: SpanId::None,
+                    events: vec![i],
+                    definer: None,
+                });
+            }
         }
     }
 }
 
-fn first_time(b: &Builder, events: &[Event]) -> Option<i64> {
-    b.events
-        .iter()
-        .filter_map(|&i| events[i as usize].time())
-        .min()
+/// The first and last time of a span's events.
+fn times(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
+    let mut times = b.events.iter().filter_map(|&i| events[i as usize].time());
+    let first = times.next()?;
+    Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
 }
 
-/// The span nearest to `t` in time.
-fn nearest(spans: &[Builder], t: i64, events: &[Event]) -> Option<usize> {
+/// Adds time `t` to span `k`'s hull, and moves it in `open` (an open span,
+/// keyed by its first time) when its first time moves.
+fn widen(
+    hull: &mut Option<(i64, i64)>,
+    t: i64,
+    is_open: bool,
+    k: usize,
+    open: &mut std::collections::BTreeSet<(i64, usize)>,
+) {
+    let old = *hull;
+    let new = old.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t)));
+    *hull = Some(new);
+    if is_open && old.map(|h| h.0) != Some(new.0) {
+        if let Some((lo, _)) = old {
+            open.remove(&(lo, k));
+        }
+        open.insert((new.0, k));
+    }
+}
+
+/// The span nearest to `t` in time (`hull`: each span's event times).
+fn nearest(
+    spans: &[Builder],
+    hull: &[Option<(i64, i64)>],
+    t: i64,
+    events: &[Event],
+) -> Option<usize> {
     spans
         .iter()
+        .zip(hull)
         .enumerate()
-        .filter_map(|(k, b)| {
-            let (s, e) = builder_interval(b, events)?;
+        .filter_map(|(k, (b, h))| {
+            let (s, e) = logged_interval(b, events).or(*h)?;
             let dist = if t < s {
                 s.saturating_sub(t)
             } else {
@@ -341,16 +424,15 @@ fn nearest(spans: &[Builder], t: i64, events: &[Event]) -> Option<usize> {
         .map(|(_, k)| k)
 }
 
+/// The interval a span's logged duration gives, if it has one.
+fn logged_interval(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
+    let d = &events[b.definer? as usize];
+    d.duration().and_then(|_| interval_of(d))
+}
+
+/// A span's interval: its logged duration's, else its events' first to last.
 fn builder_interval(b: &Builder, events: &[Event]) -> Option<(i64, i64)> {
-    if let Some(d) = b.definer {
-        if events[d as usize].duration().is_some() {
-            return interval_of(&events[d as usize]);
-        }
-    }
-    let mut times = b.events.iter().filter_map(|&i| events[i as usize].time());
-    let first = times.next()?;
-    let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    Some((lo, hi))
+    logged_interval(b, events).or_else(|| times(b, events))
 }
 
 fn finish(b: Builder, events: &[Event]) -> Option<Span> {
@@ -381,6 +463,7 @@ fn finish(b: Builder, events: &[Event]) -> Option<Span> {
         link: Link::ChildOf,
         kind: SpanKind::Logged,
         parent_confidence: 1.0,
+        file: b.events.first().map(|&i| events[i as usize].source.file),
         events: b.events.into(),
     })
 }
@@ -522,5 +605,144 @@ mod tests {
         assert!(!names_request("c.e.users.web.RequestLog"));
         assert!(!names_request("/users"));
         assert!(!names_request("get /users"));
+    }
+
+    /// The placement rules read literally: every span looked at for every
+    /// event. `place_loose` and `Holders` must give the same spans.
+    fn naive_place(loose: &[EventIdx], request: Sym, events: &[Event], out: &mut Vec<Builder>) {
+        let first_time = |b: &Builder| {
+            b.events
+                .iter()
+                .filter_map(|&i| events[i as usize].time())
+                .min()
+        };
+        for &i in loose {
+            let e = &events[i as usize];
+            let Some(t) = e.time() else {
+                if out.is_empty() {
+                    out.push(Builder {
+                        service: e.service,
+                        span_id: SpanId::None,
+                        events: vec![i],
+                        definer: None,
+                    });
+                } else {
+                    out[0].events.push(i);
+                }
+                continue;
+            };
+            let held = out
+                .iter()
+                .enumerate()
+                .filter_map(|(k, b)| {
+                    let (s, end) = closed_interval(b, events)?;
+                    (s - HOLD_NS <= t && t <= end + HOLD_NS).then_some((end - s, k))
+                })
+                .min();
+            let starts = e.operation == request;
+            let k = match held {
+                Some((_, k)) => Some(k),
+                None if starts => None,
+                None => out
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.definer.is_none())
+                    .filter_map(|(k, b)| Some((first_time(b)?, k)))
+                    .filter(|&(s, _)| s <= t)
+                    .max()
+                    .map(|(_, k)| k)
+                    .or_else(|| {
+                        out.iter()
+                            .enumerate()
+                            .filter_map(|(k, b)| {
+                                let (s, e) = builder_interval(b, events)?;
+                                Some((if t < s { s - t } else { (t - e).max(0) }, k))
+                            })
+                            .min()
+                            .map(|(_, k)| k)
+                    }),
+            };
+            match k {
+                Some(k) => out[k].events.push(i),
+                None => out.push(Builder {
+                    service: e.service,
+                    span_id: SpanId::None,
+                    events: vec![i],
+                    definer: None,
+                }),
+            }
+        }
+    }
+
+    #[test]
+    fn loose_events_are_placed_as_the_rules_say_on_random_streams() {
+        let mut s = Symbols::default();
+        let svc = s.intern("svc");
+        let get = s.intern("GET /x");
+        let logger = s.intern("c.e.Dao");
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..300 {
+            let n = 1 + next(40) as usize;
+            let mut events: Vec<Event> = (0..n)
+                .map(|_| {
+                    let kind = next(10);
+                    let mut e = ev(next(200) as i64, svc, None, 0);
+                    match kind {
+                        0..=1 => e.duration_ns = next(60) * MS as u64,
+                        2 => e.status = 200,
+                        3 => e.time_ns = Event::NO_TIME,
+                        _ => {}
+                    }
+                    e.operation = if next(3) == 0 { get } else { logger };
+                    e
+                })
+                .collect();
+            // Whole milliseconds tie often; a few sub-millisecond times too.
+            if let Some(e) = events.iter_mut().find(|e| e.time().is_some()) {
+                e.time_ns += 500_000;
+            }
+            let order = all(&events);
+            let mut fast = Vec::new();
+            stream_spans(&order, &events, &s, &mut fast);
+            // The reference: the same definers, then the naive placement.
+            let mut slow: Vec<Builder> = Vec::new();
+            let mut loose = Vec::new();
+            for &i in &order {
+                if defines(&events[i as usize]) {
+                    slow.push(Builder {
+                        service: svc,
+                        span_id: SpanId::None,
+                        events: vec![i],
+                        definer: Some(i),
+                    });
+                } else {
+                    loose.push(i);
+                }
+            }
+            naive_place(&loose, get, &events, &mut slow);
+            for b in &mut slow {
+                b.events.sort_by_key(|&i| (events[i as usize].time_ns, i));
+            }
+            let as_lists = |v: &[Builder]| v.iter().map(|b| b.events.clone()).collect::<Vec<_>>();
+            assert_eq!(as_lists(&fast), as_lists(&slow), "events {events:?}");
+        }
+    }
+
+    #[test]
+    fn one_id_on_many_lines_without_durations_is_one_span() {
+        // Each line used to re-read every line of the open span: quadratic.
+        let mut s = Symbols::default();
+        let w = s.intern("worker");
+        let events: Vec<Event> = (0..50_000).map(|k| ev(k, w, None, 0)).collect();
+        let spans = spans_of(&all(&events), &events, &s);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].events.len(), 50_000);
+        assert_eq!((spans[0].start_ns, spans[0].end_ns), (0, 49_999 * MS));
     }
 }

@@ -200,6 +200,7 @@ mod tests {
             parent,
             inferred_parent: false,
             logged_parent: false,
+            file: Some(0),
             depth: 0,
             link: Link::ChildOf,
             kind: SpanKind::Logged,
