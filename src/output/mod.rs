@@ -145,6 +145,14 @@ fn open_dir_path(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 /// Quoted for a message: a path made safe for a terminal.
+/// The refusal for an output folder that is a symbolic link.
+fn symlink_refused(what: &str) -> OutputError {
+    OutputError::Refused(format!(
+        "{what} is a symbolic link; give the folder it points to as -o \
+         (a link is never followed into the output)"
+    ))
+}
+
 fn shown(p: &Path) -> String {
     crate::safe::terminal(&p.display().to_string()).into_owned()
 }

@@ -154,12 +154,7 @@ impl ReportDir {
             Err(e) => return Err(cannot(e)),
             Ok(st) => match FileType::from_raw_mode(st.st_mode) {
                 FileType::Directory => {}
-                FileType::Symlink => {
-                    return Err(OutputError::Refused(format!(
-                        "{what} is a symbolic link; give the folder it points to as -o \
-                         (a link is never followed into the output)"
-                    )))
-                }
+                FileType::Symlink => return Err(super::symlink_refused(what)),
                 _ => {
                     return Err(OutputError::Refused(format!(
                         "{what} is a file, not a folder; choose another -o"

@@ -100,12 +100,7 @@ impl TableDir {
                     check_contents(&what, dir.as_fd(), force)?;
                     true
                 }
-                FileType::Symlink => {
-                    return Err(OutputError::Refused(format!(
-                        "{what} is a symbolic link; give the folder it points to as -o \
-                         (a link is never followed into the output)"
-                    )))
-                }
+                FileType::Symlink => return Err(super::symlink_refused(&what)),
                 _ => {
                     return Err(OutputError::Refused(format!(
                         "{what} is a file; --to parquet writes a folder of tables, \
