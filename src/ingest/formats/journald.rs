@@ -155,8 +155,9 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Level of a syslog severity (`PRIORITY`).
-fn priority(v: &str) -> Level {
+/// Level of a syslog severity (`PRIORITY`, 0 emerg .. 7 debug), in the
+/// export format and in journald's JSON alike.
+pub(crate) fn priority(v: &str) -> Level {
     match v.trim() {
         "0" | "1" | "2" => Level::Fatal,
         "3" => Level::Error,

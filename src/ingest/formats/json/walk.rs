@@ -290,13 +290,6 @@ fn journald_priority(v: Scalar<'_>, out: &mut Record<'_>) {
         _ => return,
     };
     if out.level == Level::Unknown {
-        out.level = match n {
-            "0" | "1" | "2" => Level::Fatal,
-            "3" => Level::Error,
-            "4" => Level::Warn,
-            "5" | "6" => Level::Info,
-            "7" => Level::Debug,
-            _ => Level::Unknown,
-        };
+        out.level = super::super::journald::priority(n);
     }
 }
