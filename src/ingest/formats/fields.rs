@@ -481,6 +481,19 @@ fn parse_go_duration(v: &str) -> Option<u64> {
     (total < 1.8e19).then_some(total.round() as u64)
 }
 
+/// Level of a syslog severity (0 emerg .. 7 debug): journald's `PRIORITY`,
+/// in its export format and its JSON alike.
+pub fn syslog_severity(v: &str) -> Level {
+    match v.trim() {
+        "0" | "1" | "2" => Level::Fatal,
+        "3" => Level::Error,
+        "4" => Level::Warn,
+        "5" | "6" => Level::Info,
+        "7" => Level::Debug,
+        _ => Level::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

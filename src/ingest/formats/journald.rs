@@ -107,7 +107,7 @@ impl<'a> Entry<'a> {
             }
             "PRIORITY" => {
                 if self.rec.level == Level::Unknown {
-                    self.rec.level = priority(&value);
+                    self.rec.level = fields::syslog_severity(&value);
                 }
             }
             "MESSAGE" => {
@@ -152,19 +152,6 @@ impl<'a> Entry<'a> {
         }
         scan_message(line, &mut rec);
         rec
-    }
-}
-
-/// Level of a syslog severity (`PRIORITY`, 0 emerg .. 7 debug), in the
-/// export format and in journald's JSON alike.
-pub(crate) fn priority(v: &str) -> Level {
-    match v.trim() {
-        "0" | "1" | "2" => Level::Fatal,
-        "3" => Level::Error,
-        "4" => Level::Warn,
-        "5" | "6" => Level::Info,
-        "7" => Level::Debug,
-        _ => Level::Unknown,
     }
 }
 

@@ -290,6 +290,6 @@ fn journald_priority(v: Scalar<'_>, out: &mut Record<'_>) {
         _ => return,
     };
     if out.level == Level::Unknown {
-        out.level = super::super::journald::priority(n);
+        out.level = fields::syslog_severity(n);
     }
 }
