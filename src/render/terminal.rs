@@ -64,16 +64,7 @@ fn heading(out: &mut String, title: &str, p: Paint) {
 fn input(out: &mut String, v: &View<'_>, p: Paint) {
     let s = v.summary;
     let i = &s.input;
-    let unparsed = format!(
-        "{} unparsed ({})",
-        thousands(i.unparsed),
-        percent(i.unparsed, i.lines)
-    );
-    let unparsed = if i.unparsed > 0 {
-        p.yellow(&unparsed)
-    } else {
-        unparsed
-    };
+    let unparsed = share(i.unparsed, i.lines, "unparsed", |s| p.yellow(s));
     let _ = writeln!(
         out,
         "{}  {} files · {} lines · {} events · {unparsed}",
@@ -91,16 +82,7 @@ fn input(out: &mut String, v: &View<'_>, p: Paint) {
         let _ = writeln!(out, "{}  {a} .. {b}{span}", p.bold("Window"));
     }
     let t = &s.traces;
-    let failed = format!(
-        "{} failed ({})",
-        thousands(t.with_errors),
-        percent(t.with_errors, t.count)
-    );
-    let failed = if t.with_errors > 0 {
-        p.red(&failed)
-    } else {
-        failed
-    };
+    let failed = share(t.with_errors, t.count, "failed", |s| p.red(s));
     let _ = writeln!(
         out,
         "{}  {} · {failed} · {} across services",
@@ -108,6 +90,16 @@ fn input(out: &mut String, v: &View<'_>, p: Paint) {
         thousands(t.count),
         thousands(t.multi_service),
     );
+}
+
+/// `12 failed (3.4%)`, painted by `paint` when there are any.
+fn share(n: u64, of: u64, what: &str, paint: impl Fn(&str) -> String) -> String {
+    let s = format!("{} {what} ({})", thousands(n), percent(n, of));
+    if n > 0 {
+        paint(&s)
+    } else {
+        s
+    }
 }
 
 fn services(out: &mut String, s: &Summary, top: usize, p: Paint) {

@@ -418,6 +418,17 @@ offset ms     dur ms   st   service operation                        |0         
         )
     }
 
+    /// `trace` with the default options and no file names or log lines.
+    fn draw_bare(trace: &Trace, events: &[Event], sy: &Symbols) -> String {
+        let cx = Context {
+            events,
+            symbols: sy,
+            files: &[],
+            lines: &BTreeMap::new(),
+        };
+        render(trace, &cx, &WaterfallOptions::default())
+    }
+
     #[test]
     fn golden_waterfall() {
         let text = draw(20, false);
@@ -437,13 +448,7 @@ offset ms     dur ms   st   service operation                        |0         
         trace.spans[1].span_id = SpanId::Hex(0xab_cdef);
         trace.spans[1].events = Default::default();
         trace.spans[3].link = Link::FollowsFrom;
-        let cx = Context {
-            events: &events,
-            symbols: &sy,
-            files: &[],
-            lines: &BTreeMap::new(),
-        };
-        let text = render(&trace, &cx, &WaterfallOptions::default());
+        let text = draw_bare(&trace, &events, &sy);
         let row = |what: &str| {
             text.lines()
                 .find(|l| l.contains(what))
@@ -483,13 +488,7 @@ offset ms     dur ms   st   service operation                        |0         
         trace.spans[1].parent = Some(99);
         trace.spans[3].start_ns = i64::MIN;
         trace.error_origin = Some(42);
-        let cx = Context {
-            events: &events,
-            symbols: &sy,
-            files: &[],
-            lines: &BTreeMap::new(),
-        };
-        let text = render(&trace, &cx, &WaterfallOptions::default());
+        let text = draw_bare(&trace, &events, &sy);
         // Every span still gets its row, with a bar inside the frame.
         assert_eq!(
             text.lines().filter(|l| l.ends_with('|')).count(),

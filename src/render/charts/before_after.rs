@@ -157,7 +157,7 @@ fn draw(root: &Area<'_>, v: &View<'_>, rows: &[Row<'_>], dropped: usize) -> Draw
         .x_label_area_size(52)
         .y_label_area_size(LABEL_W)
         .build_cartesian_2d(x.clone(), 0.0..n)?;
-    style_mesh(&mut lc, "p99 latency (ms, log scale)", &|v| {
+    axes::bar_mesh(&mut lc, "p99 latency (ms, log scale)", 8, &|v| {
         axes::fmt_ms(*v)
     })?;
     let mut rc = ChartBuilder::on(&right)
@@ -167,7 +167,7 @@ fn draw(root: &Area<'_>, v: &View<'_>, rows: &[Row<'_>], dropped: usize) -> Draw
         .x_label_area_size(52)
         .y_label_area_size(0)
         .build_cartesian_2d(0.0..emax, 0.0..n)?;
-    style_mesh(&mut rc, "error rate (%)", &|v| axes::fmt_num(*v))?;
+    axes::bar_mesh(&mut rc, "error rate (%)", 8, &|v| axes::fmt_num(*v))?;
 
     let palette = axes::palette(summary);
     for (i, row) in rows.iter().enumerate() {
@@ -279,39 +279,6 @@ fn draw(root: &Area<'_>, v: &View<'_>, rows: &[Row<'_>], dropped: usize) -> Draw
             }
         }
     }
-    Ok(())
-}
-
-fn style_mesh<X>(
-    chart: &mut ChartContext<
-        '_,
-        SVGBackend<'_>,
-        Cartesian2d<X, plotters::coord::types::RangedCoordf64>,
-    >,
-    desc: &str,
-    fmt: &dyn Fn(&f64) -> String,
-) -> DrawResult
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>
-        + plotters::coord::ranged1d::ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .bold_line_style(axes::color(axes::GRID))
-        .light_line_style(TRANSPARENT)
-        .axis_style(axes::color(Rgb(150, 150, 150)))
-        .x_labels(8)
-        .x_label_formatter(fmt)
-        .label_style(axes::text_style(
-            axes::SMALL_PX + 1.0,
-            axes::AXIS_TEXT,
-            Pos::default(),
-        ))
-        .axis_desc_style((axes::FONT, axes::LABEL_PX))
-        .x_desc(desc)
-        .draw()?;
     Ok(())
 }
 

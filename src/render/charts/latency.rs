@@ -158,14 +158,11 @@ fn draw(root: &Area<'_>, v: &View<'_>) -> DrawResult {
         true,
     )?;
     if whole.iter().all(|(_, segs)| segs.is_empty()) {
-        let (w, h) = main.dim_in_pixel();
-        axes::text(
+        axes::empty_note(
             &main,
             "no request durations in these logs (no response-time field)",
-            (w as i32 / 2, h as i32 / 2 - 20),
             axes::LABEL_PX + 2.0,
-            Rgb(110, 110, 110),
-            Pos::new(HPos::Center, VPos::Center),
+            (0, -20),
         )?;
     }
 
@@ -212,15 +209,7 @@ fn draw(root: &Area<'_>, v: &View<'_>) -> DrawResult {
         let axis = TimeAxis::new(t0, t1, f64::from(cw) - 80.0);
         panel(&plot, &axis, &y, s, &windows, "", "", 55, false)?;
         if s.iter().all(|(_, segs)| segs.is_empty()) {
-            let (pw, ph) = plot.dim_in_pixel();
-            axes::text(
-                &plot,
-                "no durations in the logs",
-                (pw as i32 / 2 + 20, ph as i32 / 2 - 14),
-                axes::LABEL_PX,
-                Rgb(110, 110, 110),
-                Pos::new(HPos::Center, VPos::Center),
-            )?;
+            axes::empty_note(&plot, "no durations in the logs", axes::LABEL_PX, (20, -14))?;
         }
     }
     Ok(())

@@ -168,23 +168,7 @@ fn draw(
         .x_label_area_size(52)
         .y_label_area_size(LABEL_RIGHT as u32 + 10)
         .build_cartesian_2d(0.0..xmax, 0.0..n)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .bold_line_style(axes::color(axes::GRID))
-        .light_line_style(TRANSPARENT)
-        .axis_style(axes::color(Rgb(150, 150, 150)))
-        .x_labels(10)
-        .x_label_formatter(&|v| axes::fmt_ms(*v))
-        .label_style(axes::text_style(
-            axes::SMALL_PX + 1.0,
-            axes::AXIS_TEXT,
-            Pos::default(),
-        ))
-        .axis_desc_style((axes::FONT, axes::LABEL_PX))
-        .x_desc("p99 latency (ms)")
-        .draw()?;
+    axes::bar_mesh(&mut chart, "p99 latency (ms)", 10, &|v| axes::fmt_ms(*v))?;
     let palette = axes::palette(summary);
     for (i, o) in ops.iter().enumerate() {
         let top = n - i as f64 - 0.15;

@@ -129,15 +129,7 @@ fn draw(root: &Area<'_>, v: &View<'_>) -> DrawResult {
         false,
     )?;
     if err.iter().all(|p| p.1 == 0.0) {
-        let (w, h) = bottom.dim_in_pixel();
-        axes::text(
-            &bottom,
-            "no errors",
-            (w as i32 / 2, h as i32 / 2 - 20),
-            axes::LABEL_PX,
-            Rgb(110, 110, 110),
-            Pos::new(HPos::Center, VPos::Center),
-        )?;
+        axes::empty_note(&bottom, "no errors", axes::LABEL_PX, (0, -20))?;
     }
     Ok(())
 }

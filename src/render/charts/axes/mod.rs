@@ -224,6 +224,35 @@ where
     Ok(())
 }
 
+/// The mesh of a chart of horizontal bars, one row each: a vertical grid
+/// and tick labels along x only, since each row draws its own label.
+pub fn bar_mesh<DB, X>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    x_desc: &str,
+    x_labels: usize,
+    x_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .bold_line_style(color(GRID))
+        .light_line_style(TRANSPARENT)
+        .axis_style(color(Rgb(150, 150, 150)))
+        .x_labels(x_labels)
+        .x_label_formatter(x_fmt)
+        .label_style(text_style(SMALL_PX + 1.0, AXIS_TEXT, Pos::default()))
+        .axis_desc_style((FONT, LABEL_PX))
+        .x_desc(x_desc)
+        .draw()?;
+    Ok(())
+}
+
 /// A round upper bound for a linear axis: 1, 2, 2.5 or 5 x 10^k above `v`.
 pub fn nice_max(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
@@ -276,12 +305,18 @@ pub fn foot_note(root: &Area<'_>, note: &str) -> DrawResult {
 
 /// A centred message in grey, for charts without data.
 pub fn message(area: &Area<'_>, msg: &str) -> DrawResult {
+    empty_note(area, msg, 18.0, (0, 0))
+}
+
+/// A note in grey on a panel with nothing to draw, centred `offset` px off
+/// the panel's centre (the centre of its plot, beside its axis labels).
+pub fn empty_note(area: &Area<'_>, msg: &str, px: f64, offset: (i32, i32)) -> DrawResult {
     let (w, h) = area.dim_in_pixel();
     text(
         area,
         msg,
-        (w as i32 / 2, h as i32 / 2),
-        18.0,
+        (w as i32 / 2 + offset.0, h as i32 / 2 + offset.1),
+        px,
         Rgb(110, 110, 110),
         Pos::new(HPos::Center, VPos::Center),
     )
