@@ -101,6 +101,50 @@ fn chains_against_simulated_truth() {
     );
 }
 
+/// On a big run the clock pass reads a sample of the traces (a few
+/// thousand per clock). Forced down to a few dozen per clock on these small
+/// worlds, it still finds the offsets the data determines, is never wrong
+/// and sure, and the trees stay as good.
+#[test]
+fn a_sampled_clock_pass_scores_like_the_full_one() {
+    let (mut full, mut sampled) = (Outcome::default(), Outcome::default());
+    let opts = logtrace::trace::TraceOptions {
+        clock_sample: 40,
+        ..Default::default()
+    };
+    for seed in 1..=8 {
+        let sim = Sim::new(seed, TRACES);
+        let dir = tempfile::tempdir().unwrap();
+        full.merge(&sim.run(dir.path()));
+        let dir = tempfile::tempdir().unwrap();
+        sampled.merge(&sim.score(&sim::rebuild_with(&sim.rendered, dir.path(), &opts)));
+    }
+    eprintln!(
+        "full:\n{}\nsampled:\n{}",
+        sim::table::render(&full),
+        sim::table::render(&sampled)
+    );
+    let (f, s) = (full.all_offsets(), sampled.all_offsets());
+    assert_eq!(s.wrong_confident, 0, "{s:?}");
+    assert!(
+        s.determined_within as f64 >= 0.9 * f.determined_within as f64,
+        "{s:?} {f:?}"
+    );
+    let (ft, st) = (
+        full.score.all.tree_accuracy(),
+        sampled.score.all.tree_accuracy(),
+    );
+    assert!(st >= ft - 0.02, "tree accuracy {st} sampled, {ft} in full");
+    let (fp, sp) = (
+        full.score.all.dep_precision(),
+        sampled.score.all.dep_precision(),
+    );
+    assert!(
+        sp >= fp - 0.02,
+        "dependency precision {sp} sampled, {fp} in full"
+    );
+}
+
 // ---- The harness itself: its truth is consistent and its scores can fail. ----
 
 #[test]

@@ -38,6 +38,8 @@ pub mod infer;
 pub mod spans;
 pub mod tree;
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 
 use crate::ingest::event::{Event, SpanId, Sym, Symbols};
@@ -290,6 +292,9 @@ pub struct TraceOptions {
     /// Slack allowed when a child span must lie inside its parent (after
     /// clock correction), beyond what the clocks' uncertainty allows.
     pub containment_tolerance_ns: i64,
+    /// The clock pass reads at most about this many traces per clock domain
+    /// (see [`clock_sample`]).
+    pub clock_sample: usize,
 }
 
 impl Default for TraceOptions {
@@ -297,6 +302,7 @@ impl Default for TraceOptions {
         TraceOptions {
             split_gap_ns: 600 * 1_000_000_000,
             containment_tolerance_ns: 2_000_000,
+            clock_sample: CLOCK_SAMPLE,
         }
     }
 }
@@ -356,8 +362,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         .collect();
     let mut traces: Vec<Trace> = traces.into_iter().flatten().collect();
     clock.lap("spans");
-    let (offsets, clock_offsets, entry) =
-        clocks(&traces, symbols, &coarse, opts.containment_tolerance_ns);
+    let (offsets, clock_offsets, entry) = clocks(&traces, symbols, &coarse, opts);
     clock.lap("clocks");
     traces.par_iter_mut().for_each(|t| {
         clock::apply(&mut t.spans, &offsets);
@@ -409,25 +414,74 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     }
 }
 
+/// How many traces per clock domain the clock pass reads by default. An
+/// offset rests on the densest cluster of its calls' bounds: past a few
+/// thousand calls more of them move it by nanoseconds, and a step in a
+/// clock still shows with a few hundred calls in each window.
+pub const CLOCK_SAMPLE: usize = 20_000;
+
+/// The traces the clock pass reads: those that span two clock domains or
+/// more (no other trace bounds an offset); of a domain in more than `cap`
+/// of them, a share `cap / count` picked by the hash of the trace id's
+/// text, so the same traces are picked whatever the thread count or file
+/// order, and the pick is spread over the whole run. A trace is read when
+/// any of its domains picks it: a rare domain keeps every trace it is in.
+fn clock_sample(traces: &[Trace], symbols: &Symbols, cap: usize) -> Vec<bool> {
+    use std::hash::BuildHasher;
+    // One pass over the traces (each a cache miss or two), then plain arrays.
+    let doms: Vec<Option<(u64, Box<[u32]>)>> = traces
+        .par_iter()
+        .map_init(Vec::new, |scratch: &mut Vec<u32>, t| {
+            scratch.clear();
+            scratch.extend(t.spans.iter().filter_map(|s| s.file));
+            scratch.sort_unstable();
+            scratch.dedup();
+            (scratch.len() > 1).then(|| {
+                let h = rustc_hash::FxBuildHasher.hash_one(symbols.get(t.id));
+                (h, scratch.as_slice().into())
+            })
+        })
+        .collect();
+    let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+    for (_, ds) in doms.iter().flatten() {
+        for &d in ds.iter() {
+            *counts.entry(d).or_default() += 1;
+        }
+    }
+    let rate = |d: &u32| counts.get(d).map_or(1.0, |&n| cap as f64 / n.max(1) as f64);
+    doms.par_iter()
+        .map(|d| {
+            let Some((h, ds)) = d else { return false };
+            let best = ds.iter().map(rate).fold(0.0, f64::max);
+            best >= 1.0 || ((h >> 11) as f64 / (1u64 << 53) as f64) < best
+        })
+        .collect()
+}
+
 /// The clock offsets of the run, from the spans as logged (see [`clock`]),
 /// in two rounds: first from the calls ids give and the chance pairs that
 /// agree; then again with the calls the first round's offsets let the
 /// inference find (the only evidence for a clock that stamps whole seconds).
+/// Both rounds read the traces [`clock_sample`] picks.
 fn clocks(
     traces: &[Trace],
     symbols: &Symbols,
     coarse: &spans::Coarse,
-    tolerance_ns: i64,
+    opts: &TraceOptions,
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
-    let mut pairs: Vec<clock::Pair> = traces
-        .par_iter()
-        .enumerate()
+    let mut lap = crate::timing::Clock::nested(2);
+    let read = clock_sample(traces, symbols, opts.clock_sample);
+    let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
+    lap.lap("sample");
+    let mut pairs: Vec<clock::Pair> = picked()
         .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, coarse))
         .collect();
+    lap.lap("pairs");
     let facts = domain_facts(traces);
     let entry = clock::entry(&facts.1, &facts.0);
     let reference = reference_domain(entry, &pairs, &facts.0, coarse);
     let (first, first_report) = clock::solve(&pairs, &facts.0, reference, symbols);
+    lap.lap("solve1");
     // Only traces with spans no id links need the first round's inference.
     let needs = |t: &Trace| {
         t.spans
@@ -446,16 +500,14 @@ fn clocks(
         coarse,
         offsets: &first,
         entry: entry.map(|e| e.0),
-        tolerance_ns,
+        tolerance_ns: opts.containment_tolerance_ns,
     };
-    let graph = traces
-        .par_iter()
-        .filter(|t| needs(t))
-        .map(|t| infer::Graph::learn(&t.spans))
+    let graph = picked()
+        .filter(|(_, t)| needs(t))
+        .map(|(_, t)| infer::Graph::learn(&t.spans))
         .reduce(infer::Graph::default, infer::Graph::merge);
-    let inferred: Vec<clock::Pair> = traces
-        .par_iter()
-        .enumerate()
+    lap.lap("graph1");
+    let inferred: Vec<clock::Pair> = picked()
         .filter(|(_, t)| needs(t))
         .flat_map_iter(|(k, t)| {
             let mut spans = corrected(t);
@@ -463,12 +515,14 @@ fn clocks(
             clock::inferred_pairs(k as u32, &t.spans, &spans, coarse)
         })
         .collect();
+    lap.lap("infer1");
     let (offsets, report) = if inferred.is_empty() {
         (first, first_report)
     } else {
         pairs.extend(inferred);
         clock::solve(&pairs, &facts.0, reference, symbols)
     };
+    lap.lap("solve2");
     (offsets, report, entry.map(|e| e.0))
 }
 
@@ -887,6 +941,58 @@ mod tests {
     /// 60 requests: edge [0, 100] calls db soon after it starts (2 to 4 ms
     /// in, for 30 to 60 ms; db's host clock +300 ms) and, every third
     /// request, fails there (the edge answers 502).
+    #[test]
+    fn the_clock_pass_reads_a_sample_that_keeps_rare_clocks_whole() {
+        // 400 requests: edge (file 0) calls db (file 1, its clock 300 ms
+        // ahead); 6 of them also call cache (file 2, on time).
+        let mut s = Symbols::default();
+        let (edge, db, cache) = (s.intern("edge"), s.intern("db"), s.intern("cache"));
+        let mut events = Vec::new();
+        for k in 0..400 {
+            let r = s.intern(&format!("req-{k:03}"));
+            let base = 10_000 + k * 1_000;
+            let (at, dur) = (2 + k % 3, 30 + (k * 7) % 31);
+            events.push(ev(base + 100, edge, r, Some(100), 200));
+            let mut e = ev(base + at + dur + 300, db, r, Some(dur), 200);
+            e.source.file = 1;
+            events.push(e);
+            if k % 67 == 5 {
+                let mut e = ev(base + 80, cache, r, Some(5), 200);
+                e.source.file = 2;
+                events.push(e);
+            }
+        }
+        let full = build(&events, &s, &TraceOptions::default());
+        let opts = TraceOptions {
+            clock_sample: 50,
+            ..Default::default()
+        };
+        let sampled = build(&events, &s, &opts);
+        let pick = clock_sample(&full.traces, &s, 50);
+        assert_eq!(pick, clock_sample(&full.traces, &s, 50));
+        let picked = pick.iter().filter(|&&p| p).count();
+        assert!((25..=100).contains(&picked), "{picked} of 400 picked");
+        // Every trace the rare clock is in is read.
+        for (t, &p) in full.traces.iter().zip(&pick) {
+            if t.spans.iter().any(|x| x.file == Some(2)) {
+                assert!(p);
+            }
+        }
+        let db_of = |t: &Traces| {
+            let o = t.clock_offsets.iter().find(|o| o.service == db).unwrap();
+            (o.offset_ms, o.samples)
+        };
+        let ((full_ms, full_n), (sampled_ms, sampled_n)) = (db_of(&full), db_of(&sampled));
+        assert!((full_ms - 300.0).abs() <= 5.0, "{full_ms}");
+        assert!((sampled_ms - 300.0).abs() <= 5.0, "{sampled_ms}");
+        assert!(sampled_n < full_n / 3, "{sampled_n} of {full_n}");
+        // The same calls come out whatever was sampled.
+        assert_eq!(
+            full.traces.iter().map(|t| t.spans.len()).sum::<usize>(),
+            sampled.traces.iter().map(|t| t.spans.len()).sum::<usize>()
+        );
+    }
+
     #[test]
     fn skewed_traces_are_corrected_linked_and_blamed() {
         let mut s = Symbols::default();

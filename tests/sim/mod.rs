@@ -66,6 +66,11 @@ impl Sim {
 /// Writes `rendered` under `dir`, runs the library on it (ingest, then trace
 /// build with default options) and maps its answer back to the truth.
 pub fn rebuild(rendered: &Rendered, dir: &Path) -> rebuilt::Rebuilt {
+    rebuild_with(rendered, dir, &TraceOptions::default())
+}
+
+/// [`rebuild`] with trace options of the caller's.
+pub fn rebuild_with(rendered: &Rendered, dir: &Path, opts: &TraceOptions) -> rebuilt::Rebuilt {
     rendered.write(dir).expect("write the simulated logs");
     let ing = ingest(
         &[dir.to_path_buf()],
@@ -75,7 +80,7 @@ pub fn rebuild(rendered: &Rendered, dir: &Path) -> rebuilt::Rebuilt {
         },
     )
     .expect("ingest the simulated logs");
-    let built = build(&ing.events, &ing.symbols, &TraceOptions::default());
+    let built = build(&ing.events, &ing.symbols, opts);
     rebuilt::from_library(&ing, &built, rendered)
 }
 
