@@ -7,6 +7,9 @@
 //! result is the same whether a file was parsed as one chunk or as many, on one
 //! thread or many: line numbers are rebased and continuation lines at the start
 //! of a chunk are attached to the last entry of the chunk before it.
+//!
+//! [`counts`] holds the tallies the sink keeps; this file reads the lines,
+//! builds the events and merges sinks. Its tests are in `tests.rs`.
 
 use std::collections::BTreeMap;
 
@@ -15,22 +18,17 @@ use super::ids::IdPatterns;
 use super::line::Parsed;
 use super::operation;
 
+mod counts;
+
+use self::counts::{count_duration, count_field};
+pub use self::counts::{BadLine, DurationField, LineCounts, StatusClasses};
+
 /// Lines longer than this are not parsed; they are counted and reported.
 pub const MAX_LINE: usize = 1 << 20;
 /// How many unparsed lines of each file are kept as examples.
 pub const EXAMPLES: usize = 3;
 /// Messages kept on events are cut to this many bytes.
 const MAX_MESSAGE: usize = 512;
-
-/// A line that could not be read, kept as an example for the user.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct BadLine {
-    /// 1-based line number in the file (0-based within the chunk until merged).
-    pub line: u64,
-    pub reason: &'static str,
-    /// The start of the line, lossily decoded, at most 200 characters.
-    pub text: String,
-}
 
 /// What the sink needs to know about the file its chunk comes from.
 #[derive(Clone, Debug, Default)]
@@ -50,54 +48,6 @@ pub struct FileInfo {
     pub id_patterns: Option<std::sync::Arc<IdPatterns>>,
 }
 
-/// What became of a file's lines: every line is counted exactly once, as an
-/// entry line, a continuation, unparsed, a header or blank (`lines =
-/// entry_lines + continuation + unparsed + headers + blank`); the rest are kinds of damage seen among
-/// them. An entry line gives one event, except in formats that batch several
-/// records on a line (OTLP JSON): there `events` may exceed `entry_lines`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct LineCounts {
-    /// Lines seen, including blank ones.
-    pub lines: u64,
-    pub blank: u64,
-    /// Lines that start entries.
-    #[serde(rename = "entry_lines")]
-    pub entries: u64,
-    /// Events those lines gave.
-    pub events: u64,
-    pub continuation: u64,
-    pub unparsed: u64,
-    /// Lines that describe the lines after them (W3C `#Fields:`), not entries.
-    pub headers: u64,
-    pub invalid_utf8: u64,
-    pub long_lines: u64,
-    pub binary_lines: u64,
-    pub crlf: u64,
-    /// Entries that are errors (5xx, level error+, exception).
-    pub errors: u64,
-    /// Entries without a usable time.
-    pub untimed: u64,
-}
-
-impl LineCounts {
-    /// Adds the counts of another part of the input.
-    pub fn add(&mut self, o: &LineCounts) {
-        self.lines += o.lines;
-        self.blank += o.blank;
-        self.entries += o.entries;
-        self.events += o.events;
-        self.continuation += o.continuation;
-        self.unparsed += o.unparsed;
-        self.headers += o.headers;
-        self.invalid_utf8 += o.invalid_utf8;
-        self.long_lines += o.long_lines;
-        self.binary_lines += o.binary_lines;
-        self.crlf += o.crlf;
-        self.errors += o.errors;
-        self.untimed += o.untimed;
-    }
-}
-
 /// A short log line: a chunk's event list has room for a line this long at
 /// every position.
 const SHORT_LINE: usize = 32;
@@ -105,59 +55,6 @@ const SHORT_LINE: usize = 32;
 /// index is written when made, so it is not sized for the worst case): an id
 /// or two per line of 100-300 bytes is typical; the table grows when needed.
 const BYTES_PER_STRING: usize = 128;
-
-/// Entries with a duration, per field it came from, the unit it was in and
-/// how that unit was known: what `inspect` shows about a file's durations.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct DurationField {
-    /// The key (`dur`, `request_time`), `message` for prose; empty for a field
-    /// a layout places by position.
-    pub field: String,
-    pub unit: TimeUnit,
-    pub basis: UnitBasis,
-    pub count: u64,
-}
-
-/// Entries with an HTTP status, by class (`1xx` .. `5xx`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct StatusClasses {
-    #[serde(rename = "1xx")]
-    pub c1: u64,
-    #[serde(rename = "2xx")]
-    pub c2: u64,
-    #[serde(rename = "3xx")]
-    pub c3: u64,
-    #[serde(rename = "4xx")]
-    pub c4: u64,
-    #[serde(rename = "5xx")]
-    pub c5: u64,
-}
-
-impl StatusClasses {
-    fn count(&mut self, status: u16) {
-        match status / 100 {
-            1 => self.c1 += 1,
-            2 => self.c2 += 1,
-            3 => self.c3 += 1,
-            4 => self.c4 += 1,
-            5 => self.c5 += 1,
-            _ => {}
-        }
-    }
-
-    fn add(&mut self, o: &StatusClasses) {
-        self.c1 += o.c1;
-        self.c2 += o.c2;
-        self.c3 += o.c3;
-        self.c4 += o.c4;
-        self.c5 += o.c5;
-    }
-
-    /// Entries with a status of any class.
-    pub fn total(&self) -> u64 {
-        self.c1 + self.c2 + self.c3 + self.c4 + self.c5
-    }
-}
 
 /// Counters, examples and events of one chunk, or of several merged chunks.
 #[derive(Debug, Default, Clone)]
@@ -557,36 +454,6 @@ impl ChunkSink {
     }
 }
 
-/// Adds `n` to the count of field `name`.
-fn count_field(fields: &mut Vec<(String, u64)>, name: &str, n: u64) {
-    match fields.iter_mut().find(|(f, _)| f == name) {
-        Some((_, c)) => *c += n,
-        None => fields.push((name.to_owned(), n)),
-    }
-}
-
-/// Adds `n` to the count of durations from `field` in `unit` known by `basis`.
-fn count_duration(
-    durations: &mut Vec<DurationField>,
-    field: &str,
-    unit: TimeUnit,
-    basis: UnitBasis,
-    n: u64,
-) {
-    match durations
-        .iter_mut()
-        .find(|d| d.unit == unit && d.basis == basis && d.field == field)
-    {
-        Some(d) => d.count += n,
-        None => durations.push(DurationField {
-            field: field.to_owned(),
-            unit,
-            basis,
-            count: n,
-        }),
-    }
-}
-
 fn mark_exception(ev: &mut Event, errors: &mut u64) {
     let was = ev.is_error();
     ev.flags |= flags::EXCEPTION;
@@ -638,103 +505,4 @@ pub fn looks_binary(line: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::event::Level;
-
-    /// A toy format: lines starting with a digit are entries, `!` marks an error
-    /// and `i` the level info (no level otherwise), indented lines continue, `?`
-    /// lines are unparsed.
-    fn toy<'a>(line: &'a str, rec: &mut Record<'a>) -> Parsed {
-        if line.starts_with(' ') {
-            rec.exception = line.contains("Exception");
-            return Parsed::Continuation;
-        }
-        if line.starts_with('?') {
-            return Parsed::Unparsed;
-        }
-        rec.time_ns = line.get(..1).and_then(|d| d.parse::<i64>().ok());
-        rec.level = if line.contains('!') {
-            Level::Error
-        } else if line.contains('i') {
-            Level::Info
-        } else {
-            Level::Unknown
-        };
-        rec.message = line.into();
-        Parsed::Entry
-    }
-
-    fn run(chunks: &[&[u8]]) -> ChunkSink {
-        let info = FileInfo {
-            file: 0,
-            default_service: "svc".into(),
-            keep_events: true,
-            ..Default::default()
-        };
-        let mut total = ChunkSink::new(info.clone());
-        for c in chunks {
-            let mut s = ChunkSink::new(info.clone());
-            s.run_lines(c, toy);
-            total.merge(s);
-        }
-        total.finish();
-        total.flatten();
-        total
-    }
-
-    #[test]
-    fn merging_chunks_equals_one_pass() {
-        let text: &[u8] = b"1 a\n2 b\n   at Exception\n?? junk\n\n3 c!\r\n4 d\n   more\n";
-        let whole = run(&[text]);
-        let split = run(&[&text[..8], &text[8..24], &text[24..]]);
-        assert_eq!(whole.events, split.events);
-        assert_eq!(whole.examples, split.examples);
-        assert_eq!(
-            (
-                whole.counts.lines,
-                whole.counts.entries,
-                whole.counts.continuation,
-                whole.counts.unparsed,
-                whole.counts.blank
-            ),
-            (8, 4, 2, 1, 1)
-        );
-        assert_eq!(whole.counts.errors, split.counts.errors);
-        assert_eq!(whole.counts.errors, 2, "the stack trace and the `!` line");
-        assert_eq!(whole.examples[0].line, 4);
-        assert_eq!(whole.events[2].source.line, 6);
-        assert_eq!(whole.counts.crlf, 1);
-    }
-
-    #[test]
-    fn a_stack_trace_does_not_overrule_a_logged_level() {
-        let s = run(&[b"1 info\n   at Exception\n2 x\n   at Exception\n"]);
-        assert_eq!(s.counts.errors, 1, "only the entry without a level");
-        assert!(!s.events[0].is_error() && s.events[1].is_error());
-        assert!(s.events[0].flags & flags::EXCEPTION != 0, "still marked");
-    }
-
-    #[test]
-    fn junk_and_padding_are_counted_not_parsed() {
-        let s =
-            run(&[b"1 ok\n\0\0\0\0\x012 after crash\n\x00\x01\x02\x03\x04\x05\n\xff\xfe ok?\n"]);
-        assert_eq!(
-            s.counts.entries, 3,
-            "the line after the NUL padding and the lossy one are read"
-        );
-        assert_eq!(s.counts.binary_lines, 1);
-        assert_eq!(s.counts.invalid_utf8, 1);
-    }
-
-    #[test]
-    fn overlong_lines_are_reported() {
-        let mut long = vec![b'1'; MAX_LINE + 10];
-        long.push(b'\n');
-        let s = run(&[&long]);
-        assert_eq!(
-            (s.counts.long_lines, s.counts.unparsed, s.counts.entries),
-            (1, 1, 0)
-        );
-    }
-}
+mod tests;
