@@ -132,7 +132,6 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
         spans[c].inferred_parent = false;
     }
     missing.sort_unstable_by_key(|&(_, k)| k);
-    spans.reserve_exact(missing.len());
     for (id, k) in missing {
         let kids = spans.iter().filter(|s| s.parent == Some(k));
         let start = kids.clone().map(|s| s.start_ns).min().unwrap_or(0);

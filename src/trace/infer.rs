@@ -135,6 +135,7 @@ impl Context<'_> {
 
 /// What [`candidates`] reads of every span, looked up once per trace (not
 /// once per pair of spans).
+#[derive(Default)]
 struct Known {
     file: Vec<Option<u32>>,
     slack: Vec<i64>,
@@ -142,15 +143,15 @@ struct Known {
 }
 
 impl Known {
-    fn new(spans: &[Span], cx: &Context) -> Known {
-        Known {
-            file: spans.iter().map(|s| s.file).collect(),
-            slack: spans.iter().map(|s| cx.slack(s)).collect(),
-            coarse: spans
-                .iter()
-                .map(|s| cx.coarse.contains(s.service))
-                .collect(),
-        }
+    /// Refills the lists for `spans`, keeping their allocations.
+    fn fill(&mut self, spans: &[Span], cx: &Context) {
+        self.file.clear();
+        self.file.extend(spans.iter().map(|s| s.file));
+        self.slack.clear();
+        self.slack.extend(spans.iter().map(|s| cx.slack(s)));
+        self.coarse.clear();
+        self.coarse
+            .extend(spans.iter().map(|s| cx.coarse.contains(s.service)));
     }
 }
 
@@ -307,22 +308,61 @@ fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], known: &Known) -> 
         .count()
 }
 
+/// Lists [`assign_with`] reuses from one trace to the next (a thread infers
+/// parents in a million traces; most have a handful of spans).
+#[derive(Default)]
+pub struct Scratch {
+    orphans: Vec<usize>,
+    /// Every orphan's candidates, one after the other; `ranges[k]` is span
+    /// `k`'s part (empty for a span with a parent).
+    options: Vec<Candidate>,
+    ranges: Vec<(u32, u32)>,
+    known: Known,
+    cands: Vec<Candidate>,
+    weighed: Vec<(f64, usize, Link)>,
+}
+
 /// Sets a parent for every span of `spans` that has none, except the root;
 /// returns the root. `spans` in start order (corrected times).
 pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
+    assign_with(spans, graph, cx, &mut Scratch::default())
+}
+
+/// [`assign`] with lists of the caller's.
+pub fn assign_with(
+    spans: &mut [Span],
+    graph: &Graph,
+    cx: &Context,
+    scratch: &mut Scratch,
+) -> SpanIdx {
     let n = spans.len();
     if n == 0 {
         return 0;
     }
-    let orphans: Vec<usize> = (0..n).filter(|&k| spans[k].parent.is_none()).collect();
+    let Scratch {
+        orphans,
+        options,
+        ranges,
+        known,
+        cands,
+        weighed,
+    } = scratch;
+    orphans.clear();
+    orphans.extend((0..n).filter(|&k| spans[k].parent.is_none()));
     // By span: the candidates of each orphan (none beyond MAX_INFER_SPANS).
-    let mut options: Vec<Vec<Candidate>> = vec![Vec::new(); n];
-    let known = Known::new(spans, cx);
+    options.clear();
+    ranges.clear();
+    ranges.resize(n, (0, 0));
+    known.fill(spans, cx);
     if n <= MAX_INFER_SPANS {
-        for &c in &orphans {
-            options[c] = candidates(spans, c, cx, &known).collect();
+        for &c in orphans.iter() {
+            let from = options.len() as u32;
+            options.extend(candidates(spans, c, cx, known));
+            ranges[c] = (from, options.len() as u32);
         }
     }
+    let (options, ranges, known, orphans) = (&*options, &*ranges, &*known, &*orphans);
+    let options_of = |k: usize| &options[ranges[k].0 as usize..ranges[k].1 as usize];
     // The root: a span no other span could have called and waited for (one
     // of the entry service first), the earliest (ties: the longest); else a
     // span of the entry service; else the earliest orphan.
@@ -336,7 +376,7 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
     // A whole-second stamp holds anything within a second: weak evidence.
     let fuzzy = |p: usize, c: usize| known.coarse[p] && !known.coarse[c];
     let uncalled = |c: &usize| {
-        options[*c]
+        options_of(*c)
             .iter()
             .all(|x| x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c))
     };
@@ -350,11 +390,12 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
         .or_else(|| orphans.iter().copied().filter(of_entry).min_by_key(first))
         .or_else(|| orphans.first().copied())
         .unwrap_or(0);
-    for &c in &orphans {
+    for &c in orphans {
         if c == root {
             continue;
         }
-        let mut cands = std::mem::take(&mut options[c]);
+        cands.clear();
+        cands.extend_from_slice(options_of(c));
         // The innermost callers started last: beyond MAX_CANDIDATES the
         // earlier ones are dropped (weighing is quadratic in candidates).
         if cands.len() > MAX_CANDIDATES {
@@ -363,22 +404,24 @@ pub fn assign(spans: &mut [Span], graph: &Graph, cx: &Context) -> SpanIdx {
             cands.sort_by_key(|x| x.parent);
         }
         let callee = callee_service(spans, c);
-        let mut weighed: Vec<(f64, usize, Link)> = cands
-            .iter()
-            .filter(|x| !creates_cycle(spans, c, x.parent))
-            // A request logged by one line contains nothing by time alone:
-            // only a call of its own process or a caller the graph knows.
-            .filter(|x| {
-                let p = &spans[x.parent];
-                !open(p)
-                    || x.same_process
-                    || graph.share(p.service, callee).is_some_and(|s| s >= 0.05)
-            })
-            .map(|x| {
-                let inner = inner_count(spans, x.parent, &cands, &known);
-                (weight(spans, callee, x, graph, inner), x.parent, x.link)
-            })
-            .collect();
+        weighed.clear();
+        weighed.extend(
+            cands
+                .iter()
+                .filter(|x| !creates_cycle(spans, c, x.parent))
+                // A request logged by one line contains nothing by time alone:
+                // only a call of its own process or a caller the graph knows.
+                .filter(|x| {
+                    let p = &spans[x.parent];
+                    !open(p)
+                        || x.same_process
+                        || graph.share(p.service, callee).is_some_and(|s| s >= 0.05)
+                })
+                .map(|x| {
+                    let inner = inner_count(spans, x.parent, cands, known);
+                    (weight(spans, callee, x, graph, inner), x.parent, x.link)
+                }),
+        );
         // Heaviest first; ties: the later-starting, then the first index.
         weighed.sort_by(|a, b| {
             b.0.total_cmp(&a.0)

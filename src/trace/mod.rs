@@ -340,16 +340,19 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     let traces: Vec<Option<Trace>> = corr
         .groups
         .into_par_iter()
-        .map(|g| {
-            let mut spans = spans::spans_of(&g.events, events, symbols);
-            if spans.is_empty() {
+        .map_init(spans::Scratch::default, |scratch, g| {
+            spans::spans_into(&g.events, events, symbols, scratch);
+            drop(g.events);
+            if scratch.spans.is_empty() {
                 return None;
             }
-            ids::link(&mut spans, events);
+            // Placeholders are added in the scratch list; the trace's own
+            // list is allocated once, at its final size.
+            ids::link(&mut scratch.spans, events);
             Some(Trace {
                 id: g.id,
                 ids: g.ids,
-                spans,
+                spans: scratch.spans.drain(..).collect(),
                 root: 0,
                 start_ns: 0,
                 end_ns: 0,
@@ -381,7 +384,9 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     clock.lap("graph");
     traces
         .par_iter_mut()
-        .for_each(|t| finish_trace(t, &graph, &cx));
+        .for_each_init(Finish::default, |scratch, t| {
+            finish_trace(t, &graph, &cx, scratch)
+        });
     clock.lap("trees");
     // Clock correction moves spans: restore the (start, id) order.
     // Keys made once per trace, not per comparison: starts tie often
@@ -647,10 +652,20 @@ fn permute<T>(items: &mut [T], order: &[u32]) {
 
 /// A trace whose spans are built, id-linked and clock-corrected -> start
 /// order, inferred parents, extents, critical path and error origin.
-fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context) {
+/// Lists [`finish_trace`] reuses from one trace to the next.
+#[derive(Default)]
+struct Finish {
+    infer: infer::Scratch,
+    order: Vec<u32>,
+    new_index: Vec<SpanIdx>,
+}
+
+fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context, scratch: &mut Finish) {
     let spans = &mut t.spans;
     // Correction may change the start order: re-sort and remap the parents.
-    let mut order: Vec<u32> = (0..spans.len() as u32).collect();
+    let order = &mut scratch.order;
+    order.clear();
+    order.extend(0..spans.len() as u32);
     order.sort_by_key(|&k| {
         let s = &spans[k as usize];
         (
@@ -661,16 +676,18 @@ fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context) {
         )
     });
     if order.iter().enumerate().any(|(i, &k)| i != k as usize) {
-        let mut new_index = vec![0 as SpanIdx; spans.len()];
+        let new_index = &mut scratch.new_index;
+        new_index.clear();
+        new_index.resize(spans.len(), 0);
         for (i, &k) in order.iter().enumerate() {
             new_index[k as usize] = i as SpanIdx;
         }
-        permute(spans, &order);
+        permute(spans, order);
         for s in spans.iter_mut() {
             s.parent = s.parent.map(|p| new_index[p as usize]);
         }
     }
-    let root = infer::assign(spans, graph, cx);
+    let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
     let root = tree::absorb_placeholders(spans, root);
     tree::set_depths(spans, root as usize);
     tree::align_coarse(spans, cx.coarse);

@@ -113,25 +113,47 @@ fn defines(e: &Event) -> bool {
 /// One trace's events (sorted by time) -> spans in start order, without
 /// parents. Spans whose events have no time at all are left out.
 pub fn spans_of(group: &[EventIdx], events: &[Event], symbols: &Symbols) -> Vec<Span> {
-    let mut streams: Vec<EventIdx> = group.to_vec();
+    let mut scratch = Scratch::default();
+    spans_into(group, events, symbols, &mut scratch);
+    scratch.spans
+}
+
+/// Buffers [`spans_into`] reuses from one trace to the next: a thread
+/// builds a million traces, and their lists would otherwise each be
+/// allocated, grown and freed.
+#[derive(Default)]
+pub struct Scratch {
+    streams: Vec<EventIdx>,
+    builders: Vec<Builder>,
+    /// The spans of the last trace: the caller moves them out
+    /// (`spans.drain(..).collect()` allocates exactly once, at their size).
+    pub spans: Vec<Span>,
+}
+
+/// [`spans_of`] into `scratch.spans`.
+pub fn spans_into(group: &[EventIdx], events: &[Event], symbols: &Symbols, scratch: &mut Scratch) {
+    let Scratch {
+        streams,
+        builders,
+        spans,
+    } = scratch;
+    streams.clear();
+    streams.extend_from_slice(group);
     // Stable: keeps time order within a stream.
     streams.sort_by_key(|&i| {
         let e = &events[i as usize];
         (e.service, e.source.file)
     });
-    let mut builders: Vec<Builder> = Vec::new();
+    builders.clear();
     for evs in streams.chunk_by(|&a, &b| {
         let (a, b) = (&events[a as usize], &events[b as usize]);
         (a.service, a.source.file) == (b.service, b.source.file)
     }) {
-        stream_spans(evs, events, symbols, &mut builders);
+        stream_spans(evs, events, symbols, builders);
     }
-    // Sized up front: collecting would double from 4 to 8 slots for a trace
-    // of five spans, and the list lives as long as the trace.
-    let mut spans: Vec<Span> = Vec::with_capacity(builders.len());
-    spans.extend(builders.into_iter().filter_map(|b| finish(b, events)));
+    spans.clear();
+    spans.extend(builders.drain(..).filter_map(|b| finish(b, events)));
     spans.sort_by_key(|s| (s.start_ns, std::cmp::Reverse(s.end_ns), s.events[0]));
-    spans
 }
 
 /// One stream's events -> its span builders.
