@@ -23,30 +23,82 @@ pub struct Segment {
 
 /// The critical path of the tree rooted at `root`, as segments in time order.
 pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
+    let mut scratch = Scratch::default();
+    segments_with(spans, root, &mut scratch);
+    scratch.out
+}
+
+/// Lists [`segments_with`] reuses from one trace to the next.
+#[derive(Default)]
+pub struct Scratch {
+    /// Each span's children, one span after the other: span `p`'s are
+    /// `children[first[p]..end[p]]`.
+    children: Vec<usize>,
+    first: Vec<usize>,
+    end: Vec<usize>,
+    clip: Vec<Option<(i64, i64)>>,
+    order: Vec<usize>,
+    cursor: Vec<usize>,
+    /// The segments of the last trace.
+    pub out: Vec<Segment>,
+}
+
+/// [`segments`] into `scratch.out`.
+pub fn segments_with(spans: &[Span], root: SpanIdx, scratch: &mut Scratch) {
+    let Scratch {
+        children,
+        first,
+        end,
+        clip,
+        order,
+        cursor,
+        out,
+    } = scratch;
+    out.clear();
     let n = spans.len();
     let root = root as usize;
     if root >= n {
-        return Vec::new();
+        return;
     }
     // Children of each span, and every span's interval clipped into its parent's.
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (k, s) in spans.iter().enumerate() {
-        if let Some(p) = s.parent {
-            if (p as usize) < n && k != root {
-                children[p as usize].push(k);
-            }
+    let parent_of = |k: usize| {
+        spans[k]
+            .parent
+            .map(|p| p as usize)
+            .filter(|&p| p < n && k != root)
+    };
+    first.clear();
+    first.resize(n + 1, 0);
+    for k in 0..n {
+        if let Some(p) = parent_of(k) {
+            first[p + 1] += 1;
         }
     }
-    let mut clip: Vec<Option<(i64, i64)>> = vec![None; n];
+    for p in 0..n {
+        first[p + 1] += first[p];
+    }
+    end.clear();
+    end.extend_from_slice(&first[..n]);
+    children.clear();
+    children.resize(first[n], 0);
+    for k in 0..n {
+        if let Some(p) = parent_of(k) {
+            children[end[p]] = k;
+            end[p] += 1;
+        }
+    }
+    clip.clear();
+    clip.resize(n, None);
     let r = &spans[root];
     clip[root] = Some((r.start_ns, r.end_ns.max(r.start_ns)));
-    let mut order = vec![root];
+    order.clear();
+    order.push(root);
     let mut i = 0;
     while i < order.len() {
         let p = order[i];
         i += 1;
         let (ps, pe) = clip[p].unwrap_or((0, 0));
-        for &c in &children[p] {
+        for &c in &children[first[p]..end[p]] {
             if clip[c].is_some() {
                 continue; // guards against a malformed tree
             }
@@ -58,15 +110,24 @@ pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
         }
     }
     // Children on the path candidates: clipped, sorted by end, latest first.
-    for (p, kids) in children.iter_mut().enumerate() {
-        kids.retain(|&c| clip[c].is_some() && c != p);
-        kids.sort_by_key(|&c| {
+    for p in 0..n {
+        let kids = &mut children[first[p]..end[p]];
+        let mut kept = 0;
+        for j in 0..kids.len() {
+            let c = kids[j];
+            if clip[c].is_some() && c != p {
+                kids[kept] = c;
+                kept += 1;
+            }
+        }
+        end[p] = first[p] + kept;
+        children[first[p]..end[p]].sort_by_key(|&c| {
             let (s, e) = clip[c].unwrap_or((0, 0));
             (std::cmp::Reverse(e), std::cmp::Reverse(s), c)
         });
     }
-    let mut cursor = vec![0usize; n];
-    let mut out: Vec<Segment> = Vec::new();
+    cursor.clear();
+    cursor.extend_from_slice(&first[..n]);
     let mut push = |span: usize, s: i64, e: i64| {
         if e > s {
             out.push(Segment {
@@ -80,10 +141,9 @@ pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
     // Every step advances a cursor or descends into a new child: at most 2n steps.
     for _ in 0..(2 * n + 2) {
         let (cs, _) = clip[cur].unwrap_or((0, 0));
-        let kids = &children[cur];
         let mut next = None;
-        while cursor[cur] < kids.len() {
-            let c = kids[cursor[cur]];
+        while cursor[cur] < end[cur] {
+            let c = children[cursor[cur]];
             cursor[cur] += 1;
             if clip[c].is_some_and(|(_, e)| e <= bound) {
                 next = Some(c);
@@ -92,9 +152,8 @@ pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
         }
         match next {
             Some(c) => {
-                let (child_start, child_end) = clip[c].unwrap_or((0, 0));
+                let (_, child_end) = clip[c].unwrap_or((0, 0));
                 push(cur, child_end, bound);
-                let _ = child_start;
                 cur = c;
                 bound = child_end;
             }
@@ -109,7 +168,6 @@ pub fn segments(spans: &[Span], root: SpanIdx) -> Vec<Segment> {
         }
     }
     out.reverse();
-    out
 }
 
 /// The spans on the critical path: the root first, then in order of first appearance.
@@ -139,7 +197,8 @@ pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
 pub fn error_origin(spans: &[Span], root: SpanIdx) -> Option<SpanIdx> {
     let n = spans.len();
     let root = root as usize;
-    if root >= n {
+    // Only a failed span can make the root fail.
+    if root >= n || !spans.iter().any(|s| s.error) {
         return None;
     }
     // Children before parents (a span's depth is larger than its parent's).

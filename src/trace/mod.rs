@@ -656,6 +656,7 @@ fn permute<T>(items: &mut [T], order: &[u32]) {
 #[derive(Default)]
 struct Finish {
     infer: infer::Scratch,
+    critical: critical::Scratch,
     order: Vec<u32>,
     new_index: Vec<SpanIdx>,
 }
@@ -696,8 +697,8 @@ fn finish_trace(t: &mut Trace, graph: &infer::Graph, cx: &infer::Context, scratc
     let r = &spans[root as usize];
     t.root_latency_ns = r.timed.then(|| r.duration_ns());
     let (start_ns, end_ns) = extent(spans, root);
-    let segs = critical::segments(spans, root);
-    t.critical_path = critical::path(spans, root, &segs);
+    critical::segments_with(spans, root, &mut scratch.critical);
+    t.critical_path = critical::path(spans, root, &scratch.critical.out);
     t.error_origin = critical::error_origin(spans, root);
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }

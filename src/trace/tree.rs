@@ -70,6 +70,9 @@ fn children_hull(spans: &[Span], i: usize, calls_only: bool) -> Option<(i64, i64
 /// placeholder's confidence. Returns the root's new index. Placeholders
 /// under a span with an id of its own stay: a call nobody logged.
 pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx) -> SpanIdx {
+    if !spans.iter().any(|s| s.kind == SpanKind::Placeholder) {
+        return root;
+    }
     let n = spans.len();
     let mut gone = vec![false; n];
     for k in 0..n {
@@ -120,6 +123,10 @@ pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx) -> SpanIdx {
 /// Placeholders span their children (called before and after inference:
 /// children move with their clocks).
 pub fn fit_placeholders(spans: &mut [Span]) {
+    // Most traces have none: skip the ordering.
+    if !spans.iter().any(|s| s.kind == SpanKind::Placeholder) {
+        return;
+    }
     for i in deepest_first(spans) {
         if spans[i].kind == SpanKind::Placeholder {
             if let Some((s, e)) = children_hull(spans, i, false) {
@@ -134,6 +141,9 @@ pub fn fit_placeholders(spans: &mut [Span]) {
 /// module doc); returns the logged parts of the stretched spans, by index.
 pub fn stretch(spans: &mut [Span]) -> Vec<LoggedPart> {
     let mut parts = Vec::new();
+    if spans.iter().all(|s| s.timed) {
+        return parts;
+    }
     for i in deepest_first(spans) {
         let s = &spans[i];
         if s.timed {
@@ -163,7 +173,7 @@ pub fn stretch(spans: &mut [Span]) -> Vec<LoggedPart> {
 /// to contain them, so the critical path and offsets within the trace are right.
 /// Deepest spans first, so a moved child is seen by its parent.
 pub fn align_coarse(spans: &mut [Span], coarse: &Coarse) {
-    if coarse.0.is_empty() {
+    if !spans.iter().any(|s| s.timed && coarse.contains(s.service)) {
         return;
     }
     for i in deepest_first(spans) {
