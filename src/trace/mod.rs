@@ -38,8 +38,6 @@ pub mod infer;
 pub mod spans;
 pub mod tree;
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 
 use crate::ingest::event::{Event, SpanId, Sym, Symbols};
@@ -337,19 +335,22 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     // Collected one slot per group (rayon writes an indexed collect in
     // place), then compacted in the same allocation: a filtered parallel
     // collect would gather pieces and copy them all once more.
-    let traces: Vec<Option<Trace>> = corr
-        .groups
+    // What the clock pass needs of each trace is taken here, while its
+    // spans are in the cache.
+    let (mut traces, mut keys): (Vec<Option<Trace>>, Vec<ClockKey>) = (Vec::new(), Vec::new());
+    corr.groups
         .into_par_iter()
-        .map_init(spans::Scratch::default, |scratch, g| {
+        .map_init(Default::default, |(scratch, doms), g| {
             spans::spans_into(&g.events, events, symbols, scratch);
             drop(g.events);
             if scratch.spans.is_empty() {
-                return None;
+                return (None, None);
             }
             // Placeholders are added in the scratch list; the trace's own
             // list is allocated once, at its final size.
             ids::link(&mut scratch.spans, events);
-            Some(Trace {
+            let key = clock_key(g.id, &scratch.spans, symbols, doms);
+            let trace = Trace {
                 id: g.id,
                 ids: g.ids,
                 spans: scratch.spans.drain(..).collect(),
@@ -360,15 +361,21 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
                 error_origin: None,
                 critical_path: Vec::new(),
                 logged_parts: Vec::new(),
-            })
+            };
+            (Some(trace), key)
         })
-        .collect();
+        .unzip_into_vecs(&mut traces, &mut keys);
+    let mut k = 0;
+    keys.retain(|_| {
+        k += 1;
+        traces[k - 1].is_some()
+    });
     // `filter_map` collects in place (`flatten` would not: it copies into
     // a new list that grows by doubling, up to twice the traces' size).
     #[allow(clippy::filter_map_identity)]
     let mut traces: Vec<Trace> = traces.into_iter().filter_map(|t| t).collect();
     clock.lap("spans");
-    let (offsets, clock_offsets, entry) = clocks(&traces, symbols, &coarse, opts);
+    let (offsets, clock_offsets, entry) = clocks(&traces, keys, symbols, &coarse, opts);
     clock.lap("clocks");
     traces.par_iter_mut().for_each(|t| {
         clock::apply(&mut t.spans, &offsets);
@@ -434,29 +441,21 @@ pub const CLOCK_SAMPLE: usize = 20_000;
 /// text, so the same traces are picked whatever the thread count or file
 /// order, and the pick is spread over the whole run. A trace is read when
 /// any of its domains picks it: a rare domain keeps every trace it is in.
-fn clock_sample(traces: &[Trace], symbols: &Symbols, cap: usize) -> Vec<bool> {
-    use std::hash::BuildHasher;
-    // One pass over the traces (each a cache miss or two), then plain arrays.
-    let doms: Vec<Option<(u64, Box<[u32]>)>> = traces
-        .par_iter()
-        .map_init(Vec::new, |scratch: &mut Vec<u32>, t| {
-            scratch.clear();
-            scratch.extend(t.spans.iter().filter_map(|s| s.file));
-            scratch.sort_unstable();
-            scratch.dedup();
-            (scratch.len() > 1).then(|| {
-                let h = rustc_hash::FxBuildHasher.hash_one(symbols.get(t.id));
-                (h, scratch.as_slice().into())
-            })
-        })
-        .collect();
-    let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
+    // Domains are file numbers: count them in a list, not a map.
+    let top = doms
+        .iter()
+        .flatten()
+        .filter_map(|(_, ds)| ds.last())
+        .max()
+        .map_or(0, |&d| d as usize + 1);
+    let mut counts = vec![0u32; top];
     for (_, ds) in doms.iter().flatten() {
         for &d in ds.iter() {
-            *counts.entry(d).or_default() += 1;
+            counts[d as usize] += 1;
         }
     }
-    let rate = |d: &u32| counts.get(d).map_or(1.0, |&n| cap as f64 / n.max(1) as f64);
+    let rate = |d: &u32| cap as f64 / counts[*d as usize].max(1) as f64;
     doms.par_iter()
         .map(|d| {
             let Some((h, ds)) = d else { return false };
@@ -466,6 +465,19 @@ fn clock_sample(traces: &[Trace], symbols: &Symbols, cap: usize) -> Vec<bool> {
         .collect()
 }
 
+/// What the clock pass needs of a trace: the hash of its id's text and
+/// its clock domains, when it spans two or more (`None` otherwise).
+type ClockKey = Option<(u64, Box<[u32]>)>;
+
+/// The [`ClockKey`] of the trace `id` made of `spans`; `scratch` is reused.
+fn clock_key(id: Sym, spans: &[Span], symbols: &Symbols, scratch: &mut Vec<u32>) -> ClockKey {
+    scratch.clear();
+    scratch.extend(spans.iter().filter_map(|s| s.file));
+    scratch.sort_unstable();
+    scratch.dedup();
+    (scratch.len() > 1).then(|| (symbols.text_hash(id), scratch.as_slice().into()))
+}
+
 /// The clock offsets of the run, from the spans as logged (see [`clock`]),
 /// in two rounds: first from the calls ids give and the chance pairs that
 /// agree; then again with the calls the first round's offsets let the
@@ -473,12 +485,14 @@ fn clock_sample(traces: &[Trace], symbols: &Symbols, cap: usize) -> Vec<bool> {
 /// Both rounds read the traces [`clock_sample`] picks.
 fn clocks(
     traces: &[Trace],
+    keys: Vec<ClockKey>,
     symbols: &Symbols,
     coarse: &spans::Coarse,
     opts: &TraceOptions,
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
     let mut lap = crate::timing::Clock::nested(2);
-    let read = clock_sample(traces, symbols, opts.clock_sample);
+    let read = clock_sample(&keys, opts.clock_sample);
+    drop(keys);
     let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
     lap.lap("sample");
     let mut pairs: Vec<clock::Pair> = picked()
@@ -989,8 +1003,14 @@ mod tests {
             ..Default::default()
         };
         let sampled = build(&events, &s, &opts);
-        let pick = clock_sample(&full.traces, &s, 50);
-        assert_eq!(pick, clock_sample(&full.traces, &s, 50));
+        let mut scratch = Vec::new();
+        let keys: Vec<ClockKey> = full
+            .traces
+            .iter()
+            .map(|t| clock_key(t.id, &t.spans, &s, &mut scratch))
+            .collect();
+        let pick = clock_sample(&keys, 50);
+        assert_eq!(pick, clock_sample(&keys, 50));
         let picked = pick.iter().filter(|&&p| p).count();
         assert!((25..=100).contains(&picked), "{picked} of 400 picked");
         // Every trace the rare clock is in is read.

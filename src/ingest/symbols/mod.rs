@@ -126,7 +126,7 @@ impl Table {
         map.push(Sym::NONE);
         for i in 1..other.len() as u32 {
             let sym = Sym(i);
-            map.push(Sym(self.intern(other.get(sym), other.hash(sym)).0));
+            map.push(Sym(self.intern(other.get(sym), other.text_hash(sym)).0));
         }
         map
     }
@@ -250,8 +250,10 @@ impl Symbols {
         }
     }
 
-    /// The hash of a symbol's text.
-    fn hash(&self, sym: Sym) -> u64 {
+    /// The hash of a symbol's text, kept from when it was interned: the
+    /// same for the same text whatever the run's thread count or file
+    /// order (FxHash of the `str`), without reading the text again.
+    pub fn text_hash(&self, sym: Sym) -> u64 {
         match &self.0 {
             Repr::Flat(t) => t.hashes[sym.0 as usize],
             Repr::Grouped(_) if sym.is_none() => 0,
@@ -317,7 +319,7 @@ impl ByShard {
     fn new(t: Symbols) -> ByShard {
         let n = t.len() - 1;
         let shard_at: Vec<u8> = (1..=n)
-            .map(|i| shard_of(t.hash(Sym(i as u32))) as u8)
+            .map(|i| shard_of(t.text_hash(Sym(i as u32))) as u8)
             .collect();
         let mut starts = vec![0usize; SHARDS + 1];
         for &k in &shard_at {
@@ -334,7 +336,7 @@ impl ByShard {
             pos[i + 1] = fill[k as usize] as u32;
             fill[k as usize] += 1;
         }
-        let hashes = order.iter().map(|&i| t.hash(Sym(i))).collect();
+        let hashes = order.iter().map(|&i| t.text_hash(Sym(i))).collect();
         let bytes = (1..=n).map(|i| t.get(Sym(i as u32)).len()).sum();
         let mut arena = String::with_capacity(bytes);
         let spans = order
@@ -371,6 +373,19 @@ impl ByShard {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_kept_hash_is_the_hash_of_the_text() {
+        use std::hash::BuildHasher;
+        let mut t = Symbols::default();
+        let syms: Vec<Sym> = ["a", "req-1", "4bf92f3577b34da6a3ce929d0e0e4736"]
+            .iter()
+            .map(|s| t.intern(s))
+            .collect();
+        for s in syms {
+            assert_eq!(t.text_hash(s), rustc_hash::FxBuildHasher.hash_one(t.get(s)));
+        }
+    }
+
     use super::*;
 
     #[test]
