@@ -1,0 +1,237 @@
+//! Traces as logged -> the run's clock offsets, in two rounds.
+//!
+//! Input: every trace's spans (times as logged, parents from ids) and a
+//! [`ClockKey`] per trace taken while its spans were built. Output: the
+//! [`clock::Offsets`] to subtract, the [`ClockOffset`] report and the entry
+//! service. The traces read are a sample ([`clock_sample`]); the first round
+//! solves from id links and chance pairs, the second adds the calls the first
+//! round's offsets let the parent inference find.
+
+use rayon::prelude::*;
+
+use crate::ingest::event::{Sym, Symbols};
+
+use super::{clock, infer, spans, tree, ClockOffset, Span, Trace, TraceOptions};
+
+/// How many traces per clock domain the clock pass reads by default. An
+/// offset rests on the densest cluster of its calls' bounds: past a few
+/// thousand calls more of them move it by nanoseconds, and a step in a
+/// clock still shows with a few hundred calls in each window.
+pub const CLOCK_SAMPLE: usize = 20_000;
+
+/// The traces the clock pass reads: those that span two clock domains or
+/// more (no other trace bounds an offset); of a domain in more than `cap`
+/// of them, a share `cap / count` picked by the hash of the trace id's
+/// text, so the same traces are picked whatever the thread count or file
+/// order, and the pick is spread over the whole run. A trace is read when
+/// any of its domains picks it: a rare domain keeps every trace it is in.
+pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
+    // Domains are file numbers: count them in a list, not a map.
+    let top = doms
+        .iter()
+        .flatten()
+        .filter_map(|(_, ds)| ds.last())
+        .max()
+        .map_or(0, |&d| d as usize + 1);
+    let mut counts = vec![0u32; top];
+    for (_, ds) in doms.iter().flatten() {
+        for &d in ds.iter() {
+            counts[d as usize] += 1;
+        }
+    }
+    let rate = |d: &u32| cap as f64 / counts[*d as usize].max(1) as f64;
+    doms.par_iter()
+        .map(|d| {
+            let Some((h, ds)) = d else { return false };
+            let best = ds.iter().map(rate).fold(0.0, f64::max);
+            best >= 1.0 || ((h >> 11) as f64 / (1u64 << 53) as f64) < best
+        })
+        .collect()
+}
+
+/// What the clock pass needs of a trace: the hash of its id's text and
+/// its clock domains, when it spans two or more (`None` otherwise).
+pub(super) type ClockKey = Option<(u64, Box<[u32]>)>;
+
+/// The [`ClockKey`] of the trace `id` made of `spans`; `scratch` is reused.
+pub(super) fn clock_key(
+    id: Sym,
+    spans: &[Span],
+    symbols: &Symbols,
+    scratch: &mut Vec<u32>,
+) -> ClockKey {
+    scratch.clear();
+    scratch.extend(spans.iter().filter_map(|s| s.file));
+    scratch.sort_unstable();
+    scratch.dedup();
+    (scratch.len() > 1).then(|| (symbols.text_hash(id), scratch.as_slice().into()))
+}
+
+/// The clock offsets of the run, from the spans as logged (see [`clock`]),
+/// in two rounds: first from the calls ids give and the chance pairs that
+/// agree; then again with the calls the first round's offsets let the
+/// inference find (the only evidence for a clock that stamps whole seconds).
+/// Both rounds read the traces [`clock_sample`] picks.
+pub(super) fn clocks(
+    traces: &[Trace],
+    keys: Vec<ClockKey>,
+    symbols: &Symbols,
+    coarse: &spans::Coarse,
+    opts: &TraceOptions,
+) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
+    let mut lap = crate::timing::Clock::nested(2);
+    let read = clock_sample(&keys, opts.clock_sample);
+    drop(keys);
+    let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
+    lap.lap("sample");
+    let mut pairs: Vec<clock::Pair> = picked()
+        .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, coarse))
+        .collect();
+    lap.lap("pairs");
+    let facts = domain_facts(traces);
+    let entry = clock::entry(&facts.1, &facts.0);
+    let reference = reference_domain(entry, &pairs, &facts.0, coarse);
+    let (first, first_report) = clock::solve(&pairs, &facts.0, reference, symbols);
+    lap.lap("solve1");
+    // Only traces with spans no id links need the first round's inference.
+    let needs = |t: &Trace| {
+        t.spans
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .nth(1)
+            .is_some()
+    };
+    let corrected = |t: &Trace| {
+        let mut spans = t.spans.clone();
+        clock::apply(&mut spans, &first);
+        tree::fit_placeholders(&mut spans);
+        spans
+    };
+    let cx = infer::Context {
+        coarse,
+        offsets: &first,
+        entry: entry.map(|e| e.0),
+        tolerance_ns: opts.containment_tolerance_ns,
+    };
+    let graph = picked()
+        .filter(|(_, t)| needs(t))
+        .map(|(_, t)| infer::Graph::learn(&t.spans))
+        .reduce(infer::Graph::default, infer::Graph::merge);
+    lap.lap("graph1");
+    let inferred: Vec<clock::Pair> = picked()
+        .filter(|(_, t)| needs(t))
+        .flat_map_iter(|(k, t)| {
+            let mut spans = corrected(t);
+            infer::assign(&mut spans, &graph, &cx);
+            clock::inferred_pairs(k as u32, &t.spans, &spans, coarse)
+        })
+        .collect();
+    lap.lap("infer1");
+    let (offsets, report) = if inferred.is_empty() {
+        (first, first_report)
+    } else {
+        pairs.extend(inferred);
+        clock::solve(&pairs, &facts.0, reference, symbols)
+    };
+    lap.lap("solve2");
+    (offsets, report, entry.map(|e| e.0))
+}
+
+/// The clock the others are measured against: the entry's, unless it stamps
+/// whole seconds (it cannot place a call to the millisecond); then the
+/// finer clock that the most calls fit as logged (most clocks are right).
+pub(super) fn reference_domain(
+    entry: Option<(Sym, u32)>,
+    pairs: &[clock::Pair],
+    services: &std::collections::BTreeMap<u32, Sym>,
+    coarse: &spans::Coarse,
+) -> Option<u32> {
+    let (service, domain) = entry?;
+    if !coarse.contains(service) {
+        return Some(domain);
+    }
+    let fine = |d: &u32| services.get(d).is_some_and(|s| !coarse.contains(*s));
+    let mut fits: std::collections::BTreeMap<u32, usize> = Default::default();
+    for p in pairs.iter().filter(|p| p.lo <= 0 && 0 <= p.hi) {
+        for d in [p.caller, p.callee].into_iter().filter(fine) {
+            *fits.entry(d).or_default() += 1;
+        }
+    }
+    fits.into_iter()
+        .max_by_key(|&(d, n)| (n, std::cmp::Reverse(d)))
+        .map_or(Some(domain), |(d, _)| Some(d))
+}
+
+/// Per domain: its service, and the traces whose entry span it holds.
+pub(super) type Facts = (
+    std::collections::BTreeMap<u32, Sym>,
+    std::collections::BTreeMap<u32, usize>,
+);
+
+pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
+    // Services whose spans ids link to another service's (or to one nobody
+    // logged) are called: not entries. Those that ids show calling others are.
+    let links: Vec<(Sym, bool)> = traces
+        .par_iter()
+        .flat_map_iter(|t| {
+            t.spans
+                .iter()
+                .flat_map(|s| {
+                    let p = s.parent.map(|p| &t.spans[p as usize]);
+                    match p {
+                        Some(p) if !s.inferred_parent && p.service != s.service => {
+                            [Some((s.service, true)), Some((p.service, false))]
+                        }
+                        Some(p) if !s.inferred_parent && p.is_placeholder() => {
+                            [Some((s.service, true)), None]
+                        }
+                        _ => [None, None],
+                    }
+                })
+                .flatten()
+        })
+        .collect();
+    let called: std::collections::BTreeSet<Sym> =
+        links.iter().filter(|l| l.1).map(|l| l.0).collect();
+    let calls: std::collections::BTreeSet<Sym> =
+        links.iter().filter(|l| !l.1).map(|l| l.0).collect();
+    drop(links);
+    traces
+        .par_iter()
+        .fold(Facts::default, |mut f, t| {
+            // The entry: the longest span no id links to a caller, of a
+            // service nobody calls by id where there is one.
+            let mut entry: Option<((bool, bool, bool, i64), u32)> = None;
+            for s in &t.spans {
+                let Some(file) = s.file else {
+                    continue;
+                };
+                f.0.entry(file).or_insert(s.service);
+                if s.parent.is_some() {
+                    continue;
+                }
+                let key = (
+                    !called.contains(&s.service),
+                    calls.contains(&s.service),
+                    s.timed,
+                    s.duration_ns(),
+                );
+                if entry.map_or(true, |(k, _)| key > k) {
+                    entry = Some((key, file));
+                }
+            }
+            if let Some((_, file)) = entry {
+                *f.1.entry(file).or_default() += 1;
+            }
+            f
+        })
+        .reduce(Facts::default, |mut a, b| {
+            for (k, v) in b.0 {
+                a.0.entry(k).or_insert(v);
+            }
+            for (k, v) in b.1 {
+                *a.1.entry(k).or_default() += v;
+            }
+            a
+        })
+}
