@@ -27,16 +27,14 @@ pub const CLOCK_SAMPLE: usize = 20_000;
 /// any of its domains picks it: a rare domain keeps every trace it is in.
 pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
     // Domains are file numbers: count them in a list, not a map.
-    let top = doms
-        .iter()
-        .flatten()
-        .filter_map(|(_, ds)| ds.last())
-        .max()
-        .map_or(0, |&d| d as usize + 1);
-    let mut counts = vec![0u32; top];
+    let mut counts: Vec<u32> = Vec::new();
     for (_, ds) in doms.iter().flatten() {
         for &d in ds.iter() {
-            counts[d as usize] += 1;
+            let d = d as usize;
+            if d >= counts.len() {
+                counts.resize(d + 1, 0);
+            }
+            counts[d] += 1;
         }
     }
     let rate = |d: &u32| cap as f64 / counts[*d as usize].max(1) as f64;
