@@ -9,15 +9,16 @@ use super::{critical, infer, tree, Link, Span, SpanIdx, Trace};
 
 /// Puts `items` in the order `order` gives (`items[i]` becomes the item that
 /// was at `order[i]`; each index once), in place: following each cycle of the
-/// permutation with swaps needs no second list of items.
-pub(super) fn permute<T>(items: &mut [T], order: &[u32]) {
+/// permutation with swaps needs no second list of items. `order` is used up:
+/// each entry is overwritten once its item is placed.
+pub(super) fn permute<T>(items: &mut [T], order: &mut [u32]) {
+    const PLACED: u32 = u32::MAX;
     assert_eq!(items.len(), order.len());
-    let mut placed = vec![false; items.len()];
+    assert!(items.len() < PLACED as usize);
     for start in 0..items.len() {
         let mut at = start;
-        while !placed[at] {
-            placed[at] = true;
-            let from = order[at] as usize;
+        while order[at] != PLACED {
+            let from = std::mem::replace(&mut order[at], PLACED) as usize;
             if from == start {
                 break;
             }
@@ -34,6 +35,8 @@ pub(super) fn permute<T>(items: &mut [T], order: &[u32]) {
 pub(super) struct Finish {
     infer: infer::Scratch,
     critical: critical::Scratch,
+    tree: tree::Scratch,
+    extent: Extent,
     order: Vec<u32>,
     new_index: Vec<SpanIdx>,
 }
@@ -71,18 +74,25 @@ pub(super) fn finish_trace(
         }
     }
     let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
-    let root = tree::absorb_placeholders(spans, root);
-    tree::set_depths(spans, root as usize);
-    tree::align_coarse(spans, cx.coarse);
-    t.logged_parts = tree::stretch(spans);
-    tree::fit_placeholders(spans);
+    let root = tree::absorb_placeholders(spans, root, &mut scratch.tree);
+    tree::set_depths(spans, root as usize, &mut scratch.tree);
+    tree::align_coarse(spans, cx.coarse, &mut scratch.tree);
+    t.logged_parts = tree::stretch(spans, &mut scratch.tree);
+    tree::fit_placeholders(spans, &mut scratch.tree);
     let r = &spans[root as usize];
     t.root_latency_ns = r.timed.then(|| r.duration_ns());
-    let (start_ns, end_ns) = extent(spans, root);
+    let (start_ns, end_ns) = extent(spans, root, &mut scratch.extent);
     critical::segments_with(spans, root, &mut scratch.critical);
     t.critical_path = critical::path(spans, root, &scratch.critical.out);
     t.error_origin = critical::error_origin(spans, root);
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
+}
+
+/// Lists [`extent`] reuses from one trace to the next.
+#[derive(Default)]
+pub(super) struct Extent {
+    by_depth: Vec<usize>,
+    anchor: Vec<usize>,
 }
 
 /// How far a span may stick out of the timed span that waited for it and be
@@ -98,13 +108,16 @@ const CLIP_SLACK_NS: i64 = 60 * 1_000_000_000;
 /// An async hop is not clipped: the work it stands for ran after its parent answered.
 /// Nor is a span that sticks out by more than [`CLIP_SLACK_NS`]: one id on
 /// events hours apart is not one request of 469 ms.
-pub(super) fn extent(spans: &[Span], root: SpanIdx) -> (i64, i64) {
+pub(super) fn extent(spans: &[Span], root: SpanIdx, scratch: &mut Extent) -> (i64, i64) {
     let n = spans.len();
+    let Extent { by_depth, anchor } = scratch;
     // Anchor: the nearest ancestor-or-self that is the root or an async hop.
-    let mut by_depth: Vec<usize> = (0..n).collect();
+    by_depth.clear();
+    by_depth.extend(0..n);
     by_depth.sort_by_key(|&k| spans[k].depth);
-    let mut anchor: Vec<usize> = (0..n).collect();
-    for &k in &by_depth {
+    anchor.clear();
+    anchor.extend(0..n);
+    for &k in by_depth.iter() {
         if k != root as usize && spans[k].link == Link::ChildOf {
             if let Some(p) = spans[k].parent.filter(|&p| (p as usize) < n) {
                 anchor[k] = anchor[p as usize];

@@ -34,20 +34,45 @@ pub fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
         .unwrap_or(SpanId::None)
 }
 
+/// Lists [`link_with`] reuses from one trace to the next.
+#[derive(Default)]
+pub struct Scratch {
+    parents: Vec<SpanId>,
+    by_id: Vec<(SpanId, SpanIdx)>,
+    last: Vec<Option<SpanIdx>>,
+    halves: Vec<usize>,
+    missing: Vec<(SpanId, SpanIdx)>,
+}
+
 /// Sets the parents logged ids give and appends the placeholders.
 pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
+    link_with(spans, events, &mut Scratch::default());
+}
+
+/// [`link`] with lists of the caller's.
+pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch) {
     if !spans.iter().any(|s| s.span_id.is_some()) {
         return;
     }
-    let parents: Vec<SpanId> = spans.iter().map(|s| parent_id_of(s, events)).collect();
-    let files: Vec<Option<u32>> = spans.iter().map(|s| s.file).collect();
-    let mut by_id: Vec<(SpanId, SpanIdx)> = spans
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.span_id.is_some())
-        .map(|(k, s)| (s.span_id, k as SpanIdx))
-        .collect();
+    let Scratch {
+        parents,
+        by_id,
+        last,
+        halves,
+        missing,
+    } = scratch;
+    parents.clear();
+    parents.extend(spans.iter().map(|s| parent_id_of(s, events)));
+    by_id.clear();
+    by_id.extend(
+        spans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.span_id.is_some())
+            .map(|(k, s)| (s.span_id, k as SpanIdx)),
+    );
     by_id.sort_unstable();
+    let by_id = &by_id[..];
     let find = |id: SpanId| -> &[(SpanId, SpanIdx)] {
         let lo = by_id.partition_point(|&(s, _)| s < id);
         let hi = by_id.partition_point(|&(s, _)| s <= id);
@@ -56,16 +81,15 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
 
     // Shared ids: order the halves, chain them. `last[k]` is the server-most
     // half of the id span `k` carries.
-    let mut last: Vec<Option<SpanIdx>> = vec![None; spans.len()];
-    let mut groups: Vec<Vec<usize>> = Vec::new();
+    last.clear();
+    last.resize(spans.len(), None);
     for run in by_id.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() >= 2 {
-            groups.push(run.iter().map(|&(_, k)| k as usize).collect());
-        } else {
+        if run.len() < 2 {
             last[run[0].1 as usize] = Some(run[0].1);
+            continue;
         }
-    }
-    for mut halves in groups {
+        halves.clear();
+        halves.extend(run.iter().map(|&(_, k)| k as usize));
         let key = |k: usize| {
             let s = &spans[k];
             // A logged parent of its own service: B3's client half.
@@ -77,7 +101,7 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
                 j != k
                     && o.span_id != s.span_id
                     && o.service == s.service
-                    && files[j] == files[k]
+                    && o.file == s.file
                     && o.start_ns <= s.start_ns
                     && (!o.timed || s.start_ns <= o.end_ns)
             });
@@ -98,13 +122,13 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
             spans[server].inferred_parent = false;
         }
         let server = *halves.last().expect("two halves or more") as SpanIdx;
-        for &k in &halves {
+        for &k in halves.iter() {
             last[k] = Some(server);
         }
     }
 
     // Logged parents; placeholders for the ids nobody carries.
-    let mut missing: Vec<(SpanId, SpanIdx)> = Vec::new();
+    missing.clear();
     for c in 0..spans.len() {
         let p = parents[c];
         if p.is_none() || spans[c].kind == SpanKind::SharedServer {
@@ -132,7 +156,7 @@ pub fn link(spans: &mut Vec<Span>, events: &[Event]) {
         spans[c].inferred_parent = false;
     }
     missing.sort_unstable_by_key(|&(_, k)| k);
-    for (id, k) in missing {
+    for &(id, k) in missing.iter() {
         let kids = spans.iter().filter(|s| s.parent == Some(k));
         let start = kids.clone().map(|s| s.start_ns).min().unwrap_or(0);
         let end = kids.map(|s| s.end_ns).max().unwrap_or(start);

@@ -346,7 +346,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     let (mut traces, mut keys): (Vec<Option<Trace>>, Vec<ClockKey>) = (Vec::new(), Vec::new());
     corr.groups
         .into_par_iter()
-        .map_init(Default::default, |(scratch, doms), g| {
+        .map_init(Default::default, |(scratch, ids_scratch, doms), g| {
             spans::spans_into(&g.events, events, symbols, scratch);
             drop(g.events);
             if scratch.spans.is_empty() {
@@ -354,7 +354,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
             }
             // Placeholders are added in the scratch list; the trace's own
             // list is allocated once, at its final size.
-            ids::link(&mut scratch.spans, events);
+            ids::link_with(&mut scratch.spans, events, ids_scratch);
             let key = clock_key(g.id, &scratch.spans, symbols, doms);
             let trace = Trace {
                 id: g.id,
@@ -383,10 +383,12 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     clock.lap("spans");
     let (offsets, clock_offsets, entry) = clocks(&traces, keys, symbols, &coarse, opts);
     clock.lap("clocks");
-    traces.par_iter_mut().for_each(|t| {
-        clock::apply(&mut t.spans, &offsets);
-        tree::fit_placeholders(&mut t.spans);
-    });
+    traces
+        .par_iter_mut()
+        .for_each_init(tree::Scratch::default, |scratch, t| {
+            clock::apply(&mut t.spans, &offsets);
+            tree::fit_placeholders(&mut t.spans, scratch);
+        });
     let cx = infer::Context {
         coarse: &coarse,
         offsets: &offsets,
@@ -420,8 +422,8 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         })
         .collect();
     keyed.par_sort_unstable();
-    let order: Vec<u32> = keyed.into_iter().map(|(.., k)| k).collect();
-    permute(&mut traces, &order);
+    let mut order: Vec<u32> = keyed.into_iter().map(|(.., k)| k).collect();
+    permute(&mut traces, &mut order);
     clock.lap("sort");
     let untraced = untraced(events, symbols);
     clock.lap("untraced");
@@ -492,11 +494,11 @@ mod tests {
         // Cycles of several lengths and fixed points.
         let order = [3u32, 0, 1, 2, 4, 6, 5, 9, 7, 8];
         let mut items: Vec<String> = (0..order.len()).map(|i| format!("item{i}")).collect();
-        permute(&mut items, &order);
+        permute(&mut items, &mut order.clone());
         let want: Vec<String> = order.iter().map(|k| format!("item{k}")).collect();
         assert_eq!(items, want);
         let mut none: Vec<u8> = Vec::new();
-        permute(&mut none, &[]);
+        permute(&mut none, &mut []);
     }
 
     fn ev(t_ms: i64, svc: Sym, rid: Sym, dur_ms: Option<i64>, status: u16) -> Event {
@@ -559,14 +561,14 @@ mod tests {
             span(90, 300, Some(1), 2),
             span(95, 305, Some(2), 3),
         ];
-        assert_eq!(extent(&spans, 0), (0, 100));
+        assert_eq!(extent(&spans, 0, &mut Default::default()), (0, 100));
         spans[2].link = Link::FollowsFrom;
-        assert_eq!(extent(&spans, 0), (0, 300));
+        assert_eq!(extent(&spans, 0, &mut Default::default()), (0, 300));
         // An untimed root does not clip.
         spans[0].timed = false;
-        assert_eq!(extent(&spans, 0), (0, 300));
+        assert_eq!(extent(&spans, 0, &mut Default::default()), (0, 300));
         spans[2].link = Link::ChildOf;
-        assert_eq!(extent(&spans, 0), (0, 305));
+        assert_eq!(extent(&spans, 0, &mut Default::default()), (0, 305));
     }
 
     /// Issue 15: one id on events over 2 h 46 m, every span linked by ids

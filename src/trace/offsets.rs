@@ -27,16 +27,25 @@ pub const CLOCK_SAMPLE: usize = 20_000;
 /// any of its domains picks it: a rare domain keeps every trace it is in.
 pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
     // Domains are file numbers: count them in a list, not a map.
-    let mut counts: Vec<u32> = Vec::new();
-    for (_, ds) in doms.iter().flatten() {
-        for &d in ds.iter() {
-            let d = d as usize;
-            if d >= counts.len() {
-                counts.resize(d + 1, 0);
+    let counts: Vec<u32> = doms
+        .par_iter()
+        .fold(Vec::new, |mut counts: Vec<u32>, d| {
+            for &d in d.iter().flat_map(|(_, ds)| ds.iter()) {
+                let d = d as usize;
+                if d >= counts.len() {
+                    counts.resize(d + 1, 0);
+                }
+                counts[d] += 1;
             }
-            counts[d] += 1;
-        }
-    }
+            counts
+        })
+        .reduce(Vec::new, |mut a, b| {
+            if a.len() < b.len() {
+                a.resize(b.len(), 0);
+            }
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        });
     let rate = |d: &u32| cap as f64 / counts[*d as usize].max(1) as f64;
     doms.par_iter()
         .map(|d| {
@@ -79,7 +88,8 @@ pub(super) fn clocks(
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
     let mut lap = crate::timing::Clock::nested(2);
     let read = clock_sample(&keys, opts.clock_sample);
-    drop(keys);
+    // A million small lists: freed on all cores.
+    keys.into_par_iter().for_each(drop);
     let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
     lap.lap("sample");
     let mut pairs: Vec<clock::Pair> = picked()
@@ -102,7 +112,7 @@ pub(super) fn clocks(
     let corrected = |t: &Trace| {
         let mut spans = t.spans.clone();
         clock::apply(&mut spans, &first);
-        tree::fit_placeholders(&mut spans);
+        tree::fit_placeholders(&mut spans, &mut tree::Scratch::default());
         spans
     };
     let cx = infer::Context {
@@ -169,31 +179,32 @@ pub(super) type Facts = (
 pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
     // Services whose spans ids link to another service's (or to one nobody
     // logged) are called: not entries. Those that ids show calling others are.
-    let links: Vec<(Sym, bool)> = traces
+    type Sets = (
+        std::collections::BTreeSet<Sym>,
+        std::collections::BTreeSet<Sym>,
+    );
+    let (called, calls): Sets = traces
         .par_iter()
-        .flat_map_iter(|t| {
-            t.spans
-                .iter()
-                .flat_map(|s| {
-                    let p = s.parent.map(|p| &t.spans[p as usize]);
-                    match p {
-                        Some(p) if !s.inferred_parent && p.service != s.service => {
-                            [Some((s.service, true)), Some((p.service, false))]
-                        }
-                        Some(p) if !s.inferred_parent && p.is_placeholder() => {
-                            [Some((s.service, true)), None]
-                        }
-                        _ => [None, None],
-                    }
-                })
-                .flatten()
+        .fold(Sets::default, |(mut called, mut calls), t| {
+            for s in &t.spans {
+                let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
+                    continue;
+                };
+                let p = &t.spans[p as usize];
+                if p.service != s.service {
+                    called.insert(s.service);
+                    calls.insert(p.service);
+                } else if p.is_placeholder() {
+                    called.insert(s.service);
+                }
+            }
+            (called, calls)
         })
-        .collect();
-    let called: std::collections::BTreeSet<Sym> =
-        links.iter().filter(|l| l.1).map(|l| l.0).collect();
-    let calls: std::collections::BTreeSet<Sym> =
-        links.iter().filter(|l| !l.1).map(|l| l.0).collect();
-    drop(links);
+        .reduce(Sets::default, |mut a, b| {
+            a.0.extend(b.0);
+            a.1.extend(b.1);
+            a
+        });
     traces
         .par_iter()
         .fold(Facts::default, |mut f, t| {

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::ingest::event::{Event, SpanId, Sym, Symbols};
 
-use super::{EventIdx, Link, Span, SpanKind};
+use super::{EventIdx, Link, Span, SpanEvents, SpanKind};
 
 /// How much later than its whole-second stamp a coarse span may have ended.
 pub const COARSE_NS: i64 = 1_000_000_000;
@@ -89,9 +89,63 @@ pub fn names_request(op: &str) -> bool {
 struct Builder {
     service: Sym,
     span_id: SpanId,
-    events: Vec<EventIdx>,
+    events: Events,
     /// The event that reports the request, if any.
     definer: Option<EventIdx>,
+}
+
+/// A span's events while it is built: most spans have one, kept inline
+/// (a list per span would be allocated and freed for each of millions).
+#[derive(Debug)]
+enum Events {
+    One(EventIdx),
+    Many(Vec<EventIdx>),
+}
+
+impl Events {
+    fn push(&mut self, i: EventIdx) {
+        match self {
+            Events::One(a) => *self = Events::Many(vec![*a, i]),
+            Events::Many(v) => v.push(i),
+        }
+    }
+}
+
+impl From<Vec<EventIdx>> for Events {
+    fn from(v: Vec<EventIdx>) -> Self {
+        match v[..] {
+            [i] => Events::One(i),
+            _ => Events::Many(v),
+        }
+    }
+}
+
+impl std::ops::Deref for Events {
+    type Target = [EventIdx];
+    fn deref(&self) -> &[EventIdx] {
+        match self {
+            Events::One(i) => std::slice::from_ref(i),
+            Events::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Events {
+    fn deref_mut(&mut self) -> &mut [EventIdx] {
+        match self {
+            Events::One(i) => std::slice::from_mut(i),
+            Events::Many(v) => v,
+        }
+    }
+}
+
+impl From<Events> for SpanEvents {
+    fn from(e: Events) -> Self {
+        match e {
+            Events::One(i) => SpanEvents::One(i),
+            Events::Many(v) => v.into(),
+        }
+    }
 }
 
 /// The logged duration of an event, capped so times cannot overflow (~11 days).
@@ -174,7 +228,10 @@ fn stream_spans(evs: &[EventIdx], events: &[Event], symbols: &Symbols, out: &mut
         }
         ids.sort_by_key(|&(s, i)| (s, events[i as usize].time_ns, i));
         for run in ids.chunk_by(|a, b| a.0 == b.0) {
-            let evs: Vec<EventIdx> = run.iter().map(|&(_, i)| i).collect();
+            let evs = match run {
+                &[(_, i)] => Events::One(i),
+                _ => Events::Many(run.iter().map(|&(_, i)| i).collect()),
+            };
             id_spans(run[0].0, service, evs, events, symbols, out);
         }
     } else {
@@ -183,7 +240,7 @@ fn stream_spans(evs: &[EventIdx], events: &[Event], symbols: &Symbols, out: &mut
                 out.push(Builder {
                     service,
                     span_id: SpanId::None,
-                    events: vec![i],
+                    events: Events::One(i),
                     definer: Some(i),
                 });
             } else {
@@ -208,7 +265,7 @@ fn stream_spans(evs: &[EventIdx], events: &[Event], symbols: &Symbols, out: &mut
 fn id_spans(
     span_id: SpanId,
     service: Sym,
-    evs: Vec<EventIdx>,
+    evs: Events,
     events: &[Event],
     symbols: &Symbols,
     out: &mut Vec<Builder>,
@@ -246,13 +303,13 @@ fn id_spans(
         out.push(Builder {
             service,
             span_id,
-            events: vec![d],
+            events: Events::One(d),
             definer: Some(d),
         });
     }
     reported.sort_unstable();
     let holders = Holders::new(&out[first..], events);
-    for i in evs {
+    for &i in evs.iter() {
         if reported.binary_search(&i).is_ok() {
             continue;
         }
@@ -342,7 +399,7 @@ fn place_loose(
                     out.push(Builder {
                         service,
                         span_id: e.span_id(),
-                        events: vec![i],
+                        events: Events::One(i),
                         definer: None,
                     });
                     hull.push(None);
@@ -387,7 +444,7 @@ fn place_loose(
                 out.push(Builder {
                     service,
                     span_id: SpanId::None,
-                    events: vec![i],
+                    events: Events::One(i),
                     definer: None,
                 });
             }
@@ -645,7 +702,7 @@ mod tests {
                     out.push(Builder {
                         service: e.service,
                         span_id: SpanId::None,
-                        events: vec![i],
+                        events: Events::One(i),
                         definer: None,
                     });
                 } else {
@@ -689,7 +746,7 @@ mod tests {
                 None => out.push(Builder {
                     service: e.service,
                     span_id: SpanId::None,
-                    events: vec![i],
+                    events: Events::One(i),
                     definer: None,
                 }),
             }
@@ -740,7 +797,7 @@ mod tests {
                     slow.push(Builder {
                         service: svc,
                         span_id: SpanId::None,
-                        events: vec![i],
+                        events: Events::One(i),
                         definer: Some(i),
                     });
                 } else {
@@ -751,7 +808,7 @@ mod tests {
             for b in &mut slow {
                 b.events.sort_by_key(|&i| (events[i as usize].time_ns, i));
             }
-            let as_lists = |v: &[Builder]| v.iter().map(|b| b.events.clone()).collect::<Vec<_>>();
+            let as_lists = |v: &[Builder]| v.iter().map(|b| b.events.to_vec()).collect::<Vec<_>>();
             assert_eq!(as_lists(&fast), as_lists(&slow), "events {events:?}");
         }
     }

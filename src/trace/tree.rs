@@ -18,14 +18,27 @@
 use super::spans::{Coarse, COARSE_NS};
 use super::{Link, LoggedPart, Span, SpanIdx, SpanKind};
 
+/// Lists the passes here reuse from one trace to the next: a run builds a
+/// million traces, and their lists would otherwise each be allocated and freed.
+#[derive(Default)]
+pub struct Scratch {
+    depth: Vec<Option<u16>>,
+    chain: Vec<usize>,
+    order: Vec<usize>,
+    gone: Vec<bool>,
+    new_index: Vec<SpanIdx>,
+}
+
 /// Sets every span's depth (root = 0) from the parent links.
-pub fn set_depths(spans: &mut [Span], root: usize) {
+pub fn set_depths(spans: &mut [Span], root: usize, scratch: &mut Scratch) {
     let n = spans.len();
-    let mut depth: Vec<Option<u16>> = vec![None; n];
+    let Scratch { depth, chain, .. } = scratch;
+    depth.clear();
+    depth.resize(n, None);
     if root < n {
         depth[root] = Some(0);
     }
-    let mut chain = Vec::new();
+    chain.clear();
     for k in 0..n {
         chain.clear();
         let mut at = k;
@@ -42,16 +55,16 @@ pub fn set_depths(spans: &mut [Span], root: usize) {
             depth[x] = Some(d);
         }
     }
-    for (s, d) in spans.iter_mut().zip(depth) {
+    for (s, d) in spans.iter_mut().zip(depth.iter()) {
         s.depth = d.unwrap_or(0);
     }
 }
 
-/// Span indexes, deepest first (ties: by index).
-fn deepest_first(spans: &[Span]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..spans.len()).collect();
+/// Span indexes into `order`, deepest first (ties: by index).
+fn deepest_first(spans: &[Span], order: &mut Vec<usize>) {
+    order.clear();
+    order.extend(0..spans.len());
     order.sort_by_key(|&i| (std::cmp::Reverse(spans[i].depth), i));
-    order
 }
 
 /// The hull of span `i`'s children: (earliest start, latest end), of calls only or of all.
@@ -69,12 +82,16 @@ fn children_hull(spans: &[Span], i: usize, calls_only: bool) -> Option<(i64, i64
 /// the placeholder's children; their parent is then inferred, with the
 /// placeholder's confidence. Returns the root's new index. Placeholders
 /// under a span with an id of its own stay: a call nobody logged.
-pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx) -> SpanIdx {
+pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx, scratch: &mut Scratch) -> SpanIdx {
     if !spans.iter().any(|s| s.kind == SpanKind::Placeholder) {
         return root;
     }
     let n = spans.len();
-    let mut gone = vec![false; n];
+    let Scratch {
+        gone, new_index, ..
+    } = scratch;
+    gone.clear();
+    gone.resize(n, false);
     for k in 0..n {
         let s = &spans[k];
         if s.kind != SpanKind::Placeholder || s.link != Link::ChildOf {
@@ -103,7 +120,8 @@ pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx) -> SpanIdx {
         s.inferred_parent = true;
         s.parent_confidence = s.parent_confidence.min(confidence);
     }
-    let mut new_index = vec![0 as SpanIdx; n];
+    new_index.clear();
+    new_index.resize(n, 0);
     let mut next = 0;
     for k in 0..n {
         new_index[k] = next;
@@ -122,12 +140,13 @@ pub fn absorb_placeholders(spans: &mut Vec<Span>, root: SpanIdx) -> SpanIdx {
 
 /// Placeholders span their children (called before and after inference:
 /// children move with their clocks).
-pub fn fit_placeholders(spans: &mut [Span]) {
+pub fn fit_placeholders(spans: &mut [Span], scratch: &mut Scratch) {
     // Most traces have none: skip the ordering.
     if !spans.iter().any(|s| s.kind == SpanKind::Placeholder) {
         return;
     }
-    for i in deepest_first(spans) {
+    deepest_first(spans, &mut scratch.order);
+    for &i in &scratch.order {
         if spans[i].kind == SpanKind::Placeholder {
             if let Some((s, e)) = children_hull(spans, i, false) {
                 spans[i].start_ns = s;
@@ -139,12 +158,13 @@ pub fn fit_placeholders(spans: &mut [Span]) {
 
 /// Stretches spans with no logged end over the calls they made (see the
 /// module doc); returns the logged parts of the stretched spans, by index.
-pub fn stretch(spans: &mut [Span]) -> Vec<LoggedPart> {
+pub fn stretch(spans: &mut [Span], scratch: &mut Scratch) -> Vec<LoggedPart> {
     let mut parts = Vec::new();
     if spans.iter().all(|s| s.timed) {
         return parts;
     }
-    for i in deepest_first(spans) {
+    deepest_first(spans, &mut scratch.order);
+    for &i in &scratch.order {
         let s = &spans[i];
         if s.timed {
             continue;
@@ -172,11 +192,12 @@ pub fn stretch(spans: &mut [Span]) -> Vec<LoggedPart> {
 /// Once its children are known, move it (keeping its duration) just far enough
 /// to contain them, so the critical path and offsets within the trace are right.
 /// Deepest spans first, so a moved child is seen by its parent.
-pub fn align_coarse(spans: &mut [Span], coarse: &Coarse) {
+pub fn align_coarse(spans: &mut [Span], coarse: &Coarse, scratch: &mut Scratch) {
     if !spans.iter().any(|s| s.timed && coarse.contains(s.service)) {
         return;
     }
-    for i in deepest_first(spans) {
+    deepest_first(spans, &mut scratch.order);
+    for &i in &scratch.order {
         if !(spans[i].timed && coarse.contains(spans[i].service)) {
             continue;
         }
@@ -239,7 +260,7 @@ mod tests {
             spans[k].inferred_parent = true;
             spans[k].parent_confidence = 0.7;
         }
-        let root = absorb_placeholders(&mut spans, 0);
+        let root = absorb_placeholders(&mut spans, 0, &mut Scratch::default());
         assert_eq!((root, spans.len()), (0, 5));
         assert_eq!(spans[0].span_id, SpanId::Hex(7));
         assert_eq!(spans[1].parent, Some(0)); // auth
@@ -259,12 +280,12 @@ mod tests {
             span(30, 30, Some(2), false),
             span(40, 90, Some(3), true),
         ];
-        set_depths(&mut spans, 0);
+        set_depths(&mut spans, 0, &mut Scratch::default());
         assert_eq!(
             spans.iter().map(|s| s.depth).collect::<Vec<_>>(),
             vec![0, 1, 2, 3, 4]
         );
-        let parts = stretch(&mut spans);
+        let parts = stretch(&mut spans, &mut Scratch::default());
         assert_eq!((spans[3].start_ns, spans[3].end_ns), (30, 90));
         assert_eq!((spans[1].start_ns, spans[1].end_ns), (10, 60));
         // Timed spans keep their logged extent.
@@ -295,10 +316,10 @@ mod tests {
             span(50, 70, Some(1), true),
         ];
         spans[1].kind = SpanKind::Placeholder;
-        set_depths(&mut spans, 0);
-        fit_placeholders(&mut spans);
+        set_depths(&mut spans, 0, &mut Scratch::default());
+        fit_placeholders(&mut spans, &mut Scratch::default());
         assert_eq!((spans[1].start_ns, spans[1].end_ns), (20, 70));
-        assert!(stretch(&mut spans).is_empty());
+        assert!(stretch(&mut spans, &mut Scratch::default()).is_empty());
     }
 
     #[test]
@@ -306,12 +327,12 @@ mod tests {
         let sec = 1_000_000_000;
         let mut spans = vec![span(0, 30, None, true), span(700, 780, Some(0), true)];
         spans[1].service = Sym(2);
-        set_depths(&mut spans, 0);
-        align_coarse(&mut spans, &Coarse(vec![Sym(1)]));
+        set_depths(&mut spans, 0, &mut Scratch::default());
+        align_coarse(&mut spans, &Coarse(vec![Sym(1)]), &mut Scratch::default());
         assert_eq!((spans[0].start_ns, spans[0].end_ns), (750, 780));
         // At most a second.
         spans[1].end_ns = 5 * sec;
-        align_coarse(&mut spans, &Coarse(vec![Sym(1)]));
+        align_coarse(&mut spans, &Coarse(vec![Sym(1)]), &mut Scratch::default());
         assert_eq!(spans[0].end_ns, 780 + sec);
     }
 }

@@ -135,6 +135,8 @@ pub fn ratio(a: u64, b: u64) -> f64 {
 pub struct Score {
     pub by_style: BTreeMap<Style, Counts>,
     pub all: Counts,
+    /// Wrong tree edges by what went wrong: `(callee style, kind of mistake)`.
+    pub wrong: BTreeMap<(Style, &'static str), u64>,
 }
 
 impl Score {
@@ -143,6 +145,61 @@ impl Score {
             self.by_style.entry(*s).or_default().merge(c);
         }
         self.all.merge(&o.all);
+        for (k, n) in &o.wrong {
+            *self.wrong.entry(*k).or_default() += n;
+        }
+    }
+}
+
+/// What a wrong tree edge got wrong: where the parent the library chose
+/// stands in the truth, relative to the expected parent.
+fn mistake(
+    t: &TruthTrace,
+    ti: usize,
+    si: usize,
+    exp: Option<usize>,
+    got: Option<&RSpan>,
+    inferred: bool,
+) -> &'static str {
+    let ancestor = |a: usize, mut of: usize| {
+        while let Some(p) = t.spans[of].parent {
+            if p == a {
+                return true;
+            }
+            of = p;
+        }
+        false
+    };
+    let how = match (exp, got) {
+        (Some(_), None) => "root, has a caller",
+        (None, Some(_)) => "should be the root",
+        (None, None) => "right",
+        (Some(_), Some(g)) if g.placeholder => "placeholder, caller logged",
+        (Some(e), Some(g)) => match g.truth {
+            None => "parent maps to no truth",
+            Some((gt, _)) if gt as usize != ti => "parent from another trace",
+            Some((_, g)) => {
+                let g = g as usize;
+                if g == si || ancestor(si, g) {
+                    "own descendant (reversed)"
+                } else if ancestor(g, e) {
+                    "an ancestor of the caller"
+                } else if t.spans[g].parent == t.spans[e].parent {
+                    "a sibling of the caller"
+                } else if t.spans[g].parent == t.spans[si].parent || ancestor(e, g) {
+                    "a sibling (called by the caller)"
+                } else {
+                    "elsewhere in the trace"
+                }
+            }
+        },
+    };
+    match (how, inferred) {
+        ("root, has a caller", _) => how,
+        (h, true) => h,
+        ("placeholder, caller logged", false) => "placeholder, caller logged (ids)",
+        ("an ancestor of the caller", false) => "an ancestor of the caller (ids)",
+        (_, false) => "wrong by ids",
     }
 }
 
@@ -246,6 +303,11 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                         et == rt && rebuilt.traces[et].spans[ek].parent == Some(rk)
                     })
             });
+            if !right {
+                let got = spans[rk].parent.map(|p| &spans[p]);
+                let why = mistake(t, ti, si, exp, got, spans[rk].inferred);
+                *out.wrong.entry((style, why)).or_default() += 1;
+            }
             let is_async = s.link == Link::FollowsFrom;
             let marked_sync = spans[rk].link == Some(Link::ChildOf);
             let inferred = spans[rk].inferred;

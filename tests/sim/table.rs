@@ -36,6 +36,12 @@ pub fn render(o: &Outcome) -> String {
     let all = &o.score.all;
     row(&mut out, "all", all, &o.all_offsets());
     out.push_str(&summary(o));
+    if std::env::var_os("LOGTRACE_SIM_WHY").is_some() {
+        out.push_str("wrong tree edges, by style and mistake:\n");
+        for ((style, why), n) in &o.score.wrong {
+            let _ = writeln!(out, "  {:<12} {n:>6}  {why}", style.name());
+        }
+    }
     out
 }
 
