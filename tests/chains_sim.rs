@@ -79,9 +79,12 @@ fn chains_against_simulated_truth() {
     );
     // target: every async link found and marked follows-from (issue 11)
     assert!(
-        c.async_found as f64 >= 0.007 * c.async_links as f64,
+        c.async_found as f64 >= 0.055 * c.async_links as f64,
         "{c:?}"
     );
+    // Calls that were waited for but are marked async: after a clock offset
+    // estimated wrong by seconds within its interval (target: 0).
+    assert!(c.async_false <= 650, "{c:?}");
     assert!(c.async_reversed <= 529, "{c:?}"); // target: 0 (issue 11)
     assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)

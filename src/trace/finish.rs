@@ -74,6 +74,7 @@ pub(super) fn finish_trace(
         }
     }
     let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
+    infer::mark_async(spans, cx);
     let root = tree::absorb_placeholders(spans, root, &mut scratch.tree);
     tree::set_depths(spans, root as usize, &mut scratch.tree);
     tree::align_coarse(spans, cx.coarse, &mut scratch.tree);

@@ -308,6 +308,70 @@ fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], known: &Known) -> 
         .count()
 }
 
+/// Marks the async hops among the links ids give: the ids say who called
+/// whom, not how. A callee that started after its caller had ended (in
+/// corrected time, beyond what the two clocks may still be off by) was not
+/// waited for: a fire-and-forget call or a queued job follows from its
+/// caller. A caller with no logged end (one line as the call left, or a
+/// span nobody logged) is judged by its nearest ancestor that logged one:
+/// a callee that started after that ancestor ended was not waited for on
+/// the way down either, and the hop that left is the callee's own link.
+/// Spans that ran inside their caller stay child-of.
+pub fn mark_async(spans: &mut [Span], cx: &Context) {
+    let n = spans.len();
+    for c in 0..n {
+        let child = &spans[c];
+        let Some(p) = child.parent.map(|p| p as usize).filter(|&p| p < n) else {
+            continue;
+        };
+        if child.inferred_parent
+            || child.link != Link::ChildOf
+            || child.kind == SpanKind::Placeholder
+        {
+            continue;
+        }
+        // The nearest timed ancestor it was waited for through, if any.
+        let mut at = p;
+        let mut steps = 0;
+        while !spans[at].timed || spans[at].kind == SpanKind::Placeholder {
+            match spans[at].parent.map(|q| q as usize) {
+                Some(q)
+                    if q < n
+                        && spans[at].link == Link::ChildOf
+                        && !spans[at].inferred_parent
+                        && steps < n =>
+                {
+                    at = q
+                }
+                _ => break,
+            }
+            steps += 1;
+        }
+        let caller = &spans[at];
+        if !caller.timed || caller.kind == SpanKind::Placeholder {
+            continue;
+        }
+        // One file, one clock. Across clocks, only where both were measured
+        // against one reference: a clock nothing measured may be off by
+        // anything, and a call that seems to start late may be a skewed call
+        // that was waited for.
+        let tol = if caller.file == child.file {
+            HOLD_NS
+        } else {
+            let group = |s: &Span| cx.offsets.radius(s.file, s.start_ns).0;
+            if group(child).is_none() || group(child) != group(caller) {
+                continue;
+            }
+            cx.slack(child)
+                .saturating_add(cx.slack(caller))
+                .max(cx.tolerance_ns)
+        };
+        if child.start_ns > caller.end_ns.saturating_add(tol) {
+            spans[c].link = Link::FollowsFrom;
+        }
+    }
+}
+
 /// Lists [`assign_with`] reuses from one trace to the next (a thread infers
 /// parents in a million traces; most have a handful of spans).
 #[derive(Default)]
@@ -505,6 +569,40 @@ mod tests {
             );
         }
         o
+    }
+
+    #[test]
+    fn an_id_linked_callee_that_starts_after_its_caller_ended_follows_from_it() {
+        let coarse = Coarse::default();
+        let offsets = known_offsets(3);
+        let cx = Context {
+            coarse: &coarse,
+            offsets: &offsets,
+            entry: None,
+            tolerance_ns: 2 * MS,
+        };
+        // The API [0, 20] logs one line as it enqueues a job (an untimed
+        // producer span); the worker [900, 950] names that span its parent.
+        let mut spans = vec![span(1, 0, 20, 0), span(1, 5, 5, 0), span(2, 900, 950, 1)];
+        spans[1].timed = false;
+        spans[1].parent = Some(0);
+        spans[2].parent = Some(1);
+        // A sync call of the API, inside it, also named by ids.
+        spans.push(span(3, 8, 15, 2));
+        spans[3].parent = Some(0);
+        mark_async(&mut spans, &cx);
+        assert_eq!(spans[2].link, Link::FollowsFrom);
+        assert_eq!(spans[3].link, Link::ChildOf);
+        assert_eq!(spans[1].link, Link::ChildOf);
+        // On a clock nothing measured, starting late may be skew: no claim.
+        let unmeasured = known_offsets(1);
+        let cx = Context {
+            offsets: &unmeasured,
+            ..cx
+        };
+        spans[2].link = Link::ChildOf;
+        mark_async(&mut spans, &cx);
+        assert_eq!(spans[2].link, Link::ChildOf);
     }
 
     #[test]

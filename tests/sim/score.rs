@@ -61,6 +61,9 @@ pub struct Counts {
     pub async_links: u64,
     pub async_found: u64,
     pub async_reversed: u64,
+    /// Calls the caller waited for (child-of in the truth), their tree edge
+    /// right, but marked follows-from.
+    pub async_false: u64,
     pub traces: u64,
     pub traces_grouped: u64,
     pub failed_truth: u64,
@@ -92,6 +95,7 @@ impl Counts {
         self.async_links += o.async_links;
         self.async_found += o.async_found;
         self.async_reversed += o.async_reversed;
+        self.async_false += o.async_false;
         self.traces += o.traces;
         self.traces_grouped += o.traces_grouped;
         self.failed_truth += o.failed_truth;
@@ -319,6 +323,9 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                 c.inferred_confident += u64::from(confident);
                 c.inferred_confident_wrong += u64::from(confident && !right);
                 c.fragments += u64::from(frag);
+                if !is_async && right && spans[rk].link == Some(Link::FollowsFrom) {
+                    c.async_false += 1;
+                }
                 if is_async {
                     c.async_links += 1;
                     c.async_found += u64::from(right && !marked_sync);

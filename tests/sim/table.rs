@@ -94,7 +94,7 @@ pub fn summary(o: &Outcome) -> String {
     let _ = writeln!(
         out,
         "inferred parents {} (confidence >= 0.9: {}, of which wrong {}); trace extent right {} of {}; \
-         root latency right {} of {}",
+         root latency right {} of {}; waited-for calls marked async {}",
         all.inferred,
         all.inferred_confident,
         all.inferred_confident_wrong,
@@ -102,6 +102,7 @@ pub fn summary(o: &Outcome) -> String {
         all.traces,
         all.root_latency_right,
         all.root_latencies,
+        all.async_false,
     );
     out
 }
