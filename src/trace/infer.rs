@@ -571,16 +571,21 @@ mod tests {
         o
     }
 
+    /// What the inference needs, with 2 ms of tolerance and no entry service.
+    fn context<'a>(coarse: &'a Coarse, offsets: &'a Offsets) -> Context<'a> {
+        Context {
+            coarse,
+            offsets,
+            entry: None,
+            tolerance_ns: 2 * MS,
+        }
+    }
+
     #[test]
     fn an_id_linked_callee_that_starts_after_its_caller_ended_follows_from_it() {
         let coarse = Coarse::default();
         let offsets = known_offsets(3);
-        let cx = Context {
-            coarse: &coarse,
-            offsets: &offsets,
-            entry: None,
-            tolerance_ns: 2 * MS,
-        };
+        let cx = context(&coarse, &offsets);
         // The API [0, 20] logs one line as it enqueues a job (an untimed
         // producer span); the worker [900, 950] names that span its parent.
         let mut spans = vec![span(1, 0, 20, 0), span(1, 5, 5, 0), span(2, 900, 950, 1)];
@@ -610,12 +615,7 @@ mod tests {
         // a [0, 100] calls b [10, 60] and c [12, 40] in parallel; b never calls c.
         let coarse = Coarse::default();
         let offsets = known_offsets(3);
-        let cx = Context {
-            coarse: &coarse,
-            offsets: &offsets,
-            entry: None,
-            tolerance_ns: 2 * MS,
-        };
+        let cx = context(&coarse, &offsets);
         let mut g = Graph::default();
         for _ in 0..50 {
             g.add(Sym(1), Sym(2));
@@ -639,12 +639,7 @@ mod tests {
         // is the longer: it is still the callee.
         let coarse = Coarse::default();
         let offsets = known_offsets(2);
-        let cx = Context {
-            coarse: &coarse,
-            offsets: &offsets,
-            entry: None,
-            tolerance_ns: 2 * MS,
-        };
+        let cx = context(&coarse, &offsets);
         let mut spans = vec![span(1, 0, 20, 0), span(2, 1500, 4500, 1)];
         let root = assign(&mut spans, &Graph::default(), &cx);
         assert_eq!(root, 0);
