@@ -62,7 +62,11 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
         missing,
     } = scratch;
     parents.clear();
-    parents.extend(spans.iter().map(|s| parent_id_of(s, events)));
+    // Most spans logged no parent id: their events need not be read again.
+    parents.extend(spans.iter().map(|s| match s.logged_parent {
+        true => parent_id_of(s, events),
+        false => SpanId::None,
+    }));
     by_id.clear();
     by_id.extend(
         spans
