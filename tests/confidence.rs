@@ -390,3 +390,94 @@ fn one_id_over_hours_is_not_a_469_ms_trace() {
     // From the root's start (T0) to the last call's end.
     assert_eq!(slowest["duration_ms"], (hours_ms + 15) as f64);
 }
+
+/// A call that failed and was retried, under a request that answered 200,
+/// is a recovered error: counted in its operation's `errors` and
+/// `recovered_errors`, and the trace did not fail. The same failure under a
+/// request that failed with it is not recovered.
+#[test]
+fn a_retried_failure_is_a_recovered_error_and_fails_no_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let json = |out: &mut String, svc: &str, end_ms: i64, dur: i64, status: u16, ids: &str| {
+        let _ = writeln!(
+            out,
+            r#"{{"timestamp":"{}","level":"info","service":"{svc}","status":{status},"duration_ms":{dur},"method":"GET","path":"/stock",{ids}}}"#,
+            stamp(T0_MS + end_ms)
+        );
+    };
+    let (mut edge, mut inventory) = (String::new(), String::new());
+    for k in 0..2i64 {
+        let at = k * 5_000;
+        let tid = format!("{:032x}", 0xfeed00 + k);
+        let (root, a, b) = (
+            format!("{:016x}", 0x100 + k),
+            format!("{:016x}", 0x200 + k),
+            format!("{:016x}", 0x300 + k),
+        );
+        // k = 0: the retry answered and so did the request; k = 1: both failed.
+        let (retry, answer) = if k == 0 { (200, 200) } else { (503, 503) };
+        json(
+            &mut edge,
+            "edge",
+            at + 100,
+            100,
+            answer,
+            &format!(r#""trace_id":"{tid}","span_id":"{root}""#),
+        );
+        json(
+            &mut inventory,
+            "inventory",
+            at + 20,
+            10,
+            503,
+            &format!(r#""trace_id":"{tid}","span_id":"{a}","parent_id":"{root}""#),
+        );
+        json(
+            &mut inventory,
+            "inventory",
+            at + 35,
+            10,
+            retry,
+            &format!(r#""trace_id":"{tid}","span_id":"{b}","parent_id":"{root}""#),
+        );
+    }
+    std::fs::write(logs.join("edge.log"), edge).unwrap();
+    std::fs::write(logs.join("inventory.log"), inventory).unwrap();
+    let (r, _) = report(&logs, &tmp.path().join("out"));
+    let service = |name: &str| {
+        r["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let inv = service("inventory");
+    assert_eq!(
+        (inv["errors"].as_u64(), inv["recovered_errors"].as_u64()),
+        (Some(3), Some(1)),
+        "{inv}"
+    );
+    let edge = service("edge");
+    assert_eq!(
+        (edge["errors"].as_u64(), edge["recovered_errors"].as_u64()),
+        (Some(1), Some(0)),
+        "{edge}"
+    );
+    let op = r["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["service"] == "inventory")
+        .unwrap();
+    assert_eq!(op["recovered_errors"].as_u64(), Some(1), "{op}");
+    assert_eq!(
+        r["traces"]["with_errors"].as_u64(),
+        Some(1),
+        "{}",
+        r["traces"]
+    );
+}

@@ -178,6 +178,7 @@ fn shop() -> Shop {
                 timed: true,
                 status: sp.status,
                 error: sp.error,
+                recovered: false,
                 entry: k == 0,
                 trace: Some(ti as u32),
             });
@@ -293,6 +294,7 @@ fn the_fixture_incident_window_from_its_events() {
                 timed: true,
                 status: e.status,
                 error: e.is_error(),
+                recovered: false,
                 entry: run.symbols.get(e.service) == "edge",
                 trace: None,
             })

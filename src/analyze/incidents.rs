@@ -230,6 +230,7 @@ mod tests {
                 timed: true,
                 status: if failed { 500 } else { 200 },
                 error: failed,
+                recovered: false,
                 entry: false,
                 trace: None,
             });
@@ -241,6 +242,7 @@ mod tests {
                 timed: true,
                 status: if failed { 502 } else { 200 },
                 error: failed,
+                recovered: false,
                 entry: true,
                 trace: None,
             });

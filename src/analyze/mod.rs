@@ -68,6 +68,10 @@ pub struct Request {
     pub end_ns: i64,
     pub status: u16,
     pub error: bool,
+    /// It failed, but a caller it was waiting for did not: the failure was
+    /// retried, or degraded around, before it reached the request the user
+    /// saw ([`crate::trace::critical::recovered`]).
+    pub recovered: bool,
     /// True for a trace's root span and for untraced requests: what the system was asked to do.
     pub entry: bool,
     /// Index of the trace in [`Traces::traces`], if traced.

@@ -8,7 +8,7 @@
 //! order, so every consumer sees the same list whatever the thread count.
 
 use super::Request;
-use crate::trace::{Span, Traces};
+use crate::trace::{critical, Span, Traces};
 
 /// Every span of `traces` as a request, in the order described above.
 pub fn requests(traces: &Traces) -> Vec<Request> {
@@ -22,7 +22,10 @@ pub fn requests(traces: &Traces) -> Vec<Request> {
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| !s.is_placeholder())
-                .map(|(i, s)| request(s, i == root, Some(t as u32))),
+                .map(|(i, s)| Request {
+                    recovered: s.error && critical::recovered(&trace.spans, i),
+                    ..request(s, i == root, Some(t as u32))
+                }),
         );
     }
     out.extend(traces.untraced.iter().map(|s| request(s, true, None)));
@@ -38,6 +41,7 @@ pub(super) fn request(s: &Span, entry: bool, trace: Option<u32>) -> Request {
         timed: s.timed,
         status: s.status,
         error: s.error,
+        recovered: false,
         entry,
         trace,
     }

@@ -5,6 +5,9 @@
 //!
 //! - `count` / `spans`: requests (spans), traced or not.
 //! - `errors`: failed spans (status >= 500, an error-level event, an exception);
+//!   `recovered_errors`: those of them whose failure did not reach the request
+//!   the user saw (a caller that waited for them did not fail: retried, or
+//!   degraded around), counted in `errors` too;
 //!   `client_errors`: HTTP 4xx, counted apart and never as errors.
 //! - `error_rate` = errors / count; `None` for a service that handled no
 //!   request (it only logged).
@@ -55,6 +58,7 @@ pub fn name(symbols: &Symbols, sym: Sym) -> String {
 pub struct Acc {
     pub count: u64,
     pub errors: u64,
+    pub recovered_errors: u64,
     pub client_errors: u64,
     /// Logged durations, ns (unsorted until [`Acc::finish`]).
     pub samples: Vec<i64>,
@@ -64,6 +68,7 @@ impl Acc {
     pub fn add(&mut self, r: &Request) {
         self.count += 1;
         self.errors += u64::from(r.error);
+        self.recovered_errors += u64::from(r.recovered);
         self.client_errors += u64::from(r.client_error());
         if let Some(d) = r.duration_ns() {
             self.samples.push(d);
@@ -73,6 +78,7 @@ impl Acc {
     pub fn merge(&mut self, mut other: Acc) {
         self.count += other.count;
         self.errors += other.errors;
+        self.recovered_errors += other.recovered_errors;
         self.client_errors += other.client_errors;
         if self.samples.len() < other.samples.len() {
             std::mem::swap(&mut self.samples, &mut other.samples);
@@ -85,6 +91,7 @@ impl Acc {
         Acc {
             count: self.count,
             errors: self.errors,
+            recovered_errors: self.recovered_errors,
             client_errors: self.client_errors,
             samples: Vec::new(),
         }
@@ -94,6 +101,7 @@ impl Acc {
     pub fn merge_counts(&mut self, other: &Acc) {
         self.count += other.count;
         self.errors += other.errors;
+        self.recovered_errors += other.recovered_errors;
         self.client_errors += other.client_errors;
     }
 
@@ -148,6 +156,7 @@ fn services_and_operations_capped(
                 let a = &mut acc[k as usize];
                 a.count += 1;
                 a.errors += u64::from(r.error);
+                a.recovered_errors += u64::from(r.recovered);
                 a.client_errors += u64::from(r.client_error());
                 timed[k as usize] += usize::from(r.timed);
             }
@@ -202,6 +211,7 @@ fn services_and_operations_capped(
                 name,
                 count: acc.count,
                 errors: acc.errors,
+                recovered_errors: acc.recovered_errors,
                 client_errors: acc.client_errors,
                 // An operation is listed because a request has it: count >= 1.
                 error_rate: acc.error_rate().unwrap_or_default(),
@@ -241,6 +251,7 @@ fn services_and_operations_capped(
             events: event_counts.get(&svc).copied().unwrap_or(0),
             spans: acc.count,
             errors: acc.errors,
+            recovered_errors: acc.recovered_errors,
             client_errors: acc.client_errors,
             error_rate: acc.error_rate(),
             histogram: super::histogram::latency_histogram(durations),

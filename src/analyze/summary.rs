@@ -145,6 +145,10 @@ pub struct ServiceStats {
     pub events: u64,
     pub spans: u64,
     pub errors: u64,
+    /// Errors a caller recovered from (retried, or degraded around): the
+    /// request the user saw did not fail with them. Counted in `errors` too.
+    #[serde(default)]
+    pub recovered_errors: u64,
     pub client_errors: u64,
     /// `errors / spans`; `null` for a service that handled no request.
     pub error_rate: Option<f64>,
@@ -171,6 +175,9 @@ pub struct OperationStats {
     pub name: String,
     pub count: u64,
     pub errors: u64,
+    /// Errors a caller recovered from; see [`ServiceStats::recovered_errors`].
+    #[serde(default)]
+    pub recovered_errors: u64,
     pub client_errors: u64,
     pub error_rate: f64,
     /// `null` when no request of the operation logged a duration.

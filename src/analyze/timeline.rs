@@ -362,6 +362,7 @@ mod tests {
             timed: d.is_some(),
             status: 200,
             error: false,
+            recovered: false,
             entry,
             trace: None,
         }

@@ -184,6 +184,31 @@ pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
     out
 }
 
+/// True when failed span `k`'s failure stopped on its way up: a caller that
+/// waited for it (through child-of links; placeholders are looked through)
+/// did not fail, so it was retried, or degraded around. A failure that
+/// reached the root, or the start of an async hop, was not recovered.
+pub fn recovered(spans: &[Span], k: usize) -> bool {
+    let mut at = k;
+    for _ in 0..spans.len() {
+        if spans[at].link != Link::ChildOf {
+            return false;
+        }
+        let Some(p) = spans[at]
+            .parent
+            .map(|p| p as usize)
+            .filter(|&p| p < spans.len())
+        else {
+            return false;
+        };
+        if !spans[p].is_placeholder() && !spans[p].error {
+            return true;
+        }
+        at = p;
+    }
+    false
+}
+
 /// Where a failed trace's failure started, or `None` when the trace did not fail.
 ///
 /// A trace fails when its root (the request the user saw) failed; a root
@@ -292,6 +317,29 @@ mod tests {
             span(70, 90, Some(0), 1), // 4 C
             span(75, 80, Some(0), 1), // 5 D: overlaps C, finishes earlier
         ]
+    }
+
+    #[test]
+    fn a_failure_a_caller_survived_is_recovered() {
+        let mut t = tree();
+        // A1 failed under A, which answered: retried or degraded around.
+        t[2].error = true;
+        assert!(recovered(&t, 2));
+        // A failed too, and so did the root: the failure reached the user.
+        t[1].error = true;
+        assert!(recovered(&t, 2));
+        t[0].error = true;
+        assert!(!recovered(&t, 2) && !recovered(&t, 1) && !recovered(&t, 0));
+        // A placeholder between says nothing: its caller decides.
+        t[1].kind = crate::trace::SpanKind::Placeholder;
+        t[1].error = false;
+        assert!(!recovered(&t, 2));
+        t[0].error = false;
+        assert!(recovered(&t, 2));
+        // A failed async job failed on its own: nobody waited to recover.
+        t[3].error = true;
+        t[3].link = Link::FollowsFrom;
+        assert!(!recovered(&t, 3));
     }
 
     #[test]
