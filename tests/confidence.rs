@@ -445,7 +445,11 @@ fn a_retried_failure_is_a_recovered_error_and_fails_no_trace() {
     }
     std::fs::write(logs.join("edge.log"), edge).unwrap();
     std::fs::write(logs.join("inventory.log"), inventory).unwrap();
-    let (r, _) = report(&logs, &tmp.path().join("out"));
+    let (r, terminal) = report(&logs, &tmp.path().join("out"));
+    let note = "1 errors recovered: a caller that waited for them did not fail";
+    assert!(terminal.contains(note), "{terminal}");
+    let md = std::fs::read_to_string(tmp.path().join("out/summary.md")).unwrap();
+    assert!(md.contains(note), "{md}");
     let service = |name: &str| {
         r["services"]
             .as_array()

@@ -57,6 +57,16 @@ pub fn parent_notes(q: &DataQuality) -> Vec<String> {
     out
 }
 
+/// How many errors their callers survived (retried, or degraded around),
+/// over every service; nothing when none was.
+pub fn recovered_note(s: &crate::analyze::summary::Summary) -> Option<String> {
+    let n: u64 = s.services.iter().map(|x| x.recovered_errors).sum();
+    counted(
+        n,
+        "errors recovered: a caller that waited for them did not fail (retried, worked around)",
+    )
+}
+
 /// `n what`, `n` in thousands; nothing when `n` is 0 (a note that only
 /// counts when something happened).
 pub fn counted(n: u64, what: &str) -> Option<String> {

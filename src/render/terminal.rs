@@ -138,6 +138,9 @@ fn services(out: &mut String, s: &Summary, top: usize, p: Paint) {
         );
     }
     more(out, list.len(), top, p);
+    if let Some(note) = crate::render::confidence::recovered_note(s) {
+        let _ = writeln!(out, "  {}", p.dim(&shorten(&note, WIDTH - 2)));
+    }
 }
 
 fn operations(out: &mut String, s: &Summary, top: usize, p: Paint) {

@@ -56,6 +56,9 @@ pub(super) fn services(doc: &mut Vec<Block>, s: &Summary) {
         .map(|x| x.name.clone())
         .collect();
     doc.extend(untimed_note(&untimed, NA_FOR, 10));
+    if let Some(note) = confidence::recovered_note(s) {
+        doc.push(para(format!("{note}.")));
+    }
     if !idle.is_empty() {
         let names: Vec<&str> = idle.iter().map(|x| x.name.as_str()).collect();
         doc.push(para(format!(
