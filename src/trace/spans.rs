@@ -111,15 +111,6 @@ impl Events {
     }
 }
 
-impl From<Vec<EventIdx>> for Events {
-    fn from(v: Vec<EventIdx>) -> Self {
-        match v[..] {
-            [i] => Events::One(i),
-            _ => Events::Many(v),
-        }
-    }
-}
-
 impl std::ops::Deref for Events {
     type Target = [EventIdx];
     fn deref(&self) -> &[EventIdx] {
