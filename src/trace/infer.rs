@@ -29,7 +29,8 @@
 //! candidate wins; its share of the weight, scaled to at most
 //! [`MAX_INFERRED_CONFIDENCE`], is the confidence. The root is
 //! the earliest span nothing could have called and waited for, one of the
-//! entry service (the one most traces enter through) first; spans with no
+//! entry service (the one most traces enter through) first (a longer
+//! whole-second span of another service is no such caller for it); spans with no
 //! candidate hang under it with confidence 0.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -109,6 +110,15 @@ pub struct Context<'a> {
     pub entry: Option<Sym>,
     /// How far apart two clocks nothing measured may be.
     pub tolerance_ns: i64,
+    /// The entry's span is the root unless a span with a finer clock could
+    /// have called it: a whole-second span of another service that is
+    /// longer (an async job outliving the request that queued it) does not
+    /// make the request the user saw a call. Off in the clock pass, whose
+    /// inference only gathers calls that bound offsets: there a coarse
+    /// entry that fits inside such a span still overlaps it, and on the
+    /// simulation, turning it on there left hosts that only a coarse entry
+    /// measures uncorrected (their calls then look like async hops).
+    pub entry_root: bool,
 }
 
 impl Context<'_> {
@@ -437,14 +447,17 @@ pub fn assign_with(
             *k,
         )
     };
-    // A whole-second stamp holds anything within a second: weak evidence.
-    let fuzzy = |p: usize, c: usize| known.coarse[p] && !known.coarse[c];
+    let of_entry = |k: &usize| cx.entry.is_some_and(|e| spans[*k].service == e);
+    // A whole-second stamp holds anything within a second: weak evidence
+    // (see `Context::entry_root` for the entry's span).
+    let fuzzy = |p: usize, c: usize| {
+        known.coarse[p] && (!known.coarse[c] || (cx.entry_root && of_entry(&c)))
+    };
     let uncalled = |c: &usize| {
         options_of(*c)
             .iter()
             .all(|x| x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c))
     };
-    let of_entry = |k: &usize| cx.entry.is_some_and(|e| spans[*k].service == e);
     let root = orphans
         .iter()
         .copied()
@@ -578,6 +591,7 @@ mod tests {
             offsets,
             entry: None,
             tolerance_ns: 2 * MS,
+            entry_root: false,
         }
     }
 
@@ -646,6 +660,40 @@ mod tests {
         assert_eq!(spans[1].parent, Some(0));
         assert_eq!(spans[1].link, Link::FollowsFrom);
         assert!(spans[1].inferred_parent);
+    }
+
+    #[test]
+    fn the_entry_span_is_the_root_though_a_longer_whole_second_span_could_hold_it() {
+        // Two access logs stamped in whole seconds: the gateway (the entry)
+        // answered 202 in 11 ms; the job it queued ran 32 ms. By time and
+        // duration alone, the job could have called the gateway.
+        let coarse = Coarse(vec![Sym(1), Sym(2)]);
+        let offsets = known_offsets(2);
+        let base = Context {
+            entry: Some(Sym(1)),
+            ..context(&coarse, &offsets)
+        };
+        let spans = || vec![span(2, 968, 1000, 1), span(1, 989, 1000, 0)];
+        let cx = Context {
+            entry_root: true,
+            ..base
+        };
+        let mut s = spans();
+        let root = assign(&mut s, &Graph::default(), &cx);
+        assert_eq!(root, 1, "{s:?}");
+        assert_eq!(s[0].parent, Some(1));
+        assert!(s[0].inferred_parent);
+        // Without the rule (the clock pass), timing alone decides.
+        let mut s = spans();
+        assert_eq!(assign(&mut s, &Graph::default(), &base), 0);
+        // A span on a finer clock that holds the entry's still calls it.
+        let mut s = spans();
+        let fine = Coarse(vec![Sym(1)]);
+        let cx = Context {
+            coarse: &fine,
+            ..cx
+        };
+        assert_eq!(assign(&mut s, &Graph::default(), &cx), 0);
     }
 
     #[test]

@@ -394,6 +394,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         offsets: &offsets,
         entry,
         tolerance_ns: opts.containment_tolerance_ns,
+        entry_root: true,
     };
     let graph = traces
         .par_iter()

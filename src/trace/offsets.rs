@@ -120,6 +120,8 @@ pub(super) fn clocks(
         offsets: &first,
         entry: entry.map(|e| e.0),
         tolerance_ns: opts.containment_tolerance_ns,
+        // Its inference looks for calls that bound offsets; see the field.
+        entry_root: false,
     };
     let graph = picked()
         .filter(|(_, t)| needs(t))
