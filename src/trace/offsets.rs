@@ -30,7 +30,7 @@ pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
     let counts: Vec<u32> = doms
         .par_iter()
         .fold(Vec::new, |mut counts: Vec<u32>, d| {
-            for &d in d.iter().flat_map(|(_, ds)| ds.iter()) {
+            for &d in d.iter().flat_map(|(_, ds)| ds.as_slice()) {
                 let d = d as usize;
                 if d >= counts.len() {
                     counts.resize(d + 1, 0);
@@ -50,7 +50,7 @@ pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
     doms.par_iter()
         .map(|d| {
             let Some((h, ds)) = d else { return false };
-            let best = ds.iter().map(rate).fold(0.0, f64::max);
+            let best = ds.as_slice().iter().map(rate).fold(0.0, f64::max);
             best >= 1.0 || ((h >> 11) as f64 / (1u64 << 53) as f64) < best
         })
         .collect()
@@ -58,7 +58,36 @@ pub(super) fn clock_sample(doms: &[ClockKey], cap: usize) -> Vec<bool> {
 
 /// What the clock pass needs of a trace: the hash of its id's text and
 /// its clock domains, when it spans two or more (`None` otherwise).
-pub(super) type ClockKey = Option<(u64, Box<[u32]>)>;
+pub(super) type ClockKey = Option<(u64, Domains)>;
+
+/// How many domains a [`Domains`] holds without a list of its own.
+const INLINE_DOMAINS: usize = 5;
+
+/// A trace's clock domains, distinct and in order: inline for the few that
+/// most traces cross (a million traces need no million lists), else a list.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Domains {
+    Inline(u8, [u32; INLINE_DOMAINS]),
+    Listed(Box<[u32]>),
+}
+
+impl Domains {
+    fn new(ds: &[u32]) -> Domains {
+        if ds.len() <= INLINE_DOMAINS {
+            let mut inline = [0; INLINE_DOMAINS];
+            inline[..ds.len()].copy_from_slice(ds);
+            Domains::Inline(ds.len() as u8, inline)
+        } else {
+            Domains::Listed(ds.into())
+        }
+    }
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Domains::Inline(n, ds) => &ds[..*n as usize],
+            Domains::Listed(ds) => ds,
+        }
+    }
+}
 
 /// The [`ClockKey`] of the trace `id` made of `spans`; `scratch` is reused.
 pub(super) fn clock_key(
@@ -71,7 +100,7 @@ pub(super) fn clock_key(
     scratch.extend(spans.iter().filter_map(|s| s.file));
     scratch.sort_unstable();
     scratch.dedup();
-    (scratch.len() > 1).then(|| (symbols.text_hash(id), scratch.as_slice().into()))
+    (scratch.len() > 1).then(|| (symbols.text_hash(id), Domains::new(scratch)))
 }
 
 /// The clock offsets of the run, from the spans as logged (see [`clock`]),
@@ -88,8 +117,7 @@ pub(super) fn clocks(
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
     let mut lap = crate::timing::Clock::nested(2);
     let read = clock_sample(&keys, opts.clock_sample);
-    // A million small lists: freed on all cores.
-    keys.into_par_iter().for_each(drop);
+    drop(keys);
     let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
     lap.lap("sample");
     let mut pairs: Vec<clock::Pair> = picked()
