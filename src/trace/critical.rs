@@ -175,12 +175,17 @@ pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
     if (root as usize) >= spans.len() {
         return Vec::new();
     }
-    let mut out = vec![root];
-    for s in segs {
-        if !out.contains(&s.span) {
-            out.push(s.span);
-        }
-    }
+    // Counted first: the list is allocated once, at its size (a million
+    // traces each grew one from a single span).
+    let first_seen =
+        |k: usize| segs[k].span != root && !segs[..k].iter().any(|s| s.span == segs[k].span);
+    let mut out = Vec::with_capacity(1 + (0..segs.len()).filter(|&k| first_seen(k)).count());
+    out.push(root);
+    out.extend(
+        (0..segs.len())
+            .filter(|&k| first_seen(k))
+            .map(|k| segs[k].span),
+    );
     out
 }
 
