@@ -126,6 +126,11 @@ impl Context<'_> {
     /// nothing measured is taken to be in sync (most are: with no evidence
     /// of skew, none is assumed); pairs of spans get `tolerance_ns` at least.
     fn slack(&self, s: &Span) -> i64 {
+        self.slack_of(s, self.coarse.contains(s.service))
+    }
+    /// [`Context::slack`] of a span whose service is known to stamp whole
+    /// seconds (`coarse`) or not.
+    fn slack_of(&self, s: &Span, coarse: bool) -> i64 {
         let radius = if s.kind == SpanKind::Placeholder {
             0
         } else {
@@ -134,12 +139,7 @@ impl Context<'_> {
                 (None, _) => 0,
             }
         };
-        let coarse = if self.coarse.contains(s.service) {
-            COARSE_NS
-        } else {
-            0
-        };
-        radius.saturating_add(coarse)
+        radius.saturating_add(if coarse { COARSE_NS } else { 0 })
     }
 }
 
@@ -157,11 +157,17 @@ impl Known {
     fn fill(&mut self, spans: &[Span], cx: &Context) {
         self.file.clear();
         self.file.extend(spans.iter().map(|s| s.file));
-        self.slack.clear();
-        self.slack.extend(spans.iter().map(|s| cx.slack(s)));
         self.coarse.clear();
         self.coarse
             .extend(spans.iter().map(|s| cx.coarse.contains(s.service)));
+        self.slack.clear();
+        let coarse = &self.coarse;
+        self.slack.extend(
+            spans
+                .iter()
+                .zip(coarse)
+                .map(|(s, &coarse)| cx.slack_of(s, coarse)),
+        );
     }
 }
 
