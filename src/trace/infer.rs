@@ -78,6 +78,12 @@ impl Graph {
     /// teach that the entry calls everything.)
     pub fn learn(spans: &[Span]) -> Graph {
         let mut g = Graph::default();
+        g.learn_from(spans);
+        g
+    }
+    /// Adds the evidence of one more trace ([`Graph::learn`]): a thread
+    /// folds its traces into one graph, not one per trace.
+    pub fn learn_from(&mut self, spans: &[Span]) {
         for (k, s) in spans.iter().enumerate() {
             let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
                 continue;
@@ -85,10 +91,9 @@ impl Graph {
             let p = &spans[p as usize];
             let callee = callee_service(spans, k);
             if p.kind != SpanKind::Placeholder && !callee.is_none() {
-                g.add(p.service, callee);
+                self.add(p.service, callee);
             }
         }
-        g
     }
     /// The share of `callee`'s known calls that come from `caller`; `None`
     /// when too little is known about `callee` to judge.

@@ -398,7 +398,10 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     };
     let graph = traces
         .par_iter()
-        .map(|t| infer::Graph::learn(&t.spans))
+        .fold(infer::Graph::default, |mut g, t| {
+            g.learn_from(&t.spans);
+            g
+        })
         .reduce(infer::Graph::default, infer::Graph::merge);
     clock.lap("graph");
     traces

@@ -137,12 +137,6 @@ pub(super) fn clocks(
             .nth(1)
             .is_some()
     };
-    let corrected = |t: &Trace| {
-        let mut spans = t.spans.clone();
-        clock::apply(&mut spans, &first);
-        tree::fit_placeholders(&mut spans, &mut tree::Scratch::default());
-        spans
-    };
     let cx = infer::Context {
         coarse,
         offsets: &first,
@@ -153,16 +147,28 @@ pub(super) fn clocks(
     };
     let graph = picked()
         .filter(|(_, t)| needs(t))
-        .map(|(_, t)| infer::Graph::learn(&t.spans))
+        .fold(infer::Graph::default, |mut g, (_, t)| {
+            g.learn_from(&t.spans);
+            g
+        })
         .reduce(infer::Graph::default, infer::Graph::merge);
     lap.lap("graph1");
+    // Each thread corrects a copy of one trace at a time, in lists it keeps.
+    type Work = (Vec<Span>, tree::Scratch, infer::Scratch);
     let inferred: Vec<clock::Pair> = picked()
         .filter(|(_, t)| needs(t))
-        .flat_map_iter(|(k, t)| {
-            let mut spans = corrected(t);
-            infer::assign(&mut spans, &graph, &cx);
-            clock::inferred_pairs(k as u32, &t.spans, &spans, coarse)
-        })
+        .map_init(
+            Work::default,
+            |(spans, tree_scratch, infer_scratch), (k, t)| {
+                spans.clear();
+                spans.extend_from_slice(&t.spans);
+                clock::apply(spans, &first);
+                tree::fit_placeholders(spans, tree_scratch);
+                infer::assign_with(spans, &graph, &cx, infer_scratch);
+                clock::inferred_pairs(k as u32, &t.spans, spans, coarse)
+            },
+        )
+        .flatten_iter()
         .collect();
     lap.lap("infer1");
     let (offsets, report) = if inferred.is_empty() {
