@@ -69,8 +69,11 @@ fn chains_against_simulated_truth() {
     // all lost before): recall up, and more traces and offsets to get wrong.
     assert!(c.dep_precision() >= 0.55, "{}", c.dep_precision()); // target: 0.99 (issue 11)
     assert!(c.dep_recall() >= 0.47, "{}", c.dep_recall()); // target: 0.97 (issue 11)
-    assert!(c.graph_precision() >= 0.43, "{}", c.graph_precision()); // target: 0.99 (issue 11)
-    assert!(c.graph_recall() >= 0.86, "{}", c.graph_recall()); // target: 0.97 (issue 11)
+    assert!(c.graph_precision() >= 0.45, "{}", c.graph_precision()); // target: 0.99 (issue 11)
+                                                                     // 0.86 before the entry's whole-second span became the root: four seeds
+                                                                     // each lost one rare edge (3 calls or fewer) that only wrong trees had
+                                                                     // found; on 200 seeds 0.839 -> 0.838, precision 0.447 -> 0.453.
+    assert!(c.graph_recall() >= 0.85, "{}", c.graph_recall()); // target: 0.97 (issue 11)
     assert!(c.tree_accuracy() >= 0.64, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
                                                                  // target: every determined offset within 5 ms (issue 11)
     assert!(
@@ -85,10 +88,10 @@ fn chains_against_simulated_truth() {
     // Calls that were waited for but are marked async: after a clock offset
     // estimated wrong by seconds within its interval (target: 0).
     assert!(c.async_false <= 650, "{c:?}");
-    assert!(c.async_reversed <= 455, "{c:?}"); // target: 0 (issue 11)
+    assert!(c.async_reversed <= 420, "{c:?}"); // target: 0 (issue 11)
     assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)
-    assert!(c.failed_reported <= 318, "{c:?}");
+    assert!(c.failed_reported <= 317, "{c:?}");
     // Two failed Sleuth traces are missed: their root is not the request
     // the user saw. Target: none (issue 11).
     assert!(
@@ -99,7 +102,7 @@ fn chains_against_simulated_truth() {
     assert_eq!(c.inferred_confident_wrong, 0, "{c:?}"); // the issue's target
                                                         // target: every trace's extent and root latency (issue 11)
     assert!(
-        c.extent_right >= 3_125 && c.root_latency_right >= 6_620,
+        c.extent_right >= 3_125 && c.root_latency_right >= 6_850,
         "{c:?}"
     );
 }

@@ -29,8 +29,8 @@
 //! candidate wins; its share of the weight, scaled to at most
 //! [`MAX_INFERRED_CONFIDENCE`], is the confidence. The root is
 //! the earliest span nothing could have called and waited for, one of the
-//! entry service (the one most traces enter through) first (a longer
-//! whole-second span of another service is no such caller for it); spans with no
+//! entry service (the one most traces enter through) first (where either
+//! clock stamps whole seconds, a longer span is no such caller for it); spans with no
 //! candidate hang under it with confidence 0.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -115,10 +115,11 @@ pub struct Context<'a> {
     pub entry: Option<Sym>,
     /// How far apart two clocks nothing measured may be.
     pub tolerance_ns: i64,
-    /// The entry's span is the root unless a span with a finer clock could
-    /// have called it: a whole-second span of another service that is
-    /// longer (an async job outliving the request that queued it) does not
-    /// make the request the user saw a call. Off in the clock pass, whose
+    /// The entry's span is the root unless timing on two fine clocks shows
+    /// it was called: where either clock stamps whole seconds, a longer span
+    /// of another service that holds it (an async job outliving the request
+    /// that queued it) does not make the request the user saw a call (where
+    /// it ran within its second is unknown). Off in the clock pass, whose
     /// inference only gathers calls that bound offsets: there a coarse
     /// entry that fits inside such a span still overlaps it, and on the
     /// simulation, turning it on there left hosts that only a coarse entry
@@ -462,7 +463,8 @@ pub fn assign_with(
     // A whole-second stamp holds anything within a second: weak evidence
     // (see `Context::entry_root` for the entry's span).
     let fuzzy = |p: usize, c: usize| {
-        known.coarse[p] && (!known.coarse[c] || (cx.entry_root && of_entry(&c)))
+        let either = known.coarse[p] || known.coarse[c];
+        (known.coarse[p] && !known.coarse[c]) || (cx.entry_root && of_entry(&c) && either)
     };
     let uncalled = |c: &usize| {
         options_of(*c)
@@ -674,7 +676,7 @@ mod tests {
     }
 
     #[test]
-    fn the_entry_span_is_the_root_though_a_longer_whole_second_span_could_hold_it() {
+    fn the_entry_span_is_the_root_though_a_longer_span_could_hold_it_in_its_second() {
         // Two access logs stamped in whole seconds: the gateway (the entry)
         // answered 202 in 11 ms; the job it queued ran 32 ms. By time and
         // duration alone, the job could have called the gateway.
@@ -694,17 +696,25 @@ mod tests {
         assert_eq!(root, 1, "{s:?}");
         assert_eq!(s[0].parent, Some(1));
         assert!(s[0].inferred_parent);
+        // The same when only the entry stamps whole seconds.
+        let entry_coarse = Coarse(vec![Sym(1)]);
+        let mut s = spans();
+        let cx1 = Context {
+            coarse: &entry_coarse,
+            ..cx
+        };
+        assert_eq!(assign(&mut s, &Graph::default(), &cx1), 1);
         // Without the rule (the clock pass), timing alone decides.
         let mut s = spans();
         assert_eq!(assign(&mut s, &Graph::default(), &base), 0);
-        // A span on a finer clock that holds the entry's still calls it.
+        // On two fine clocks, a span that holds the entry's still calls it.
         let mut s = spans();
-        let fine = Coarse(vec![Sym(1)]);
-        let cx = Context {
-            coarse: &fine,
+        let none = Coarse::default();
+        let cx2 = Context {
+            coarse: &none,
             ..cx
         };
-        assert_eq!(assign(&mut s, &Graph::default(), &cx), 0);
+        assert_eq!(assign(&mut s, &Graph::default(), &cx2), 0);
     }
 
     #[test]
