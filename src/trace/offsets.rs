@@ -280,3 +280,22 @@ pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
             a
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_read_back_the_same_inline_or_listed() {
+        for n in [2, INLINE_DOMAINS, INLINE_DOMAINS + 1, 40] {
+            let ds: Vec<u32> = (0..n as u32).map(|d| d * 7 + 3).collect();
+            let key = Domains::new(&ds);
+            assert_eq!(key.as_slice(), &ds[..]);
+            assert_eq!(
+                matches!(key, Domains::Inline(..)),
+                n <= INLINE_DOMAINS,
+                "{n} domains"
+            );
+        }
+    }
+}
