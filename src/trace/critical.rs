@@ -170,23 +170,26 @@ pub fn segments_with(spans: &[Span], root: SpanIdx, scratch: &mut Scratch) {
     out.reverse();
 }
 
-/// The spans on the critical path: the root first, then in order of first appearance.
-pub fn path(spans: &[Span], root: SpanIdx, segs: &[Segment]) -> Vec<SpanIdx> {
+/// The spans on the critical path: the root first, then in order of first
+/// appearance. Built in `buf` (a thread's, reused), then copied out at its
+/// size: a million traces each grew a list from a single span.
+pub fn path(
+    spans: &[Span],
+    root: SpanIdx,
+    segs: &[Segment],
+    buf: &mut Vec<SpanIdx>,
+) -> Vec<SpanIdx> {
     if (root as usize) >= spans.len() {
         return Vec::new();
     }
-    // Counted first: the list is allocated once, at its size (a million
-    // traces each grew one from a single span).
-    let first_seen =
-        |k: usize| segs[k].span != root && !segs[..k].iter().any(|s| s.span == segs[k].span);
-    let mut out = Vec::with_capacity(1 + (0..segs.len()).filter(|&k| first_seen(k)).count());
-    out.push(root);
-    out.extend(
-        (0..segs.len())
-            .filter(|&k| first_seen(k))
-            .map(|k| segs[k].span),
-    );
-    out
+    buf.clear();
+    buf.push(root);
+    for s in segs {
+        if !buf.contains(&s.span) {
+            buf.push(s.span);
+        }
+    }
+    buf.to_vec()
 }
 
 /// True when failed span `k`'s failure stopped on its way up: a caller that
@@ -367,7 +370,7 @@ mod tests {
                 (0, 90, 100)
             ]
         );
-        assert_eq!(path(&t, 0, &segs), vec![0, 3, 4]);
+        assert_eq!(path(&t, 0, &segs, &mut Vec::new()), vec![0, 3, 4]);
         let covered: i64 = segs.iter().map(|s| s.end_ns - s.start_ns).sum();
         assert_eq!(covered, 100);
     }

@@ -39,6 +39,7 @@ pub(super) struct Finish {
     extent: Extent,
     order: Vec<u32>,
     new_index: Vec<SpanIdx>,
+    path: Vec<SpanIdx>,
 }
 
 pub(super) fn finish_trace(
@@ -84,7 +85,7 @@ pub(super) fn finish_trace(
     t.root_latency_ns = r.timed.then(|| r.duration_ns());
     let (start_ns, end_ns) = extent(spans, root, &mut scratch.extent);
     critical::segments_with(spans, root, &mut scratch.critical);
-    t.critical_path = critical::path(spans, root, &scratch.critical.out);
+    t.critical_path = critical::path(spans, root, &scratch.critical.out, &mut scratch.path);
     t.error_origin = critical::error_origin(spans, root);
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
