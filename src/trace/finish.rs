@@ -49,7 +49,41 @@ pub(super) fn finish_trace(
     scratch: &mut Finish,
 ) {
     let spans = &mut t.spans;
-    // Correction may change the start order: re-sort and remap the parents.
+    start_order(spans, scratch);
+    let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
+    infer::mark_async(spans, cx);
+    let root = tree::absorb_placeholders(spans, root, &mut scratch.tree);
+    tree::set_depths(spans, root as usize, &mut scratch.tree);
+    tree::align_coarse(spans, cx.coarse, &mut scratch.tree);
+    t.logged_parts = tree::stretch(spans, &mut scratch.tree);
+    tree::fit_placeholders(spans, &mut scratch.tree);
+    let r = &spans[root as usize];
+    t.root_latency_ns = r.timed.then(|| r.duration_ns());
+    let (start_ns, end_ns) = extent(spans, root, &mut scratch.extent);
+    critical::segments_with(spans, root, &mut scratch.critical);
+    t.critical_path = critical::path(spans, root, &scratch.critical.out, &mut scratch.path);
+    t.error_origin = critical::error_origin(spans, root);
+    (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
+}
+
+/// What a trace (spans built, id-linked and clock-corrected) says about its
+/// spans' callers, for [`infer::Graph::learn_by_timing`]: its spans are
+/// copied into `copy` and put in start order, as [`finish_trace`] would.
+pub(super) fn observe(
+    spans: &[Span],
+    graph: &infer::Graph,
+    cx: &infer::Context,
+    (copy, scratch): &mut (Vec<Span>, Finish),
+) -> infer::Observations {
+    copy.clear();
+    copy.extend_from_slice(spans);
+    start_order(copy, scratch);
+    infer::observe(copy, graph, cx, &mut scratch.infer)
+}
+
+/// Puts spans in start order and remaps their parents: clock correction
+/// may have changed the order.
+fn start_order(spans: &mut [Span], scratch: &mut Finish) {
     let order = &mut scratch.order;
     order.clear();
     order.extend(0..spans.len() as u32);
@@ -74,20 +108,6 @@ pub(super) fn finish_trace(
             s.parent = s.parent.map(|p| new_index[p as usize]);
         }
     }
-    let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
-    infer::mark_async(spans, cx);
-    let root = tree::absorb_placeholders(spans, root, &mut scratch.tree);
-    tree::set_depths(spans, root as usize, &mut scratch.tree);
-    tree::align_coarse(spans, cx.coarse, &mut scratch.tree);
-    t.logged_parts = tree::stretch(spans, &mut scratch.tree);
-    tree::fit_placeholders(spans, &mut scratch.tree);
-    let r = &spans[root as usize];
-    t.root_latency_ns = r.timed.then(|| r.duration_ns());
-    let (start_ns, end_ns) = extent(spans, root, &mut scratch.extent);
-    critical::segments_with(spans, root, &mut scratch.critical);
-    t.critical_path = critical::path(spans, root, &scratch.critical.out, &mut scratch.path);
-    t.error_origin = critical::error_origin(spans, root);
-    (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
 
 /// Lists [`extent`] reuses from one trace to the next.

@@ -5,9 +5,11 @@
 //! Output: each span without a parent gets one (`inferred_parent`, with a
 //! `parent_confidence` and a `link` kind), or is the root.
 //!
-//! The call graph is learned first, over every trace ([`Graph::learn`]):
-//! which service calls which, from every id link. Then, per span without a
-//! parent, the candidates are the spans that could have called it by time:
+//! The call graph is learned first: which service calls which, from every
+//! id link ([`Graph::learn`]), and which operation calls which, from ids and
+//! timing on a sample of the run ([`Graph::learn_by_timing`]). Then, per
+//! span without a parent, the candidates are the spans that could have
+//! called it by time:
 //! - child of: it started after the candidate started and, where the
 //!   candidate's end is logged, ended before the candidate ended (and lasted
 //!   no longer: durations need no clock), within the uncertainty of both
@@ -17,9 +19,11 @@
 //!   fire-and-forget call, a queued job). Not fitting inside is evidence
 //!   against nesting, not for a clock offset.
 //!
-//! A candidate's weight is the share of the span's service's known callers
-//! that the candidate's service holds (Mystery Machine: a service that many
-//! traces show never calls it is not its caller, however well it fits), times
+//! A candidate's weight is how often its operation, where it could have
+//! called the span's operation, did (else the share of the span's service's
+//! id-linked callers that the candidate's service holds; Mystery Machine: a
+//! caller that many traces show never calls it is not its caller, however
+//! well it fits), times
 //! a preference for the innermost caller (half the weight for every other
 //! candidate inside it: a call comes from the deepest request still
 //! running), for a span of the same process (one clock, no skew), against
@@ -50,12 +54,43 @@ pub const MAX_CANDIDATES: usize = 64;
 /// its parentless spans hang under the root.
 pub const MAX_INFER_SPANS: usize = 4096;
 
+/// Traces of the run whose spans' callers are learned ([`Graph::learn_by_timing`]).
+pub const LEARN_SAMPLE: usize = 20_000;
+
+/// Calls of a callee node below which its learned rates are not used:
+/// on a few traces they say more about those traces than about the system
+/// (on the five real Zipkin traces, with 3, dependency precision without
+/// span ids fell from 0.77 to 0.42).
+const MIN_EVIDENCE: u32 = 30;
+
+/// A span's place in the call graph: its service and operation.
+pub type Node = (Sym, Sym);
+
 /// Who calls whom, counted over the whole run: `calls[(caller, callee)]`.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub calls: HashMap<(Sym, Sym), u64>,
     /// Per callee, all calls counted to it.
     pub into: HashMap<Sym, u64>,
+    /// Per (caller node, callee node): how often the caller, where it could
+    /// have called the callee, did, learned from ids and timing over a
+    /// sample of the run ([`Graph::learn_by_timing`]).
+    prior: HashMap<(Node, Node), f32>,
+    /// Per callee node: how many of its calls that rests on.
+    evidence: HashMap<Node, u32>,
+}
+
+/// What one sample trace says about its spans' callers
+/// ([`Graph::learn_by_timing`]).
+#[derive(Clone, Debug, Default)]
+pub struct Observations {
+    /// Callers named by ids: (caller node, callee node).
+    linked: Vec<(Node, Node)>,
+    /// Per span whose caller timing must find: its node and its part of
+    /// `options`.
+    orphans: Vec<(Node, u32, u32)>,
+    /// Every candidate caller's node and weight by timing alone.
+    options: Vec<(Node, f64)>,
 }
 
 impl Graph {
@@ -94,6 +129,76 @@ impl Graph {
                 self.add(p.service, callee);
             }
         }
+    }
+    /// Learns who calls whom where no ids say it (the Mystery Machine's
+    /// idea: many traces rule out what one cannot). Each span whose caller
+    /// timing must find has candidates, each weighed by timing alone (the
+    /// innermost first). A caller node's rate for a callee node is the
+    /// weight's share it wins where it is a candidate: a service's real
+    /// caller wins most of the traces it appears in, while a grandparent or
+    /// a sibling that holds the span by chance is a candidate in many
+    /// traces and wins few. Calls that ids name count as chances won in
+    /// full. The rate then weighs the candidates in [`assign`].
+    ///
+    /// One round, not an iterated expectation-maximisation: on the
+    /// simulation, reweighing by the rates and learning again sharpened them
+    /// until rare callers lost every trace (graph recall 0.86 -> 0.80 after
+    /// five rounds) for little gain elsewhere.
+    ///
+    /// The order of `sample` is the traces' order: the sums, and so the
+    /// rates, do not depend on threads.
+    pub fn learn_by_timing(&mut self, sample: &[Observations]) {
+        let mut pairs: HashMap<(Node, Node), u32> = HashMap::default();
+        // Per pair: the share of the weight it won and its chances.
+        let mut won: Vec<f64> = Vec::new();
+        let mut chances: Vec<f64> = Vec::new();
+        let mut evidence: HashMap<Node, u32> = HashMap::default();
+        let mut add = |caller: Node, callee: Node, share: f64| {
+            let next = pairs.len() as u32;
+            let k = *pairs.entry((caller, callee)).or_insert(next) as usize;
+            if k == won.len() {
+                won.push(0.0);
+                chances.push(0.0);
+            }
+            won[k] += share;
+            chances[k] += 1.0;
+        };
+        for o in sample {
+            for &(caller, callee) in &o.linked {
+                add(caller, callee, 1.0);
+                *evidence.entry(callee).or_default() += 1;
+            }
+            for &(callee, from, to) in &o.orphans {
+                let options = &o.options[from as usize..to as usize];
+                let sum: f64 = options.iter().map(|&(_, t)| t).sum();
+                if sum <= 0.0 {
+                    continue;
+                }
+                for &(caller, t) in options {
+                    add(caller, callee, t / sum);
+                }
+                *evidence.entry(callee).or_default() += 1;
+            }
+        }
+        self.prior = pairs
+            .into_iter()
+            .map(|(key, k)| (key, (won[k as usize] / chances[k as usize]) as f32))
+            .collect();
+        self.evidence = evidence;
+    }
+    /// How likely `caller` is to be `callee`'s caller, before timing: the
+    /// rate learned for their nodes ([`Graph::learn_by_timing`]), else the
+    /// share of their services' id links; `None` when too little is known.
+    fn caller_share(&self, caller: Node, callee: Node) -> Option<f64> {
+        if self
+            .evidence
+            .get(&callee)
+            .is_some_and(|&n| n >= MIN_EVIDENCE)
+        {
+            let s = self.prior.get(&(caller, callee)).copied().unwrap_or(0.0);
+            return Some(s as f64);
+        }
+        self.share(caller.0, callee.0)
     }
     /// The share of `callee`'s known calls that come from `caller`; `None`
     /// when too little is known about `callee` to judge.
@@ -179,13 +284,19 @@ impl Known {
 
 /// The service a span's calls are to: its own, or for a placeholder its first child's.
 fn callee_service(spans: &[Span], k: usize) -> Sym {
+    callee_node(spans, k).0
+}
+
+/// The node a span's calls are to: its own, or for a placeholder its first child's.
+fn callee_node(spans: &[Span], k: usize) -> Node {
+    let node = |s: &Span| (s.service, s.operation);
     if spans[k].kind != SpanKind::Placeholder {
-        return spans[k].service;
+        return node(&spans[k]);
     }
     spans
         .iter()
         .find(|c| c.parent == Some(k as SpanIdx) && c.kind != SpanKind::Placeholder)
-        .map_or(Sym::NONE, |c| c.service)
+        .map_or((Sym::NONE, Sym::NONE), node)
 }
 
 /// A span that could have called another.
@@ -285,15 +396,23 @@ fn open(s: &Span) -> bool {
     !s.timed && s.events.len() < 2 && s.kind != SpanKind::Placeholder
 }
 
-/// The weight of a candidate (see the module doc). `inner` counts the other
-/// candidates that lie inside this one: the innermost caller weighs most.
-fn weight(spans: &[Span], callee: Sym, cand: &Candidate, graph: &Graph, inner: usize) -> f64 {
+/// The weight the call graph gives a candidate: the share of the callee's
+/// calls its node makes.
+fn graph_weight(spans: &[Span], callee: Node, cand: &Candidate, graph: &Graph) -> f64 {
     let p = &spans[cand.parent];
-    let mut w = match graph.share(p.service, callee) {
+    match graph.caller_share((p.service, p.operation), callee) {
         // Smoothed: a caller never seen is unlikely, not impossible.
         Some(share) => share + 0.01,
         None => 1.0,
-    };
+    }
+}
+
+/// The weight of a candidate by timing alone (see the module doc). `inner`
+/// counts the other candidates that lie inside this one: the innermost
+/// caller weighs most.
+fn timing_weight(spans: &[Span], cand: &Candidate, inner: usize) -> f64 {
+    let p = &spans[cand.parent];
+    let mut w = 1.0;
     if cand.same_process {
         w *= 4.0;
     }
@@ -405,7 +524,8 @@ pub struct Scratch {
     ranges: Vec<(u32, u32)>,
     known: Known,
     cands: Vec<Candidate>,
-    weighed: Vec<(f64, usize, Link)>,
+    /// Per candidate: its weight, index, link and weight by timing alone.
+    weighed: Vec<(f64, usize, Link, f64)>,
 }
 
 /// Sets a parent for every span of `spans` that has none, except the root;
@@ -420,6 +540,39 @@ pub fn assign_with(
     graph: &Graph,
     cx: &Context,
     scratch: &mut Scratch,
+) -> SpanIdx {
+    assign_observing(spans, graph, cx, scratch, None)
+}
+
+/// [`assign_with`] on a sample trace: also returns what its ids and timing
+/// say about its spans' callers, for [`Graph::learn_by_timing`].
+pub fn observe(
+    spans: &mut [Span],
+    graph: &Graph,
+    cx: &Context,
+    scratch: &mut Scratch,
+) -> Observations {
+    let mut out = Observations::default();
+    for (k, s) in spans.iter().enumerate() {
+        let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
+            continue;
+        };
+        let p = &spans[p as usize];
+        let callee = callee_node(spans, k);
+        if p.kind != SpanKind::Placeholder && !callee.0.is_none() {
+            out.linked.push(((p.service, p.operation), callee));
+        }
+    }
+    assign_observing(spans, graph, cx, scratch, Some(&mut out));
+    out
+}
+
+fn assign_observing(
+    spans: &mut [Span],
+    graph: &Graph,
+    cx: &Context,
+    scratch: &mut Scratch,
+    mut observed: Option<&mut Observations>,
 ) -> SpanIdx {
     let n = spans.len();
     if n == 0 {
@@ -493,7 +646,7 @@ pub fn assign_with(
             cands.truncate(MAX_CANDIDATES);
             cands.sort_by_key(|x| x.parent);
         }
-        let callee = callee_service(spans, c);
+        let callee = callee_node(spans, c);
         weighed.clear();
         weighed.extend(
             cands
@@ -505,13 +658,23 @@ pub fn assign_with(
                     let p = &spans[x.parent];
                     !open(p)
                         || x.same_process
-                        || graph.share(p.service, callee).is_some_and(|s| s >= 0.05)
+                        || graph.share(p.service, callee.0).is_some_and(|s| s >= 0.05)
                 })
                 .map(|x| {
                     let inner = inner_count(spans, x.parent, cands, known);
-                    (weight(spans, callee, x, graph, inner), x.parent, x.link)
+                    let timing = timing_weight(spans, x, inner);
+                    let w = graph_weight(spans, callee, x, graph) * timing;
+                    (w, x.parent, x.link, timing)
                 }),
         );
+        if let Some(out) = observed.as_deref_mut() {
+            let from = out.options.len() as u32;
+            out.options.extend(weighed.iter().map(|&(_, p, _, timing)| {
+                let p = &spans[p];
+                ((p.service, p.operation), timing)
+            }));
+            out.orphans.push((callee, from, out.options.len() as u32));
+        }
         // Heaviest first; ties: the later-starting, then the first index.
         weighed.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
@@ -520,7 +683,7 @@ pub fn assign_with(
         });
         let total: f64 = weighed.iter().map(|x| x.0).sum();
         let s = match weighed.first() {
-            Some(&(w, p, link)) if !creates_cycle(spans, c, p) => {
+            Some(&(w, p, link, _)) if !creates_cycle(spans, c, p) => {
                 let s = &mut spans[c];
                 s.parent = Some(p as SpanIdx);
                 s.link = link;
@@ -715,6 +878,32 @@ mod tests {
             ..cx
         };
         assert_eq!(assign(&mut s, &Graph::default(), &cx2), 0);
+    }
+
+    #[test]
+    fn a_learned_rate_is_what_a_caller_wins_where_it_could_have_called() {
+        let node = |k: u32| (Sym(k), Sym(100 + k));
+        let (gateway, a, b, c) = (node(1), node(2), node(3), node(4));
+        let mut o = Observations::default();
+        // 30 calls of b that timing must place: a is the innermost candidate
+        // (weight 1), the gateway holds a (half that).
+        for _ in 0..30 {
+            let from = o.options.len() as u32;
+            o.options.extend([(a, 1.0), (gateway, 0.5)]);
+            o.orphans.push((b, from, from + 2));
+        }
+        // 10 calls of b from c that ids name.
+        o.linked.extend(std::iter::repeat_n((c, b), 10));
+        let mut g = Graph::default();
+        g.learn_by_timing(&[o]);
+        let rate = |caller, callee| g.caller_share(caller, callee);
+        assert!((rate(a, b).unwrap() - 2.0 / 3.0).abs() < 1e-6);
+        assert!((rate(gateway, b).unwrap() - 1.0 / 3.0).abs() < 1e-6);
+        assert_eq!(rate(c, b), Some(1.0));
+        // Never a candidate: not its caller (the weight adds a little).
+        assert_eq!(rate(node(5), b), Some(0.0));
+        // Nothing learned about a callee, nor its service: no judgement.
+        assert_eq!(rate(a, node(6)), None);
     }
 
     #[test]
