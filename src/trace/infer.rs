@@ -396,8 +396,8 @@ fn open(s: &Span) -> bool {
     !s.timed && s.events.len() < 2 && s.kind != SpanKind::Placeholder
 }
 
-/// The weight the call graph gives a candidate: the share of the callee's
-/// calls its node makes.
+/// The weight the call graph gives a candidate: how likely its node is to
+/// be the callee's caller ([`Graph::caller_share`]).
 fn graph_weight(spans: &[Span], callee: Node, cand: &Candidate, graph: &Graph) -> f64 {
     let p = &spans[cand.parent];
     match graph.caller_share((p.service, p.operation), callee) {
@@ -904,6 +904,37 @@ mod tests {
         assert_eq!(rate(node(5), b), Some(0.0));
         // Nothing learned about a callee, nor its service: no judgement.
         assert_eq!(rate(a, node(6)), None);
+    }
+
+    #[test]
+    fn a_span_that_holds_the_callee_by_chance_loses_to_the_caller_the_run_shows() {
+        let coarse = Coarse::default();
+        let offsets = known_offsets(4);
+        let cx = context(&coarse, &offsets);
+        // 40 traces: the gateway (1) calls c (2), which calls b (3).
+        let (gateway, c, b) = (
+            span(1, 0, 1000, 0),
+            span(2, 100, 500, 1),
+            span(3, 200, 300, 2),
+        );
+        let mut sample = Vec::new();
+        let mut scratch = Scratch::default();
+        for _ in 0..40 {
+            let mut spans = vec![gateway.clone(), c.clone(), b.clone()];
+            sample.push(observe(&mut spans, &Graph::default(), &cx, &mut scratch));
+        }
+        let mut g = Graph::default();
+        g.learn_by_timing(&sample);
+        // Then x (4), which no trace showed calling b, runs inside c and
+        // holds b: the innermost candidate by time.
+        let trace = || vec![gateway.clone(), c.clone(), span(4, 150, 400, 3), b.clone()];
+        let mut spans = trace();
+        assign(&mut spans, &Graph::default(), &cx);
+        assert_eq!(spans[3].parent, Some(2), "by time alone");
+        let mut spans = trace();
+        assign(&mut spans, &g, &cx);
+        assert_eq!(spans[3].parent, Some(1), "{spans:?}");
+        assert!(spans[3].parent_confidence > 0.5);
     }
 
     #[test]
