@@ -66,20 +66,22 @@ pub struct Acc {
 
 impl Acc {
     pub fn add(&mut self, r: &Request) {
-        self.count += 1;
-        self.errors += u64::from(r.error);
-        self.recovered_errors += u64::from(r.recovered);
-        self.client_errors += u64::from(r.client_error());
+        self.count_only(r);
         if let Some(d) = r.duration_ns() {
             self.samples.push(d);
         }
     }
 
+    /// Counts `r` without keeping its duration.
+    pub fn count_only(&mut self, r: &Request) {
+        self.count += 1;
+        self.errors += u64::from(r.error);
+        self.recovered_errors += u64::from(r.recovered);
+        self.client_errors += u64::from(r.client_error());
+    }
+
     pub fn merge(&mut self, mut other: Acc) {
-        self.count += other.count;
-        self.errors += other.errors;
-        self.recovered_errors += other.recovered_errors;
-        self.client_errors += other.client_errors;
+        self.merge_counts(&other);
         if self.samples.len() < other.samples.len() {
             std::mem::swap(&mut self.samples, &mut other.samples);
         }
@@ -88,13 +90,9 @@ impl Acc {
 
     /// The counts without the samples.
     pub fn counts(&self) -> Acc {
-        Acc {
-            count: self.count,
-            errors: self.errors,
-            recovered_errors: self.recovered_errors,
-            client_errors: self.client_errors,
-            samples: Vec::new(),
-        }
+        let mut counts = Acc::default();
+        counts.merge_counts(self);
+        counts
     }
 
     /// Adds `other`'s counts (not its samples).
@@ -153,11 +151,7 @@ fn services_and_operations_capped(
         .map(|(rs, ops)| {
             let (mut acc, mut timed) = empty();
             for (r, &k) in rs.iter().zip(ops) {
-                let a = &mut acc[k as usize];
-                a.count += 1;
-                a.errors += u64::from(r.error);
-                a.recovered_errors += u64::from(r.recovered);
-                a.client_errors += u64::from(r.client_error());
+                acc[k as usize].count_only(r);
                 timed[k as usize] += usize::from(r.timed);
             }
             (acc, timed)
