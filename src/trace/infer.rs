@@ -37,6 +37,7 @@
 //! clock stamps whole seconds, a longer span is no such caller for it); spans with no
 //! candidate hang under it with confidence 0.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::ingest::event::Sym;
@@ -116,18 +117,20 @@ impl Graph {
         g.learn_from(spans);
         g
     }
-    /// Adds the evidence of one more trace ([`Graph::learn`]): a thread
-    /// folds its traces into one graph, not one per trace.
+    /// [`Graph::learn`] over many traces, each thread folding its traces
+    /// into one graph (not one per trace).
+    pub fn learn_all<'a>(traces: impl ParallelIterator<Item = &'a [Span]>) -> Graph {
+        traces
+            .fold(Graph::default, |mut g, spans| {
+                g.learn_from(spans);
+                g
+            })
+            .reduce(Graph::default, Graph::merge)
+    }
+    /// Adds the evidence of one more trace ([`Graph::learn`]).
     pub fn learn_from(&mut self, spans: &[Span]) {
-        for (k, s) in spans.iter().enumerate() {
-            let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
-                continue;
-            };
-            let p = &spans[p as usize];
-            let callee = callee_service(spans, k);
-            if p.kind != SpanKind::Placeholder && !callee.is_none() {
-                self.add(p.service, callee);
-            }
+        for (caller, callee) in id_links(spans) {
+            self.add(caller.0, callee.0);
         }
     }
     /// Learns who calls whom where no ids say it (the Mystery Machine's
@@ -148,20 +151,13 @@ impl Graph {
     /// The order of `sample` is the traces' order: the sums, and so the
     /// rates, do not depend on threads.
     pub fn learn_by_timing(&mut self, sample: &[Observations]) {
-        let mut pairs: HashMap<(Node, Node), u32> = HashMap::default();
-        // Per pair: the share of the weight it won and its chances.
-        let mut won: Vec<f64> = Vec::new();
-        let mut chances: Vec<f64> = Vec::new();
+        // Per pair: the share of the weight it won, and its chances.
+        let mut pairs: HashMap<(Node, Node), (f64, f64)> = HashMap::default();
         let mut evidence: HashMap<Node, u32> = HashMap::default();
         let mut add = |caller: Node, callee: Node, share: f64| {
-            let next = pairs.len() as u32;
-            let k = *pairs.entry((caller, callee)).or_insert(next) as usize;
-            if k == won.len() {
-                won.push(0.0);
-                chances.push(0.0);
-            }
-            won[k] += share;
-            chances[k] += 1.0;
+            let (won, chances) = pairs.entry((caller, callee)).or_default();
+            *won += share;
+            *chances += 1.0;
         };
         for o in sample {
             for &(caller, callee) in &o.linked {
@@ -182,7 +178,7 @@ impl Graph {
         }
         self.prior = pairs
             .into_iter()
-            .map(|(key, k)| (key, (won[k as usize] / chances[k as usize]) as f32))
+            .map(|(key, (won, chances))| (key, (won / chances) as f32))
             .collect();
         self.evidence = evidence;
     }
@@ -282,9 +278,16 @@ impl Known {
     }
 }
 
-/// The service a span's calls are to: its own, or for a placeholder its first child's.
-fn callee_service(spans: &[Span], k: usize) -> Sym {
-    callee_node(spans, k).0
+/// The calls a trace's ids name, as (caller node, callee node): a span and
+/// the logged parent it links to (not a placeholder; a placeholder callee
+/// stands for its first child).
+fn id_links(spans: &[Span]) -> impl Iterator<Item = (Node, Node)> + '_ {
+    spans.iter().enumerate().filter_map(|(k, s)| {
+        let p = &spans[s.parent.filter(|_| !s.inferred_parent)? as usize];
+        let callee = callee_node(spans, k);
+        (p.kind != SpanKind::Placeholder && !callee.0.is_none())
+            .then_some(((p.service, p.operation), callee))
+    })
 }
 
 /// The node a span's calls are to: its own, or for a placeholder its first child's.
@@ -552,17 +555,10 @@ pub fn observe(
     cx: &Context,
     scratch: &mut Scratch,
 ) -> Observations {
-    let mut out = Observations::default();
-    for (k, s) in spans.iter().enumerate() {
-        let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
-            continue;
-        };
-        let p = &spans[p as usize];
-        let callee = callee_node(spans, k);
-        if p.kind != SpanKind::Placeholder && !callee.0.is_none() {
-            out.linked.push(((p.service, p.operation), callee));
-        }
-    }
+    let mut out = Observations {
+        linked: id_links(spans).collect(),
+        ..Default::default()
+    };
     assign_observing(spans, graph, cx, scratch, Some(&mut out));
     out
 }

@@ -396,13 +396,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         tolerance_ns: opts.containment_tolerance_ns,
         entry_root: true,
     };
-    let mut graph = traces
-        .par_iter()
-        .fold(infer::Graph::default, |mut g, t| {
-            g.learn_from(&t.spans);
-            g
-        })
-        .reduce(infer::Graph::default, infer::Graph::merge);
+    let mut graph = infer::Graph::learn_all(traces.par_iter().map(|t| &t.spans[..]));
     // Who calls whom where no ids say it: learned on an even sample.
     let step = traces.len().div_ceil(infer::LEARN_SAMPLE).max(1);
     let sample: Vec<infer::Observations> = traces

@@ -145,13 +145,11 @@ pub(super) fn clocks(
         // Its inference looks for calls that bound offsets; see the field.
         entry_root: false,
     };
-    let graph = picked()
-        .filter(|(_, t)| needs(t))
-        .fold(infer::Graph::default, |mut g, (_, t)| {
-            g.learn_from(&t.spans);
-            g
-        })
-        .reduce(infer::Graph::default, infer::Graph::merge);
+    let graph = infer::Graph::learn_all(
+        picked()
+            .filter(|(_, t)| needs(t))
+            .map(|(_, t)| &t.spans[..]),
+    );
     lap.lap("graph1");
     // Each thread corrects a copy of one trace at a time, in lists it keeps.
     type Work = (Vec<Span>, tree::Scratch, infer::Scratch);
