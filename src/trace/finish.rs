@@ -1,11 +1,11 @@
-//! A trace whose spans are built, id-linked and clock-corrected -> its tree.
+//! A trace whose spans are built and id-linked -> its tree.
 //!
-//! Input: one [`Trace`] with corrected span times, the call graph learned
+//! Input: one [`Trace`] with span times as logged, the clock offsets, the call graph learned
 //! from the run and the inference context. Output: the same trace with its
 //! spans in start order, every parent set, extents stretched, its start and
 //! end, critical path and error origin.
 
-use super::{critical, infer, tree, Link, Span, SpanIdx, Trace};
+use super::{clock, critical, infer, tree, Link, Span, SpanIdx, Trace};
 
 /// Puts `items` in the order `order` gives (`items[i]` becomes the item that
 /// was at `order[i]`; each index once), in place: following each cycle of the
@@ -28,7 +28,7 @@ pub(super) fn permute<T>(items: &mut [T], order: &mut [u32]) {
     }
 }
 
-/// A trace whose spans are built, id-linked and clock-corrected -> start
+/// A trace whose spans are built and id-linked -> corrected times, start
 /// order, inferred parents, extents, critical path and error origin.
 /// Lists [`finish_trace`] reuses from one trace to the next.
 #[derive(Default)]
@@ -49,6 +49,7 @@ pub(super) fn finish_trace(
     scratch: &mut Finish,
 ) {
     let spans = &mut t.spans;
+    correct(spans, cx, &mut scratch.tree);
     start_order(spans, scratch);
     let root = infer::assign_with(spans, graph, cx, &mut scratch.infer);
     infer::mark_async(spans, cx);
@@ -66,7 +67,7 @@ pub(super) fn finish_trace(
     (t.root, t.start_ns, t.end_ns) = (root, start_ns, end_ns);
 }
 
-/// What a trace (spans built, id-linked and clock-corrected) says about its
+/// What a trace (spans built and id-linked) says about its
 /// spans' callers, for [`infer::Graph::learn_by_timing`]: its spans are
 /// copied into `copy` and put in start order, as [`finish_trace`] would.
 pub(super) fn observe(
@@ -77,8 +78,16 @@ pub(super) fn observe(
 ) -> infer::Observations {
     copy.clear();
     copy.extend_from_slice(spans);
+    correct(copy, cx, &mut scratch.tree);
     start_order(copy, scratch);
     infer::observe(copy, graph, cx, &mut scratch.infer)
+}
+
+/// Spans in logged time -> in corrected time: each domain's offset
+/// subtracted, placeholders fitted over their children.
+fn correct(spans: &mut [Span], cx: &infer::Context, scratch: &mut tree::Scratch) {
+    clock::apply(spans, cx.offsets);
+    tree::fit_placeholders(spans, scratch);
 }
 
 /// Puts spans in start order and remaps their parents: clock correction

@@ -42,7 +42,7 @@ pub mod tree;
 
 use finish::{finish_trace, permute, Finish};
 pub use offsets::CLOCK_SAMPLE;
-use offsets::{clock_key, clocks, ClockKey};
+use offsets::{clock_key, clocks, id_facts, ClockKey};
 
 use rayon::prelude::*;
 
@@ -381,14 +381,10 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     #[allow(clippy::filter_map_identity)]
     let mut traces: Vec<Trace> = traces.into_iter().filter_map(|t| t).collect();
     clock.lap("spans");
-    let (offsets, clock_offsets, entry) = clocks(&traces, keys, symbols, &coarse, opts);
+    let (facts, mut graph) = id_facts(&traces);
+    clock.lap("ids");
+    let (offsets, clock_offsets, entry) = clocks(&traces, keys, &facts, symbols, &coarse, opts);
     clock.lap("clocks");
-    traces
-        .par_iter_mut()
-        .for_each_init(tree::Scratch::default, |scratch, t| {
-            clock::apply(&mut t.spans, &offsets);
-            tree::fit_placeholders(&mut t.spans, scratch);
-        });
     let cx = infer::Context {
         coarse: &coarse,
         offsets: &offsets,
@@ -396,7 +392,6 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         tolerance_ns: opts.containment_tolerance_ns,
         entry_root: true,
     };
-    let mut graph = infer::Graph::learn_all(traces.par_iter().map(|t| &t.spans[..]));
     // Who calls whom where no ids say it: learned on an even sample.
     let step = traces.len().div_ceil(infer::LEARN_SAMPLE).max(1);
     let sample: Vec<infer::Observations> = traces

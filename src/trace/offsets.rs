@@ -111,6 +111,7 @@ pub(super) fn clock_key(
 pub(super) fn clocks(
     traces: &[Trace],
     keys: Vec<ClockKey>,
+    facts: &Facts,
     symbols: &Symbols,
     coarse: &spans::Coarse,
     opts: &TraceOptions,
@@ -124,7 +125,6 @@ pub(super) fn clocks(
         .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, coarse))
         .collect();
     lap.lap("pairs");
-    let facts = domain_facts(traces);
     let entry = clock::entry(&facts.1, &facts.0);
     let reference = reference_domain(entry, &pairs, &facts.0, coarse);
     let (first, first_report) = clock::solve(&pairs, &facts.0, reference, symbols);
@@ -210,16 +210,21 @@ pub(super) type Facts = (
     std::collections::BTreeMap<u32, usize>,
 );
 
-pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
+/// What the ids of the whole run say, before any clock is corrected (links
+/// by ids do not depend on times): per domain its service and the entries
+/// it holds ([`Facts`]), and who calls whom ([`infer::Graph::learn`]).
+/// Two passes over the traces, the graph learned in the first.
+pub(super) fn id_facts(traces: &[Trace]) -> (Facts, infer::Graph) {
+    use rustc_hash::{FxHashMap, FxHashSet};
     // Services whose spans ids link to another service's (or to one nobody
     // logged) are called: not entries. Those that ids show calling others are.
-    type Sets = (
-        std::collections::BTreeSet<Sym>,
-        std::collections::BTreeSet<Sym>,
-    );
-    let (called, calls): Sets = traces
+    // Hash sets, not ordered ones: they are only asked what they hold, once
+    // or twice per span of the run.
+    type Sets = (FxHashSet<Sym>, FxHashSet<Sym>, infer::Graph);
+    let (called, calls, graph): Sets = traces
         .par_iter()
-        .fold(Sets::default, |(mut called, mut calls), t| {
+        .fold(Sets::default, |(mut called, mut calls, mut graph), t| {
+            graph.learn_from(&t.spans);
             for s in &t.spans {
                 let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
                     continue;
@@ -232,16 +237,19 @@ pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
                     called.insert(s.service);
                 }
             }
-            (called, calls)
+            (called, calls, graph)
         })
         .reduce(Sets::default, |mut a, b| {
             a.0.extend(b.0);
             a.1.extend(b.1);
-            a
+            (a.0, a.1, a.2.merge(b.2))
         });
-    traces
+    // Per domain (file): the first service seen in it (in trace order: folds and
+    // their reduction keep the traces' order) and the entries it holds.
+    type PerDomain = (FxHashMap<u32, Sym>, FxHashMap<u32, usize>);
+    let (services, entries): PerDomain = traces
         .par_iter()
-        .fold(Facts::default, |mut f, t| {
+        .fold(PerDomain::default, |mut f, t| {
             // The entry: the longest span no id links to a caller, of a
             // service nobody calls by id where there is one.
             let mut entry: Option<((bool, bool, bool, i64), u32)> = None;
@@ -268,7 +276,7 @@ pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
             }
             f
         })
-        .reduce(Facts::default, |mut a, b| {
+        .reduce(PerDomain::default, |mut a, b| {
             for (k, v) in b.0 {
                 a.0.entry(k).or_insert(v);
             }
@@ -276,7 +284,14 @@ pub(super) fn domain_facts(traces: &[Trace]) -> Facts {
                 *a.1.entry(k).or_default() += v;
             }
             a
-        })
+        });
+    (
+        (
+            services.into_iter().collect(),
+            entries.into_iter().collect(),
+        ),
+        graph,
+    )
 }
 
 #[cfg(test)]
