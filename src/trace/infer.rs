@@ -37,7 +37,6 @@
 //! clock stamps whole seconds, a longer span is no such caller for it); spans with no
 //! candidate hang under it with confidence 0.
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::ingest::event::Sym;
@@ -116,16 +115,6 @@ impl Graph {
         let mut g = Graph::default();
         g.learn_from(spans);
         g
-    }
-    /// [`Graph::learn`] over many traces, each thread folding its traces
-    /// into one graph (not one per trace).
-    pub fn learn_all<'a>(traces: impl ParallelIterator<Item = &'a [Span]>) -> Graph {
-        traces
-            .fold(Graph::default, |mut g, spans| {
-                g.learn_from(spans);
-                g
-            })
-            .reduce(Graph::default, Graph::merge)
     }
     /// Adds the evidence of one more trace ([`Graph::learn`]).
     pub fn learn_from(&mut self, spans: &[Span]) {
@@ -584,6 +573,11 @@ fn assign_observing(
     } = scratch;
     orphans.clear();
     orphans.extend((0..n).filter(|&k| spans[k].parent.is_none()));
+    // Ids link every span but one (most traces that log span ids): that one
+    // is the root, and there is nothing to weigh.
+    if let [root] = orphans[..] {
+        return root as SpanIdx;
+    }
     // By span: the candidates of each orphan (none beyond MAX_INFER_SPANS).
     options.clear();
     ranges.clear();

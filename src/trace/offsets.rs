@@ -106,12 +106,14 @@ pub(super) fn clock_key(
 /// The clock offsets of the run, from the spans as logged (see [`clock`]),
 /// in two rounds: first from the calls ids give and the chance pairs that
 /// agree; then again with the calls the first round's offsets let the
-/// inference find (the only evidence for a clock that stamps whole seconds).
-/// Both rounds read the traces [`clock_sample`] picks.
+/// inference find (the only evidence for a clock that stamps whole seconds),
+/// weighing callers by `graph`, the run's calls by ids. Both rounds read the
+/// traces [`clock_sample`] picks.
 pub(super) fn clocks(
     traces: &[Trace],
     keys: Vec<ClockKey>,
     facts: &Facts,
+    graph: &infer::Graph,
     symbols: &Symbols,
     coarse: &spans::Coarse,
     opts: &TraceOptions,
@@ -145,12 +147,6 @@ pub(super) fn clocks(
         // Its inference looks for calls that bound offsets; see the field.
         entry_root: false,
     };
-    let graph = infer::Graph::learn_all(
-        picked()
-            .filter(|(_, t)| needs(t))
-            .map(|(_, t)| &t.spans[..]),
-    );
-    lap.lap("graph1");
     // Each thread corrects a copy of one trace at a time, in lists it keeps.
     type Work = (Vec<Span>, tree::Scratch, infer::Scratch);
     let inferred: Vec<clock::Pair> = picked()
@@ -162,7 +158,7 @@ pub(super) fn clocks(
                 spans.extend_from_slice(&t.spans);
                 clock::apply(spans, &first);
                 tree::fit_placeholders(spans, tree_scratch);
-                infer::assign_with(spans, &graph, &cx, infer_scratch);
+                infer::assign_with(spans, graph, &cx, infer_scratch);
                 clock::inferred_pairs(k as u32, &t.spans, spans, coarse)
             },
         )
