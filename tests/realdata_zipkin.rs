@@ -11,9 +11,13 @@
 //! Each Zipkin span becomes a truth span of the simulation's model (see
 //! `tests/sim/`), with the Zipkin tree as its parents: the server half of a
 //! shared id under its client half, and the spans whose parent id is a shared
-//! id under the server half (as Zipkin draws them). Each service writes one
-//! file per style; every span is logged by its own service (a service named
-//! `unknown` writes nothing). The styles:
+//! id under the server half (as Zipkin draws them). Each instance of a
+//! service (its `localEndpoint` address: one process, one host) writes one
+//! file per style, as it would: `datamgmt` calls another `datamgmt`
+//! instance under one shared span id, and in one file the two halves would
+//! be one span. Every span is logged by its own service (a service named
+//! `unknown` writes nothing); a span named `get /path` logs that method and
+//! path. The styles:
 //! - `json-b3`: JSON lines with trace, span and parent ids, shared ids as they
 //!   are; a start and an end line per span;
 //! - `sleuth`: Spring Cloud Sleuth's `[app,traceId,spanId]` logback lines, a
@@ -25,7 +29,7 @@
 //! Targets (issue 11): exact trees where ids are logged; with span ids left
 //! out, dependency precision >= 0.95 and recall >= 0.9.
 //!
-//! The recorded times are taken as the truth (one host per service, clock
+//! The recorded times are taken as the truth (every instance's clock at
 //! offset 0), though `skew.json` shows a skewed clock: the offset columns of
 //! the printed table do not judge anything here.
 
@@ -73,6 +77,8 @@ struct Zspan {
     kind: Kind,
     shared: bool,
     service: String,
+    /// The instance that logged it (its `localEndpoint`'s address): one log file each.
+    ip: String,
     method: &'static str,
     path: String,
     start_us: i64,
@@ -92,8 +98,9 @@ fn read_trace(path: &Path) -> Vec<Zspan> {
             let tags = s.get("tags");
             let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str);
             let name = str_of(s, "name").unwrap_or_default();
+            // Span names like `get /api/...` start with the method.
             let method = tag("http.method")
-                .or(Some(name.as_str()))
+                .or(name.split_whitespace().next())
                 .and_then(|m| METHODS.iter().find(|x| x.eq_ignore_ascii_case(m)).copied())
                 .unwrap_or("");
             let kind = match s.get("kind").and_then(Value::as_str) {
@@ -107,7 +114,13 @@ fn read_trace(path: &Path) -> Vec<Zspan> {
                 .iter()
                 .find_map(|k| tag(k)?.parse::<u16>().ok())
                 .unwrap_or(if kind == Kind::Local { 0 } else { 200 });
+            // Else the name's path (`get /api/...`), else `/`.
+            let named_path = name
+                .split_once(' ')
+                .map(|(_, p)| p.trim())
+                .filter(|p| p.starts_with('/'));
             let path = tag("http.path")
+                .or(named_path)
                 .map(str::to_string)
                 .filter(|_| !method.is_empty())
                 .unwrap_or_else(|| {
@@ -128,6 +141,10 @@ fn read_trace(path: &Path) -> Vec<Zspan> {
                     .as_str()
                     .unwrap_or("unknown")
                     .replace('/', "-"),
+                ip: s["localEndpoint"]["ipv4"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
                 method,
                 path,
                 start_us: s["timestamp"].as_i64().unwrap(),
@@ -168,10 +185,24 @@ fn world(traces: &[Vec<Zspan>], style: Style) -> (World, Vec<TruthTrace>) {
     let mut names: Vec<String> = traces.iter().flatten().map(|s| s.service.clone()).collect();
     names.sort();
     names.dedup();
+    // One host (one log file) per instance: a service's spans logged from
+    // two addresses are two processes, each with its own file.
+    let mut instances: Vec<(String, String)> = traces
+        .iter()
+        .flatten()
+        .map(|s| (s.service.clone(), s.ip.clone()))
+        .collect();
+    instances.sort();
+    instances.dedup();
+    let host_of = |service: &str, ip: &str| {
+        instances
+            .iter()
+            .position(|(s, i)| s == service && i == ip)
+            .unwrap()
+    };
     let services: Vec<Service> = names
         .iter()
-        .enumerate()
-        .map(|(i, n)| Service {
+        .map(|n| Service {
             name: n.clone(),
             style,
             mode: if style.is_access() {
@@ -180,19 +211,25 @@ fn world(traces: &[Vec<Zspan>], style: Style) -> (World, Vec<TruthTrace>) {
                 Mode::StartEnd
             },
             client_lines: !style.is_access(),
-            hosts: vec![i],
+            hosts: (0..instances.len())
+                .filter(|&h| instances[h].0 == *n)
+                .collect(),
             ops: Vec::new(),
             fail_rate: 0.0,
             propagates: true,
             worker: false,
         })
         .collect();
-    let hosts = names
+    let hosts = instances
         .iter()
         .enumerate()
-        .map(|(i, n)| Host {
-            service: i,
-            name: n.clone(),
+        .map(|(h, (n, _))| Host {
+            service: names.iter().position(|x| x == n).unwrap(),
+            // Numbered within the service: `datamgmt-1`, `datamgmt-2`.
+            name: format!(
+                "{n}-{}",
+                1 + instances[..h].iter().filter(|(s, _)| s == n).count()
+            ),
             clock: Clock::default(),
             missing: n == "unknown",
         })
@@ -224,7 +261,7 @@ fn world(traces: &[Vec<Zspan>], style: Style) -> (World, Vec<TruthTrace>) {
                     .map(|(s, &parent)| TruthSpan {
                         kind: s.kind,
                         service: svc(&s.service),
-                        host: svc(&s.service),
+                        host: host_of(&s.service, &s.ip),
                         span_id: s.id.clone(),
                         parent,
                         link: if s.kind == Kind::Consumer {
@@ -328,18 +365,18 @@ fn zipkin_traces_rebuilt_from_their_logs() {
     // improves); the issue's targets are in the comments.
     // Where ids are logged the trees must be exact.
     let tree = |s: Style| get(s).1.score.all.tree_accuracy();
-    assert!(tree(Style::JsonB3) >= 0.81, "{}", tree(Style::JsonB3)); // target: 1.0 (issue 11)
+    assert!(tree(Style::JsonB3) >= 0.96, "{}", tree(Style::JsonB3)); // target: 1.0 (issue 11)
     assert!(tree(Style::Sleuth) >= 0.53, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
-    assert!(tree(Style::AccessIds) >= 0.19, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
+    assert!(tree(Style::AccessIds) >= 0.18, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
     let c = &get(Style::JsonB3).1.score.all;
     assert!(c.dep_precision() >= 0.99 && c.dep_recall() >= 0.91, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // Sleuth logs no parent ids: 0.45 before callers were learned by timing.
     let c = &get(Style::Sleuth).1.score.all;
-    assert!(c.dep_precision() >= 0.97 && c.dep_recall() >= 0.87, "{c:?}"); // target: 1.0 (issue 11)
+    assert!(c.dep_precision() >= 0.95 && c.dep_recall() >= 0.85, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // With span ids left out: dependency edges, calls weighed.
     for (s, p, r) in [
-        (Style::LogbackRequestId, 0.83, 0.42),
-        (Style::Access, 0.52, 0.26),
+        (Style::LogbackRequestId, 0.66, 0.53),
+        (Style::Access, 0.73, 0.67),
     ] {
         let c = &get(s).1.score.all;
         assert!(c.dep_precision() >= p, "{s:?} {c:?}"); // target: 0.95 (issue 11)
