@@ -8,14 +8,16 @@
 //! - Spans that carry the same span id are the halves of one call: B3
 //!   (Zipkin, Brave, Sleuth) gives the server the id of the client span that
 //!   called it. The halves are put in order, client first, and each later
-//!   half becomes the child of the one before it ([`SpanKind::SharedServer`]).
+//!   half becomes the child of the latest earlier half that holds it in time,
+//!   else of the client ([`SpanKind::SharedServer`]): several servers that
+//!   logged one client's id (consumers of one message, retries) are siblings.
 //!   The client is the half whose logged parent is a span of its own service
 //!   (B3 gives both halves the client's parent), else the half that another
 //!   span of its own process holds (the request it was made from), else the
 //!   longer (a client waits for the whole call), else the earlier.
 //! - A span that logged a parent id hangs under the span with that id; where
-//!   several halves share it, under the last one (the server, whose calls
-//!   they are).
+//!   several halves share it, under the server half of its own process (the
+//!   server whose calls they are), else the last one.
 //! - A logged parent id that no span carries becomes a placeholder
 //!   ([`SpanKind::Placeholder`]): no events, no service, the id kept, the
 //!   parent of every span that named it. Its own parent is inferred later.
@@ -119,9 +121,24 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
             )
         };
         halves.sort_by_key(|&k| key(k));
-        for w in halves.windows(2) {
-            let (client, server) = (w[0], w[1]);
-            spans[server].parent = Some(client as SpanIdx);
+        // Each server half under the latest earlier half that holds it in
+        // time (a hop through a process that logs the id too), else under
+        // the client: several servers that logged one client's id (a
+        // message every consumer received, a call retried) are its children.
+        let client = halves[0];
+        for i in 1..halves.len() {
+            let server = halves[i];
+            let s = &spans[server];
+            let holder = halves[1..i]
+                .iter()
+                .rev()
+                .copied()
+                .find(|&h| {
+                    let o = &spans[h];
+                    o.timed && o.start_ns <= s.start_ns && s.end_ns <= o.end_ns
+                })
+                .unwrap_or(client);
+            spans[server].parent = Some(holder as SpanIdx);
             spans[server].kind = SpanKind::SharedServer;
             spans[server].inferred_parent = false;
         }
@@ -138,7 +155,27 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
         if p.is_none() || spans[c].kind == SpanKind::SharedServer {
             continue;
         }
-        let target = match find(p).first() {
+        let named = find(p);
+        // Of several server halves with that id, the one in the child's own
+        // process (its calls), else the one running when the child started,
+        // else the server-most.
+        let servers = || {
+            named
+                .iter()
+                .map(|&(_, k)| k as usize)
+                .filter(|&k| k != c && spans[k].kind == SpanKind::SharedServer)
+        };
+        let child = &spans[c];
+        let own = servers()
+            .find(|&k| spans[k].file == child.file && spans[k].service == child.service)
+            .or_else(|| {
+                servers().find(|&k| {
+                    let o = &spans[k];
+                    o.timed && o.start_ns <= child.start_ns && child.start_ns <= o.end_ns
+                })
+            });
+        let target = match named.first() {
+            Some(_) if own.is_some() => own.map(|k| k as SpanIdx),
             Some(&(_, k)) => last[k as usize].filter(|&t| t as usize != c),
             None => {
                 let at = missing.partition_point(|&(id, _)| id < p);
@@ -309,6 +346,53 @@ mod tests {
         assert_eq!(spans[at(pay, x)].parent, Some(at(orders, x) as SpanIdx));
         assert_eq!(spans[at(ledger, y)].parent, Some(at(pay, y) as SpanIdx));
         assert_eq!(spans[at(orders, x)].parent, None);
+    }
+
+    /// One client id logged by the servers of two consumers (Zipkin's
+    /// `shared` SERVER spans, one per instance that received the message),
+    /// each of which makes calls of its own under that id.
+    #[test]
+    fn servers_that_share_one_client_id_are_its_children_and_keep_their_calls() {
+        let mut s = Symbols::default();
+        let (bouncer, pusher, dove) = (s.intern("bouncer"), s.intern("pusher"), s.intern("dove"));
+        let ids: Vec<SpanId> = ["x", "d0", "d1", "d2"]
+            .iter()
+            .map(|i| SpanId::new(i, &mut s))
+            .collect();
+        let (x, d0, d1, d2) = (ids[0], ids[1], ids[2], ids[3]);
+        let mut events = vec![
+            ev(10, bouncer, 10, 0), // X client [0, 10]
+            ev(30, pusher, 10, 1),  // X server on instance 1 [20, 30]
+            ev(50, pusher, 10, 2),  // X server on instance 2 [40, 50]
+            ev(28, dove, 5, 3),     // D0 [23, 28]: instance 1's call, its client half not logged
+            ev(48, dove, 5, 3),     // D2 [43, 48]: instance 2's call, likewise
+            ev(29, pusher, 2, 1),   // D1's client half, logged by instance 1 [27, 29]
+        ];
+        for e in &mut events[..3] {
+            e.set_span_id(x);
+        }
+        for (k, id) in [(3, d0), (4, d2), (5, d1)] {
+            events[k].set_span_id(id);
+            events[k].set_parent_span_id(x);
+        }
+        let spans = build(&events, &s);
+        let at = |svc: Sym, id: SpanId, file: u32| {
+            spans
+                .iter()
+                .position(|sp| sp.service == svc && sp.span_id == id && sp.file == Some(file))
+                .unwrap() as SpanIdx
+        };
+        let parent = |k: SpanIdx| spans[k as usize].parent;
+        let (client, one, two) = (at(bouncer, x, 0), at(pusher, x, 1), at(pusher, x, 2));
+        // Neither server holds the other: both hang under the client.
+        assert_eq!(parent(one), Some(client));
+        assert_eq!(parent(two), Some(client));
+        // A call under X goes to the server half of its own process, else
+        // to the one that was running when it started.
+        assert_eq!(parent(at(pusher, d1, 1)), Some(one));
+        assert_eq!(parent(at(dove, d0, 3)), Some(one));
+        assert_eq!(parent(at(dove, d2, 3)), Some(two));
+        assert!(spans.iter().all(|sp| !sp.inferred_parent));
     }
 
     #[test]
