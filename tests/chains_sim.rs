@@ -70,14 +70,14 @@ fn chains_against_simulated_truth() {
     // it improves); the issue's targets are in the comments. Since Sleuth's
     // `[app,traceId,spanId]` is read, its 20656 spans take part (they were
     // all lost before): recall up, and more traces and offsets to get wrong.
-    assert!(c.dep_precision() >= 0.60, "{}", c.dep_precision()); // target: 0.99 (issue 11)
-    assert!(c.dep_recall() >= 0.48, "{}", c.dep_recall()); // target: 0.97 (issue 11)
-    assert!(c.graph_precision() >= 0.49, "{}", c.graph_precision()); // target: 0.99 (issue 11)
+    assert!(c.dep_precision() >= 0.61, "{}", c.dep_precision()); // target: 0.99 (issue 11)
+    assert!(c.dep_recall() >= 0.49, "{}", c.dep_recall()); // target: 0.97 (issue 11)
+    assert!(c.graph_precision() >= 0.50, "{}", c.graph_precision()); // target: 0.99 (issue 11)
                                                                      // 0.86 before the entry's whole-second span became the root: four seeds
                                                                      // each lost one rare edge (3 calls or fewer) that only wrong trees had
                                                                      // found; on 200 seeds 0.839 -> 0.838, precision 0.447 -> 0.453.
     assert!(c.graph_recall() >= 0.85, "{}", c.graph_recall()); // target: 0.97 (issue 11)
-    assert!(c.tree_accuracy() >= 0.68, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
+    assert!(c.tree_accuracy() >= 0.69, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
                                                                  // target: every determined offset within 5 ms (issue 11)
     assert!(
         off.determined_within as f64 >= 0.83 * off.determined as f64,
@@ -94,7 +94,7 @@ fn chains_against_simulated_truth() {
     // right count here, and the learned rates now find the right caller of
     // more spans that such an offset pushed out of it (a follows-from
     // candidate), where a wrong but closer span won before.
-    assert!(c.async_false <= 960, "{c:?}");
+    assert!(c.async_false <= 920, "{c:?}");
     assert!(c.async_reversed <= 310, "{c:?}"); // target: 0 (issue 11)
     assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)

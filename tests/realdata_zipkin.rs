@@ -366,13 +366,15 @@ fn zipkin_traces_rebuilt_from_their_logs() {
     // Where ids are logged the trees must be exact.
     let tree = |s: Style| get(s).1.score.all.tree_accuracy();
     assert!(tree(Style::JsonB3) >= 0.98, "{}", tree(Style::JsonB3)); // target: 1.0 (issue 11)
-    assert!(tree(Style::Sleuth) >= 0.53, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
+    assert!(tree(Style::Sleuth) >= 0.58, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
     assert!(tree(Style::AccessIds) >= 0.18, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
     let c = &get(Style::JsonB3).1.score.all;
     assert!(c.dep_precision() >= 0.99 && c.dep_recall() >= 0.93, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // Sleuth logs no parent ids: 0.45 before callers were learned by timing.
+                                                                           // A client half (B3) calls only its server half: trees 0.53 -> 0.59,
+                                                                           // two more calls misplaced (precision 0.956 -> 0.935).
     let c = &get(Style::Sleuth).1.score.all;
-    assert!(c.dep_precision() >= 0.95 && c.dep_recall() >= 0.87, "{c:?}"); // target: 1.0 (issue 11)
+    assert!(c.dep_precision() >= 0.93 && c.dep_recall() >= 0.87, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // With span ids left out: dependency edges, calls weighed.
     for (s, p, r) in [
         (Style::LogbackRequestId, 0.66, 0.53),

@@ -246,6 +246,10 @@ struct Known {
     file: Vec<Option<u32>>,
     slack: Vec<i64>,
     coarse: Vec<bool>,
+    /// The span is the client half of a shared span id: the call it waits
+    /// for is its server half, which ids already link (B3 gives a client
+    /// span no other child).
+    client_half: Vec<bool>,
 }
 
 impl Known {
@@ -264,6 +268,15 @@ impl Known {
                 .zip(coarse)
                 .map(|(s, &coarse)| cx.slack_of(s, coarse)),
         );
+        self.client_half.clear();
+        self.client_half.resize(spans.len(), false);
+        for s in spans {
+            if let (SpanKind::SharedServer, Some(p)) = (s.kind, s.parent) {
+                if !s.inferred_parent {
+                    self.client_half[p as usize] = true;
+                }
+            }
+        }
     }
 }
 
@@ -313,7 +326,7 @@ fn candidates<'a>(
     let child_file = known.file[c];
     let child_slack = known.slack[c];
     spans.iter().enumerate().filter_map(move |(p, parent)| {
-        if p == c || parent.kind == SpanKind::Placeholder {
+        if p == c || parent.kind == SpanKind::Placeholder || known.client_half[p] {
             return None;
         }
         // One process, one clock: a call it made, or a request it served
@@ -811,6 +824,40 @@ mod tests {
         assign(&mut spans, &Graph::default(), &cx);
         assert_eq!(spans[2].parent, Some(1));
         assert!(spans[2].parent_confidence < 0.75);
+    }
+
+    #[test]
+    fn a_client_half_of_a_shared_id_calls_nothing_but_its_server_half() {
+        // a's request [0, 100] calls b through client span X [10, 50] (b's
+        // server half [15, 30] logged X too) and, while X waits, calls c
+        // [35, 45]. Files: a 0, b 1, c 2.
+        let coarse = Coarse::default();
+        let offsets = known_offsets(3);
+        let cx = context(&coarse, &offsets);
+        let mut spans = vec![
+            span(1, 0, 100, 0),
+            span(1, 10, 50, 0),
+            span(2, 15, 30, 1),
+            span(3, 35, 45, 2),
+        ];
+        spans[1].file = Some(0);
+        spans[2].parent = Some(1);
+        spans[2].kind = SpanKind::SharedServer;
+        let root = assign(&mut spans, &Graph::default(), &cx);
+        assert_eq!(root, 0);
+        assert_eq!(spans[1].parent, Some(0));
+        // By time alone X holds c and is the innermost; but a client span's
+        // only call is its server half.
+        assert_eq!(spans[3].parent, Some(0));
+        // Without the shared id, X is an ordinary span of a and holds c.
+        spans[2].kind = SpanKind::Logged;
+        spans[2].parent = None;
+        for s in spans.iter_mut() {
+            s.parent = None;
+            s.inferred_parent = false;
+        }
+        assign(&mut spans, &Graph::default(), &cx);
+        assert_eq!(spans[3].parent, Some(1));
     }
 
     #[test]
