@@ -17,7 +17,8 @@
 //!   longer (a client waits for the whole call), else the earlier.
 //! - A span that logged a parent id hangs under the span with that id; where
 //!   several halves share it, under the server half of its own process (the
-//!   server whose calls they are), else the last one.
+//!   server whose calls they are), else the server half running when it
+//!   started, else the last one.
 //! - A logged parent id that no span carries becomes a placeholder
 //!   ([`SpanKind::Placeholder`]): no events, no service, the id kept, the
 //!   parent of every span that named it. Its own parent is inferred later.
@@ -174,10 +175,10 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
                     o.timed && o.start_ns <= child.start_ns && child.start_ns <= o.end_ns
                 })
             });
-        let target = match named.first() {
-            Some(_) if own.is_some() => own.map(|k| k as SpanIdx),
-            Some(&(_, k)) => last[k as usize].filter(|&t| t as usize != c),
-            None => {
+        let target = match (own, named.first()) {
+            (Some(k), _) => Some(k as SpanIdx),
+            (None, Some(&(_, k))) => last[k as usize].filter(|&t| t as usize != c),
+            (None, None) => {
                 let at = missing.partition_point(|&(id, _)| id < p);
                 match missing.get(at) {
                     Some(&(id, k)) if id == p => Some(k),
