@@ -529,8 +529,19 @@ pub struct Scratch {
     ranges: Vec<(u32, u32)>,
     known: Known,
     cands: Vec<Candidate>,
-    /// Per candidate: its weight, index, link and weight by timing alone.
-    weighed: Vec<(f64, usize, Link, f64)>,
+    weighed: Vec<Weighed>,
+}
+
+/// A candidate caller with its weight.
+#[derive(Clone, Copy, Debug)]
+struct Weighed {
+    /// By the call graph and timing together.
+    weight: f64,
+    /// The candidate's index.
+    parent: usize,
+    link: Link,
+    /// By timing alone (what [`Graph::learn_by_timing`] learns from).
+    timing: f64,
 }
 
 /// Sets a parent for every span of `spans` that has none, except the root;
@@ -666,27 +677,37 @@ fn assign_observing(
                 .map(|x| {
                     let inner = inner_count(spans, x.parent, cands, known);
                     let timing = timing_weight(spans, x, inner);
-                    let w = graph_weight(spans, callee, x, graph) * timing;
-                    (w, x.parent, x.link, timing)
+                    Weighed {
+                        weight: graph_weight(spans, callee, x, graph) * timing,
+                        parent: x.parent,
+                        link: x.link,
+                        timing,
+                    }
                 }),
         );
         if let Some(out) = observed.as_deref_mut() {
             let from = out.options.len() as u32;
-            out.options.extend(weighed.iter().map(|&(_, p, _, timing)| {
-                let p = &spans[p];
-                ((p.service, p.operation), timing)
+            out.options.extend(weighed.iter().map(|x| {
+                let p = &spans[x.parent];
+                ((p.service, p.operation), x.timing)
             }));
             out.orphans.push((callee, from, out.options.len() as u32));
         }
         // Heaviest first; ties: the later-starting, then the first index.
         weighed.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then(spans[b.1].start_ns.cmp(&spans[a.1].start_ns))
-                .then(a.1.cmp(&b.1))
+            b.weight
+                .total_cmp(&a.weight)
+                .then(spans[b.parent].start_ns.cmp(&spans[a.parent].start_ns))
+                .then(a.parent.cmp(&b.parent))
         });
-        let total: f64 = weighed.iter().map(|x| x.0).sum();
+        let total: f64 = weighed.iter().map(|x| x.weight).sum();
         let s = match weighed.first() {
-            Some(&(w, p, link, _)) if !creates_cycle(spans, c, p) => {
+            Some(&Weighed {
+                weight: w,
+                parent: p,
+                link,
+                ..
+            }) if !creates_cycle(spans, c, p) => {
                 let s = &mut spans[c];
                 s.parent = Some(p as SpanIdx);
                 s.link = link;
