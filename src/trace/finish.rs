@@ -85,7 +85,7 @@ pub(super) fn observe(
 
 /// Spans in logged time -> in corrected time: each domain's offset
 /// subtracted, placeholders fitted over their children.
-fn correct(spans: &mut [Span], cx: &infer::Context, scratch: &mut tree::Scratch) {
+pub(super) fn correct(spans: &mut [Span], cx: &infer::Context, scratch: &mut tree::Scratch) {
     clock::apply(spans, cx.offsets);
     tree::fit_placeholders(spans, scratch);
 }

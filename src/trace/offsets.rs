@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::ingest::event::{Sym, Symbols};
 
-use super::{clock, infer, spans, tree, ClockOffset, Span, Trace, TraceOptions};
+use super::{clock, finish, infer, spans, tree, ClockOffset, Span, Trace, TraceOptions};
 
 /// How many traces per clock domain the clock pass reads by default. An
 /// offset rests on the densest cluster of its calls' bounds: past a few
@@ -156,8 +156,7 @@ pub(super) fn clocks(
             |(spans, tree_scratch, infer_scratch), (k, t)| {
                 spans.clear();
                 spans.extend_from_slice(&t.spans);
-                clock::apply(spans, &first);
-                tree::fit_placeholders(spans, tree_scratch);
+                finish::correct(spans, &cx, tree_scratch);
                 infer::assign_with(spans, graph, &cx, infer_scratch);
                 clock::inferred_pairs(k as u32, &t.spans, spans, coarse)
             },
