@@ -341,9 +341,16 @@ fn zipkin_traces_rebuilt_from_their_logs() {
         let rendered = sim::render::render(&world, &truth);
         let dir = tempfile::tempdir().unwrap();
         let answer = sim::rebuild(&rendered, dir.path());
+        // `LOGTRACE_SIM_DIR=/tmp/z`: each style's logs are kept there, for the CLI.
+        if let Some(keep) = std::env::var_os("LOGTRACE_SIM_DIR") {
+            rendered
+                .write(&Path::new(&keep).join(style.name()))
+                .unwrap();
+        }
         let o = sim::outcome(&world, &truth, &rendered, &answer);
         let d = details(&truth, &rendered, &answer);
         sim::table::row(&mut table, style.name(), &o.score.all, &o.all_offsets());
+        eprint!("{}", sim::table::mistakes(&o));
         results.push((style, o, d));
     }
     eprintln!("{table}");
@@ -366,18 +373,27 @@ fn zipkin_traces_rebuilt_from_their_logs() {
     // Where ids are logged the trees must be exact.
     let tree = |s: Style| get(s).1.score.all.tree_accuracy();
     assert!(tree(Style::JsonB3) >= 0.98, "{}", tree(Style::JsonB3)); // target: 1.0 (issue 11)
-    assert!(tree(Style::Sleuth) >= 0.58, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
-    assert!(tree(Style::AccessIds) >= 0.18, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
+                                                                     // Calls one process made one after another in one millisecond are
+                                                                     // ordered by their lines, not nested by their stamps: Sleuth 0.59 -> 0.65.
+    assert!(tree(Style::Sleuth) >= 0.64, "{}", tree(Style::Sleuth)); // target: 1.0 (issue 11)
+    assert!(tree(Style::AccessIds) >= 0.20, "{}", tree(Style::AccessIds)); // target: 1.0 (issue 11)
     let c = &get(Style::JsonB3).1.score.all;
     assert!(c.dep_precision() >= 0.99 && c.dep_recall() >= 0.93, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // Sleuth logs no parent ids: 0.45 before callers were learned by timing.
                                                                            // A client half (B3) calls only its server half: trees 0.53 -> 0.59,
                                                                            // two more calls misplaced (precision 0.956 -> 0.935).
+                                                                           // The same ordering by lines: fewer calls under the wrong service, yet
+                                                                           // the score per (trace, caller, callee) counts fell (0.935/0.878 ->
+                                                                           // 0.913/0.857; logback-rid 0.667/0.531 -> 0.595/0.449): a call misplaced
+                                                                           // under a caller's client span had stood in for one of that caller's
+                                                                           // calls that is placed wrong elsewhere (clock offsets of 0.2-0.6 s
+                                                                           // applied at confidence 0.02-0.04 to datamgmt and auth hosts, from the
+                                                                           // browser's redirects; not fixed yet).
     let c = &get(Style::Sleuth).1.score.all;
-    assert!(c.dep_precision() >= 0.93 && c.dep_recall() >= 0.87, "{c:?}"); // target: 1.0 (issue 11)
+    assert!(c.dep_precision() >= 0.91 && c.dep_recall() >= 0.85, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // With span ids left out: dependency edges, calls weighed.
     for (s, p, r) in [
-        (Style::LogbackRequestId, 0.66, 0.53),
+        (Style::LogbackRequestId, 0.59, 0.44),
         (Style::Access, 0.73, 0.67),
     ] {
         let c = &get(s).1.score.all;

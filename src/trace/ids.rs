@@ -13,8 +13,9 @@
 //!   logged one client's id (consumers of one message, retries) are siblings.
 //!   The client is the half whose logged parent is a span of its own service
 //!   (B3 gives both halves the client's parent), else the half that another
-//!   span of its own process holds (the request it was made from), else the
-//!   longer (a client waits for the whole call), else the earlier.
+//!   span of its own process holds (the request it was made from; not one
+//!   whose first line its file wrote after the half's), else the longer (a
+//!   client waits for the whole call), else the earlier.
 //! - A span that logged a parent id hangs under the span with that id; where
 //!   several halves share it, under the server half of its own process (the
 //!   server whose calls they are), else the server half running when it
@@ -26,7 +27,15 @@
 
 use crate::ingest::event::{Event, SpanId, Sym};
 
-use super::{Link, Span, SpanEvents, SpanIdx, SpanKind};
+use super::{spans, Link, Span, SpanEvents, SpanIdx, SpanKind};
+
+/// True when `o`, a span of `s`'s file, starts at a first line written
+/// after `s`'s first line (see [`spans::first_line`]).
+fn starts_after(o: &Span, s: &Span, events: &[Event]) -> bool {
+    let (of, starts) = spans::first_line(o, events);
+    let (sf, _) = spans::first_line(s, events);
+    starts && matches!((of, sf), (Some(of), Some(sf)) if sf < of)
+}
 
 /// The parent span id a span logged, if any.
 pub fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
@@ -104,6 +113,8 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
                 spans[p as usize].service == s.service && spans[p as usize].span_id != s.span_id
             });
             // Held by another request of its own process: a call made from it.
+            // Not by one that starts at a first line written after this
+            // half's: that one started later, whatever the stamps say.
             let held = spans.iter().enumerate().any(|(j, o)| {
                 j != k
                     && o.span_id != s.span_id
@@ -111,6 +122,7 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
                     && o.file == s.file
                     && o.start_ns <= s.start_ns
                     && (!o.timed || s.start_ns <= o.end_ns)
+                    && !starts_after(o, s, events)
             });
             let dur = if s.timed { s.duration_ns() } else { 0 };
             (
@@ -347,6 +359,41 @@ mod tests {
         assert_eq!(spans[at(pay, x)].parent, Some(at(orders, x) as SpanIdx));
         assert_eq!(spans[at(ledger, y)].parent, Some(at(pay, y) as SpanIdx));
         assert_eq!(spans[at(orders, x)].parent, None);
+    }
+
+    /// A redirect as Zipkin records it: the client half (0 ms) on one host,
+    /// the server half (0 ms) on another 400 ms later, in the same
+    /// millisecond as the request it began there (no parent ids, Sleuth).
+    /// That request's stamps hold the server half; its lines come after.
+    #[test]
+    fn a_request_whose_lines_come_after_a_half_does_not_hold_it() {
+        let mut s = Symbols::default();
+        let (datamgmt, stlogin) = (s.intern("datamgmt"), s.intern("stlogin"));
+        let (x, r) = (SpanId::new("x", &mut s), SpanId::new("r", &mut s));
+        let mut events = vec![
+            ev(100, datamgmt, 0, 0), // X client, "in 0 ms"
+            ev(500, stlogin, 0, 1),  // X server: started
+            ev(500, stlogin, 0, 1),  // X server: completed in 0 ms
+            ev(500, stlogin, 0, 1),  // R: started
+            ev(501, stlogin, 1, 1),  // R: completed in 1 ms
+        ];
+        events[0].set_span_id(x);
+        events[1].set_span_id(x);
+        events[1].duration_ns = u64::MAX;
+        events[2].set_span_id(x);
+        events[3].set_span_id(r);
+        events[3].duration_ns = u64::MAX;
+        events[4].set_span_id(r);
+        let spans = build(&events, &s);
+        let at = |svc: Sym, id: SpanId| {
+            spans
+                .iter()
+                .position(|sp| sp.service == svc && sp.span_id == id)
+                .unwrap() as SpanIdx
+        };
+        let (client, server) = (at(datamgmt, x), at(stlogin, x));
+        assert_eq!(spans[server as usize].parent, Some(client), "{spans:?}");
+        assert_eq!(spans[client as usize].parent, None);
     }
 
     /// One client id logged by the servers of two consumers (Zipkin's

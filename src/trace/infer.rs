@@ -13,7 +13,8 @@
 //! - child of: it started after the candidate started and, where the
 //!   candidate's end is logged, ended before the candidate ended (and lasted
 //!   no longer: durations need no clock), within the uncertainty of both
-//!   clocks;
+//!   clocks; of two spans of one process stamped in the same millisecond,
+//!   the one whose first line was written first started first;
 //! - follows from: it started after a candidate with a logged end started,
 //!   and outlived it or started after it ended (an async hop: a
 //!   fire-and-forget call, a queued job). Not fitting inside is evidence
@@ -39,11 +40,11 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::ingest::event::Sym;
+use crate::ingest::event::{Event, Sym};
 
 use super::clock::Offsets;
 use super::ids::creates_cycle;
-use super::spans::{Coarse, COARSE_NS, HOLD_NS};
+use super::spans::{first_line, Coarse, COARSE_NS, HOLD_NS};
 use super::{Link, Span, SpanIdx, SpanKind, MAX_INFERRED_CONFIDENCE};
 
 /// Longest an async hop may wait before its callee starts (ns).
@@ -199,6 +200,8 @@ impl Graph {
 
 /// What the inference needs besides the spans.
 pub struct Context<'a> {
+    /// The run's events: where in its file each span's lines stand.
+    pub events: &'a [Event],
     pub coarse: &'a Coarse,
     pub offsets: &'a Offsets,
     /// The service most traces enter through, if known: its span is the root.
@@ -334,6 +337,21 @@ fn candidates<'a>(
         let same_file = parent.service == child.service && known.file[p] == child_file;
         if same_file && !parent.timed && !child.timed {
             return None;
+        }
+        // One file, one order of lines: two spans of one process stamped in
+        // the same millisecond started in the order of their first lines (a
+        // caller that starts at its first line wrote it before the lines of
+        // its call). Calls made one after the other within a millisecond
+        // would otherwise hold each other.
+        // (Looked up only then: most pairs never tie.)
+        if same_file && parent.start_ns.abs_diff(child.start_ns) <= HOLD_NS as u64 {
+            if let ((Some(pf), true), (Some(cf), _)) =
+                (first_line(parent, cx.events), first_line(child, cx.events))
+            {
+                if cf < pf {
+                    return None;
+                }
+            }
         }
         let same_process = same_file;
         let tol = if same_process {
@@ -739,7 +757,7 @@ fn assign_observing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::SpanId;
+    use crate::ingest::event::{Event, SpanId};
     use crate::trace::SpanEvents;
 
     const MS: i64 = 1_000_000;
@@ -787,6 +805,7 @@ mod tests {
     /// What the inference needs, with 2 ms of tolerance and no entry service.
     fn context<'a>(coarse: &'a Coarse, offsets: &'a Offsets) -> Context<'a> {
         Context {
+            events: &[],
             coarse,
             offsets,
             entry: None,
@@ -845,6 +864,51 @@ mod tests {
         assign(&mut spans, &Graph::default(), &cx);
         assert_eq!(spans[2].parent, Some(1));
         assert!(spans[2].parent_confidence < 0.75);
+    }
+
+    #[test]
+    fn calls_one_after_the_other_in_one_millisecond_are_ordered_by_their_lines() {
+        // One process, one file, stamps to the millisecond: request r logs
+        // lines at 0 and 10 ms; it calls a (lines 2 and 3, both at 4 ms,
+        // "in 0 ms"), then b (lines 4 and 5, at 4 and 5 ms, "in 1 ms").
+        // By stamps b [4, 5] holds a [4, 4]; by the lines b started after a.
+        let at = |ms: i64| Event {
+            time_ns: ms * MS,
+            ..Default::default()
+        };
+        let events = [at(0), at(0), at(4), at(4), at(4), at(5), at(10)];
+        let lines = |s: Span, lines: &[u32]| Span {
+            file: Some(0),
+            events: lines.to_vec().into(),
+            ..s
+        };
+        let spans = || {
+            vec![
+                lines(
+                    Span {
+                        timed: false,
+                        ..span(1, 0, 10, 0)
+                    },
+                    &[1, 6],
+                ),
+                lines(span(1, 4, 4, 0), &[2, 3]),
+                lines(span(1, 4, 5, 0), &[4, 5]),
+            ]
+        };
+        let coarse = Coarse::default();
+        let offsets = known_offsets(1);
+        let cx = Context {
+            events: &events,
+            ..context(&coarse, &offsets)
+        };
+        let mut s = spans();
+        assert_eq!(assign(&mut s, &Graph::default(), &cx), 0);
+        assert_eq!(s[1].parent, Some(0), "{s:?}");
+        // Without the lines, the stamps alone put a under b.
+        let cx = Context { events: &[], ..cx };
+        let mut s = spans();
+        assign(&mut s, &Graph::default(), &cx);
+        assert_eq!(s[1].parent, Some(2), "{s:?}");
     }
 
     #[test]

@@ -383,10 +383,17 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     clock.lap("spans");
     let (facts, mut graph) = id_facts(&traces);
     clock.lap("ids");
-    let (offsets, clock_offsets, entry) =
-        clocks(&traces, keys, &facts, &graph, symbols, &coarse, opts);
+    let (offsets, clock_offsets, entry) = clocks(
+        &traces,
+        keys,
+        (&facts, &graph),
+        (events, symbols),
+        &coarse,
+        opts,
+    );
     clock.lap("clocks");
     let cx = infer::Context {
+        events,
         coarse: &coarse,
         offsets: &offsets,
         entry,

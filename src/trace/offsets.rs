@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::event::{Event, Sym, Symbols};
 
 use super::{clock, finish, infer, spans, tree, ClockOffset, Span, Trace, TraceOptions};
 
@@ -112,9 +112,8 @@ pub(super) fn clock_key(
 pub(super) fn clocks(
     traces: &[Trace],
     keys: Vec<ClockKey>,
-    facts: &Facts,
-    graph: &infer::Graph,
-    symbols: &Symbols,
+    (facts, graph): (&Facts, &infer::Graph),
+    (events, symbols): (&[Event], &Symbols),
     coarse: &spans::Coarse,
     opts: &TraceOptions,
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
@@ -140,6 +139,7 @@ pub(super) fn clocks(
             .is_some()
     };
     let cx = infer::Context {
+        events,
         coarse,
         offsets: &first,
         entry: entry.map(|e| e.0),

@@ -77,6 +77,28 @@ impl Coarse {
     }
 }
 
+/// A line's place in its file: its time as logged, then its event's index
+/// (within one file, the order of its lines).
+pub type LinePlace = Option<(i64, EventIdx)>;
+
+/// Where span `s`'s first line stands in its file, and whether the span
+/// starts there: its extent is no longer than its lines' (within the
+/// rounding of a logged duration; clock offsets move a span, not its
+/// length). One file has one order of lines: a request that starts at its
+/// first line and made a call wrote that line before every line of the
+/// call, whatever two stamps rounded to the millisecond say.
+pub fn first_line(s: &Span, events: &[Event]) -> (LinePlace, bool) {
+    let (Some(&first), Some(&last)) = (s.events.first(), s.events.last()) else {
+        return (None, false);
+    };
+    let time = |i: EventIdx| events.get(i as usize).and_then(Event::time);
+    let (Some(t0), Some(t1)) = (time(first), time(last)) else {
+        return (None, false);
+    };
+    let starts = s.duration_ns() <= t1.saturating_sub(t0).saturating_add(HOLD_NS);
+    (Some((t0, first)), starts)
+}
+
 /// True when an operation names a request: an upper-case method and a path
 /// (`GET /users/{id}`), not a logger or a route alone.
 pub fn names_request(op: &str) -> bool {

@@ -311,6 +311,22 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                 let got = spans[rk].parent.map(|p| &spans[p]);
                 let why = mistake(t, ti, si, exp, got, spans[rk].inferred);
                 *out.wrong.entry((style, why)).or_default() += 1;
+                if std::env::var_os("LOGTRACE_SIM_EDGES").is_some() {
+                    let name = |k: usize| {
+                        let x = &t.spans[k];
+                        let svc = &world.services[x.service].name;
+                        let ms = (x.start_ns - t.spans[0].start_ns) as f64 / 1e6;
+                        let dur = (x.end_ns - x.start_ns) as f64 / 1e6;
+                        format!("{svc} {} +{ms:.1} ({dur:.1} ms, {:?})", x.path, x.kind)
+                    };
+                    let got = got.and_then(|g| g.truth).map(|(_, g)| name(g as usize));
+                    eprintln!(
+                        "{why}: {} under {:?}, not {:?}",
+                        name(si),
+                        got.unwrap_or_default(),
+                        exp.map(name).unwrap_or_default()
+                    );
+                }
             }
             let is_async = s.link == Link::FollowsFrom;
             let marked_sync = spans[rk].link == Some(Link::ChildOf);
@@ -361,6 +377,16 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
     for (&(_, a, b), &n) in &reported {
         graph_r.insert((a, b));
         count(style_by_name(b), &mut |c| c.calls_reported += n);
+    }
+    if std::env::var_os("LOGTRACE_SIM_EDGES").is_some() {
+        for &(a, b) in graph_e.symmetric_difference(&graph_r) {
+            let what = if graph_e.contains(&(a, b)) {
+                "missed"
+            } else {
+                "false"
+            };
+            eprintln!("{what} service edge: {a} -> {b}");
+        }
     }
     for &(a, b) in graph_e.union(&graph_r) {
         let (e, g) = (graph_e.contains(&(a, b)), graph_r.contains(&(a, b)));

@@ -36,6 +36,13 @@ pub fn render(o: &Outcome) -> String {
     let all = &o.score.all;
     row(&mut out, "all", all, &o.all_offsets());
     out.push_str(&summary(o));
+    out.push_str(&mistakes(o));
+    out
+}
+
+/// With `LOGTRACE_SIM_WHY` set: the wrong tree edges by style and mistake.
+pub fn mistakes(o: &Outcome) -> String {
+    let mut out = String::new();
     if std::env::var_os("LOGTRACE_SIM_WHY").is_some() {
         out.push_str("wrong tree edges, by style and mistake:\n");
         for ((style, why), n) in &o.score.wrong {
