@@ -84,8 +84,10 @@ fn chains_against_simulated_truth() {
         "{off:?}"
     );
     // target: every async link found and marked follows-from (issue 11)
+    // 0.087 -> 0.096 once a callee that lasted longer than its caller
+    // waited counted as not waited for, whatever the clocks.
     assert!(
-        c.async_found as f64 >= 0.085 * c.async_links as f64,
+        c.async_found as f64 >= 0.095 * c.async_links as f64,
         "{c:?}"
     );
     // Calls that were waited for but are marked async: after a clock offset

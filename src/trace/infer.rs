@@ -480,6 +480,8 @@ fn inner_count(spans: &[Span], p: usize, cands: &[Candidate], known: &Known) -> 
 /// span nobody logged) is judged by its nearest ancestor that logged one:
 /// a callee that started after that ancestor ended was not waited for on
 /// the way down either, and the hop that left is the callee's own link.
+/// Nor was a callee that lasted longer than that caller (both durations
+/// logged, beyond their rounding): that needs no clock at all.
 /// Spans that ran inside their caller stay child-of.
 pub fn mark_async(spans: &mut [Span], cx: &Context) {
     let n = spans.len();
@@ -513,6 +515,12 @@ pub fn mark_async(spans: &mut [Span], cx: &Context) {
         }
         let caller = &spans[at];
         if !caller.timed || caller.kind == SpanKind::Placeholder {
+            continue;
+        }
+        // Durations need no clock: a callee that lasted longer than its
+        // caller waited (both logged, beyond their rounding) was not waited for.
+        if child.timed && child.duration_ns() > caller.duration_ns().saturating_add(2 * HOLD_NS) {
+            spans[c].link = Link::FollowsFrom;
             continue;
         }
         // One file, one clock. Across clocks, only where both were measured
@@ -832,15 +840,28 @@ mod tests {
         assert_eq!(spans[2].link, Link::FollowsFrom);
         assert_eq!(spans[3].link, Link::ChildOf);
         assert_eq!(spans[1].link, Link::ChildOf);
-        // On a clock nothing measured, starting late may be skew: no claim.
+        // On a clock nothing measured, starting late may be skew: no claim
+        // for a job no longer than the request that queued it...
         let unmeasured = known_offsets(1);
         let cx = Context {
             offsets: &unmeasured,
             ..cx
         };
-        spans[2].link = Link::ChildOf;
+        spans[2] = Span {
+            parent: Some(1),
+            ..span(2, 900, 915, 1)
+        };
         mark_async(&mut spans, &cx);
         assert_eq!(spans[2].link, Link::ChildOf);
+        // ...but one that ran longer than the request waited was not
+        // waited for, whatever the clocks (durations need none).
+        spans[2] = Span {
+            parent: Some(1),
+            ..span(2, 900, 950, 1)
+        };
+        mark_async(&mut spans, &cx);
+        assert_eq!(spans[2].link, Link::FollowsFrom);
+        assert_eq!(spans[3].link, Link::ChildOf);
     }
 
     #[test]
