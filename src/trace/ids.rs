@@ -29,14 +29,6 @@ use crate::ingest::event::{Event, SpanId, Sym};
 
 use super::{spans, Link, Span, SpanEvents, SpanIdx, SpanKind};
 
-/// True when `o`, a span of `s`'s file, starts at a first line written
-/// after `s`'s first line (see [`spans::first_line`]).
-fn starts_after(o: &Span, s: &Span, events: &[Event]) -> bool {
-    let (of, starts) = spans::first_line(o, events);
-    let (sf, _) = spans::first_line(s, events);
-    starts && matches!((of, sf), (Some(of), Some(sf)) if sf < of)
-}
-
 /// The parent span id a span logged, if any.
 pub fn parent_id_of(s: &Span, events: &[Event]) -> SpanId {
     s.events
@@ -122,7 +114,7 @@ pub fn link_with(spans: &mut Vec<Span>, events: &[Event], scratch: &mut Scratch)
                     && o.file == s.file
                     && o.start_ns <= s.start_ns
                     && (!o.timed || s.start_ns <= o.end_ns)
-                    && !starts_after(o, s, events)
+                    && !spans::starts_after_line_of(o, s, events)
             });
             let dur = if s.timed { s.duration_ns() } else { 0 };
             (

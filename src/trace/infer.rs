@@ -44,7 +44,7 @@ use crate::ingest::event::{Event, Sym};
 
 use super::clock::Offsets;
 use super::ids::creates_cycle;
-use super::spans::{first_line, Coarse, COARSE_NS, HOLD_NS};
+use super::spans::{starts_after_line_of, Coarse, COARSE_NS, HOLD_NS};
 use super::{Link, Span, SpanIdx, SpanKind, MAX_INFERRED_CONFIDENCE};
 
 /// Longest an async hop may wait before its callee starts (ns).
@@ -344,14 +344,11 @@ fn candidates<'a>(
         // its call). Calls made one after the other within a millisecond
         // would otherwise hold each other.
         // (Looked up only then: most pairs never tie.)
-        if same_file && parent.start_ns.abs_diff(child.start_ns) <= HOLD_NS as u64 {
-            if let ((Some(pf), true), (Some(cf), _)) =
-                (first_line(parent, cx.events), first_line(child, cx.events))
-            {
-                if cf < pf {
-                    return None;
-                }
-            }
+        if same_file
+            && parent.start_ns.abs_diff(child.start_ns) <= HOLD_NS as u64
+            && starts_after_line_of(parent, child, cx.events)
+        {
+            return None;
         }
         let same_process = same_file;
         let tol = if same_process {

@@ -77,26 +77,22 @@ impl Coarse {
     }
 }
 
-/// A line's place in its file: its time as logged, then its event's index
-/// (within one file, the order of its lines).
-pub type LinePlace = Option<(i64, EventIdx)>;
-
-/// Where span `s`'s first line stands in its file, and whether the span
-/// starts there: its extent is no longer than its lines' (within the
-/// rounding of a logged duration; clock offsets move a span, not its
-/// length). One file has one order of lines: a request that starts at its
-/// first line and made a call wrote that line before every line of the
-/// call, whatever two stamps rounded to the millisecond say.
-pub fn first_line(s: &Span, events: &[Event]) -> (LinePlace, bool) {
-    let (Some(&first), Some(&last)) = (s.events.first(), s.events.last()) else {
-        return (None, false);
-    };
+/// True when `later`, a span of `earlier`'s file, starts at a first line
+/// that file wrote after `earlier`'s first line: it started after `earlier`
+/// did, whatever two stamps rounded to the millisecond say. (A span starts
+/// at its first line when its extent is no longer than its lines', within
+/// the rounding of a logged duration; one file has one order of lines.)
+pub fn starts_after_line_of(later: &Span, earlier: &Span, events: &[Event]) -> bool {
     let time = |i: EventIdx| events.get(i as usize).and_then(Event::time);
-    let (Some(t0), Some(t1)) = (time(first), time(last)) else {
-        return (None, false);
+    // Where a span's first line stands: its time as logged, then its event's
+    // index (within one file, the order of its lines).
+    let place = |s: &Span| Some((time(*s.events.first()?)?, *s.events.first()?));
+    let last = |s: &Span| time(*s.events.last()?);
+    let (Some(l), Some(e), Some(l1)) = (place(later), place(earlier), last(later)) else {
+        return false;
     };
-    let starts = s.duration_ns() <= t1.saturating_sub(t0).saturating_add(HOLD_NS);
-    (Some((t0, first)), starts)
+    let starts_there = later.duration_ns() <= l1.saturating_sub(l.0).saturating_add(HOLD_NS);
+    starts_there && e < l
 }
 
 /// True when an operation names a request: an upper-case method and a path
