@@ -70,24 +70,35 @@ fn chains_against_simulated_truth() {
     // it improves); the issue's targets are in the comments. Since Sleuth's
     // `[app,traceId,spanId]` is read, its 20656 spans take part (they were
     // all lost before): recall up, and more traces and offsets to get wrong.
-    assert!(c.dep_precision() >= 0.61, "{}", c.dep_precision()); // target: 0.99 (issue 11)
-    assert!(c.dep_recall() >= 0.49, "{}", c.dep_recall()); // target: 0.97 (issue 11)
-    assert!(c.graph_precision() >= 0.50, "{}", c.graph_precision()); // target: 0.99 (issue 11)
+    // Since a client's line that names the request a server logged (ids
+    // and all) makes it that server's caller: dependencies 0.617/0.490 ->
+    // 0.644/0.544, trees 0.696 -> 0.735; service edges 0.504/0.857 ->
+    // 0.496/0.853, calls marked async 1675 -> 1564 (json-b3: offsets moved
+    // by the new pairs), two more traces reported failed (a changed
+    // offset makes a failed call of an async job's trace its root). On
+    // 200 seeds every one of these improved but async (10253 -> 10177)
+    // and service-edge recall (0.856 -> 0.852): dependencies 0.615/0.497
+    // -> 0.638/0.539, trees 0.680 -> 0.710, service edges precision 0.505
+    // -> 0.513, waited-for calls marked async 4665 -> 4144, failed traces
+    // right 2014 -> 2018 of 2096.
+    assert!(c.dep_precision() >= 0.64, "{}", c.dep_precision()); // target: 0.99 (issue 11)
+    assert!(c.dep_recall() >= 0.54, "{}", c.dep_recall()); // target: 0.97 (issue 11)
+    assert!(c.graph_precision() >= 0.49, "{}", c.graph_precision()); // target: 0.99 (issue 11)
                                                                      // 0.86 before the entry's whole-second span became the root: four seeds
                                                                      // each lost one rare edge (3 calls or fewer) that only wrong trees had
                                                                      // found; on 200 seeds 0.839 -> 0.838, precision 0.447 -> 0.453.
     assert!(c.graph_recall() >= 0.85, "{}", c.graph_recall()); // target: 0.97 (issue 11)
-    assert!(c.tree_accuracy() >= 0.69, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
+    assert!(c.tree_accuracy() >= 0.73, "{}", c.tree_accuracy()); // target: 0.98 (issue 11)
                                                                  // target: every determined offset within 5 ms (issue 11)
     assert!(
-        off.determined_within as f64 >= 0.83 * off.determined as f64,
+        off.determined_within as f64 >= 0.82 * off.determined as f64,
         "{off:?}"
     );
     // target: every async link found and marked follows-from (issue 11)
     // 0.087 -> 0.096 once a callee that lasted longer than its caller
     // waited counted as not waited for, whatever the clocks.
     assert!(
-        c.async_found as f64 >= 0.095 * c.async_links as f64,
+        c.async_found as f64 >= 0.089 * c.async_links as f64,
         "{c:?}"
     );
     // Calls that were waited for but are marked async: after a clock offset
@@ -96,11 +107,11 @@ fn chains_against_simulated_truth() {
     // right count here, and the learned rates now find the right caller of
     // more spans that such an offset pushed out of it (a follows-from
     // candidate), where a wrong but closer span won before.
-    assert!(c.async_false <= 920, "{c:?}");
+    assert!(c.async_false <= 935, "{c:?}");
     assert!(c.async_reversed <= 310, "{c:?}"); // target: 0 (issue 11)
     assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)
-    assert!(c.failed_reported <= 317, "{c:?}");
+    assert!(c.failed_reported <= 319, "{c:?}");
     // Two failed Sleuth traces are missed: their root is not the request
     // the user saw. Target: none (issue 11).
     assert!(
@@ -111,7 +122,7 @@ fn chains_against_simulated_truth() {
     assert_eq!(c.inferred_confident_wrong, 0, "{c:?}"); // the issue's target
                                                         // target: every trace's extent and root latency (issue 11)
     assert!(
-        c.extent_right >= 3_125 && c.root_latency_right >= 6_850,
+        c.extent_right >= 3_400 && c.root_latency_right >= 6_850,
         "{c:?}"
     );
 }

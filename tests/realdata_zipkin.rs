@@ -392,8 +392,14 @@ fn zipkin_traces_rebuilt_from_their_logs() {
     let c = &get(Style::Sleuth).1.score.all;
     assert!(c.dep_precision() >= 0.91 && c.dep_recall() >= 0.85, "{c:?}"); // target: 1.0 (issue 11)
                                                                            // With span ids left out: dependency edges, calls weighed.
+                                                                           // logback-rid 0.595/0.449 -> 0.600/0.429, trees 0.316 -> 0.340, once
+                                                                           // a client naming the request a server logged is its caller: two
+                                                                           // reversed calls of datamgmt set right; one request made twice in a
+                                                                           // trace (`/locations/user/user_uuid:567xyz`: no id by the path's rules,
+                                                                           // so no key) now hangs under its first server, after the offsets the
+                                                                           // new pairs moved: a call lost (21 of 49).
     for (s, p, r) in [
-        (Style::LogbackRequestId, 0.59, 0.44),
+        (Style::LogbackRequestId, 0.59, 0.42),
         (Style::Access, 0.73, 0.67),
     ] {
         let c = &get(s).1.score.all;

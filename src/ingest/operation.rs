@@ -34,8 +34,36 @@ pub fn operation_with(rec: &Record<'_>, symbols: &mut Symbols, buf: &mut String)
     symbols.intern_opt(rec.logger.as_deref())
 }
 
-/// Appends `path` to `out` without scheme, host and query, ids replaced by `{id}`.
-pub fn normalize_path(path: &str, out: &mut String) {
+/// The request an entry names, ids and all, as a number: the hash of its
+/// method and its path without scheme, host and query; 0 when it names
+/// none, or names a path with no id in it (`GET /health` is every health
+/// check). A client that logs the call it made (`calling ledger: GET
+/// /ledger/62828`, a sidecar's outbound line) and the server that logs the
+/// request it served name the same request with the same ids, while the
+/// operation names of both have lost them. The inference pairs the two by
+/// it ([`crate::trace::infer`]).
+///
+/// `operation` is what [`operation_with`] left in its buffer for `rec`
+/// (the normalized path shows whether it held an id).
+pub fn call_key(rec: &Record<'_>, operation: &str) -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let Some(path) = rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-") else {
+        return 0;
+    };
+    if memchr::memmem::find(operation.as_bytes(), b"{id}").is_none() {
+        return 0;
+    }
+    let path = bare_path(path);
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(rec.method.as_deref().unwrap_or("").as_bytes());
+    h.write_u8(b' ');
+    h.write(path.as_bytes());
+    // FxHash's high bits are its best mixed.
+    ((h.finish() >> 32) as u32).max(1)
+}
+
+/// `path` without scheme, host, query, fragment and path parameters.
+fn bare_path(path: &str) -> &str {
     let mut p = path;
     // A full URL (`https://host/x`); a path's own query may hold one too.
     if !p.starts_with('/') {
@@ -44,7 +72,12 @@ pub fn normalize_path(path: &str, out: &mut String) {
             p = memchr::memchr(b'/', p.as_bytes()).map_or("/", |j| &p[j..]);
         }
     }
-    let p = &p[..memchr::memchr3(b'?', b'#', b';', p.as_bytes()).unwrap_or(p.len())];
+    &p[..memchr::memchr3(b'?', b'#', b';', p.as_bytes()).unwrap_or(p.len())]
+}
+
+/// Appends `path` to `out` without scheme, host and query, ids replaced by `{id}`.
+pub fn normalize_path(path: &str, out: &mut String) {
+    let p = bare_path(path);
     if p.is_empty() {
         out.push('/');
         return;
@@ -126,6 +159,33 @@ mod tests {
         assert_eq!(norm("http://host"), "/");
         assert_eq!(norm("/a;jsessionid=1/b"), "/a");
         assert_eq!(norm("/pay/ab12cd34ef56gh78ij/x"), "/pay/{id}/x");
+    }
+
+    #[test]
+    fn a_call_and_the_request_it_reached_have_one_key() {
+        let key = |m: Option<&str>, p: &str| {
+            let rec = Record {
+                method: m.map(Into::into),
+                path: Some(p.to_owned().into()),
+                ..Default::default()
+            };
+            let mut op = String::new();
+            operation_with(&rec, &mut Symbols::default(), &mut op);
+            call_key(&rec, &op)
+        };
+        let served = key(Some("GET"), "/ledger/62828");
+        assert_ne!(served, 0);
+        // The client's URL and query do not matter; the ids and the method do.
+        assert_eq!(
+            key(Some("GET"), "http://ledger:8080/ledger/62828?x=1"),
+            served
+        );
+        assert_ne!(key(Some("GET"), "/ledger/62829"), served);
+        assert_ne!(key(Some("POST"), "/ledger/62828"), served);
+        assert_eq!(key(Some("GET"), "-"), 0);
+        // Every call of a path without ids names it alike: no key.
+        assert_eq!(key(Some("GET"), "/ledger"), 0);
+        assert_eq!(call_key(&Record::default(), ""), 0);
     }
 
     #[test]

@@ -18,7 +18,13 @@
 //! - follows from: it started after a candidate with a logged end started,
 //!   and outlived it or started after it ended (an async hop: a
 //!   fire-and-forget call, a queued job). Not fitting inside is evidence
-//!   against nesting, not for a clock offset.
+//!   against nesting, not for a clock offset;
+//! - named: where another process logged the very request the span
+//!   served, ids and all ([`Event::call`]: a client's `calling ledger: GET
+//!   /ledger/62828`, a sidecar's outbound line, a proxy that passed it on),
+//!   only such spans are candidates, even where skewed clocks put them
+//!   elsewhere, and one that logged how long it waited, at least as long
+//!   as the span ran, waited for it (see [`named_callers`]).
 //!
 //! A candidate's weight is how often its operation, where it could have
 //! called the span's operation, did (else the share of the span's service's
@@ -410,6 +416,95 @@ fn candidates<'a>(
     })
 }
 
+/// The request span `s` served, ids and all: the [`Event::call`] of a line
+/// that names its operation; 0 when none does (the calls it made name
+/// other requests).
+fn served_request(s: &Span, events: &[Event]) -> u32 {
+    s.events
+        .iter()
+        .filter_map(|&i| events.get(i as usize))
+        .find(|e| e.call != 0 && e.operation == s.operation)
+        .map_or(0, |e| e.call)
+}
+
+/// Narrows `options` (span `c`'s candidates) to the spans that named the
+/// request `c` served, ids and all, where any other process did: a client
+/// that logged the call it made (`calling ledger: GET /ledger/62828`, a
+/// sidecar's outbound line), or a proxy that served the same request
+/// before passing it on. A process that names the very request is its
+/// caller, wherever skewed clocks put it, so such a span is added when
+/// timing left it out; a span that did not name it is dropped. Durations
+/// need no clock: a caller lasts at least as long as its call, and a proxy
+/// (it served the same request) longer than the server it passed it to,
+/// which tells the two apart. Where nobody else named the request, the
+/// candidates stay as timing found them.
+fn named_callers(
+    spans: &[Span],
+    c: usize,
+    cx: &Context,
+    known: &Known,
+    options: &mut Vec<Candidate>,
+    from: usize,
+) {
+    let child = &spans[c];
+    // A line that names the request names its operation too: a span of
+    // one line with another operation cannot have named it. Where no other
+    // span could (most traces), no line is read: the run's events are far
+    // apart in memory.
+    let may_name = |(p, parent): &(usize, &Span)| {
+        let same_process = parent.service == child.service && known.file[*p] == known.file[c];
+        *p != c
+            && !same_process
+            && !known.client_half[*p]
+            && parent.kind != SpanKind::Placeholder
+            && (parent.operation == child.operation || parent.events.len() > 1)
+    };
+    if !spans.iter().enumerate().any(|x| may_name(&x)) {
+        return;
+    }
+    let request = served_request(child, cx.events);
+    if request == 0 {
+        return;
+    }
+    // Few spans and lines per trace: a scan, not an index.
+    let named = spans
+        .iter()
+        .enumerate()
+        .filter(may_name)
+        .filter(|&(_, parent)| {
+            let names = |&i: &u32| cx.events.get(i as usize).is_some_and(|e| e.call == request);
+            if !parent.events.iter().any(names) {
+                return false;
+            }
+            let (a, b) = (parent.duration_ns(), child.duration_ns());
+            if served_request(parent, cx.events) == request {
+                // Both served it: the one that waited longer passed it on.
+                parent.timed && child.timed && a > b.saturating_add(HOLD_NS)
+            } else {
+                !(parent.timed && child.timed) || a.saturating_add(HOLD_NS) >= b
+            }
+        });
+    let start = options.len();
+    for (p, parent) in named {
+        let found = options[from..start].iter().find(|x| x.parent == p).copied();
+        let mut cand = found.unwrap_or(Candidate {
+            parent: p,
+            link: Link::ChildOf,
+            same_process: false,
+            strict: false,
+        });
+        if parent.timed {
+            // It logged how long it waited, and that covers the call (see
+            // the filter above): it waited, whatever the clocks say.
+            cand.link = Link::ChildOf;
+        }
+        options.push(cand);
+    }
+    if options.len() > start {
+        options.drain(from..start);
+    }
+}
+
 /// True for a span whose end nothing bounds: one line, no logged duration
 /// (a request logged only when it started).
 fn open(s: &Span) -> bool {
@@ -632,9 +727,10 @@ fn assign_observing(
     known.fill(spans, cx);
     if n <= MAX_INFER_SPANS {
         for &c in orphans.iter() {
-            let from = options.len() as u32;
+            let from = options.len();
             options.extend(candidates(spans, c, cx, known));
-            ranges[c] = (from, options.len() as u32);
+            named_callers(spans, c, cx, known, options, from);
+            ranges[c] = (from as u32, options.len() as u32);
         }
     }
     let (options, ranges, known, orphans) = (&*options, &*ranges, &*known, &*orphans);
@@ -882,6 +978,78 @@ mod tests {
         assign(&mut spans, &Graph::default(), &cx);
         assert_eq!(spans[2].parent, Some(1));
         assert!(spans[2].parent_confidence < 0.75);
+    }
+
+    #[test]
+    fn the_client_that_named_the_request_is_its_caller_whatever_the_clocks() {
+        // auth [0, 30] and inventory [0, 40] each call ledger; ledger's
+        // span [22, 27] fits inside both, and inside inventory's client
+        // span for another ledger request [20, 28] best of all. Only auth's
+        // client span [3, 12] logged the request ledger served, ids and
+        // all: on ledger's clock, 19 ms ahead, the call left at 3 ms.
+        let request = |op: u32, call: u32| Event {
+            operation: Sym(op),
+            call,
+            ..Default::default()
+        };
+        let events = [
+            request(10, 0),   // auth's own request
+            request(11, 0),   // inventory's own request
+            request(20, 777), // auth: "calling ledger: GET /ledger/777"
+            request(20, 555), // inventory: "calling ledger: GET /ledger/555"
+            request(20, 777), // ledger: "GET /ledger/777 200 in 5 ms"
+        ];
+        let coarse = Coarse::default();
+        let offsets = known_offsets(5);
+        let cx = Context {
+            events: &events,
+            ..context(&coarse, &offsets)
+        };
+        let op = |s: Span, op: u32| Span {
+            operation: Sym(op),
+            ..s
+        };
+        let spans = || {
+            vec![
+                op(span(1, 0, 30, 0), 10),
+                op(span(2, 0, 40, 1), 11),
+                op(span(1, 3, 12, 2), 20),
+                op(span(2, 20, 28, 3), 20),
+                op(span(3, 22, 27, 4), 20),
+            ]
+        };
+        let mut g = Graph::default();
+        for _ in 0..50 {
+            g.add(Sym(1), Sym(3));
+            g.add(Sym(2), Sym(3));
+        }
+        let mut named = spans();
+        assign(&mut named, &g, &cx);
+        assert_eq!(named[4].parent, Some(2));
+        // It waited for the call (its logged duration covers the callee's):
+        // not an async hop, though it ended before the callee started.
+        assert_eq!(named[4].link, Link::ChildOf);
+        assert!(named[4].inferred_parent);
+        assert!(named[4].parent_confidence < 0.9);
+        // Without the ids in the lines, timing picks the span that holds it.
+        let events: Vec<Event> = events.iter().map(|e| Event { call: 0, ..*e }).collect();
+        let cx = Context {
+            events: &events,
+            ..cx
+        };
+        let mut timed = spans();
+        assign(&mut timed, &g, &cx);
+        assert_eq!(timed[4].parent, Some(3));
+        // A span that served the same request is its caller only when it
+        // waited clearly longer (a proxy passing it on), not the reverse.
+        let served = [request(20, 777), request(20, 777)];
+        let cx = Context {
+            events: &served,
+            ..cx
+        };
+        let mut proxy = vec![op(span(1, 0, 30, 0), 20), op(span(2, 2, 20, 1), 20)];
+        assign(&mut proxy, &g, &cx);
+        assert_eq!((proxy[0].parent, proxy[1].parent), (None, Some(0)));
     }
 
     #[test]

@@ -438,6 +438,38 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
         if t.failed {
             out.all.failed_reported += 1;
             out.all.failed_matched += u64::from(tt.failed());
+            if !tt.failed() && std::env::var_os("LOGTRACE_SIM_EDGES").is_some() {
+                let root = t.spans.iter().position(|s| s.parent.is_none());
+                let desc = |k: usize| {
+                    let s = &t.spans[k];
+                    let truth = s.truth.map(|(_, j)| {
+                        let x = &tt.spans[j as usize];
+                        format!("{:?} {} status {}", x.kind, x.path, x.status)
+                    });
+                    format!(
+                        "{} {:?} inferred {} status {} error {}",
+                        s.service, truth, s.inferred, s.status, s.error
+                    )
+                };
+                for (k, x) in t.spans.iter().enumerate() {
+                    eprintln!(
+                        "   {k} <- {:?} {} conf {} {:?} start {:.1} end {:.1}",
+                        x.parent,
+                        desc(k),
+                        x.confidence,
+                        x.link,
+                        (x.start_ns - t.spans[0].start_ns) as f64 / 1e6,
+                        (x.end_ns - t.spans[0].start_ns) as f64 / 1e6
+                    );
+                }
+                eprintln!(
+                    "reported failed, truth not: root {:?}; truth root {} {} status {}",
+                    root.map(desc),
+                    world.services[tt.spans[0].service].name,
+                    tt.spans[0].path,
+                    tt.spans[0].status
+                );
+            }
         }
         // The extent of what was logged of the trace, in true time.
         let logged: Vec<&TruthSpan> = (0..tt.spans.len())

@@ -348,6 +348,7 @@ impl ChunkSink {
             return;
         }
         ev.operation = operation::operation_with(rec, &mut self.symbols, &mut self.scratch);
+        ev.call = operation::call_key(rec, &self.scratch);
         ev.request_id = self.symbols.intern_opt(rec.request_id.as_deref());
         ev.trace_id = self.symbols.intern_opt(rec.trace_id.as_deref());
         ev.client = self.symbols.intern_opt(rec.client.as_deref());

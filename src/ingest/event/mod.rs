@@ -230,7 +230,7 @@ pub mod flags {
     pub(super) const PARENT_TEXT: u8 = 16;
 }
 
-/// One log entry, compact and owned. 72 bytes; the strings live in [`Symbols`].
+/// One log entry, compact and owned. 80 bytes; the strings live in [`Symbols`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Event {
     /// UTC nanoseconds since the Unix epoch; `i64::MIN` when the entry had no usable time.
@@ -254,6 +254,9 @@ pub struct Event {
     pub client: Sym,
     /// Where a proxy sent the request (backend, cluster, target), as logged.
     pub upstream: Sym,
+    /// The request the entry names, ids and all, as a number
+    /// ([`call_key`](crate::ingest::operation::call_key)); 0 when none.
+    pub call: u32,
     /// HTTP status; 0 when none.
     pub status: u16,
     pub level: Level,
@@ -333,7 +336,7 @@ mod tests {
     #[test]
     fn event_stays_small() {
         assert!(
-            std::mem::size_of::<Event>() <= 72,
+            std::mem::size_of::<Event>() <= 80,
             "{}",
             std::mem::size_of::<Event>()
         );
