@@ -321,7 +321,7 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                     };
                     let got = got.and_then(|g| g.truth).map(|(_, g)| name(g as usize));
                     eprintln!(
-                        "{why}: {} under {:?}, not {:?}",
+                        "[{style:?}] {why}: {} under {:?}, not {:?}",
                         name(si),
                         got.unwrap_or_default(),
                         exp.map(name).unwrap_or_default()
