@@ -15,7 +15,7 @@ pub fn operation(rec: &Record<'_>, symbols: &mut Symbols) -> Sym {
 /// not allocate a string per event.
 pub fn operation_with(rec: &Record<'_>, symbols: &mut Symbols, buf: &mut String) -> Sym {
     buf.clear();
-    if let Some(path) = rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-") {
+    if let Some(path) = logged_path(rec) {
         if let Some(m) = rec.method.as_deref() {
             buf.push_str(m);
             buf.push(' ');
@@ -47,7 +47,7 @@ pub fn operation_with(rec: &Record<'_>, symbols: &mut Symbols, buf: &mut String)
 /// (the normalized path shows whether it held an id).
 pub fn call_key(rec: &Record<'_>, operation: &str) -> u32 {
     use std::hash::{BuildHasher, Hasher};
-    let Some(path) = rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-") else {
+    let Some(path) = logged_path(rec) else {
         return 0;
     };
     if memchr::memmem::find(operation.as_bytes(), b"{id}").is_none() {
@@ -60,6 +60,11 @@ pub fn call_key(rec: &Record<'_>, operation: &str) -> u32 {
     h.write(path.as_bytes());
     // FxHash's high bits are its best mixed.
     ((h.finish() >> 32) as u32).max(1)
+}
+
+/// The path `rec` logged, if any (`-` is an access log's "none").
+fn logged_path<'r>(rec: &'r Record<'_>) -> Option<&'r str> {
+    rec.path.as_deref().filter(|p| !p.is_empty() && *p != "-")
 }
 
 /// `path` without scheme, host, query, fragment and path parameters.

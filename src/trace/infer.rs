@@ -494,8 +494,9 @@ fn named_callers(
             strict: false,
         });
         if parent.timed {
-            // It logged how long it waited, and that covers the call (see
-            // the filter above): it waited, whatever the clocks say.
+            // It logged how long it waited for the request it names, no
+            // shorter than the call where both are logged (the filter
+            // above): it waited, whatever the clocks say.
             cand.link = Link::ChildOf;
         }
         options.push(cand);
