@@ -15,8 +15,9 @@
 //! - `LOGTRACE_SIM_OFFSETS=1` prints each reported offset judged wrong at
 //!   confidence >= 0.9, with its host's true clock;
 //! - `LOGTRACE_SIM_DIR=/tmp/sim LOGTRACE_SIM_SEED=5 cargo test --test chains_sim dump
-//!   -- --ignored --nocapture` writes that seed's logs (20 traces) for the CLI
-//!   and prints its world and first traces.
+//!   -- --ignored --nocapture` writes that seed's logs (20 traces, or
+//!   `LOGTRACE_SIM_TRACES`) for the CLI and prints its world and first
+//!   traces (3, or `LOGTRACE_SIM_SHOW`).
 
 mod sim;
 
@@ -221,7 +222,8 @@ fn perfect_answer_scores_one() {
 fn dump() {
     let dir = std::env::var("LOGTRACE_SIM_DIR").expect("LOGTRACE_SIM_DIR");
     let seed = std::env::var("LOGTRACE_SIM_SEED").map_or(1, |s| s.parse().unwrap());
-    let sim = Sim::new(seed, 20);
+    let traces = std::env::var("LOGTRACE_SIM_TRACES").map_or(20, |s| s.parse().unwrap());
+    let sim = Sim::new(seed, traces);
     sim.rendered.write(std::path::Path::new(&dir)).unwrap();
     for s in &sim.world.services {
         eprintln!(
@@ -240,7 +242,8 @@ fn dump() {
                 .collect::<Vec<_>>()
         );
     }
-    for (k, t) in sim.truth.iter().enumerate().take(3) {
+    let shown = std::env::var("LOGTRACE_SIM_SHOW").map_or(3, |s| s.parse().unwrap());
+    for (k, t) in sim.truth.iter().enumerate().take(shown) {
         eprintln!("trace {k} {} {}", t.trace_id, t.request_id);
         for (i, s) in t.spans.iter().enumerate() {
             eprintln!(

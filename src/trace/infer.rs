@@ -41,7 +41,8 @@
 //! [`MAX_INFERRED_CONFIDENCE`], is the confidence. The root is
 //! the earliest span nothing could have called and waited for, one of the
 //! entry service (the one most traces enter through) first (where either
-//! clock stamps whole seconds, a longer span is no such caller for it); spans with no
+//! clock stamps whole seconds, a longer span is no such caller for it, nor
+//! is one that holds it only within the clocks' error); spans with no
 //! candidate hang under it with confidence 0.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -754,9 +755,12 @@ fn assign_observing(
         (known.coarse[p] && !known.coarse[c]) || (cx.entry_root && of_entry(&c) && either)
     };
     let uncalled = |c: &usize| {
-        options_of(*c)
-            .iter()
-            .all(|x| x.link == Link::FollowsFrom || open(&spans[x.parent]) || fuzzy(x.parent, *c))
+        options_of(*c).iter().all(|x| {
+            x.link == Link::FollowsFrom
+                || open(&spans[x.parent])
+                || fuzzy(x.parent, *c)
+                || (cx.entry_root && !x.strict && of_entry(c))
+        })
     };
     let root = orphans
         .iter()
@@ -1187,6 +1191,36 @@ mod tests {
             ..cx
         };
         assert_eq!(assign(&mut s, &Graph::default(), &cx2), 0);
+    }
+
+    #[test]
+    fn the_entry_span_is_the_root_where_a_caller_fits_it_only_within_the_clocks_error() {
+        // The gateway (the entry) logged one line as a request started, at
+        // 0 ms; inventory's span [14, 41] sits on a clock known to 20 ms
+        // only, so it could have called the gateway within that error; a
+        // queued job ran 2 s later, after everything had ended.
+        let coarse = Coarse::default();
+        let mut offsets = known_offsets(3);
+        offsets.domains.get_mut(&1).unwrap()[0].radius_ns = 20 * MS;
+        let cx = Context {
+            entry: Some(Sym(1)),
+            entry_root: true,
+            ..context(&coarse, &offsets)
+        };
+        let spans = || {
+            let mut s = vec![span(1, 0, 0, 0), span(2, 14, 41, 1), span(3, 2218, 2225, 2)];
+            s[0].timed = false;
+            s
+        };
+        let mut s = spans();
+        assert_eq!(assign(&mut s, &Graph::default(), &cx), 0, "{s:?}");
+        // In the clock pass (no entry rule) timing alone decides.
+        let mut s = spans();
+        let clock_pass = Context {
+            entry_root: false,
+            ..cx
+        };
+        assert_ne!(assign(&mut s, &Graph::default(), &clock_pass), 0);
     }
 
     #[test]
