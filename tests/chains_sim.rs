@@ -81,9 +81,13 @@ fn chains_against_simulated_truth() {
     // and service-edge recall (0.856 -> 0.852): dependencies 0.615/0.497
     // -> 0.638/0.539, trees 0.680 -> 0.710, service edges precision 0.505
     // -> 0.513, waited-for calls marked async 4665 -> 4144, failed traces
-    // right 2014 -> 2018 of 2096.
-    assert!(c.dep_precision() >= 0.64, "{}", c.dep_precision()); // target: 0.99 (issue 11)
-    assert!(c.dep_recall() >= 0.54, "{}", c.dep_recall()); // target: 0.97 (issue 11)
+    // right 2014 -> 2018 of 2096. Since a placeholder (a parent id only
+    // its child logged) takes the client that named its child's request:
+    // dependencies 0.644/0.544 -> 0.650/0.549 (json-otel's 0.588 ->
+    // 0.611), trees 0.735 -> 0.737; on 200 seeds 0.638/0.540 ->
+    // 0.643/0.546, trees 0.710 -> 0.712, no more wrong confident offsets.
+    assert!(c.dep_precision() >= 0.645, "{}", c.dep_precision()); // target: 0.99 (issue 11)
+    assert!(c.dep_recall() >= 0.545, "{}", c.dep_recall()); // target: 0.97 (issue 11)
     assert!(c.graph_precision() >= 0.49, "{}", c.graph_precision()); // target: 0.99 (issue 11)
                                                                      // 0.86 before the entry's whole-second span became the root: four seeds
                                                                      // each lost one rare edge (3 calls or fewer) that only wrong trees had

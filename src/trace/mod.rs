@@ -399,6 +399,7 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
         entry,
         tolerance_ns: opts.containment_tolerance_ns,
         entry_root: true,
+        name_placeholders: true,
     };
     // Who calls whom where no ids say it: learned on an even sample.
     let step = traces.len().div_ceil(infer::LEARN_SAMPLE).max(1);

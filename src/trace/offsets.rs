@@ -146,6 +146,7 @@ pub(super) fn clocks(
         tolerance_ns: opts.containment_tolerance_ns,
         // Its inference looks for calls that bound offsets; see the field.
         entry_root: false,
+        name_placeholders: false,
     };
     // Each thread corrects a copy of one trace at a time, in lists it keeps.
     type Work = (Vec<Span>, tree::Scratch, infer::Scratch);
