@@ -1012,6 +1012,44 @@ mod tests {
         assert!(spans[2].parent_confidence < 0.75);
     }
 
+    /// An entry of operation `op` naming request `call` (0: none).
+    fn request(op: u32, call: u32) -> Event {
+        Event {
+            operation: Sym(op),
+            call,
+            ..Default::default()
+        }
+    }
+
+    /// The lines of auth (service 1) and inventory (2), which each call
+    /// ledger (3), and ledger's: events 0-4 in order.
+    fn ledger_requests() -> [Event; 5] {
+        [
+            request(10, 0),   // auth's own request
+            request(11, 0),   // inventory's own request
+            request(20, 777), // auth: "calling ledger: GET /ledger/777"
+            request(20, 555), // inventory: "calling ledger: GET /ledger/555"
+            request(20, 777), // ledger: "GET /ledger/777 200 in 5 ms"
+        ]
+    }
+
+    /// A graph in which auth and inventory each call ledger, often.
+    fn both_call_ledger() -> Graph {
+        let mut g = Graph::default();
+        for _ in 0..50 {
+            g.add(Sym(1), Sym(3));
+            g.add(Sym(2), Sym(3));
+        }
+        g
+    }
+
+    fn with_op(s: Span, op: u32) -> Span {
+        Span {
+            operation: Sym(op),
+            ..s
+        }
+    }
+
     #[test]
     fn the_client_that_named_the_request_is_its_caller_whatever_the_clocks() {
         // auth [0, 30] and inventory [0, 40] each call ledger; ledger's
@@ -1019,42 +1057,23 @@ mod tests {
         // span for another ledger request [20, 28] best of all. Only auth's
         // client span [3, 12] logged the request ledger served, ids and
         // all: on ledger's clock, 19 ms ahead, the call left at 3 ms.
-        let request = |op: u32, call: u32| Event {
-            operation: Sym(op),
-            call,
-            ..Default::default()
-        };
-        let events = [
-            request(10, 0),   // auth's own request
-            request(11, 0),   // inventory's own request
-            request(20, 777), // auth: "calling ledger: GET /ledger/777"
-            request(20, 555), // inventory: "calling ledger: GET /ledger/555"
-            request(20, 777), // ledger: "GET /ledger/777 200 in 5 ms"
-        ];
+        let events = ledger_requests();
         let coarse = Coarse::default();
         let offsets = known_offsets(5);
         let cx = Context {
             events: &events,
             ..context(&coarse, &offsets)
         };
-        let op = |s: Span, op: u32| Span {
-            operation: Sym(op),
-            ..s
-        };
         let spans = || {
             vec![
-                op(span(1, 0, 30, 0), 10),
-                op(span(2, 0, 40, 1), 11),
-                op(span(1, 3, 12, 2), 20),
-                op(span(2, 20, 28, 3), 20),
-                op(span(3, 22, 27, 4), 20),
+                with_op(span(1, 0, 30, 0), 10),
+                with_op(span(2, 0, 40, 1), 11),
+                with_op(span(1, 3, 12, 2), 20),
+                with_op(span(2, 20, 28, 3), 20),
+                with_op(span(3, 22, 27, 4), 20),
             ]
         };
-        let mut g = Graph::default();
-        for _ in 0..50 {
-            g.add(Sym(1), Sym(3));
-            g.add(Sym(2), Sym(3));
-        }
+        let g = both_call_ledger();
         let mut named = spans();
         assign(&mut named, &g, &cx);
         assert_eq!(named[4].parent, Some(2));
@@ -1074,12 +1093,15 @@ mod tests {
         assert_eq!(timed[4].parent, Some(3));
         // A span that served the same request is its caller only when it
         // waited clearly longer (a proxy passing it on), not the reverse.
-        let served = [request(20, 777), request(20, 777)];
+        let served = [ledger_requests()[4], ledger_requests()[4]];
         let cx = Context {
             events: &served,
             ..cx
         };
-        let mut proxy = vec![op(span(1, 0, 30, 0), 20), op(span(2, 2, 20, 1), 20)];
+        let mut proxy = vec![
+            with_op(span(1, 0, 30, 0), 20),
+            with_op(span(2, 2, 20, 1), 20),
+        ];
         assign(&mut proxy, &g, &cx);
         assert_eq!((proxy[0].parent, proxy[1].parent), (None, Some(0)));
     }
@@ -1091,43 +1113,24 @@ mod tests {
         // client span [3, 12] logged the very request ledger served, on a
         // clock 19 ms behind; inventory's client span [20, 28] holds it best
         // by time, for another ledger request.
-        let request = |op: u32, call: u32| Event {
-            operation: Sym(op),
-            call,
-            ..Default::default()
-        };
-        let events = [
-            request(10, 0),   // auth's own request
-            request(11, 0),   // inventory's own request
-            request(20, 777), // auth: "calling ledger: GET /ledger/777"
-            request(20, 555), // inventory: "calling ledger: GET /ledger/555"
-            request(20, 777), // ledger: "GET /ledger/777 200 in 5 ms"
-        ];
+        let events = ledger_requests();
         let coarse = Coarse::default();
         let offsets = known_offsets(5);
-        let op = |s: Span, op: u32| Span {
-            operation: Sym(op),
-            ..s
-        };
         let spans = || {
             let mut placeholder = super::super::ids::placeholder(SpanId::Hex(9), 22 * MS, 27 * MS);
             placeholder.parent = None;
-            let mut ledger = op(span(3, 22, 27, 4), 20);
+            let mut ledger = with_op(span(3, 22, 27, 4), 20);
             ledger.parent = Some(5);
             vec![
-                op(span(1, 0, 30, 0), 10),
-                op(span(2, 0, 40, 1), 11),
-                op(span(1, 3, 12, 2), 20),
-                op(span(2, 20, 28, 3), 20),
+                with_op(span(1, 0, 30, 0), 10),
+                with_op(span(2, 0, 40, 1), 11),
+                with_op(span(1, 3, 12, 2), 20),
+                with_op(span(2, 20, 28, 3), 20),
                 ledger,
                 placeholder,
             ]
         };
-        let mut g = Graph::default();
-        for _ in 0..50 {
-            g.add(Sym(1), Sym(3));
-            g.add(Sym(2), Sym(3));
-        }
+        let g = both_call_ledger();
         let cx = Context {
             events: &events,
             name_placeholders: true,
