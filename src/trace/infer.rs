@@ -460,27 +460,29 @@ fn named_callers(
     let child = &spans[c];
     // A placeholder stands for the call its child served (a parent id
     // nobody logged: the caller's client span): the request is the child's.
-    let server = if child.kind == SpanKind::Placeholder {
+    let k = if child.kind == SpanKind::Placeholder {
         if !cx.name_placeholders {
             return;
         }
         match spans
             .iter()
-            .find(|s| s.parent == Some(c as SpanIdx) && s.kind != SpanKind::Placeholder)
+            .position(|s| s.parent == Some(c as SpanIdx) && s.kind != SpanKind::Placeholder)
         {
-            Some(s) => s,
+            Some(k) => k,
             None => return,
         }
     } else {
-        child
+        c
     };
+    let server = &spans[k];
     // A line that names the request names its operation too: a span of
     // one line with another operation cannot have named it. Where no other
     // span could (most traces), no line is read: the run's events are far
     // apart in memory.
     let may_name = |(p, parent): &(usize, &Span)| {
-        let same_process = parent.service == server.service && known.file[*p] == known.file[c];
+        let same_process = parent.service == server.service && known.file[*p] == known.file[k];
         *p != c
+            && *p != k
             && !same_process
             && !known.client_half[*p]
             && parent.kind != SpanKind::Placeholder
@@ -1093,7 +1095,7 @@ mod tests {
         assert_eq!(timed[4].parent, Some(3));
         // A span that served the same request is its caller only when it
         // waited clearly longer (a proxy passing it on), not the reverse.
-        let served = [ledger_requests()[4], ledger_requests()[4]];
+        let served = [request(20, 777), request(20, 777)];
         let cx = Context {
             events: &served,
             ..cx
