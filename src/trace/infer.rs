@@ -313,14 +313,21 @@ fn id_links(spans: &[Span]) -> impl Iterator<Item = (Node, Node)> + '_ {
 
 /// The node a span's calls are to: its own, or for a placeholder its first child's.
 fn callee_node(spans: &[Span], k: usize) -> Node {
-    let node = |s: &Span| (s.service, s.operation);
+    stands_for(spans, k).map_or((Sym::NONE, Sym::NONE), |k| {
+        (spans[k].service, spans[k].operation)
+    })
+}
+
+/// The logged span whose call span `k` stands for: itself, or for a
+/// placeholder (a parent id only its children logged) its first logged
+/// child; `None` for a placeholder over placeholders only.
+fn stands_for(spans: &[Span], k: usize) -> Option<usize> {
     if spans[k].kind != SpanKind::Placeholder {
-        return node(&spans[k]);
+        return Some(k);
     }
     spans
         .iter()
-        .find(|c| c.parent == Some(k as SpanIdx) && c.kind != SpanKind::Placeholder)
-        .map_or((Sym::NONE, Sym::NONE), node)
+        .position(|c| c.parent == Some(k as SpanIdx) && c.kind != SpanKind::Placeholder)
 }
 
 /// A span that could have called another.
@@ -457,22 +464,13 @@ fn named_callers(
     options: &mut Vec<Candidate>,
     from: usize,
 ) {
-    let child = &spans[c];
     // A placeholder stands for the call its child served (a parent id
     // nobody logged: the caller's client span): the request is the child's.
-    let k = if child.kind == SpanKind::Placeholder {
-        if !cx.name_placeholders {
-            return;
-        }
-        match spans
-            .iter()
-            .position(|s| s.parent == Some(c as SpanIdx) && s.kind != SpanKind::Placeholder)
-        {
-            Some(k) => k,
-            None => return,
-        }
-    } else {
-        c
+    if spans[c].kind == SpanKind::Placeholder && !cx.name_placeholders {
+        return;
+    }
+    let Some(k) = stands_for(spans, c) else {
+        return;
     };
     let server = &spans[k];
     // A line that names the request names its operation too: a span of
