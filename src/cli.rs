@@ -497,6 +497,7 @@ impl ReportArgs {
             analyze: AnalyzeOptions {
                 top: self.top,
                 bucket_seconds,
+                ..Default::default()
             },
             color,
             png: self.png,

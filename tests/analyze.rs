@@ -316,3 +316,38 @@ fn incident_logged_requests_match_the_truth_per_operation() {
         "only {compared} operations had every duration"
     );
 }
+
+/// A run that builds its traces a part at a time counts them a batch at a
+/// time: the summary must not change with where the batches are cut.
+#[test]
+fn the_summary_is_the_same_whichever_batches_the_traces_are_counted_in() {
+    let input = read(&[common::root().join("fixtures/incident")]);
+    let traces = trace::build(&input.events, &input.symbols, &TraceOptions::default());
+    let json = |per_batch: usize, top: usize| {
+        let opts = AnalyzeOptions {
+            top,
+            traces_per_batch: per_batch,
+            ..Default::default()
+        };
+        serde_json::to_string(&summarize(&input, &traces, &opts)).unwrap()
+    };
+    for top in [1, 4, 10] {
+        let whole = json(0, top);
+        let sum: Summary = serde_json::from_str(&whole).unwrap();
+        // Enough failed and timed traces that batches hold different
+        // candidates, and more failed traces than are listed.
+        assert!(
+            sum.traces.with_errors > 2 * top as u64,
+            "{}",
+            sum.traces.with_errors
+        );
+        assert_eq!(sum.traces.failed.len(), top);
+        assert!(!sum.dependencies.is_empty());
+        for per_batch in [1, 3, 64, 1000] {
+            assert!(
+                json(per_batch, top) == whole,
+                "top {top}, {per_batch} traces per batch"
+            );
+        }
+    }
+}

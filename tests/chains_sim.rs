@@ -331,3 +331,45 @@ fn wrong_answers_score_lower() {
     assert!(off.determined_within < off.determined, "{off:?}");
     assert!(off.wrong_confident > 0, "{off:?}");
 }
+
+/// Traces counted a batch at a time (as a run that builds them a part at a
+/// time counts them) give the same summary, on worlds whose calls rest on
+/// timing too (inferred and async links, placeholders, retries).
+#[test]
+fn the_summary_does_not_depend_on_the_batches_traces_are_counted_in() {
+    use logtrace::analyze::{summarize, AnalyzeOptions};
+    let mut inferred = 0;
+    for seed in 1..=3 {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = Sim::new(seed, 120);
+        sim.rendered.write(dir.path()).unwrap();
+        let opts = logtrace::ingest::IngestOptions {
+            keep_events: true,
+            ..Default::default()
+        };
+        let ing = logtrace::ingest::ingest(&[dir.path().to_path_buf()], &opts).unwrap();
+        let built = logtrace::trace::build(&ing.events, &ing.symbols, &Default::default());
+        let json = |per_batch| {
+            let opts = AnalyzeOptions {
+                traces_per_batch: per_batch,
+                ..Default::default()
+            };
+            serde_json::to_string(&summarize(&ing, &built, &opts)).unwrap()
+        };
+        let whole = json(0);
+        let sum: logtrace::analyze::summary::Summary = serde_json::from_str(&whole).unwrap();
+        inferred += sum
+            .dependencies
+            .iter()
+            .map(|d| d.calls_inferred)
+            .sum::<u64>();
+        assert!(sum.data_quality.async_links > 0 && sum.data_quality.placeholder_parents > 0);
+        for per_batch in [1, 7, 50] {
+            assert!(
+                json(per_batch) == whole,
+                "seed {seed}, {per_batch} per batch"
+            );
+        }
+    }
+    assert!(inferred > 0);
+}

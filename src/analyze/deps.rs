@@ -7,8 +7,9 @@
 //! through to the service above it), `errors` (those that failed) and `latency_ms` of the
 //! callee spans with a logged duration, `None` when none has one (the same
 //! rule as the per-operation latency, so both agree on one span). Calls
-//! inside one service are not dependencies. Traces are scanned in parallel;
-//! the merged counts and the sorted samples do not depend on the thread count.
+//! inside one service are not dependencies. Traces are scanned in parallel,
+//! and may come in batches ([`Edges`]); the merged counts and the sorted
+//! samples depend neither on the thread count nor on how the traces were cut.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -19,64 +20,89 @@ use super::requests::request;
 use super::stats::{name, Acc};
 use super::summary::Dependency;
 use crate::ingest::event::{Sym, Symbols};
-use crate::trace::Traces;
+use crate::trace::{Trace, Traces};
 
 /// The dependency edges of all traces.
 pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
-    let edges: HashMap<(Sym, Sym), Edge> = traces
-        .traces
-        .par_iter()
-        .fold(HashMap::default, |mut m: HashMap<(Sym, Sym), Edge>, t| {
-            for s in t.spans.iter().filter(|s| !s.is_placeholder()) {
-                // A placeholder (a call nobody logged) stands between a
-                // span and its caller: the caller is the service above it.
-                // The call is inferred when any link on the way is.
-                let mut inferred = s.inferred_parent;
-                let mut parent = s.parent.and_then(|p| t.spans.get(p as usize));
-                for _ in 0..t.spans.len() {
-                    match parent {
-                        Some(p) if p.is_placeholder() => {
-                            inferred |= p.inferred_parent;
-                            parent = p.parent.and_then(|q| t.spans.get(q as usize));
-                        }
-                        _ => break,
+    Edges::of(&traces.traces).finish(symbols)
+}
+
+/// The edges of some traces, counted: what a batch of traces adds to the
+/// dependencies. Batches merge in any order to the same edges.
+#[derive(Default)]
+pub struct Edges(HashMap<(Sym, Sym), Edge>);
+
+impl Edges {
+    /// The edges of `traces`, scanned in parallel.
+    pub fn of(traces: &[Trace]) -> Edges {
+        traces
+            .par_iter()
+            .fold(Edges::default, |mut m, t| {
+                m.add(t);
+                m
+            })
+            .reduce(Edges::default, |mut a, b| {
+                a.merge(b);
+                a
+            })
+    }
+
+    fn add(&mut self, t: &Trace) {
+        for s in t.spans.iter().filter(|s| !s.is_placeholder()) {
+            // A placeholder (a call nobody logged) stands between a
+            // span and its caller: the caller is the service above it.
+            // The call is inferred when any link on the way is.
+            let mut inferred = s.inferred_parent;
+            let mut parent = s.parent.and_then(|p| t.spans.get(p as usize));
+            for _ in 0..t.spans.len() {
+                match parent {
+                    Some(p) if p.is_placeholder() => {
+                        inferred |= p.inferred_parent;
+                        parent = p.parent.and_then(|q| t.spans.get(q as usize));
                     }
+                    _ => break,
                 }
-                let Some(parent) = parent.filter(|p| !p.is_placeholder()) else {
-                    continue;
-                };
-                if parent.service == s.service {
-                    continue;
-                }
-                let e = m.entry((parent.service, s.service)).or_default();
-                e.inferred += u64::from(inferred);
-                e.acc.add(&request(s, false, None));
             }
-            m
-        })
-        .reduce(HashMap::default, |mut a, b| {
-            for (k, v) in b {
-                let e = a.entry(k).or_default();
-                e.acc.merge(v.acc);
-                e.inferred += v.inferred;
+            let Some(parent) = parent.filter(|p| !p.is_placeholder()) else {
+                continue;
+            };
+            if parent.service == s.service {
+                continue;
             }
-            a
-        });
-    let mut out: Vec<((String, String), Edge)> = edges
-        .into_iter()
-        .map(|((c, d), acc)| ((name(symbols, c), name(symbols, d)), acc))
-        .collect();
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    out.into_par_iter()
-        .map(|((caller, callee), mut e)| Dependency {
-            caller,
-            callee,
-            calls: e.acc.count,
-            calls_inferred: e.inferred,
-            errors: e.acc.errors,
-            latency_ms: latency(&mut e.acc.samples),
-        })
-        .collect()
+            let e = self.0.entry((parent.service, s.service)).or_default();
+            e.inferred += u64::from(inferred);
+            e.acc.add(&request(s, false, None));
+        }
+    }
+
+    /// Adds `other`'s edges.
+    pub fn merge(&mut self, other: Edges) {
+        for (k, v) in other.0 {
+            let e = self.0.entry(k).or_default();
+            e.acc.merge(v.acc);
+            e.inferred += v.inferred;
+        }
+    }
+
+    /// The report's edges, by caller, then callee.
+    pub fn finish(self, symbols: &Symbols) -> Vec<Dependency> {
+        let mut out: Vec<((String, String), Edge)> = self
+            .0
+            .into_iter()
+            .map(|((c, d), acc)| ((name(symbols, c), name(symbols, d)), acc))
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.into_par_iter()
+            .map(|((caller, callee), mut e)| Dependency {
+                caller,
+                callee,
+                calls: e.acc.count,
+                calls_inferred: e.inferred,
+                errors: e.acc.errors,
+                latency_ms: latency(&mut e.acc.samples),
+            })
+            .collect()
+    }
 }
 
 /// One edge's counts while the traces are scanned.

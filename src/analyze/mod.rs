@@ -103,6 +103,10 @@ pub struct AnalyzeOptions {
     pub top: usize,
     /// Timeline bucket width; `None` picks a round width giving 60-300 buckets.
     pub bucket_seconds: Option<u64>,
+    /// Count whole traces this many at a time and merge the counts, as a
+    /// run that builds its traces a part at a time does; 0 reads them all at
+    /// once. The summary is the same either way.
+    pub traces_per_batch: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -110,6 +114,7 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             top: 10,
             bucket_seconds: None,
+            traces_per_batch: 0,
         }
     }
 }
@@ -119,67 +124,67 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
     let symbols = &input.symbols;
     use crate::timing::timed as t;
     // The sections that need no request list start at once, beside it.
-    let (requests, (trace_stats, error_origins)) = rayon::join(
+    // The dependencies are finished at once: their latency samples are
+    // freed before the other sections need memory.
+    let (requests, (listed, dependencies, links)) = rayon::join(
         || t(1, "requests", || requests::requests(traces)),
         || {
-            t(1, "trace lists", || {
-                rayon::join(
-                    || origins::trace_stats(traces, symbols, opts.top),
-                    || origins::error_origins(&traces.traces, symbols),
-                )
-            })
+            let folds = t(1, "trace lists", || {
+                TraceFolds::batched(&traces.traces, opts.traces_per_batch, symbols, opts.top)
+            });
+            let deps = t(1, "deps", || folds.edges.finish(symbols));
+            (folds.listed, deps, folds.links)
         },
     );
     // Independent sections run side by side; each is parallel inside too.
-    let (
-        ((services, operations, folded), (chains, dependencies)),
-        (templates, (timeline, incidents)),
-    ) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    t(1, "stats", || {
-                        stats::services_and_operations(&requests, &input.events, symbols)
-                    })
-                },
-                || {
-                    rayon::join(
-                        || t(1, "chains", || chains::chains(traces, symbols)),
-                        || t(1, "deps", || deps::dependencies(traces, symbols)),
-                    )
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || t(1, "templates", || templates::group(&input.events, symbols)),
-                || {
-                    let placed = t(1, "placement", || {
-                        timeline::Placement::new(&requests, opts.bucket_seconds)
-                    });
-                    // Both read the placement only.
-                    rayon::join(
-                        || {
-                            t(1, "timeline", || {
-                                timeline::build_on(placed.as_ref(), symbols, opts.bucket_seconds)
-                            })
-                        },
-                        || {
-                            t(1, "incidents", || {
-                                placed.as_ref().map_or_else(Vec::new, |p| {
-                                    incidents::find_on(&requests, traces, p, symbols)
+    let (((services, operations, folded), chains), (templates, (timeline, incidents))) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        t(1, "stats", || {
+                            stats::services_and_operations(&requests, &input.events, symbols)
+                        })
+                    },
+                    || t(1, "chains", || chains::chains(traces, symbols)),
+                )
+            },
+            || {
+                rayon::join(
+                    || t(1, "templates", || templates::group(&input.events, symbols)),
+                    || {
+                        let placed = t(1, "placement", || {
+                            timeline::Placement::new(&requests, opts.bucket_seconds)
+                        });
+                        // Both read the placement only.
+                        rayon::join(
+                            || {
+                                t(1, "timeline", || {
+                                    timeline::build_on(
+                                        placed.as_ref(),
+                                        symbols,
+                                        opts.bucket_seconds,
+                                    )
                                 })
-                            })
-                        },
-                    )
-                },
-            )
-        },
-    );
+                            },
+                            || {
+                                t(1, "incidents", || {
+                                    placed.as_ref().map_or_else(Vec::new, |p| {
+                                        incidents::find_on(&requests, traces, p, symbols)
+                                    })
+                                })
+                            },
+                        )
+                    },
+                )
+            },
+        );
     let mut clock = crate::timing::Clock::nested(1);
     let mut input_section = quality::input(&input.files, &input.problems);
     input_section.config_warnings = input.config_warnings.clone();
-    let mut data_quality = quality::data_quality(&input_section, traces, symbols);
+    let error_origins = listed.error_origins(symbols);
+    let trace_stats = listed.finish();
+    let mut data_quality = quality::data_quality_with(&input_section, traces, links, symbols);
     data_quality.folded_operations = folded;
     let summary = Summary {
         schema_version: summary::SCHEMA_VERSION,
@@ -198,6 +203,54 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
     };
     clock.lap("sections");
     summary
+}
+
+/// What the sections that count whole traces keep of them: counts, edges
+/// and the traces that may be listed. Made from one batch of traces and
+/// merged with the others', in any order, to the same sections.
+pub struct TraceFolds {
+    pub listed: origins::Listed,
+    pub edges: deps::Edges,
+    pub links: quality::Links,
+}
+
+impl TraceFolds {
+    /// The folds of `traces`, the `first`-th trace of the run onwards.
+    pub fn of(traces: &[Trace], first: u64, symbols: &Symbols, top: usize) -> TraceFolds {
+        let (listed, (edges, links)) = rayon::join(
+            || origins::Listed::of(traces, first, symbols, top),
+            || rayon::join(|| deps::Edges::of(traces), || quality::Links::of(traces)),
+        );
+        TraceFolds {
+            listed,
+            edges,
+            links,
+        }
+    }
+
+    /// The folds of `traces` made `per_batch` traces at a time and merged
+    /// (all at once for 0).
+    pub fn batched(traces: &[Trace], per_batch: usize, symbols: &Symbols, top: usize) -> Self {
+        let per_batch = if per_batch == 0 {
+            traces.len().max(1)
+        } else {
+            per_batch
+        };
+        let mut batches = traces.chunks(per_batch).zip((0..).step_by(per_batch));
+        let first = batches.next().map_or((&[][..], 0), |b| b);
+        let mut all = TraceFolds::of(first.0, first.1 as u64, symbols, top);
+        for (batch, at) in batches {
+            all.merge(TraceFolds::of(batch, at as u64, symbols, top));
+        }
+        all
+    }
+
+    /// Adds `other`'s traces.
+    pub fn merge(&mut self, other: TraceFolds) {
+        self.listed.merge(other.listed);
+        self.edges.merge(other.edges);
+        self.links = quality::Links::sum(self.links, other.links);
+    }
 }
 
 /// The distinct keys of `requests`, found on all cores, in no particular

@@ -18,7 +18,10 @@
 //!   longer end-to-end duration (a trace without one last); then earlier
 //!   start and id for a total order.
 
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -35,13 +38,22 @@ pub fn error_origins<'a>(
     traces: impl IntoIterator<Item = &'a Trace>,
     symbols: &Symbols,
 ) -> Vec<OriginCount> {
-    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by: HashMap<Sym, u64> = HashMap::default();
     for t in traces {
         if let Some(s) = origin_service(t) {
-            *by.entry(name(symbols, s)).or_default() += 1;
+            *by.entry(s).or_default() += 1;
         }
     }
-    let mut out: Vec<OriginCount> = by
+    ranked(by, symbols)
+}
+
+/// Counts per origin service -> the ranking the module doc gives.
+fn ranked(by: HashMap<Sym, u64>, symbols: &Symbols) -> Vec<OriginCount> {
+    let mut named: BTreeMap<String, u64> = BTreeMap::new();
+    for (s, n) in by {
+        *named.entry(name(symbols, s)).or_default() += n;
+    }
+    let mut out: Vec<OriginCount> = named
         .into_iter()
         .map(|(service, traces)| OriginCount { service, traces })
         .collect();
@@ -91,52 +103,198 @@ pub fn trace_ref(t: &Trace, symbols: &Symbols) -> TraceRef {
 
 /// Counts and the listed traces.
 pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats {
-    let ts = &traces.traces;
-    let (with_errors, multi_service) = ts
-        .par_iter()
-        .map(|t| (u64::from(t.failed()), u64::from(t.multi_service())))
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let id = |t: &Trace| symbols.get(t.id);
+    Listed::of(&traces.traces, 0, symbols, top).finish()
+}
 
-    let by_duration = |a: &&Trace, b: &&Trace| {
-        b.duration_ns()
-            .cmp(&a.duration_ns())
-            .then_with(|| id(a).cmp(id(b)))
-            .then(a.start_ns.cmp(&b.start_ns))
-    };
-    // The top-th longest duration, found among plain numbers; only traces at
-    // least that long are then ordered with their ids (ties are common).
-    // A trace without a duration is not slow, it is unmeasured.
-    let mut durations: Vec<i64> = ts.par_iter().filter_map(trace_duration_ns).collect();
-    let cut = match top {
-        0 => i64::MAX,
-        _ if durations.len() <= top => i64::MIN,
-        _ => *durations.select_nth_unstable_by(top - 1, |a, b| b.cmp(a)).1,
-    };
-    drop(durations);
-    let mut slowest: Vec<&Trace> = ts
-        .par_iter()
-        .filter(|t| trace_duration_ns(t).is_some_and(|d| d >= cut))
-        .collect();
-    slowest.par_sort_by(by_duration);
-    slowest.truncate(top);
+/// What some traces add to [`TraceStats`] and to the error origins: their
+/// counts, and the traces of theirs that could be listed. Batches of traces
+/// merge in any order to the same statistics as all the traces at once.
+#[derive(Clone, Debug, Default)]
+pub struct Listed {
+    top: usize,
+    count: u64,
+    with_errors: u64,
+    multi_service: u64,
+    origins: HashMap<Sym, u64>,
+    /// The `top` slowest, slowest first.
+    slowest: Vec<Candidate<SlowKey>>,
+    /// The earliest `ceil(top / 2)` failures, earliest first.
+    earliest: Vec<Candidate<TimeKey>>,
+    /// The `top` most severe failures, most severe first: enough to list
+    /// the most severe of those that are not among the earliest overall.
+    severe: Vec<Candidate<SevereKey>>,
+}
 
-    let mut failed: Vec<&Trace> = ts.iter().filter(|t| t.failed()).collect();
-    let by_time =
-        |a: &&Trace, b: &&Trace| a.start_ns.cmp(&b.start_ns).then_with(|| id(a).cmp(id(b)));
-    failed.sort_by(by_time);
-    let first = top.div_ceil(2).min(failed.len());
-    let mut severe: Vec<&Trace> = failed.split_off(first);
-    severe.sort_by(|a, b| severity(b).cmp(&severity(a)).then_with(|| by_time(a, b)));
-    failed.extend(severe.into_iter().take(top - first));
+/// Longest first, then by id, start and ordinal.
+type SlowKey = (Reverse<i64>, String, i64, u64);
+/// Earliest first, then by id and ordinal.
+type TimeKey = (i64, String, u64);
+/// Most severe first (see [`severity`]), then earliest, by id and ordinal.
+type SevereKey = (Reverse<(bool, usize, Option<i64>)>, i64, String, u64);
 
-    TraceStats {
-        count: ts.len() as u64,
-        with_errors,
-        multi_service,
-        slowest: slowest.iter().map(|t| trace_ref(t, symbols)).collect(),
-        failed: failed.iter().map(|t| trace_ref(t, symbols)).collect(),
+/// A trace that may be listed: its place in a list's order, and how the
+/// report names it. The key ends with the trace's ordinal (its position in
+/// the run's traces), so no two keys are equal.
+#[derive(Clone, Debug)]
+struct Candidate<K> {
+    key: K,
+    trace: TraceRef,
+}
+
+impl Listed {
+    /// The counts and candidates of `traces`, the `first`-th trace of the
+    /// run onwards.
+    pub fn of(traces: &[Trace], first: u64, symbols: &Symbols, top: usize) -> Listed {
+        let (with_errors, multi_service) = traces
+            .par_iter()
+            .map(|t| (u64::from(t.failed()), u64::from(t.multi_service())))
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let id = |t: &Trace| symbols.get(t.id);
+
+        // The top-th longest duration, found among plain numbers; only traces at
+        // least that long are then ordered with their ids (ties are common).
+        // A trace without a duration is not slow, it is unmeasured.
+        let mut durations: Vec<i64> = traces.par_iter().filter_map(trace_duration_ns).collect();
+        let cut = match top {
+            0 => i64::MAX,
+            _ if durations.len() <= top => i64::MIN,
+            _ => *durations.select_nth_unstable_by(top - 1, |a, b| b.cmp(a)).1,
+        };
+        drop(durations);
+        let mut slowest: Vec<_> = traces
+            .par_iter()
+            .enumerate()
+            .filter(|(_, t)| trace_duration_ns(t).is_some_and(|d| d >= cut))
+            .map(|(k, t)| {
+                (
+                    (
+                        Reverse(t.duration_ns()),
+                        id(t),
+                        t.start_ns,
+                        first + k as u64,
+                    ),
+                    t,
+                )
+            })
+            .collect();
+        first_n(&mut slowest, top);
+        let slowest = slowest
+            .into_iter()
+            .map(|((d, id, s, k), t)| ((d, id.to_owned(), s, k), t));
+
+        let failed: Vec<(&Trace, u64)> = traces
+            .iter()
+            .zip(first..)
+            .filter(|(t, _)| t.failed())
+            .collect();
+        let mut earliest: Vec<_> = failed
+            .iter()
+            .map(|&(t, k)| ((t.start_ns, id(t), k), t))
+            .collect();
+        first_n(&mut earliest, top.div_ceil(2));
+        let earliest = earliest
+            .into_iter()
+            .map(|((s, id, k), t)| ((s, id.to_owned(), k), t));
+        let mut severe: Vec<_> = failed
+            .iter()
+            .map(|&(t, k)| ((Reverse(severity(t)), t.start_ns, id(t), k), t))
+            .collect();
+        first_n(&mut severe, top);
+        let severe = severe
+            .into_iter()
+            .map(|((v, s, id, k), t)| ((v, s, id.to_owned(), k), t));
+
+        Listed {
+            top,
+            count: traces.len() as u64,
+            with_errors,
+            multi_service,
+            origins: failed.iter().filter_map(|(t, _)| origin_service(t)).fold(
+                HashMap::default(),
+                |mut m, s| {
+                    *m.entry(s).or_default() += 1;
+                    m
+                },
+            ),
+            slowest: candidates(slowest, symbols),
+            earliest: candidates(earliest, symbols),
+            severe: candidates(severe, symbols),
+        }
     }
+
+    /// Adds `other`'s traces (both made with the same `top`).
+    pub fn merge(&mut self, other: Listed) {
+        self.count += other.count;
+        self.with_errors += other.with_errors;
+        self.multi_service += other.multi_service;
+        for (s, n) in other.origins {
+            *self.origins.entry(s).or_default() += n;
+        }
+        merge_top(&mut self.slowest, other.slowest, self.top);
+        merge_top(&mut self.earliest, other.earliest, self.top.div_ceil(2));
+        merge_top(&mut self.severe, other.severe, self.top);
+    }
+
+    /// The failed traces per origin service, ranked.
+    pub fn error_origins(&self, symbols: &Symbols) -> Vec<OriginCount> {
+        ranked(self.origins.clone(), symbols)
+    }
+
+    /// The counts and the listed traces (see the module doc).
+    pub fn finish(self) -> TraceStats {
+        let first: Vec<u64> = self.earliest.iter().map(|c| c.key.2).collect();
+        let more = self.top - first.len();
+        let severe = self
+            .severe
+            .into_iter()
+            .filter(|c| !first.contains(&c.key.3))
+            .take(more);
+        TraceStats {
+            count: self.count,
+            with_errors: self.with_errors,
+            multi_service: self.multi_service,
+            slowest: self.slowest.into_iter().map(|c| c.trace).collect(),
+            failed: self
+                .earliest
+                .into_iter()
+                .map(|c| c.trace)
+                .chain(severe.map(|c| c.trace))
+                .collect(),
+        }
+    }
+}
+
+/// Keeps the `n` first of `v` by key, in key order.
+fn first_n<K: Ord, T>(v: &mut Vec<(K, T)>, n: usize) {
+    if n == 0 {
+        v.clear();
+        return;
+    }
+    if v.len() > n {
+        v.select_nth_unstable_by(n - 1, |a, b| a.0.cmp(&b.0));
+        v.truncate(n);
+    }
+    v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+}
+
+/// Traces with their keys -> candidates named as the report names them.
+fn candidates<'a, K>(
+    keyed: impl Iterator<Item = (K, &'a Trace)>,
+    symbols: &Symbols,
+) -> Vec<Candidate<K>> {
+    keyed
+        .map(|(key, t)| Candidate {
+            key,
+            trace: trace_ref(t, symbols),
+        })
+        .collect()
+}
+
+/// The `n` first of two lists sorted by key, in key order.
+fn merge_top<K: Ord>(a: &mut Vec<Candidate<K>>, b: Vec<Candidate<K>>, n: usize) {
+    a.extend(b);
+    a.sort_unstable_by(|x, y| x.key.cmp(&y.key));
+    a.truncate(n);
 }
 
 /// Larger is more severe (see the module doc).
@@ -291,5 +449,41 @@ mod tests {
         assert_eq!(ids(5), vec!["t2", "t3", "t4", "t5", "t6"]);
         assert_eq!(ids(1), vec!["t2"]);
         assert_eq!(ids(20).len(), 5);
+    }
+
+    #[test]
+    fn batches_of_traces_merge_to_the_same_lists_and_counts() {
+        let mut b = Builder::default();
+        // The most severe failures come first in time: a batch's most
+        // severe are then the run's earliest, and the list needs the next.
+        add(&mut b, "a", 100, 90, [true, true, true]);
+        add(&mut b, "b", 200, 80, [true, true, true]);
+        add(&mut b, "c", 300, 70, [true, true, false]);
+        add(&mut b, "d", 400, 60, [true, false, false]);
+        add(&mut b, "e", 500, 50, [true, false, false]);
+        add(&mut b, "f", 600, 99, [false; 3]);
+        add(&mut b, "g", 700, 10, [true, false, true]);
+        let ts = &b.traces.traces;
+        for top in 0..8 {
+            let whole = trace_stats(&b.traces, &b.symbols, top);
+            let origins = error_origins(ts, &b.symbols);
+            for size in 1..ts.len() {
+                let mut parts = ts
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(k, c)| Listed::of(c, (k * size) as u64, &b.symbols, top));
+                let mut all = parts.next().unwrap();
+                // Merged last to first: the order of merging does not matter.
+                for p in parts.collect::<Vec<_>>().into_iter().rev() {
+                    all.merge(p);
+                }
+                assert_eq!(
+                    all.error_origins(&b.symbols),
+                    origins,
+                    "top {top}, size {size}"
+                );
+                assert_eq!(all.finish(), whole, "top {top}, size {size}");
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ use crate::ingest::discover::FileProblem;
 use crate::ingest::event::{Event, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::ingest::FileReport;
-use crate::trace::{Link, Traces};
+use crate::trace::{Link, Trace, Traces};
 
 /// What was read, per file and in total, and what could not be.
 pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
@@ -88,32 +88,18 @@ pub fn window(events: &[Event]) -> Window {
 
 /// What could not be correlated or read, and how sure the call trees are.
 pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQuality {
-    let links = traces
-        .traces
-        .par_iter()
-        .map(|t| {
-            let mut c = Links {
-                single_service: u64::from(!t.multi_service()),
-                ..Links::default()
-            };
-            for s in &t.spans {
-                c.placeholders += u64::from(s.is_placeholder());
-                if s.parent.is_none() {
-                    continue;
-                }
-                c.follows += u64::from(s.link == Link::FollowsFrom);
-                if s.inferred_parent {
-                    c.inferred += 1;
-                    // One candidate gives the most a timing guess may claim.
-                    let sole = crate::trace::MAX_INFERRED_CONFIDENCE as f32;
-                    c.ambiguous +=
-                        u64::from(s.parent_confidence > 0.0 && s.parent_confidence < sole);
-                    c.unplaced += u64::from(s.parent_confidence <= 0.0);
-                }
-            }
-            c
-        })
-        .reduce(Links::default, Links::add);
+    data_quality_with(input, traces, Links::of(&traces.traces), symbols)
+}
+
+/// [`data_quality`] with the traces' links counted already (`traces.traces`
+/// is not read: a run that builds its traces a part at a time counts each
+/// part's links as it goes).
+pub fn data_quality_with(
+    input: &Input,
+    traces: &Traces,
+    links: Links,
+    symbols: &Symbols,
+) -> DataQuality {
     let time = |ns: i64| (ns != i64::MIN && ns != i64::MAX).then(|| format_rfc3339_ms(ns));
     let mut clock_offsets: Vec<ClockOffsetOut> = traces
         .clock_offsets
@@ -155,8 +141,8 @@ pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQu
 }
 
 /// How the spans of some traces hang together, counted.
-#[derive(Clone, Copy, Default)]
-struct Links {
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Links {
     single_service: u64,
     inferred: u64,
     ambiguous: u64,
@@ -166,7 +152,37 @@ struct Links {
 }
 
 impl Links {
-    fn add(a: Links, b: Links) -> Links {
+    /// The links of `traces`, counted in parallel.
+    pub fn of(traces: &[Trace]) -> Links {
+        traces
+            .par_iter()
+            .map(|t| {
+                let mut c = Links {
+                    single_service: u64::from(!t.multi_service()),
+                    ..Links::default()
+                };
+                for s in &t.spans {
+                    c.placeholders += u64::from(s.is_placeholder());
+                    if s.parent.is_none() {
+                        continue;
+                    }
+                    c.follows += u64::from(s.link == Link::FollowsFrom);
+                    if s.inferred_parent {
+                        c.inferred += 1;
+                        // One candidate gives the most a timing guess may claim.
+                        let sole = crate::trace::MAX_INFERRED_CONFIDENCE as f32;
+                        c.ambiguous +=
+                            u64::from(s.parent_confidence > 0.0 && s.parent_confidence < sole);
+                        c.unplaced += u64::from(s.parent_confidence <= 0.0);
+                    }
+                }
+                c
+            })
+            .reduce(Links::default, Links::sum)
+    }
+
+    /// The counts of both.
+    pub fn sum(a: Links, b: Links) -> Links {
         Links {
             single_service: a.single_service + b.single_service,
             inferred: a.inferred + b.inferred,
