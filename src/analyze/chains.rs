@@ -34,8 +34,9 @@
 //! no latency (`None`) and no shares (an empty list), not zeros.
 //!
 //! Traces are grouped by a compact shape key (the service trie in preorder)
-//! in parallel; signatures are written once per chain, and critical-path
-//! shares are computed only for the two traces each chain reports.
+//! in parallel, a batch at a time if need be ([`Shapes`]); signatures are
+//! written once per chain, and critical-path shares are computed only for
+//! the two traces each chain reports.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -54,62 +55,94 @@ const DEEPER: Sym = Sym(u32::MAX);
 /// No node (a root's parent, an unresolved span) in a shape key's trie.
 const NO_NODE: u32 = u32::MAX;
 
-/// The traces of one shape: (end-to-end duration if known, trace index, failed).
+/// The traces of one shape: (end-to-end duration if known, the trace's
+/// ordinal in the run's traces, failed).
 type Members = Vec<(Option<i64>, u32, bool)>;
 
 /// The chains of all traces.
 pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
-    // Group by shape key in parallel; each thread reuses its scratch space.
-    let groups: HashMap<Vec<u32>, Members> = traces
-        .traces
-        .par_iter()
-        .enumerate()
-        .fold(
-            || (HashMap::default(), Scratch::default()),
-            |(mut m, mut scratch): (HashMap<Vec<u32>, Members>, Scratch), (i, t)| {
-                if !t.spans.is_empty() {
-                    scratch.key(t);
-                    let member = (super::trace_duration_ns(t), i as u32, t.failed());
-                    match m.get_mut(scratch.out.as_slice()) {
-                        Some(v) => v.push(member),
-                        None => {
-                            m.insert(scratch.out.clone(), vec![member]);
+    let ts = &traces.traces;
+    Shapes::of(ts, 0).finish(symbols, |k| critical_shares(&ts[k as usize]))
+}
+
+/// Some traces grouped by shape: what a batch of traces adds to the chains.
+/// Batches merge in any order to the same chains.
+#[derive(Default)]
+pub struct Shapes(HashMap<Vec<u32>, Members>);
+
+impl Shapes {
+    /// The shapes of `traces`, the `first`-th trace of the run onwards,
+    /// grouped in parallel (each thread reuses its scratch space).
+    pub fn of(traces: &[Trace], first: u32) -> Shapes {
+        traces
+            .par_iter()
+            .enumerate()
+            .fold(
+                || (Shapes::default(), Scratch::default()),
+                |(mut m, mut scratch), (i, t)| {
+                    if !t.spans.is_empty() {
+                        scratch.key(t);
+                        let member = (super::trace_duration_ns(t), first + i as u32, t.failed());
+                        match m.0.get_mut(scratch.out.as_slice()) {
+                            Some(v) => v.push(member),
+                            None => {
+                                m.0.insert(scratch.out.clone(), vec![member]);
+                            }
                         }
                     }
-                }
-                (m, scratch)
-            },
-        )
-        .map(|(m, _)| m)
-        .reduce(HashMap::default, |mut a, b| {
-            for (k, mut v) in b {
-                a.entry(k).or_default().append(&mut v);
-            }
-            a
+                    (m, scratch)
+                },
+            )
+            .map(|(m, _)| m)
+            .reduce(Shapes::default, |mut a, b| {
+                a.merge(b);
+                a
+            })
+    }
+
+    /// Adds `other`'s traces.
+    pub fn merge(&mut self, other: Shapes) {
+        for (k, mut v) in other.0 {
+            self.0.entry(k).or_default().append(&mut v);
+        }
+    }
+
+    /// The chains, most traces first, then by signature; `shares` gives the
+    /// critical-path shares of the trace of an ordinal (asked for two traces
+    /// per chain at most).
+    pub fn finish<F>(self, symbols: &Symbols, shares: F) -> Vec<Chain>
+    where
+        F: Fn(u32) -> Vec<(Sym, f64)> + Sync,
+    {
+        let mut out: Vec<Chain> = self
+            .0
+            .into_par_iter()
+            .map(|(key, members)| chain(&key, members, &shares, symbols))
+            .collect();
+        out.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.signature.cmp(&b.signature))
         });
-    let mut out: Vec<Chain> = groups
-        .into_par_iter()
-        .map(|(key, members)| chain(&key, members, traces, symbols))
-        .collect();
-    out.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| a.signature.cmp(&b.signature))
-    });
-    out
+        out
+    }
 }
 
 /// One chain from its shape key and its traces.
-fn chain(key: &[u32], mut members: Members, traces: &Traces, symbols: &Symbols) -> Chain {
+fn chain<F>(key: &[u32], mut members: Members, shares: &F, symbols: &Symbols) -> Chain
+where
+    F: Fn(u32) -> Vec<(Sym, f64)>,
+{
     // Ranked by latency, ties by trace order: the same whatever the merge
-    // order. Traces without a duration sort first and are left out.
-    members.sort_unstable();
+    // order. Traces without a duration sort first and are left out. One
+    // chain may hold most traces: sorted on all cores.
+    members.par_sort_unstable();
     let timed = &members[members.partition_point(|m| m.0.is_none())..];
     let mut durations: Vec<i64> = timed.iter().filter_map(|m| m.0).collect();
     let ranks: Vec<i64> = (0..timed.len() as i64).collect();
     let shares_at = |p: f64| {
         let rank = nearest_rank(&ranks, p)? as usize;
-        Some(critical_shares(&traces.traces[timed[rank].1 as usize]))
+        Some(shares(timed[rank].1))
     };
     let critical_path = match (shares_at(50.0), shares_at(99.0)) {
         (Some(p50), Some(p99)) => shares_by_service(key, &p50, &p99, symbols),
@@ -422,6 +455,12 @@ fn union_len(sorted: &[(i64, i64)]) -> i64 {
         };
     }
     total + cur.map_or(0, |(x, y)| y - x)
+}
+
+impl super::TraceFold for Shapes {
+    fn merge(&mut self, other: Shapes) {
+        Shapes::merge(self, other);
+    }
 }
 
 #[cfg(test)]

@@ -113,6 +113,12 @@ struct Edge {
     inferred: u64,
 }
 
+impl super::TraceFold for Edges {
+    fn merge(&mut self, other: Edges) {
+        Edges::merge(self, other);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::requests::build::*;

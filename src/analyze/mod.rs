@@ -10,6 +10,11 @@
 //! listed traces), [`timeline`], [`incidents`], [`templates`] and [`quality`]
 //! (input, window, data quality). Each section is sorted in a total order, so
 //! the summary is the same on any number of threads.
+//!
+//! The sections counted over whole traces (listed traces and error origins,
+//! chains, dependencies, link counts) are [`TraceFold`]s: made from a batch
+//! of traces and merged with the other batches' in any order to the same
+//! section, so they need not see every trace at once.
 
 pub mod chains;
 pub mod deps;
@@ -123,62 +128,79 @@ impl Default for AnalyzeOptions {
 pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Summary {
     let symbols = &input.symbols;
     use crate::timing::timed as t;
+    let ts = &traces.traces;
+    let per_batch = opts.traces_per_batch;
     // The sections that need no request list start at once, beside it.
-    // The dependencies are finished at once: their latency samples are
-    // freed before the other sections need memory.
-    let (requests, (listed, dependencies, links)) = rayon::join(
+    let (requests, (listed, links)) = rayon::join(
         || t(1, "requests", || requests::requests(traces)),
         || {
-            let folds = t(1, "trace lists", || {
-                TraceFolds::batched(&traces.traces, opts.traces_per_batch, symbols, opts.top)
-            });
-            let deps = t(1, "deps", || folds.edges.finish(symbols));
-            (folds.listed, deps, folds.links)
+            t(1, "trace lists", || {
+                rayon::join(
+                    || {
+                        batched(ts, per_batch, |b, k| {
+                            origins::Listed::of(b, k, symbols, opts.top)
+                        })
+                    },
+                    || batched(ts, per_batch, |b, _| quality::Links::of(b)),
+                )
+            })
         },
     );
     // Independent sections run side by side; each is parallel inside too.
-    let (((services, operations, folded), chains), (templates, (timeline, incidents))) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        t(1, "stats", || {
-                            stats::services_and_operations(&requests, &input.events, symbols)
-                        })
-                    },
-                    || t(1, "chains", || chains::chains(traces, symbols)),
-                )
-            },
-            || {
-                rayon::join(
-                    || t(1, "templates", || templates::group(&input.events, symbols)),
-                    || {
-                        let placed = t(1, "placement", || {
-                            timeline::Placement::new(&requests, opts.bucket_seconds)
-                        });
-                        // Both read the placement only.
-                        rayon::join(
-                            || {
-                                t(1, "timeline", || {
-                                    timeline::build_on(
-                                        placed.as_ref(),
-                                        symbols,
-                                        opts.bucket_seconds,
-                                    )
+    let (
+        ((services, operations, folded), (chains, dependencies)),
+        (templates, (timeline, incidents)),
+    ) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    t(1, "stats", || {
+                        stats::services_and_operations(&requests, &input.events, symbols)
+                    })
+                },
+                || {
+                    rayon::join(
+                        || {
+                            t(1, "chains", || {
+                                batched(ts, per_batch, |b, k| chains::Shapes::of(b, k as u32))
+                                    .finish(symbols, |k| chains::critical_shares(&ts[k as usize]))
+                            })
+                        },
+                        || {
+                            t(1, "deps", || {
+                                batched(ts, per_batch, |b, _| deps::Edges::of(b)).finish(symbols)
+                            })
+                        },
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || t(1, "templates", || templates::group(&input.events, symbols)),
+                || {
+                    let placed = t(1, "placement", || {
+                        timeline::Placement::new(&requests, opts.bucket_seconds)
+                    });
+                    // Both read the placement only.
+                    rayon::join(
+                        || {
+                            t(1, "timeline", || {
+                                timeline::build_on(placed.as_ref(), symbols, opts.bucket_seconds)
+                            })
+                        },
+                        || {
+                            t(1, "incidents", || {
+                                placed.as_ref().map_or_else(Vec::new, |p| {
+                                    incidents::find_on(&requests, traces, p, symbols)
                                 })
-                            },
-                            || {
-                                t(1, "incidents", || {
-                                    placed.as_ref().map_or_else(Vec::new, |p| {
-                                        incidents::find_on(&requests, traces, p, symbols)
-                                    })
-                                })
-                            },
-                        )
-                    },
-                )
-            },
-        );
+                            })
+                        },
+                    )
+                },
+            )
+        },
+    );
     let mut clock = crate::timing::Clock::nested(1);
     let mut input_section = quality::input(&input.files, &input.problems);
     input_section.config_warnings = input.config_warnings.clone();
@@ -205,52 +227,34 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
     summary
 }
 
-/// What the sections that count whole traces keep of them: counts, edges
-/// and the traces that may be listed. Made from one batch of traces and
-/// merged with the others', in any order, to the same sections.
-pub struct TraceFolds {
-    pub listed: origins::Listed,
-    pub edges: deps::Edges,
-    pub links: quality::Links,
+/// What a section keeps of some traces (counts, edges, shapes, the traces
+/// it may list): made from one batch of traces, and merged with the other
+/// batches' in any order to the same section.
+pub trait TraceFold {
+    /// Adds `other`'s traces.
+    fn merge(&mut self, other: Self);
 }
 
-impl TraceFolds {
-    /// The folds of `traces`, the `first`-th trace of the run onwards.
-    pub fn of(traces: &[Trace], first: u64, symbols: &Symbols, top: usize) -> TraceFolds {
-        let (listed, (edges, links)) = rayon::join(
-            || origins::Listed::of(traces, first, symbols, top),
-            || rayon::join(|| deps::Edges::of(traces), || quality::Links::of(traces)),
-        );
-        TraceFolds {
-            listed,
-            edges,
-            links,
-        }
+/// The fold of `traces` made `per_batch` traces at a time by `of` (given a
+/// batch and the ordinal of its first trace in the run) and merged; all at
+/// once for 0.
+pub fn batched<F: TraceFold>(
+    traces: &[Trace],
+    per_batch: usize,
+    of: impl Fn(&[Trace], u64) -> F,
+) -> F {
+    let per_batch = if per_batch == 0 {
+        traces.len().max(1)
+    } else {
+        per_batch
+    };
+    let mut batches = traces.chunks(per_batch).zip((0..).step_by(per_batch));
+    let (batch, at) = batches.next().unwrap_or((&[], 0));
+    let mut all = of(batch, at);
+    for (batch, at) in batches {
+        all.merge(of(batch, at));
     }
-
-    /// The folds of `traces` made `per_batch` traces at a time and merged
-    /// (all at once for 0).
-    pub fn batched(traces: &[Trace], per_batch: usize, symbols: &Symbols, top: usize) -> Self {
-        let per_batch = if per_batch == 0 {
-            traces.len().max(1)
-        } else {
-            per_batch
-        };
-        let mut batches = traces.chunks(per_batch).zip((0..).step_by(per_batch));
-        let first = batches.next().map_or((&[][..], 0), |b| b);
-        let mut all = TraceFolds::of(first.0, first.1 as u64, symbols, top);
-        for (batch, at) in batches {
-            all.merge(TraceFolds::of(batch, at as u64, symbols, top));
-        }
-        all
-    }
-
-    /// Adds `other`'s traces.
-    pub fn merge(&mut self, other: TraceFolds) {
-        self.listed.merge(other.listed);
-        self.edges.merge(other.edges);
-        self.links = quality::Links::sum(self.links, other.links);
-    }
+    all
 }
 
 /// The distinct keys of `requests`, found on all cores, in no particular

@@ -304,6 +304,13 @@ fn severity(t: &Trace) -> (bool, usize, Option<i64>) {
     (root_failed, failing, trace_duration_ns(t))
 }
 
+/// Both made with the same `top`.
+impl super::TraceFold for Listed {
+    fn merge(&mut self, other: Listed) {
+        Listed::merge(self, other);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::requests::build::*;

@@ -194,6 +194,12 @@ impl Links {
     }
 }
 
+impl super::TraceFold for Links {
+    fn merge(&mut self, other: Links) {
+        *self = Links::sum(*self, other);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::requests::build::*;
