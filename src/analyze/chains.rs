@@ -73,7 +73,9 @@ pub struct Shapes(HashMap<Vec<u32>, Members>);
 impl Shapes {
     /// The shapes of `traces`, the `first`-th trace of the run onwards,
     /// grouped in parallel (each thread reuses its scratch space).
-    pub fn of(traces: &[Trace], first: u32) -> Shapes {
+    pub fn of(traces: &[Trace], first: u64) -> Shapes {
+        // Ordinals are kept as 32 bits: a run holds fewer traces than that.
+        let first = first as u32;
         traces
             .par_iter()
             .enumerate()

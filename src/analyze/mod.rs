@@ -162,7 +162,7 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                     rayon::join(
                         || {
                             t(1, "chains", || {
-                                batched(ts, per_batch, |b, k| chains::Shapes::of(b, k as u32))
+                                batched(ts, per_batch, chains::Shapes::of)
                                     .finish(symbols, |k| chains::critical_shares(&ts[k as usize]))
                             })
                         },
