@@ -186,6 +186,12 @@ pub fn report(paths: &[PathBuf], opts: &ReportOptions) -> Result<ReportOutcome, 
     keep_window(&mut input.events, opts.since.as_ref(), opts.until.as_ref())?;
     let traces = trace::build(&input.events, &input.symbols, &opts.trace);
     clock.lap("traces");
+    if timing::enabled() {
+        let events = input.events.capacity() * std::mem::size_of::<ingest::event::Event>();
+        let mut parts = vec![("events", events), ("strings", input.symbols.held_bytes())];
+        parts.extend(traces.held_bytes());
+        timing::held("traces", &parts);
+    }
     let summary = analyze::summarize(&input, &traces, &opts.analyze);
     clock.lap("analysis");
     let view = render::view::View::new(&summary, &traces, &input.symbols);

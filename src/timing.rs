@@ -54,6 +54,23 @@ impl Default for Clock {
     }
 }
 
+/// True when `LOGTRACE_TIMING` is set: worth measuring what only its output shows.
+pub fn enabled() -> bool {
+    std::env::var_os("LOGTRACE_TIMING").is_some()
+}
+
+/// Prints, when `LOGTRACE_TIMING` is set, the memory the named parts hold
+/// (bytes), as `held after STAGE: part N MB, ...`.
+pub fn held(stage: &str, parts: &[(&str, usize)]) {
+    if enabled() {
+        let parts: Vec<String> = parts
+            .iter()
+            .map(|(name, bytes)| format!("{name} {:.0} MB", *bytes as f64 / 1e6))
+            .collect();
+        eprintln!("held after {stage}: {}", parts.join(", "));
+    }
+}
+
 /// Runs `f` and, when `LOGTRACE_TIMING` is set, prints how long it took,
 /// indented by `depth` levels: for steps that run side by side, where laps of
 /// one clock would not tell them apart.

@@ -288,6 +288,38 @@ pub struct Traces {
     pub clock_offsets: Vec<ClockOffset>,
 }
 
+impl Traces {
+    /// Bytes the traces hold, by part: the trace list, the span lists (as
+    /// allocated: a placeholder a trace absorbed leaves its slot), the spans'
+    /// event lists, and the traces' id, path and logged-part lists.
+    pub fn held_bytes(&self) -> [(&'static str, usize); 4] {
+        use std::mem::size_of;
+        let ts = &self.traces;
+        let spans = ts.iter().map(|t| t.spans.capacity()).sum::<usize>() + self.untraced.capacity();
+        let events: usize = ts
+            .iter()
+            .flat_map(|t| &t.spans)
+            .map(|s| match &s.events {
+                SpanEvents::One(_) => 0,
+                SpanEvents::Many(e) => e.len() * size_of::<EventIdx>(),
+            })
+            .sum();
+        let lists: usize = ts
+            .iter()
+            .map(|t| {
+                (t.ids.capacity() + t.critical_path.capacity()) * 4
+                    + t.logged_parts.capacity() * size_of::<LoggedPart>()
+            })
+            .sum();
+        [
+            ("traces", ts.capacity() * size_of::<Trace>()),
+            ("spans", spans * size_of::<Span>()),
+            ("span events", events),
+            ("trace lists", lists),
+        ]
+    }
+}
+
 /// How to build traces.
 #[derive(Clone, Debug)]
 pub struct TraceOptions {
@@ -543,6 +575,21 @@ mod tests {
         assert_eq!(t.logged_part(1), (140 * MS, 145 * MS));
         assert_eq!(t.logged_part(9), (0, 0));
         assert!(t.spans.iter().all(|s| !s.is_placeholder()));
+    }
+
+    #[test]
+    fn what_the_traces_hold_counts_every_span_slot() {
+        let mut s = Symbols::default();
+        let before = s.held_bytes();
+        let (a, r) = (s.intern("a"), s.intern(&"r".repeat(10_000)));
+        assert!(s.held_bytes() >= before + 10_000);
+        let events = vec![ev(100, a, r, Some(100), 200), ev(150, a, r, Some(10), 200)];
+        let mut built = build(&events, &s, &TraceOptions::default());
+        let spans = |b: &Traces| b.held_bytes().iter().find(|p| p.0 == "spans").unwrap().1;
+        let one = std::mem::size_of::<Span>();
+        assert_eq!(spans(&built), 2 * one);
+        built.traces[0].spans.reserve_exact(3);
+        assert!(spans(&built) >= 5 * one);
     }
 
     #[test]

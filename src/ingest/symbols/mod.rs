@@ -163,6 +163,27 @@ enum Repr {
     },
 }
 
+impl Symbols {
+    /// Bytes the table holds (its strings, their places and hashes, its index).
+    pub fn held_bytes(&self) -> usize {
+        let table = |t: &Table| {
+            t.arena.capacity()
+                + t.spans.capacity() * std::mem::size_of::<(u32, u32)>()
+                + t.hashes.capacity() * std::mem::size_of::<u64>()
+                + t.index.capacity() * (std::mem::size_of::<u32>() + 1)
+        };
+        match &self.0 {
+            Repr::Flat(t) => table(t),
+            Repr::Grouped(_) => 0,
+            Repr::Sharded { shards, at, syms } => {
+                shards.iter().map(table).sum::<usize>()
+                    + at.capacity() * 4
+                    + syms.iter().map(|s| s.capacity() * 4).sum::<usize>()
+            }
+        }
+    }
+}
+
 impl Default for Symbols {
     fn default() -> Self {
         Symbols(Repr::Flat(Table::with_capacity(0, 0)))
