@@ -45,6 +45,7 @@ use rayon::prelude::*;
 use super::latency::{latency, nearest_rank};
 use super::stats::name;
 use super::summary::{Chain, CriticalShare};
+use super::TraceFold;
 use crate::ingest::event::{Sym, Symbols};
 use crate::trace::{Trace, Traces};
 
@@ -100,13 +101,6 @@ impl Shapes {
                 a.merge(b);
                 a
             })
-    }
-
-    /// Adds `other`'s traces.
-    pub fn merge(&mut self, other: Shapes) {
-        for (k, mut v) in other.0 {
-            self.0.entry(k).or_default().append(&mut v);
-        }
     }
 
     /// The chains, most traces first, then by signature; `shares` gives the
@@ -459,9 +453,11 @@ fn union_len(sorted: &[(i64, i64)]) -> i64 {
     total + cur.map_or(0, |(x, y)| y - x)
 }
 
-impl super::TraceFold for Shapes {
+impl TraceFold for Shapes {
     fn merge(&mut self, other: Shapes) {
-        Shapes::merge(self, other);
+        for (k, mut v) in other.0 {
+            self.0.entry(k).or_default().append(&mut v);
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use super::latency::latency;
 use super::requests::request;
 use super::stats::{name, Acc};
 use super::summary::Dependency;
+use super::TraceFold;
 use crate::ingest::event::{Sym, Symbols};
 use crate::trace::{Trace, Traces};
 
@@ -75,15 +76,6 @@ impl Edges {
         }
     }
 
-    /// Adds `other`'s edges.
-    pub fn merge(&mut self, other: Edges) {
-        for (k, v) in other.0 {
-            let e = self.0.entry(k).or_default();
-            e.acc.merge(v.acc);
-            e.inferred += v.inferred;
-        }
-    }
-
     /// The report's edges, by caller, then callee.
     pub fn finish(self, symbols: &Symbols) -> Vec<Dependency> {
         let mut out: Vec<((String, String), Edge)> = self
@@ -113,9 +105,13 @@ struct Edge {
     inferred: u64,
 }
 
-impl super::TraceFold for Edges {
+impl TraceFold for Edges {
     fn merge(&mut self, other: Edges) {
-        Edges::merge(self, other);
+        for (k, v) in other.0 {
+            let e = self.0.entry(k).or_default();
+            e.acc.merge(v.acc);
+            e.inferred += v.inferred;
+        }
     }
 }
 

@@ -29,6 +29,7 @@ use super::latency::ms;
 use super::stats::name;
 use super::summary::{OriginCount, TraceRef, TraceStats};
 use super::trace_duration_ns;
+use super::TraceFold;
 use crate::ingest::event::{Sym, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::trace::{Trace, Traces};
@@ -38,19 +39,22 @@ pub fn error_origins<'a>(
     traces: impl IntoIterator<Item = &'a Trace>,
     symbols: &Symbols,
 ) -> Vec<OriginCount> {
+    ranked(&count_origins(traces), symbols)
+}
+
+/// Failed traces per origin service.
+fn count_origins<'a>(traces: impl IntoIterator<Item = &'a Trace>) -> HashMap<Sym, u64> {
     let mut by: HashMap<Sym, u64> = HashMap::default();
-    for t in traces {
-        if let Some(s) = origin_service(t) {
-            *by.entry(s).or_default() += 1;
-        }
+    for s in traces.into_iter().filter_map(origin_service) {
+        *by.entry(s).or_default() += 1;
     }
-    ranked(by, symbols)
+    by
 }
 
 /// Counts per origin service -> the ranking the module doc gives.
-fn ranked(by: HashMap<Sym, u64>, symbols: &Symbols) -> Vec<OriginCount> {
+fn ranked(by: &HashMap<Sym, u64>, symbols: &Symbols) -> Vec<OriginCount> {
     let mut named: BTreeMap<String, u64> = BTreeMap::new();
-    for (s, n) in by {
+    for (&s, &n) in by {
         *named.entry(name(symbols, s)).or_default() += n;
     }
     let mut out: Vec<OriginCount> = named
@@ -209,35 +213,16 @@ impl Listed {
             count: traces.len() as u64,
             with_errors,
             multi_service,
-            origins: failed.iter().filter_map(|(t, _)| origin_service(t)).fold(
-                HashMap::default(),
-                |mut m, s| {
-                    *m.entry(s).or_default() += 1;
-                    m
-                },
-            ),
+            origins: count_origins(failed.iter().map(|&(t, _)| t)),
             slowest: candidates(slowest, symbols),
             earliest: candidates(earliest, symbols),
             severe: candidates(severe, symbols),
         }
     }
 
-    /// Adds `other`'s traces (both made with the same `top`).
-    pub fn merge(&mut self, other: Listed) {
-        self.count += other.count;
-        self.with_errors += other.with_errors;
-        self.multi_service += other.multi_service;
-        for (s, n) in other.origins {
-            *self.origins.entry(s).or_default() += n;
-        }
-        merge_top(&mut self.slowest, other.slowest, self.top);
-        merge_top(&mut self.earliest, other.earliest, self.top.div_ceil(2));
-        merge_top(&mut self.severe, other.severe, self.top);
-    }
-
     /// The failed traces per origin service, ranked.
     pub fn error_origins(&self, symbols: &Symbols) -> Vec<OriginCount> {
-        ranked(self.origins.clone(), symbols)
+        ranked(&self.origins, symbols)
     }
 
     /// The counts and the listed traces (see the module doc).
@@ -305,9 +290,17 @@ fn severity(t: &Trace) -> (bool, usize, Option<i64>) {
 }
 
 /// Both made with the same `top`.
-impl super::TraceFold for Listed {
+impl TraceFold for Listed {
     fn merge(&mut self, other: Listed) {
-        Listed::merge(self, other);
+        self.count += other.count;
+        self.with_errors += other.with_errors;
+        self.multi_service += other.multi_service;
+        for (s, n) in other.origins {
+            *self.origins.entry(s).or_default() += n;
+        }
+        merge_top(&mut self.slowest, other.slowest, self.top);
+        merge_top(&mut self.earliest, other.earliest, self.top.div_ceil(2));
+        merge_top(&mut self.severe, other.severe, self.top);
     }
 }
 
