@@ -101,9 +101,14 @@ fn chains_against_simulated_truth() {
     );
     // target: every async link found and marked follows-from (issue 11)
     // 0.087 -> 0.096 once a callee that lasted longer than its caller
-    // waited counted as not waited for, whatever the clocks.
+    // waited counted as not waited for, whatever the clocks. 0.090 ->
+    // 0.087 once chance pairs count only where they are more than a few of
+    // the spans two clocks met on: seed 29 lost 53 async links that a clock
+    // offset wrong by 1.9 s (at confidence 0.82, from 4 pairs of 521
+    // chances) had marked async by luck; on 200 seeds 10194 -> 10160, with
+    // fewer wrong offsets (1107 -> 1094) and more within 5 ms (1631 -> 1632).
     assert!(
-        c.async_found as f64 >= 0.089 * c.async_links as f64,
+        c.async_found as f64 >= 0.086 * c.async_links as f64,
         "{c:?}"
     );
     // Calls that were waited for but are marked async: after a clock offset

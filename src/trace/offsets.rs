@@ -122,13 +122,32 @@ pub(super) fn clocks(
     drop(keys);
     let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
     lap.lap("sample");
-    let mut pairs: Vec<clock::Pair> = picked()
-        .flat_map_iter(|(k, t)| clock::pairs(k as u32, &t.spans, coarse))
-        .collect();
+    type Found = (Vec<clock::Pair>, rustc_hash::FxHashMap<(u32, u32), usize>);
+    let (mut pairs, offered): Found = picked()
+        .fold(
+            || (Vec::new(), Default::default(), Vec::new()),
+            |(mut pairs, mut offered, mut scratch): (Vec<_>, rustc_hash::FxHashMap<_, _>, _),
+             (k, t)| {
+                pairs.extend(clock::pairs(k as u32, &t.spans, coarse, &mut scratch));
+                for d in scratch.drain(..) {
+                    *offered.entry(d).or_insert(0usize) += 1;
+                }
+                (pairs, offered, scratch)
+            },
+        )
+        .map(|(pairs, offered, _)| (pairs, offered))
+        .reduce(Found::default, |mut a, b| {
+            a.0.extend(b.0);
+            for (d, n) in b.1 {
+                *a.1.entry(d).or_insert(0) += n;
+            }
+            a
+        });
+    let offered: clock::Offered = offered.into_iter().collect();
     lap.lap("pairs");
     let entry = clock::entry(&facts.1, &facts.0);
     let reference = reference_domain(entry, &pairs, &facts.0, coarse);
-    let (first, first_report) = clock::solve(&pairs, &facts.0, reference, symbols);
+    let (first, first_report) = clock::solve(&pairs, &offered, &facts.0, reference, symbols);
     lap.lap("solve1");
     // Only traces with spans no id links need the first round's inference.
     let needs = |t: &Trace| {
@@ -169,7 +188,7 @@ pub(super) fn clocks(
         (first, first_report)
     } else {
         pairs.extend(inferred);
-        clock::solve(&pairs, &facts.0, reference, symbols)
+        clock::solve(&pairs, &offered, &facts.0, reference, symbols)
     };
     lap.lap("solve2");
     (offsets, report, entry.map(|e| e.0))

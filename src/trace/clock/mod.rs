@@ -13,7 +13,9 @@
 //! spans no id links, from every span of another domain that could have
 //! called them: the true calls of a domain pair agree on one offset, chance
 //! pairs scatter, and the offset inside the most bounds wins if enough of
-//! the spans agree ([`MIN_SUPPORT`]).
+//! the spans agree ([`MIN_SUPPORT`]) and the pairs at it are more than a few
+//! of the spans the two domains met on ([`MIN_SHARE`]): a sibling that
+//! happens to fit, the same way each time, does so in a few traces of many.
 //!
 //! Domains are solved from a reference (the entry's: the service most traces
 //! are longest in)
@@ -71,6 +73,12 @@ pub const MIN_PAIRS: usize = 3;
 /// Share of a domain's unlinked spans that must agree on an offset for
 /// chance pairs to count as calls.
 pub const MIN_SUPPORT: f64 = 0.5;
+/// Share of the spans a domain pair had the chance to pair (a span of each
+/// in one trace) that must agree for chance pairs to count as calls.
+pub const MIN_SHARE: f64 = 0.03;
+/// Per domain pair (caller, callee): how many callee spans chance could
+/// pair with a span of the caller's domain (see [`pairs`]).
+pub type Offered = BTreeMap<(u32, u32), usize>;
 /// The smallest gap a call leaves at its tight side (ns).
 pub const FLOOR_NS: i64 = 500_000;
 /// Chance pairs count only where they agree on a range this narrow (ns):
@@ -284,6 +292,49 @@ mod tests {
             (step.before_ns, step.after_ns),
             (59 * s + 40 * MS, 62 * s + 541 * MS)
         );
+    }
+
+    /// Domain 1 is called by the reference (0) through logged ids; domain
+    /// 2's spans fit ten of domain 1's as their caller, 5 ms apart every time
+    /// (a sibling called just before, as long). Of a thousand domain-1 spans
+    /// that met a domain-2 span in a trace, ten are no call: no offset. The
+    /// same ten pairs out of twelve chances are a caller that calls.
+    #[test]
+    fn chance_pairs_count_only_where_they_are_more_than_a_few_of_the_chances() {
+        let mut pairs: Vec<Pair> = (0..50)
+            .map(|k| Pair {
+                caller: 0,
+                callee: 1,
+                lo: -20 * MS,
+                hi: 2 * MS,
+                callee_at: k * 1000 * MS,
+                caller_at: k * 1000 * MS,
+                from: Evidence::Ids,
+                who: (k as u32, 1),
+            })
+            .collect();
+        pairs.extend((0..10).map(|k| Pair {
+            caller: 2,
+            callee: 1,
+            lo: 5 * MS,
+            hi: 5 * MS,
+            callee_at: k * 1000 * MS,
+            caller_at: k * 1000 * MS,
+            from: Evidence::Chance,
+            who: (k as u32, 1),
+        }));
+        let symbols = Symbols::default();
+        let solved = |chances: usize| {
+            let offered: Offered = [((2, 1), chances)].into_iter().collect();
+            let (offsets, report) = solve(&pairs, &offered, &BTreeMap::new(), Some(0), &symbols);
+            let dom2 = report
+                .iter()
+                .find(|r| r.file == Some(2))
+                .map(|r| r.offset_ms);
+            (offsets.offset(Some(2), 0), dom2)
+        };
+        assert_eq!(solved(1000), (0, None));
+        assert_eq!(solved(12), (-5 * MS, Some(-5.0)));
     }
 
     #[test]

@@ -71,10 +71,28 @@ pub(super) fn bounds(p: &View, c: &View) -> (i64, i64) {
 /// every span of another domain that could have called it. Chance pairs
 /// need two clocks finer than a second: a whole-second stamp fits any
 /// relation within a second and would agree with a reversed or a sibling call.
-pub fn pairs(trace: u32, spans: &[Span], coarse: &Coarse) -> Vec<Pair> {
+///
+/// `offered` gets, for every span that chance could pair, each other domain
+/// the trace had a span of to pair it with, as (that domain, the span's):
+/// how often a domain pair had the chance to agree, whether it did or not.
+pub fn pairs(
+    trace: u32,
+    spans: &[Span],
+    coarse: &Coarse,
+    offered: &mut Vec<(u32, u32)>,
+) -> Vec<Pair> {
     let mut out = Vec::new();
     let views: Vec<Option<View>> = spans.iter().map(|s| view(s, coarse)).collect();
     let chance = spans.len() <= MAX_PAIR_SPANS;
+    // The domains a chance caller may be in: timed and finer than a second.
+    let mut callers: Vec<u32> = views
+        .iter()
+        .flatten()
+        .filter(|v| v.timed && v.fine)
+        .map(|v| v.dom)
+        .collect();
+    callers.sort_unstable();
+    callers.dedup();
     for (k, s) in spans.iter().enumerate() {
         let Some(c) = &views[k] else { continue };
         // A placeholder parent says who called, not when: like no parent.
@@ -91,6 +109,7 @@ pub fn pairs(trace: u32, spans: &[Span], coarse: &Coarse) -> Vec<Pair> {
             // logged. Chance would only find its siblings.
             _ if s.parent.is_some() && !s.inferred_parent => {}
             _ if chance && c.timed && c.fine => {
+                offered.extend(callers.iter().filter(|&&d| d != c.dom).map(|&d| (d, c.dom)));
                 // Only the callers that need the least offset count (none
                 // for a span that fits a caller as logged): sequential
                 // siblings, the same every time, would otherwise agree on a

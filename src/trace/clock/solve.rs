@@ -31,6 +31,7 @@ pub fn entry(entries: &BTreeMap<u32, usize>, services: &BTreeMap<u32, Sym>) -> O
 /// Everything the trace stage needs from the clocks: offsets, and the report.
 pub fn solve(
     all: &[Pair],
+    offered: &Offered,
     services: &BTreeMap<u32, Sym>,
     reference: Option<u32>,
     symbols: &Symbols,
@@ -84,7 +85,15 @@ pub fn solve(
             who.par_sort_unstable();
             who.dedup();
             let n = who.len().max(1);
-            if k >= MIN_PAIRS && k as f64 >= MIN_SUPPORT * n as f64 && h - l <= MAX_CHANCE_WIDTH_NS
+            // Share: of the callee spans this domain had the chance to
+            // pair with (a span in the same trace), how many agree. A
+            // caller calls its callees in most traces they meet in; a
+            // sibling that happens to fit does so in a few.
+            let chances = offered.get(&(a, b)).copied().unwrap_or(0).max(n);
+            if k >= MIN_PAIRS
+                && k as f64 >= MIN_SUPPORT * n as f64
+                && k as f64 >= MIN_SHARE * chances as f64
+                && h - l <= MAX_CHANCE_WIDTH_NS
             {
                 accepted.insert((a, b), (l, h));
                 weight += k;
