@@ -117,7 +117,10 @@ fn chains_against_simulated_truth() {
     // right count here, and the learned rates now find the right caller of
     // more spans that such an offset pushed out of it (a follows-from
     // candidate), where a wrong but closer span won before.
-    assert!(c.async_false <= 935, "{c:?}");
+    // 928 -> 942 once a node present in a trace but unable to call a span
+    // lost that chance in the learned rates: more spans get their right
+    // caller, some of them on a wrong offset (on 200 seeds 4168 -> 4111).
+    assert!(c.async_false <= 945, "{c:?}");
     assert!(c.async_reversed <= 310, "{c:?}"); // target: 0 (issue 11)
     assert_eq!(off.wrong_confident, 0, "{off:?}"); // the issue's target
                                                    // target: reported == truth, every one right (issue 11)

@@ -67,6 +67,10 @@ pub const MAX_INFER_SPANS: usize = 4096;
 /// Traces of the run whose spans' callers are learned ([`Graph::learn_by_timing`]).
 pub const LEARN_SAMPLE: usize = 20_000;
 
+/// Above this many nodes (service and operation) in a sample trace, the
+/// nodes that could not have called a span are not counted as losing the
+/// chance ([`Graph::learn_by_timing`]): it would cost spans x nodes.
+const MAX_PRESENT_NODES: usize = 256;
 /// Calls of a callee node below which its learned rates are not used:
 /// on a few traces they say more about those traces than about the system
 /// (on the five real Zipkin traces, with 3, dependency precision without
@@ -139,8 +143,12 @@ impl Graph {
     /// weight's share it wins where it is a candidate: a service's real
     /// caller wins most of the traces it appears in, while a grandparent or
     /// a sibling that holds the span by chance is a candidate in many
-    /// traces and wins few. Calls that ids name count as chances won in
-    /// full. The rate then weighs the candidates in [`assign`].
+    /// traces and wins few. A node in the trace none of whose spans (with a
+    /// logged end) could have called the span had the chance too, and lost
+    /// it: a sibling that runs in parallel holds the span in some traces and
+    /// not in others, while a caller holds its call every time. Calls that
+    /// ids name count as chances won in full. The rate then weighs the
+    /// candidates in [`assign`].
     ///
     /// One round, not an iterated expectation-maximisation: on the
     /// simulation, reweighing by the rates and learning again sharpened them
@@ -676,6 +684,7 @@ pub struct Scratch {
     known: Known,
     cands: Vec<Candidate>,
     weighed: Vec<Weighed>,
+    present: Vec<Node>,
 }
 
 /// A candidate caller with its weight.
@@ -740,6 +749,7 @@ fn assign_observing(
         known,
         cands,
         weighed,
+        present,
     } = scratch;
     orphans.clear();
     orphans.extend((0..n).filter(|&k| spans[k].parent.is_none()));
@@ -762,6 +772,22 @@ fn assign_observing(
         }
     }
     let (options, ranges, known, orphans) = (&*options, &*ranges, &*known, &*orphans);
+    // Learning only: the nodes of the trace whose spans have a logged end
+    // (each could have been a caller), unless too many to ask for every span.
+    present.clear();
+    if observed.is_some() {
+        present.extend(
+            spans
+                .iter()
+                .filter(|p| p.kind != SpanKind::Placeholder && !open(p))
+                .map(|p| (p.service, p.operation)),
+        );
+        present.sort_unstable();
+        present.dedup();
+        if present.len() > MAX_PRESENT_NODES {
+            present.clear();
+        }
+    }
     let options_of = |k: usize| &options[ranges[k].0 as usize..ranges[k].1 as usize];
     // The root: a span no other span could have called and waited for (one
     // of the entry service first), the earliest (ties: the longest); else a
@@ -841,6 +867,20 @@ fn assign_observing(
                 let p = &spans[x.parent];
                 ((p.service, p.operation), x.timing)
             }));
+            // Every other node of the trace with a logged end that could
+            // not have called the span had the chance and lost it.
+            let won = out.options.len();
+            for &node in present.iter().filter(|&&n| n != callee) {
+                let candidate = |x: &Candidate| {
+                    let p = &spans[x.parent];
+                    (p.service, p.operation) == node
+                };
+                if !options_of(c).iter().any(candidate)
+                    && !out.options[from as usize..won].iter().any(|o| o.0 == node)
+                {
+                    out.options.push((node, 0.0));
+                }
+            }
             out.orphans.push((callee, from, out.options.len() as u32));
         }
         // Heaviest first; ties: the later-starting, then the first index.
