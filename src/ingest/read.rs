@@ -98,8 +98,10 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Compression, Box<dyn
     Ok((compression, inner))
 }
 
-/// Bytes a decompressor is asked for at a time.
-const DECODED_BLOCK: usize = 16 << 10;
+/// Bytes a decompressor is asked for at a time: what damage may cost of the
+/// good data before it. 16 KiB blocks made gzip decoding 10% slower (the
+/// inflater's fast loop needs room to write).
+const DECODED_BLOCK: usize = 256 << 10;
 
 /// A decompressor read in blocks of [`DECODED_BLOCK`] bytes, whatever size
 /// the caller asks for. A decompressor that meets damage returns the error and
