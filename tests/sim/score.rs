@@ -73,6 +73,10 @@ pub struct Counts {
     pub inferred: u64,
     pub inferred_confident: u64,
     pub inferred_confident_wrong: u64,
+    /// Inferred parents by confidence, in tenths (0.0-0.1, ..., 0.9-1.0):
+    /// how many, and how many right. A confidence says how often such a
+    /// guess is right: the share right in a tenth should be at least its floor.
+    pub by_confidence: [(u64, u64); 10],
     /// Traces whose extent is within 5 ms (or 1%) of the logged spans' true
     /// extent; traces whose root logged a latency, and those reported exactly (1 ms).
     pub extent_right: u64,
@@ -104,6 +108,10 @@ impl Counts {
         self.inferred += o.inferred;
         self.inferred_confident += o.inferred_confident;
         self.inferred_confident_wrong += o.inferred_confident_wrong;
+        for (a, b) in self.by_confidence.iter_mut().zip(&o.by_confidence) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
         self.extent_right += o.extent_right;
         self.root_latencies += o.root_latencies;
         self.root_latency_right += o.root_latency_right;
@@ -338,6 +346,11 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                 c.inferred += u64::from(inferred);
                 c.inferred_confident += u64::from(confident);
                 c.inferred_confident_wrong += u64::from(confident && !right);
+                if inferred {
+                    let tenth = ((spans[rk].confidence * 10.0) as usize).min(9);
+                    c.by_confidence[tenth].0 += 1;
+                    c.by_confidence[tenth].1 += u64::from(right);
+                }
                 c.fragments += u64::from(frag);
                 if !is_async && right && spans[rk].link == Some(Link::FollowsFrom) {
                     c.async_false += 1;

@@ -111,5 +111,17 @@ pub fn summary(o: &Outcome) -> String {
         all.root_latencies,
         all.async_false,
     );
+    let _ = write!(out, "inferred parents right, by confidence:");
+    for (k, &(n, right)) in all.by_confidence.iter().enumerate() {
+        if n > 0 {
+            let _ = write!(
+                out,
+                " {:.1}+ {:.2} ({n})",
+                k as f64 / 10.0,
+                right as f64 / n as f64
+            );
+        }
+    }
+    let _ = writeln!(out);
     out
 }
