@@ -6,7 +6,9 @@
 //! `calls` (such spans; a placeholder for a call nobody logged is looked
 //! through to the service above it), `errors` (those that failed) and `latency_ms` of the
 //! callee spans with a logged duration, `None` when none has one (the same
-//! rule as the per-operation latency, so both agree on one span). Calls
+//! rule as the per-operation latency, so both agree on one span), and
+//! `confidence`, the mean of its calls' links' confidences (1 where logged
+//! ids name the caller; through a placeholder the lowest link). Calls
 //! inside one service are not dependencies. Traces are scanned in parallel,
 //! and may come in batches ([`Edges`]); the merged counts and the sorted
 //! samples depend neither on the thread count nor on how the traces were cut.
@@ -54,11 +56,13 @@ impl Edges {
             // span and its caller: the caller is the service above it.
             // The call is inferred when any link on the way is.
             let mut inferred = s.inferred_parent;
+            let mut sure = link_confidence(s);
             let mut parent = s.parent.and_then(|p| t.spans.get(p as usize));
             for _ in 0..t.spans.len() {
                 match parent {
                     Some(p) if p.is_placeholder() => {
                         inferred |= p.inferred_parent;
+                        sure = sure.min(link_confidence(p));
                         parent = p.parent.and_then(|q| t.spans.get(q as usize));
                     }
                     _ => break,
@@ -72,6 +76,7 @@ impl Edges {
             }
             let e = self.0.entry((parent.service, s.service)).or_default();
             e.inferred += u64::from(inferred);
+            e.sure += sure;
             e.acc.add(&request(s, false, None));
         }
     }
@@ -90,6 +95,11 @@ impl Edges {
                 callee,
                 calls: e.acc.count,
                 calls_inferred: e.inferred,
+                confidence: (e.acc.count > 0).then(|| {
+                    // In hundredths: a mean of thousandths, printed as such.
+                    let mean = e.sure as f64 / e.acc.count as f64 / 1000.0;
+                    (mean * 100.0).round() / 100.0
+                }),
                 errors: e.acc.errors,
                 latency_ms: latency(&mut e.acc.samples),
             })
@@ -103,6 +113,19 @@ struct Edge {
     acc: Acc,
     /// Calls whose link to the caller rests on timing alone.
     inferred: u64,
+    /// The sum of the calls' [`link_confidence`]s, in thousandths (integers:
+    /// the same sum in any order of batches and threads).
+    sure: u64,
+}
+
+/// How sure a span's link to its parent is, in thousandths: 1000 where
+/// logged ids name the parent, else the inferred parent's confidence.
+fn link_confidence(s: &crate::trace::Span) -> u64 {
+    if s.inferred_parent {
+        (f64::from(s.parent_confidence).clamp(0.0, 1.0) * 1000.0).round() as u64
+    } else {
+        1000
+    }
 }
 
 impl TraceFold for Edges {
@@ -111,6 +134,7 @@ impl TraceFold for Edges {
             let e = self.0.entry(k).or_default();
             e.acc.merge(v.acc);
             e.inferred += v.inferred;
+            e.sure += v.sure;
         }
     }
 }
@@ -192,11 +216,13 @@ mod tests {
                 ],
             );
             t.spans[1].inferred_parent = inferred;
+            t.spans[1].parent_confidence = if inferred { 0.4 } else { 1.0 };
             t.spans[2].kind = crate::trace::SpanKind::Placeholder;
             t.spans[2].inferred_parent = true;
+            t.spans[2].parent_confidence = 0.6;
         }
         let d = dependencies(&b.traces, &b.symbols);
-        let got: Vec<(&str, &str, u64, u64)> = d
+        let got: Vec<(&str, &str, u64, u64, Option<f64>)> = d
             .iter()
             .map(|d| {
                 (
@@ -204,10 +230,18 @@ mod tests {
                     d.callee.as_str(),
                     d.calls,
                     d.calls_inferred,
+                    d.confidence,
                 )
             })
             .collect();
-        assert_eq!(got, vec![("api", "db", 2, 1), ("api", "mail", 2, 2)]);
+        // db: ids (1) and a guess at 0.4; mail: ids to a placeholder guessed at 0.6.
+        assert_eq!(
+            got,
+            vec![
+                ("api", "db", 2, 1, Some(0.7)),
+                ("api", "mail", 2, 2, Some(0.6))
+            ]
+        );
     }
 
     #[test]

@@ -247,6 +247,13 @@ pub struct Dependency {
     /// as 0) in older reports.
     #[serde(default)]
     pub calls_inferred: u64,
+    /// How sure the edge is: the mean confidence of its calls' links to the
+    /// caller (1 where logged ids name it; for a timing guess its parent
+    /// confidence, the lowest on the way through a placeholder), in
+    /// hundredths. On the simulation the share of true edges follows it.
+    /// Absent (`null`) in reports before it was added.
+    #[serde(default)]
+    pub confidence: Option<f64>,
     pub errors: u64,
     /// Of the callee spans; `null` when none logged a duration.
     #[serde(default, deserialize_with = "latency_or_none")]

@@ -1,5 +1,5 @@
 //! How sure the call chains are, in words and numbers the summaries share:
-//! the inferred share of an edge's calls, the data-quality notes on how
+//! the inferred share and the confidence of an edge's calls, the data-quality notes on how
 //! parents were found and on folded operations, and a clock offset's window
 //! and range.
 //!
@@ -20,6 +20,25 @@ pub fn inferred_share(inferred: u64, calls: u64) -> String {
         let p = inferred as f64 * 100.0 / calls as f64;
         format!("{:.1}%", p.clamp(0.1, 99.9))
     }
+}
+
+/// Below this confidence an edge between services is more likely wrong
+/// than right (on the simulation, edges at 0.4-0.6 are true about half the
+/// time): the summaries say so and the service map draws it faint.
+pub const DOUBTFUL_EDGE: f64 = 0.5;
+
+/// An edge's confidence as a percentage, `n/a` when the report has none.
+pub fn edge_confidence(c: Option<f64>) -> String {
+    c.map_or_else(|| "n/a".into(), |c| format!("{:.0}%", c * 100.0))
+}
+
+/// The edges below [`DOUBTFUL_EDGE`], as `caller → callee`.
+pub fn doubtful_edges(s: &crate::analyze::summary::Summary) -> Vec<String> {
+    s.dependencies
+        .iter()
+        .filter(|d| d.confidence.is_some_and(|c| c < DOUBTFUL_EDGE))
+        .map(|d| format!("{} → {}", d.caller, d.callee))
+        .collect()
 }
 
 /// What the data-quality section says about how parents were found; empty

@@ -380,6 +380,21 @@ fn quality(out: &mut String, s: &Summary, p: Paint) {
             thousands(s.dependencies.len() as u64)
         ));
     }
+    let doubtful = super::confidence::doubtful_edges(s);
+    if !doubtful.is_empty() {
+        let more = doubtful.len().saturating_sub(3);
+        notes.push(format!(
+            "{} of {} edges under 50% confidence (likely wrong): {}{}",
+            thousands(doubtful.len() as u64),
+            thousands(s.dependencies.len() as u64),
+            doubtful[..doubtful.len().min(3)].join(", "),
+            if more > 0 {
+                format!(", … ({more} more in report.json)")
+            } else {
+                String::new()
+            }
+        ));
+    }
     notes.extend(super::confidence::parent_notes(q));
     let applied: Vec<_> = q.clock_offsets.iter().filter(|c| c.applied).collect();
     for c in applied.iter().take(5) {

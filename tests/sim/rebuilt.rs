@@ -75,6 +75,8 @@ pub struct ROffset {
 #[derive(Clone, Debug, Default)]
 pub struct Rebuilt {
     pub traces: Vec<RTrace>,
+    /// The report's dependency edges, as the library counts them.
+    pub edges: Vec<logtrace::analyze::summary::Dependency>,
     pub offsets: Vec<ROffset>,
     /// Entry lines of truth spans that are in no trace (read without ids, or not read).
     pub untraced_lines: u64,
@@ -175,6 +177,7 @@ pub fn from_library(ing: &Ingested, built: &Traces, rendered: &Rendered) -> Rebu
         .sum();
     Rebuilt {
         traces,
+        edges: logtrace::analyze::deps::dependencies(built, sy),
         offsets,
         untraced_lines: logged.saturating_sub(in_traces),
     }
@@ -290,6 +293,7 @@ pub fn oracle(world: &World, truth: &[TruthTrace], r: &Rendered) -> Rebuilt {
     }
     Rebuilt {
         traces,
+        edges: Vec::new(),
         offsets,
         untraced_lines: 0,
     }

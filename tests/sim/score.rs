@@ -77,6 +77,9 @@ pub struct Counts {
     /// how many, and how many right. A confidence says how often such a
     /// guess is right: the share right in a tenth should be at least its floor.
     pub by_confidence: [(u64, u64); 10],
+    /// The report's service edges (`dependencies`) by their confidence, in
+    /// tenths: how many, and how many are true edges.
+    pub edges_by_confidence: [(u64, u64); 10],
     /// Traces whose extent is within 5 ms (or 1%) of the logged spans' true
     /// extent; traces whose root logged a latency, and those reported exactly (1 ms).
     pub extent_right: u64,
@@ -109,6 +112,14 @@ impl Counts {
         self.inferred_confident += o.inferred_confident;
         self.inferred_confident_wrong += o.inferred_confident_wrong;
         for (a, b) in self.by_confidence.iter_mut().zip(&o.by_confidence) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        for (a, b) in self
+            .edges_by_confidence
+            .iter_mut()
+            .zip(&o.edges_by_confidence)
+        {
             a.0 += b.0;
             a.1 += b.1;
         }
@@ -408,6 +419,15 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
             c.graph_reported += u64::from(g);
             c.graph_matched += u64::from(e && g);
         });
+    }
+    // The report's edges by the confidence it gives them (overall only).
+    for d in &rebuilt.edges {
+        if let Some(conf) = d.confidence {
+            let tenth = ((conf * 10.0) as usize).min(9);
+            let e = &mut out.all.edges_by_confidence[tenth];
+            e.0 += 1;
+            e.1 += u64::from(graph_e.contains(&(d.caller.as_str(), d.callee.as_str())));
+        }
     }
 
     // Grouping and failures, per trace (overall only).

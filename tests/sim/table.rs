@@ -123,5 +123,17 @@ pub fn summary(o: &Outcome) -> String {
         }
     }
     let _ = writeln!(out);
+    let _ = write!(out, "service edges true, by confidence:");
+    for (k, &(n, right)) in all.edges_by_confidence.iter().enumerate() {
+        if n > 0 {
+            let _ = write!(
+                out,
+                " {:.1}+ {:.2} ({n})",
+                k as f64 / 10.0,
+                right as f64 / n as f64
+            );
+        }
+    }
+    let _ = writeln!(out);
     out
 }

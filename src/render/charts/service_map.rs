@@ -68,6 +68,8 @@ struct Edge {
     errors: u64,
     /// Calls whose caller rests on timing alone.
     inferred: u64,
+    /// The mean confidence of the calls' links (`None` when unknown).
+    confidence: Option<f64>,
 }
 
 /// Renders `service_map.svg`.
@@ -93,7 +95,10 @@ pub fn chart(input: &View<'_>) -> Chart {
         })
         .collect();
     let index: BTreeMap<&str, usize> = names.keys().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut merged: BTreeMap<(usize, usize), (u64, u64, u64)> = BTreeMap::new();
+    // Per edge: calls, errors, inferred calls, and the calls' confidence
+    // summed (weighed by calls) with the calls it is known for.
+    type Merged = (u64, u64, u64, f64, u64);
+    let mut merged: BTreeMap<(usize, usize), Merged> = BTreeMap::new();
     for d in &s.dependencies {
         let e = merged
             .entry((index[d.caller.as_str()], index[d.callee.as_str()]))
@@ -101,10 +106,14 @@ pub fn chart(input: &View<'_>) -> Chart {
         e.0 += d.calls;
         e.1 += d.errors;
         e.2 += d.calls_inferred.min(d.calls);
+        if let Some(c) = d.confidence {
+            e.3 += c * d.calls as f64;
+            e.4 += d.calls;
+        }
     }
     let mut self_calls = vec![0u64; nodes.len()];
     let mut edges = Vec::new();
-    for (&(from, to), &(calls, errors, inferred)) in &merged {
+    for (&(from, to), &(calls, errors, inferred, sure, known)) in &merged {
         if from == to {
             self_calls[from] += calls;
         } else {
@@ -114,6 +123,7 @@ pub fn chart(input: &View<'_>) -> Chart {
                 calls,
                 errors,
                 inferred,
+                confidence: (known > 0).then(|| sure / known as f64),
             });
         }
     }
@@ -350,16 +360,29 @@ fn draw(
         } else {
             ("", String::new())
         };
+        // Under DOUBTFUL_EDGE more likely wrong than right: faint.
+        let doubtful = e
+            .confidence
+            .is_some_and(|c| c < crate::render::confidence::DOUBTFUL_EDGE);
+        let sure = match e.confidence {
+            Some(c) if c < 1.0 => format!(
+                ", confidence {}{}",
+                crate::render::confidence::edge_confidence(Some(c)),
+                if doubtful { " (likely wrong)" } else { "" }
+            ),
+            _ => String::new(),
+        };
         svg.raw(&format!(
             "<path class=\"edge\" data-caller=\"{}\" data-callee=\"{}\" data-calls=\"{}\" \
              data-inferred=\"{}\" d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{}\" \
-             stroke-opacity=\"0.85\"{dash} marker-end=\"url(#{})\"><title>{} → {}: {} calls, \
-             {} errors{how}</title></path>\n",
+             stroke-opacity=\"{}\"{dash} marker-end=\"url(#{})\"><title>{} → {}: {} calls, \
+             {} errors{how}{sure}</title></path>\n",
             esc(&nodes[e.from].name),
             esc(&nodes[e.to].name),
             e.calls,
             e.inferred,
             num(w),
+            if doubtful { "0.3" } else { "0.85" },
             marker_id(color),
             esc(&nodes[e.from].name),
             esc(&nodes[e.to].name),
@@ -492,6 +515,11 @@ fn legend_items() -> Vec<svg::LegendItem<'static>> {
             "#ffffff".to_string(),
             "stroke=\"#555555\" stroke-dasharray=\"3 2\"",
         ),
+        (
+            "faint: under 50% confidence, likely wrong".to_string(),
+            "#ffffff".to_string(),
+            "stroke=\"#555555\" stroke-opacity=\"0.3\"",
+        ),
     ]
 }
 
@@ -521,6 +549,7 @@ mod tests {
                 calls: 5,
                 errors: 0,
                 inferred: 0,
+                confidence: Some(1.0),
             },
             Edge {
                 from: 1,
@@ -528,6 +557,7 @@ mod tests {
                 calls: 5,
                 errors: 1,
                 inferred: 5,
+                confidence: Some(0.3),
             },
             Edge {
                 from: 0,
@@ -535,6 +565,7 @@ mod tests {
                 calls: 7,
                 errors: 0,
                 inferred: 2,
+                confidence: Some(0.9),
             },
         ];
         let p = super::super::palette::Palette::new(["a", "b", "c"]);
@@ -560,6 +591,13 @@ mod tests {
         assert!(!edge("a", "b").contains("stroke-dasharray"));
         assert!(out.contains(">~7</text>"), "partly inferred count");
         assert!(out.contains("dashed: calls inferred from timing only"));
+        // b -> c at 30% is likely wrong: faint, and said; a -> c at 90% is not.
+        assert!(edge("b", "c").contains("stroke-opacity=\"0.3\""));
+        assert!(edge("b", "c").contains("confidence 30% (likely wrong)"));
+        assert!(ac.contains("stroke-opacity=\"0.85\""), "{ac}");
+        assert!(ac.contains("confidence 90%<"), "{ac}");
+        assert!(!edge("a", "b").contains("confidence"));
+        assert!(out.contains("faint: under 50% confidence"));
     }
 
     #[test]

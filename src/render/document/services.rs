@@ -77,6 +77,7 @@ pub(super) fn services(doc: &mut Vec<Block>, s: &Summary) {
                     cell(d.callee.clone()),
                     cell(thousands(d.calls)),
                     cell(confidence::inferred_share(d.calls_inferred, d.calls)),
+                    cell(confidence::edge_confidence(d.confidence)),
                     cell(percent(d.errors, d.calls)),
                     cell(lat(&d.latency_ms, |l| l.p99)),
                 ]
@@ -88,6 +89,7 @@ pub(super) fn services(doc: &mut Vec<Block>, s: &Summary) {
                 ("Callee", N),
                 ("Calls", R),
                 ("Inferred", R),
+                ("Confidence", R),
                 ("Error rate", R),
                 ("p99 (ms)", R),
             ],
@@ -97,7 +99,9 @@ pub(super) fn services(doc: &mut Vec<Block>, s: &Summary) {
             doc.push(para(
                 "Inferred: the share of calls whose caller was found by timing alone, not \
                  named by logged ids. A call that is inferred only may be wrong; the service \
-                 map draws it dashed.",
+                 map draws it dashed. Confidence: how sure the calls' links are on average \
+                 (100% where ids name every caller); an edge under 50% is more likely wrong \
+                 than right, and the service map draws it faint.",
             ));
         }
         let untimed: Vec<String> = s
