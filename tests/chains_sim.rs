@@ -133,33 +133,16 @@ fn chains_against_simulated_truth() {
     );
     assert_eq!(c.traces_grouped, c.traces, "request grouping");
     assert_eq!(c.inferred_confident_wrong, 0, "{c:?}"); // the issue's target
-                                                        // A parent's confidence says how often such a guess is right: in every
-                                                        // tenth with enough guesses, the share right is near the tenth's floor
-                                                        // or above (measured: within 0.01 of its middle or above, 0.80-0.84 at 0.8+).
-    for (k, &(n, right)) in c.by_confidence.iter().enumerate() {
-        if n >= 500 {
-            let floor = k as f64 / 10.0 - 0.05;
-            assert!(
-                right as f64 >= floor * n as f64,
-                "confidence {:.1}+: {right} of {n} right",
-                k as f64 / 10.0
-            );
-        }
-    }
+
+    // A parent's confidence says how often such a guess is right: in every
+    // tenth with enough guesses, the share right is near the tenth's floor
+    // or above (measured: within 0.01 of its middle or above, 0.80-0.84 at 0.8+).
+    calibrated("parents", &c.by_confidence, 500, 0.05);
     // The same for the report's service edges (dependencies[].confidence),
     // fewer and so looser: measured 0.30-0.38 true under 0.4, 0.50 at 0.4
     // and 0.5, 0.63 at 0.6, 0.76 at 0.7, 0.83 at 0.8, 0.99 at 0.9 and above
     // (200 seeds: 0.75 at 0.8, 0.99 at 0.9).
-    for (k, &(n, right)) in c.edges_by_confidence.iter().enumerate() {
-        if n >= 40 {
-            let floor = k as f64 / 10.0 - 0.1;
-            assert!(
-                right as f64 >= floor * n as f64,
-                "edges at confidence {:.1}+: {right} of {n} true",
-                k as f64 / 10.0
-            );
-        }
-    }
+    calibrated("service edges", &c.edges_by_confidence, 40, 0.1);
     // target: every trace's extent and root latency (issue 11)
     assert!(
         c.extent_right >= 3_400 && c.root_latency_right >= 6_850,
@@ -407,4 +390,17 @@ fn the_summary_does_not_depend_on_the_batches_traces_are_counted_in() {
         }
     }
     assert!(inferred > 0);
+}
+
+/// Checks that in every tenth of confidence holding `min` or more guesses,
+/// the share right is at least the tenth's floor less `slack`.
+fn calibrated(what: &str, bins: &[(u64, u64); 10], min: u64, slack: f64) {
+    for (k, &(n, right)) in bins.iter().enumerate().filter(|(_, b)| b.0 >= min) {
+        let floor = k as f64 / 10.0 - slack;
+        assert!(
+            right as f64 >= floor * n as f64,
+            "{what} at confidence {:.1}+: {right} of {n} right",
+            k as f64 / 10.0
+        );
+    }
 }

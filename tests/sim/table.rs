@@ -111,29 +111,22 @@ pub fn summary(o: &Outcome) -> String {
         all.root_latencies,
         all.async_false,
     );
-    let _ = write!(out, "inferred parents right, by confidence:");
-    for (k, &(n, right)) in all.by_confidence.iter().enumerate() {
-        if n > 0 {
-            let _ = write!(
-                out,
-                " {:.1}+ {:.2} ({n})",
-                k as f64 / 10.0,
-                right as f64 / n as f64
-            );
-        }
-    }
-    let _ = writeln!(out);
-    let _ = write!(out, "service edges true, by confidence:");
-    for (k, &(n, right)) in all.edges_by_confidence.iter().enumerate() {
-        if n > 0 {
-            let _ = write!(
-                out,
-                " {:.1}+ {:.2} ({n})",
-                k as f64 / 10.0,
-                right as f64 / n as f64
-            );
-        }
-    }
-    let _ = writeln!(out);
+    by_tenth(&mut out, "inferred parents right", &all.by_confidence);
+    by_tenth(&mut out, "service edges true", &all.edges_by_confidence);
     out
+}
+
+/// One line: `what, by confidence:` and per tenth of confidence with
+/// anything in it, the share right and how many.
+fn by_tenth(out: &mut String, what: &str, bins: &[(u64, u64); 10]) {
+    let _ = write!(out, "{what}, by confidence:");
+    for (k, &(n, right)) in bins.iter().enumerate().filter(|(_, b)| b.0 > 0) {
+        let _ = write!(
+            out,
+            " {:.1}+ {:.2} ({n})",
+            k as f64 / 10.0,
+            right as f64 / n as f64
+        );
+    }
+    let _ = writeln!(out);
 }
