@@ -80,6 +80,13 @@ pub struct Counts {
     /// The report's service edges (`dependencies`) by their confidence, in
     /// tenths: how many, and how many are true edges.
     pub edges_by_confidence: [(u64, u64); 10],
+    /// Spans placed by timing, by which other logged spans of their trace
+    /// held them in true time: none; only the parent, whose end the logs
+    /// show (of the spans with a logged end, timing picks one, the clocks
+    /// known; a span logged by its start only that began before may still
+    /// be a candidate); one other span; several; and spans whose own end
+    /// the logs do not show. How many, and how many right.
+    pub by_holders: [(u64, u64); 5],
     /// Traces whose extent is within 5 ms (or 1%) of the logged spans' true
     /// extent; traces whose root logged a latency, and those reported exactly (1 ms).
     pub extent_right: u64,
@@ -112,6 +119,10 @@ impl Counts {
         self.inferred_confident += o.inferred_confident;
         self.inferred_confident_wrong += o.inferred_confident_wrong;
         for (a, b) in self.by_confidence.iter_mut().zip(&o.by_confidence) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        for (a, b) in self.by_holders.iter_mut().zip(&o.by_holders) {
             a.0 += b.0;
             a.1 += b.1;
         }
@@ -347,6 +358,30 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                     );
                 }
             }
+            // Logged spans of the trace, with an end the logs show, that
+            // held this one in true time (4: its own end is not shown).
+            let ends_shown = |x: &super::truth::TruthSpan| {
+                let svc = &world.services[x.service];
+                svc.style.is_access() || !matches!(svc.mode, super::world::Mode::StartOnly)
+            };
+            let held_by: Vec<usize> = (0..t.spans.len())
+                .filter(|&k| {
+                    let x = &t.spans[k];
+                    k != si
+                        && r.logged((ti as u32, k as u32))
+                        && x.start_ns <= s.start_ns
+                        && s.end_ns <= x.end_ns
+                })
+                .collect();
+            let holders = match held_by[..] {
+                _ if !ends_shown(s) => 4,
+                [] => 0,
+                // One span held it, its parent, which logged its end: the
+                // logs determine the caller, the clocks known.
+                [h] if exp == Some(h) && ends_shown(&t.spans[h]) => 1,
+                [_] => 2,
+                _ => 3,
+            };
             let is_async = s.link == Link::FollowsFrom;
             let marked_sync = spans[rk].link == Some(Link::ChildOf);
             let inferred = spans[rk].inferred;
@@ -358,6 +393,9 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
                 c.inferred_confident += u64::from(confident);
                 c.inferred_confident_wrong += u64::from(confident && !right);
                 if inferred {
+                    let b = &mut c.by_holders[holders];
+                    b.0 += 1;
+                    b.1 += u64::from(right);
                     let tenth = ((spans[rk].confidence * 10.0) as usize).min(9);
                     c.by_confidence[tenth].0 += 1;
                     c.by_confidence[tenth].1 += u64::from(right);

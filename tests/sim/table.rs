@@ -113,6 +113,21 @@ pub fn summary(o: &Outcome) -> String {
     );
     by_tenth(&mut out, "inferred parents right", &all.by_confidence);
     by_tenth(&mut out, "service edges true", &all.edges_by_confidence);
+    let _ = write!(
+        out,
+        "timing-placed spans right, by what held them in true time:"
+    );
+    for (k, &(n, right)) in all.by_holders.iter().enumerate().filter(|(_, b)| b.0 > 0) {
+        let holders = [
+            "none",
+            "the parent only",
+            "one other",
+            "several",
+            "own end not logged",
+        ][k];
+        let _ = write!(out, " {holders}: {:.2} ({n})", right as f64 / n as f64);
+    }
+    let _ = writeln!(out);
     out
 }
 
