@@ -81,11 +81,13 @@ pub struct Counts {
     /// tenths: how many, and how many are true edges.
     pub edges_by_confidence: [(u64, u64); 10],
     /// Spans placed by timing, by which other logged spans of their trace
-    /// held them in true time: none; only the parent, whose end the logs
-    /// show (of the spans with a logged end, timing picks one, the clocks
-    /// known; a span logged by its start only that began before may still
-    /// be a candidate); one other span; several; and spans whose own end
-    /// the logs do not show. How many, and how many right.
+    /// held them in true time: none; only the parent, whose ends the logs
+    /// show to the millisecond (timing picks it among the spans with a
+    /// logged end, the clocks known; a span logged by its start only that
+    /// began before may still be a candidate); one other span; several; and
+    /// spans whose own ends the logs do not show to the millisecond (a
+    /// start line only, an access line stamped to the second). How many,
+    /// and how many right.
     pub by_holders: [(u64, u64); 5],
     /// Traces whose extent is within 5 ms (or 1%) of the logged spans' true
     /// extent; traces whose root logged a latency, and those reported exactly (1 ms).
@@ -360,9 +362,11 @@ pub fn score(world: &World, truth: &[TruthTrace], r: &Rendered, rebuilt: &Rebuil
             }
             // Logged spans of the trace, with an end the logs show, that
             // held this one in true time (4: its own end is not shown).
+            // Both ends logged to the millisecond (access lines are stamped
+            // to the second: they hold anything within it).
             let ends_shown = |x: &super::truth::TruthSpan| {
                 let svc = &world.services[x.service];
-                svc.style.is_access() || !matches!(svc.mode, super::world::Mode::StartOnly)
+                !svc.style.is_access() && !matches!(svc.mode, super::world::Mode::StartOnly)
             };
             let held_by: Vec<usize> = (0..t.spans.len())
                 .filter(|&k| {

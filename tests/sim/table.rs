@@ -123,7 +123,7 @@ pub fn summary(o: &Outcome) -> String {
             "the parent only",
             "one other",
             "several",
-            "own end not logged",
+            "own ends not logged to the ms",
         ][k];
         let _ = write!(out, " {holders}: {:.2} ({n})", right as f64 / n as f64);
     }
