@@ -96,7 +96,7 @@ impl Edges {
                 calls: e.acc.count,
                 calls_inferred: e.inferred,
                 confidence: (e.acc.count > 0).then(|| {
-                    // In hundredths: a mean of thousandths, printed as such.
+                    // Two digits: all a mean of guesses can claim.
                     let mean = e.sure as f64 / e.acc.count as f64 / 1000.0;
                     (mean * 100.0).round() / 100.0
                 }),

@@ -867,17 +867,14 @@ fn assign_observing(
                 let p = &spans[x.parent];
                 ((p.service, p.operation), x.timing)
             }));
-            // Every other node of the trace with a logged end that could
-            // not have called the span had the chance and lost it.
-            let won = out.options.len();
+            // Every other node of the trace with a logged end none of whose
+            // spans could have called the span had the chance and lost it.
             for &node in present.iter().filter(|&&n| n != callee) {
                 let candidate = |x: &Candidate| {
                     let p = &spans[x.parent];
                     (p.service, p.operation) == node
                 };
-                if !options_of(c).iter().any(candidate)
-                    && !out.options[from as usize..won].iter().any(|o| o.0 == node)
-                {
+                if !options_of(c).iter().any(candidate) {
                     out.options.push((node, 0.0));
                 }
             }
