@@ -174,6 +174,8 @@ impl Symbols {
         };
         match &self.0 {
             Repr::Flat(t) => table(t),
+            // A chunk's finished table, held only until the run's is merged
+            // from it: the run's table is what is measured.
             Repr::Grouped(_) => 0,
             Repr::Sharded { shards, at, syms } => {
                 shards.iter().map(table).sum::<usize>()

@@ -84,15 +84,20 @@ pub fn pairs(
     let mut out = Vec::new();
     let views: Vec<Option<View>> = spans.iter().map(|s| view(s, coarse)).collect();
     let chance = spans.len() <= MAX_PAIR_SPANS;
-    // The domains a chance caller may be in: timed and finer than a second.
-    let mut callers: Vec<u32> = views
-        .iter()
-        .flatten()
-        .filter(|v| v.timed && v.fine)
-        .map(|v| v.dom)
-        .collect();
-    callers.sort_unstable();
-    callers.dedup();
+    // The domains a chance caller may be in: timed and finer than a second
+    // (none looked for where chance pairs are not made).
+    let mut callers: Vec<u32> = Vec::new();
+    if chance {
+        callers.extend(
+            views
+                .iter()
+                .flatten()
+                .filter(|v| v.timed && v.fine)
+                .map(|v| v.dom),
+        );
+        callers.sort_unstable();
+        callers.dedup();
+    }
     for (k, s) in spans.iter().enumerate() {
         let Some(c) = &views[k] else { continue };
         // A placeholder parent says who called, not when: like no parent.
