@@ -392,6 +392,47 @@ fn the_summary_does_not_depend_on_the_batches_traces_are_counted_in() {
     assert!(inferred > 0);
 }
 
+/// Traces built a part of the correlation groups at a time are the traces
+/// built all at once: the clock pass and the learning read the same samples
+/// (picked before any span is built), and each trace is finished with the
+/// same model. Clocks sampled down to a few dozen traces per clock, so that
+/// what the first sweep keeps matters.
+#[test]
+fn traces_do_not_depend_on_the_parts_they_are_built_in() {
+    let mut compared = 0;
+    for seed in 1..=4 {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = Sim::new(seed, 150);
+        sim.rendered.write(dir.path()).unwrap();
+        let opts = logtrace::ingest::IngestOptions {
+            keep_events: true,
+            ..Default::default()
+        };
+        let ing = logtrace::ingest::ingest(&[dir.path().to_path_buf()], &opts).unwrap();
+        let build = |groups_per_part| {
+            let opts = logtrace::trace::TraceOptions {
+                clock_sample: 40,
+                groups_per_part,
+                ..Default::default()
+            };
+            logtrace::trace::build(&ing.events, &ing.symbols, &opts)
+        };
+        let whole = build(0);
+        assert!(whole.clock_offsets.iter().any(|o| o.applied), "seed {seed}");
+        for per_part in [1, 7, 64] {
+            let parts = build(per_part);
+            assert!(
+                parts.traces == whole.traces,
+                "seed {seed}, {per_part} groups per part"
+            );
+            assert_eq!(parts.clock_offsets, whole.clock_offsets);
+            assert_eq!(parts.untraced, whole.untraced);
+            compared += parts.traces.len();
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+}
+
 /// Checks that in every tenth of confidence holding `min` or more guesses,
 /// the share right is at least the tenth's floor less `slack`.
 fn calibrated(what: &str, bins: &[(u64, u64); 10], min: u64, slack: f64) {

@@ -38,11 +38,11 @@ pub mod ids;
 pub mod infer;
 mod offsets;
 pub mod spans;
+mod sweep;
 pub mod tree;
 
-use finish::{finish_trace, permute, Finish};
+use finish::permute;
 pub use offsets::CLOCK_SAMPLE;
-use offsets::{clock_key, clocks, id_facts, ClockKey};
 
 use rayon::prelude::*;
 
@@ -331,6 +331,11 @@ pub struct TraceOptions {
     /// The clock pass reads at most about this many traces per clock domain
     /// (see [`clock_sample`]).
     pub clock_sample: usize,
+    /// Build the traces this many correlation groups at a time (0: all at
+    /// once). The traces are the same either way; in parts, only the
+    /// samples the run's model is learned from are held between the two
+    /// sweeps, and each trace's spans are built twice.
+    pub groups_per_part: usize,
 }
 
 impl Default for TraceOptions {
@@ -339,13 +344,15 @@ impl Default for TraceOptions {
             split_gap_ns: 600 * 1_000_000_000,
             containment_tolerance_ns: 2_000_000,
             clock_sample: CLOCK_SAMPLE,
+            groups_per_part: 0,
         }
     }
 }
 
 /// Events -> traces: correlate, build spans, link them by ids, correct
 /// clocks, learn the call graph, infer the remaining parents, find critical
-/// paths.
+/// paths; in two sweeps over the correlation groups, a part of them at a
+/// time with [`TraceOptions::groups_per_part`] ([`sweep`]).
 ///
 /// Guarantees:
 /// - Every event with a request or trace id is in exactly one trace, unless
@@ -368,89 +375,22 @@ pub fn build(events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Traces
     let coarse = spans::Coarse::find(events);
     let corr = correlate::correlate(events, symbols, opts.split_gap_ns);
     clock.lap("correlate");
-    // Each group's event list is dropped as soon as its spans are built; the
-    // trace is filled in place once the clocks are corrected.
-    // Collected one slot per group (rayon writes an indexed collect in
-    // place), then compacted in the same allocation: a filtered parallel
-    // collect would gather pieces and copy them all once more.
-    // What the clock pass needs of each trace is taken here, while its
-    // spans are in the cache.
-    let (mut traces, mut keys): (Vec<Option<Trace>>, Vec<ClockKey>) = (Vec::new(), Vec::new());
-    corr.groups
-        .into_par_iter()
-        .map_init(Default::default, |(scratch, ids_scratch, doms), g| {
-            spans::spans_into(&g.events, events, symbols, scratch);
-            drop(g.events);
-            if scratch.spans.is_empty() {
-                return (None, None);
-            }
-            // Placeholders are added in the scratch list; the trace's own
-            // list is allocated once, at its final size.
-            ids::link_with(&mut scratch.spans, events, ids_scratch);
-            let key = clock_key(g.id, &scratch.spans, symbols, doms);
-            let trace = Trace {
-                id: g.id,
-                ids: g.ids,
-                spans: scratch.spans.drain(..).collect(),
-                root: 0,
-                start_ns: 0,
-                end_ns: 0,
-                root_latency_ns: None,
-                error_origin: None,
-                critical_path: Vec::new(),
-                logged_parts: Vec::new(),
-            };
-            (Some(trace), key)
-        })
-        .unzip_into_vecs(&mut traces, &mut keys);
-    let mut k = 0;
-    keys.retain(|_| {
-        k += 1;
-        traces[k - 1].is_some()
-    });
-    // `filter_map` collects in place (`flatten` would not: it copies into
-    // a new list that grows by doubling, up to twice the traces' size).
-    #[allow(clippy::filter_map_identity)]
-    let mut traces: Vec<Trace> = traces.into_iter().filter_map(|t| t).collect();
-    clock.lap("spans");
-    let (facts, mut graph) = id_facts(&traces);
-    clock.lap("ids");
-    let (offsets, clock_offsets, entry) = clocks(
-        &traces,
-        keys,
-        (&facts, &graph),
+    let mut traces: Vec<Trace> = Vec::new();
+    let clock_offsets = sweep::traces_in_parts(
+        corr.groups,
         (events, symbols),
         &coarse,
         opts,
+        opts.groups_per_part,
+        |part| {
+            if traces.is_empty() {
+                traces = part;
+            } else {
+                traces.extend(part);
+            }
+        },
     );
-    clock.lap("clocks");
-    let cx = infer::Context {
-        events,
-        coarse: &coarse,
-        offsets: &offsets,
-        entry,
-        tolerance_ns: opts.containment_tolerance_ns,
-        entry_root: true,
-        name_placeholders: true,
-    };
-    // Who calls whom where no ids say it: learned on an even sample.
-    let step = traces.len().div_ceil(infer::LEARN_SAMPLE).max(1);
-    let sample: Vec<infer::Observations> = traces
-        .par_iter()
-        .step_by(step)
-        .map_init(Default::default, |scratch, t| {
-            finish::observe(&t.spans, &graph, &cx, scratch)
-        })
-        .collect();
-    graph.learn_by_timing(&sample);
-    drop(sample);
-    clock.lap("graph");
-    traces
-        .par_iter_mut()
-        .for_each_init(Finish::default, |scratch, t| {
-            finish_trace(t, &graph, &cx, scratch)
-        });
-    clock.lap("trees");
+    clock.lap("sweeps");
     // Clock correction moves spans: restore the (start, id) order.
     // Keys made once per trace, not per comparison: starts tie often
     // (whole-second access logs), and then the id's text decides.
@@ -529,7 +469,7 @@ fn untraced(events: &[Event], symbols: &Symbols) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::finish::extent;
-    use super::offsets::clock_sample;
+    use super::offsets::{clock_key, clock_sample, ClockKey};
     use super::*;
 
     const MS: i64 = 1_000_000;

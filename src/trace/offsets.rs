@@ -1,11 +1,12 @@
-//! Traces as logged -> the run's clock offsets, in two rounds.
+//! Traces as logged -> the run's id facts and clock offsets, in two rounds.
 //!
-//! Input: every trace's spans (times as logged, parents from ids) and a
-//! [`ClockKey`] per trace taken while its spans were built. Output: the
-//! [`clock::Offsets`] to subtract, the [`ClockOffset`] report and the entry
-//! service. The traces read are a sample ([`clock_sample`]); the first round
-//! solves from id links and chance pairs, the second adds the calls the first
-//! round's offsets let the parent inference find.
+//! Input: every trace's spans (times as logged, parents from ids) for the
+//! id facts ([`IdFacts`], a batch at a time), and the traces the clock
+//! sample picks ([`clock_sample`], from a [`ClockKey`] per trace). Output:
+//! the [`clock::Offsets`] to subtract, the [`ClockOffset`] report and the
+//! entry service. The first round solves from id links and chance pairs,
+//! the second adds the calls the first round's offsets let the parent
+//! inference find.
 
 use rayon::prelude::*;
 
@@ -72,7 +73,7 @@ pub(super) enum Domains {
 }
 
 impl Domains {
-    fn new(ds: &[u32]) -> Domains {
+    pub(super) fn new(ds: &[u32]) -> Domains {
         if ds.len() <= INLINE_DOMAINS {
             let mut inline = [0; INLINE_DOMAINS];
             inline[..ds.len()].copy_from_slice(ds);
@@ -90,6 +91,7 @@ impl Domains {
 }
 
 /// The [`ClockKey`] of the trace `id` made of `spans`; `scratch` is reused.
+#[cfg(any(test, debug_assertions))]
 pub(super) fn clock_key(
     id: Sym,
     spans: &[Span],
@@ -107,21 +109,18 @@ pub(super) fn clock_key(
 /// in two rounds: first from the calls ids give and the chance pairs that
 /// agree; then again with the calls the first round's offsets let the
 /// inference find (the only evidence for a clock that stamps whole seconds),
-/// weighing callers by `graph`, the run's calls by ids. Both rounds read the
-/// traces [`clock_sample`] picks.
+/// weighing callers by `graph`, the run's calls by ids. Both rounds read
+/// `sample`, the traces [`clock_sample`] picks, each with its place in the
+/// run's traces.
 pub(super) fn clocks(
-    traces: &[Trace],
-    keys: Vec<ClockKey>,
+    sample: &[(u32, &Trace)],
     (facts, graph): (&Facts, &infer::Graph),
     (events, symbols): (&[Event], &Symbols),
     coarse: &spans::Coarse,
     opts: &TraceOptions,
 ) -> (clock::Offsets, Vec<ClockOffset>, Option<Sym>) {
     let mut lap = crate::timing::Clock::nested(2);
-    let read = clock_sample(&keys, opts.clock_sample);
-    drop(keys);
-    let picked = || traces.par_iter().enumerate().filter(|&(k, _)| read[k]);
-    lap.lap("sample");
+    let picked = || sample.par_iter().map(|&(k, t)| (k as usize, t));
     type Found = (Vec<clock::Pair>, rustc_hash::FxHashMap<(u32, u32), usize>);
     let (mut pairs, offered): Found = picked()
         .fold(
@@ -227,86 +226,165 @@ pub(super) type Facts = (
 
 /// What the ids of the whole run say, before any clock is corrected (links
 /// by ids do not depend on times): per domain its service and the entries
-/// it holds ([`Facts`]), and who calls whom ([`infer::Graph::learn`]).
-/// Two passes over the traces, the graph learned in the first.
-pub(super) fn id_facts(traces: &[Trace]) -> (Facts, infer::Graph) {
-    use rustc_hash::{FxHashMap, FxHashSet};
-    // Services whose spans ids link to another service's (or to one nobody
-    // logged) are called: not entries. Those that ids show calling others are.
-    // Hash sets, not ordered ones: they are only asked what they hold, once
-    // or twice per span of the run.
-    type Sets = (FxHashSet<Sym>, FxHashSet<Sym>, infer::Graph);
-    let (called, calls, graph): Sets = traces
-        .par_iter()
-        .fold(Sets::default, |(mut called, mut calls, mut graph), t| {
-            graph.learn_from(&t.spans);
-            for s in &t.spans {
-                let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
-                    continue;
-                };
-                let p = &t.spans[p as usize];
-                if p.service != s.service {
-                    called.insert(s.service);
-                    calls.insert(p.service);
-                } else if p.is_placeholder() {
-                    called.insert(s.service);
+/// it holds ([`Facts`]), and who calls whom ([`infer::Graph::learn`]);
+/// gathered a batch of traces at a time, in the run's order, to the same
+/// facts whatever the batches.
+///
+/// A trace's entry is the longest span no id links to a caller, of a
+/// service nobody calls by id where there is one; which services ids show
+/// called and calling is only known once every trace is in. So each trace
+/// keeps, per service, its longest span without a parent (its domain and
+/// place), and the entries are counted at the end.
+#[derive(Default)]
+pub(super) struct IdFacts {
+    /// Services whose spans ids link to another service's (or to one nobody
+    /// logged) are called: not entries. Those that ids show calling others
+    /// are. Hash sets, not ordered ones: they are only asked what they hold.
+    called: FxHashSet<Sym>,
+    calls: FxHashSet<Sym>,
+    graph: infer::Graph,
+    /// Per domain (file): the first service seen in it, in trace order.
+    services: FxHashMap<u32, Sym>,
+    /// Per trace, per service: its entry candidate.
+    candidates: Vec<Candidate>,
+    /// Where each trace's candidates end in `candidates`.
+    ends: Vec<u32>,
+}
+
+/// A service's longest span without a parent in one trace.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    service: Sym,
+    file: u32,
+    /// Its place among the trace's spans: of equal keys, the first wins.
+    at: u32,
+    /// Timed first, then longer: `timed << 63 | duration`.
+    length: u64,
+}
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+impl IdFacts {
+    /// Adds the facts of the traces of `items`, the run's next traces in order.
+    pub(super) fn add<T: Sync>(&mut self, items: &[T], trace: impl Fn(&T) -> &Trace + Sync) {
+        let traces = || items.par_iter().map(&trace);
+        type Sets = (FxHashSet<Sym>, FxHashSet<Sym>, infer::Graph);
+        let (called, calls, graph): Sets = traces()
+            .fold(Sets::default, |(mut called, mut calls, mut graph), t| {
+                graph.learn_from(&t.spans);
+                for s in &t.spans {
+                    let Some(p) = s.parent.filter(|_| !s.inferred_parent) else {
+                        continue;
+                    };
+                    let p = &t.spans[p as usize];
+                    if p.service != s.service {
+                        called.insert(s.service);
+                        calls.insert(p.service);
+                    } else if p.is_placeholder() {
+                        called.insert(s.service);
+                    }
                 }
-            }
-            (called, calls, graph)
-        })
-        .reduce(Sets::default, |mut a, b| {
-            a.0.extend(b.0);
-            a.1.extend(b.1);
-            (a.0, a.1, a.2.merge(b.2))
-        });
-    // Per domain (file): the first service seen in it (in trace order: folds and
-    // their reduction keep the traces' order) and the entries it holds.
-    type PerDomain = (FxHashMap<u32, Sym>, FxHashMap<u32, usize>);
-    let (services, entries): PerDomain = traces
-        .par_iter()
-        .fold(PerDomain::default, |mut f, t| {
-            // The entry: the longest span no id links to a caller, of a
-            // service nobody calls by id where there is one.
-            let mut entry: Option<((bool, bool, bool, i64), u32)> = None;
-            for s in &t.spans {
-                let Some(file) = s.file else {
-                    continue;
-                };
-                f.0.entry(file).or_insert(s.service);
-                if s.parent.is_some() {
-                    continue;
+                (called, calls, graph)
+            })
+            .reduce(Sets::default, |mut a, b| {
+                a.0.extend(b.0);
+                a.1.extend(b.1);
+                (a.0, a.1, a.2.merge(b.2))
+            });
+        self.called.extend(called);
+        self.calls.extend(calls);
+        self.graph = std::mem::take(&mut self.graph).merge(graph);
+        // Folds and their reduction keep the traces' order: the first
+        // service of a domain is the first in the run's order.
+        type PerTrace = (FxHashMap<u32, Sym>, Vec<Candidate>, Vec<u32>);
+        let (services, candidates, counts): PerTrace = traces()
+            .fold(PerTrace::default, |mut f, t| {
+                let from = f.1.len();
+                for (at, s) in t.spans.iter().enumerate() {
+                    let Some(file) = s.file else {
+                        continue;
+                    };
+                    f.0.entry(file).or_insert(s.service);
+                    if s.parent.is_some() {
+                        continue;
+                    }
+                    let length = u64::from(s.timed) << 63 | s.duration_ns() as u64;
+                    let c = Candidate {
+                        service: s.service,
+                        file,
+                        at: at as u32,
+                        length,
+                    };
+                    match f.1[from..].iter_mut().find(|o| o.service == s.service) {
+                        Some(o) if length > o.length => *o = c,
+                        Some(_) => {}
+                        None => f.1.push(c),
+                    }
                 }
-                let key = (
-                    !called.contains(&s.service),
-                    calls.contains(&s.service),
-                    s.timed,
-                    s.duration_ns(),
-                );
-                if entry.map_or(true, |(k, _)| key > k) {
-                    entry = Some((key, file));
+                f.2.push((f.1.len() - from) as u32);
+                f
+            })
+            .reduce(PerTrace::default, |mut a, b| {
+                for (k, v) in b.0 {
+                    a.0.entry(k).or_insert(v);
                 }
-            }
-            if let Some((_, file)) = entry {
-                *f.1.entry(file).or_default() += 1;
-            }
-            f
-        })
-        .reduce(PerDomain::default, |mut a, b| {
-            for (k, v) in b.0 {
-                a.0.entry(k).or_insert(v);
-            }
-            for (k, v) in b.1 {
-                *a.1.entry(k).or_default() += v;
-            }
-            a
-        });
-    (
+                a.1.extend(b.1);
+                a.2.extend(b.2);
+                a
+            });
+        for (k, v) in services {
+            self.services.entry(k).or_insert(v);
+        }
+        let mut end = self.ends.last().copied().unwrap_or(0);
+        self.ends.extend(counts.into_iter().map(|n| {
+            end += n;
+            end
+        }));
+        self.candidates.extend(candidates);
+    }
+
+    /// The facts of every trace added.
+    pub(super) fn finish(self) -> (Facts, infer::Graph) {
+        let IdFacts {
+            called,
+            calls,
+            graph,
+            services,
+            candidates,
+            ends,
+        } = self;
+        let key = |c: &Candidate| {
+            (
+                !called.contains(&c.service),
+                calls.contains(&c.service),
+                c.length,
+                std::cmp::Reverse(c.at),
+            )
+        };
+        let entries: FxHashMap<u32, usize> = (0..ends.len())
+            .into_par_iter()
+            .fold(FxHashMap::default, |mut entries, k| {
+                let from = if k == 0 { 0 } else { ends[k - 1] as usize };
+                let trace = &candidates[from..ends[k] as usize];
+                if let Some(c) = trace.iter().max_by_key(|c| key(c)) {
+                    *entries.entry(c.file).or_default() += 1;
+                }
+                entries
+            })
+            .reduce(FxHashMap::default, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
         (
-            services.into_iter().collect(),
-            entries.into_iter().collect(),
-        ),
-        graph,
-    )
+            (
+                services.into_iter().collect(),
+                entries.into_iter().collect(),
+            ),
+            graph,
+        )
+    }
 }
 
 #[cfg(test)]
