@@ -680,7 +680,7 @@ mod tests {
         let keys: Vec<ClockKey> = full
             .traces
             .iter()
-            .map(|t| clock_key(t.id, &t.spans, &s, &mut scratch))
+            .map(|t| clock_key(s.text_hash(t.id), &t.spans, &mut scratch))
             .collect();
         let pick = clock_sample(&keys, 50);
         assert_eq!(pick, clock_sample(&keys, 50));

@@ -90,19 +90,14 @@ impl Domains {
     }
 }
 
-/// The [`ClockKey`] of the trace `id` made of `spans`; `scratch` is reused.
-#[cfg(any(test, debug_assertions))]
-pub(super) fn clock_key(
-    id: Sym,
-    spans: &[Span],
-    symbols: &Symbols,
-    scratch: &mut Vec<u32>,
-) -> ClockKey {
+/// The [`ClockKey`] of a trace made of `spans` whose id's text hashes to
+/// `hash`; `scratch` is reused.
+pub(super) fn clock_key(hash: u64, spans: &[Span], scratch: &mut Vec<u32>) -> ClockKey {
     scratch.clear();
     scratch.extend(spans.iter().filter_map(|s| s.file));
     scratch.sort_unstable();
     scratch.dedup();
-    (scratch.len() > 1).then(|| (symbols.text_hash(id), Domains::new(scratch)))
+    (scratch.len() > 1).then(|| (hash, Domains::new(scratch)))
 }
 
 /// The clock offsets of the run, from the spans as logged (see [`clock`]),

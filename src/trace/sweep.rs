@@ -24,7 +24,7 @@ use crate::ingest::event::{Event, Sym, Symbols};
 
 use super::correlate::Group;
 use super::finish::{finish_trace, Finish};
-use super::offsets::{clock_sample, clocks, ClockKey, Domains, IdFacts};
+use super::offsets::{clock_key, clock_sample, clocks, ClockKey, Domains, IdFacts};
 use super::{finish, ids, infer, spans, ClockOffset, EventIdx, Trace, TraceOptions};
 
 /// What is known of each group before its spans are built.
@@ -57,12 +57,15 @@ fn unit(hash: u64) -> f64 {
     (hash & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64
 }
 
-/// Which groups make traces, and which of those the clock pass and the
-/// learning read. A group's clock domains are the files of its events that
-/// have a time: exactly the files of the spans it will make (a span is a
-/// stream of one file with a time).
-fn plan(groups: &[Group], events: &[Event], symbols: &Symbols, opts: &TraceOptions) -> Plan {
-    let found: Vec<Option<(u64, ClockKey)>> = groups
+/// Per group: the hash of its id's text and its clock key, if it makes a
+/// trace. A group's clock domains are the files of its events that have a
+/// time: exactly the files of the spans it will make (a span is a stream of
+/// one file with a time).
+type Found = Option<(u64, ClockKey)>;
+
+/// [`Found`] read from the groups' events, before any span is built.
+fn found_in_events(groups: &[Group], events: &[Event], symbols: &Symbols) -> Vec<Found> {
+    groups
         .par_iter()
         .map_init(Vec::new, |files: &mut Vec<u32>, g| {
             files.clear();
@@ -79,7 +82,12 @@ fn plan(groups: &[Group], events: &[Event], symbols: &Symbols, opts: &TraceOptio
             let key = (files.len() > 1).then(|| (hash, Domains::new(files)));
             (!files.is_empty()).then_some((hash, key))
         })
-        .collect();
+        .collect()
+}
+
+/// Which groups make traces, and which of those the clock pass and the
+/// learning read.
+fn plan(found: Vec<Found>, opts: &TraceOptions) -> Plan {
     let mut n = 0u32;
     let index: Vec<u32> = found
         .iter()
@@ -113,7 +121,8 @@ impl Plan {
     fn check(&self, _k: u32, _t: &Trace, _symbols: &Symbols) {
         #[cfg(debug_assertions)]
         {
-            let key = super::offsets::clock_key(_t.id, &_t.spans, _symbols, &mut Vec::new());
+            let hash = _symbols.text_hash(_t.id);
+            let key = clock_key(hash, &_t.spans, &mut Vec::new());
             debug_assert_eq!(key, self.keys[_k as usize], "trace {_k}");
         }
     }
@@ -172,69 +181,80 @@ pub(super) fn traces_in_parts(
     mut sink: impl FnMut(Vec<Trace>),
 ) -> Vec<ClockOffset> {
     let mut clock = crate::timing::Clock::nested(1);
-    let plan = plan(&groups, events, symbols, opts);
-    clock.lap("plan");
     let one_part = per_part == 0 || per_part >= groups.len();
     let mut facts = IdFacts::default();
     // The first sweep: every trace's spans, for the id facts; the samples'
     // (every trace's, when the run is one part) kept.
     let (mut all, mut kept): (Vec<Trace>, Vec<(u32, Trace)>) = (Vec::new(), Vec::new());
-    if one_part {
-        // Each group's event list is dropped as soon as its spans are
-        // built. Collected one slot per group (rayon writes an indexed
-        // collect in place), then compacted in the same allocation: a
-        // filtered parallel collect would gather pieces and copy them all
-        // once more.
-        let traces: Vec<Option<Trace>> = std::mem::take(&mut groups)
-            .into_par_iter()
-            .map_init(Scratch::default, |scratch, g| {
-                built(&g.events, g.id, g.ids, (events, symbols), scratch)
-            })
-            .collect();
-        // `filter_map` collects in place (`flatten` would not: it copies
-        // into a new list that grows by doubling).
-        #[allow(clippy::filter_map_identity)]
-        let traces: Vec<Trace> = traces.into_iter().filter_map(|t| t).collect();
-        debug_assert_eq!(traces.len(), plan.clock.len());
-        for (k, t) in traces.iter().enumerate() {
-            plan.check(k as u32, t, symbols);
-        }
-        facts.add(&traces, |t| t);
-        all = traces;
-    } else {
-        for (p, part) in groups.chunks(per_part).enumerate() {
-            let first = p * per_part;
-            let traces: Vec<(usize, Trace)> = part
-                .par_iter()
-                .enumerate()
-                .filter(|&(g, _)| plan.index[first + g] != NO_TRACE)
-                .map_init(Scratch::default, |scratch, (g, group)| {
-                    let t = built(
-                        &group.events,
-                        group.id,
-                        Vec::new(),
-                        (events, symbols),
-                        scratch,
-                    );
-                    t.map(|t| (first + g, t))
-                })
-                .flatten_iter()
-                .collect();
-            for (g, t) in &traces {
-                plan.check(plan.index[*g], t, symbols);
-            }
-            facts.add(&traces, |(_, t)| t);
-            kept.extend(
-                traces
-                    .into_iter()
-                    .filter(|&(g, _)| plan.sampled(g))
-                    .map(|(g, mut t)| {
+    let plan =
+        if one_part {
+            // Each group's event list is dropped as soon as its spans are
+            // built. Collected one slot per group (rayon writes an indexed
+            // collect in place), then compacted in the same allocation: a
+            // filtered parallel collect would gather pieces and copy them all
+            // once more.
+            // What the clock pass needs of each trace is taken here, while its
+            // spans are in the cache.
+            #[cfg(debug_assertions)]
+            let expected = found_in_events(&groups, events, symbols);
+            let (mut traces, mut found): (Vec<Option<Trace>>, Vec<Found>) = Default::default();
+            std::mem::take(&mut groups)
+                .into_par_iter()
+                .map_init(
+                    || (Scratch::default(), Vec::new()),
+                    |(scratch, doms), g| {
+                        let t = built(&g.events, g.id, g.ids, (events, symbols), scratch);
+                        let found = t.as_ref().map(|t| {
+                            let hash = symbols.text_hash(t.id);
+                            (hash, clock_key(hash, &t.spans, doms))
+                        });
+                        (t, found)
+                    },
+                )
+                .unzip_into_vecs(&mut traces, &mut found);
+            #[cfg(debug_assertions)]
+            debug_assert!(found == expected);
+            // `filter_map` collects in place (`flatten` would not: it copies
+            // into a new list that grows by doubling).
+            #[allow(clippy::filter_map_identity)]
+            let traces: Vec<Trace> = traces.into_iter().filter_map(|t| t).collect();
+            facts.add(&traces, |t| t);
+            all = traces;
+            plan(found, opts)
+        } else {
+            let plan = plan(found_in_events(&groups, events, symbols), opts);
+            clock.lap("plan");
+            for (p, part) in groups.chunks(per_part).enumerate() {
+                let first = p * per_part;
+                let traces: Vec<(usize, Trace)> = part
+                    .par_iter()
+                    .enumerate()
+                    .filter(|&(g, _)| plan.index[first + g] != NO_TRACE)
+                    .map_init(Scratch::default, |scratch, (g, group)| {
+                        let t = built(
+                            &group.events,
+                            group.id,
+                            Vec::new(),
+                            (events, symbols),
+                            scratch,
+                        );
+                        t.map(|t| (first + g, t))
+                    })
+                    .flatten_iter()
+                    .collect();
+                for (g, t) in &traces {
+                    plan.check(plan.index[*g], t, symbols);
+                }
+                facts.add(&traces, |(_, t)| t);
+                kept.extend(traces.into_iter().filter(|&(g, _)| plan.sampled(g)).map(
+                    |(g, mut t)| {
                         t.ids = groups[g].ids.clone();
                         (plan.index[g], t)
-                    }),
-            );
-        }
-    }
+                    },
+                ));
+            }
+            plan
+        };
     clock.lap("spans");
     let sample: Vec<(u32, &Trace)> = if one_part {
         all.iter().enumerate().map(|(k, t)| (k as u32, t)).collect()
