@@ -153,6 +153,13 @@ enum Repr {
     /// A chunk's finished table, its strings already grouped by shard for
     /// [`Symbols::merge`] (see [`Symbols::group_for_merge`]).
     Grouped(ByShard),
+    /// A part's table over the run's ([`Symbols::layered`]): the base's
+    /// symbols keep their numbers, the part's own strings follow them.
+    Layered {
+        base: std::sync::Arc<Symbols>,
+        /// The part's own strings: local number `n` is symbol `base.len() - 1 + n`.
+        local: Table,
+    },
     /// The run's table (see the module doc).
     Sharded {
         shards: Vec<Table>,
@@ -177,6 +184,8 @@ impl Symbols {
             // A chunk's finished table, held only until the run's is merged
             // from it: the run's table is what is measured.
             Repr::Grouped(_) => 0,
+            // The base is shared by every part: counted once, by its owner.
+            Repr::Layered { local, .. } => table(local),
             Repr::Sharded { shards, at, syms } => {
                 shards.iter().map(table).sum::<usize>()
                     + at.capacity() * 4
@@ -199,6 +208,17 @@ impl std::fmt::Debug for Symbols {
 }
 
 impl Symbols {
+    /// A table that holds every symbol of `base` under the same number, and
+    /// interns what `base` does not hold after them: one part's strings
+    /// (its ids) over the run's shared ones (services, operations), so that
+    /// the shared symbols mean the same in every part.
+    pub fn layered(base: std::sync::Arc<Symbols>) -> Symbols {
+        Symbols(Repr::Layered {
+            base,
+            local: Table::with_capacity(0, 0),
+        })
+    }
+
     /// An empty table with room for `strings` strings of `bytes` bytes in all.
     pub fn with_capacity(strings: usize, bytes: usize) -> Symbols {
         Symbols(Repr::Flat(Table::with_capacity(strings, bytes)))
@@ -221,6 +241,12 @@ impl Symbols {
         match &mut self.0 {
             Repr::Flat(t) => Sym(t.intern(s, hash).0),
             Repr::Grouped(_) => unreachable!("made flat above"),
+            Repr::Layered { base, local } => {
+                if let Some(sym) = base.lookup(s) {
+                    return sym;
+                }
+                Sym(base.len() as u32 - 1 + local.intern(s, hash).0)
+            }
             Repr::Sharded { shards, at, syms } => {
                 let k = shard_of(hash);
                 let (local, new) = shards[k].intern(s, hash);
@@ -248,6 +274,10 @@ impl Symbols {
                     .find(|&p| g.hashes[p] == hash && g.text(p) == s)
                     .map(|p| Sym(g.order[p]))
             }
+            Repr::Layered { base, local } => base.lookup(s).or_else(|| {
+                let n = local.find(s, hash)?;
+                Some(Sym(base.len() as u32 - 1 + n))
+            }),
             Repr::Sharded { shards, syms, .. } => {
                 let k = shard_of(hash);
                 shards[k]
@@ -266,6 +296,10 @@ impl Symbols {
             Repr::Flat(t) => t.get(sym.0),
             Repr::Grouped(_) if sym.is_none() => "",
             Repr::Grouped(g) => g.text(g.pos[sym.0 as usize] as usize),
+            Repr::Layered { base, local } => match layer(base, sym) {
+                Ok(sym) => base.get(sym),
+                Err(n) => local.get(n),
+            },
             Repr::Sharded { shards, at, .. } => {
                 let a = at[sym.0 as usize];
                 shards[(a >> LOCAL_BITS) as usize].get(a & ((1 << LOCAL_BITS) - 1))
@@ -281,6 +315,10 @@ impl Symbols {
             Repr::Flat(t) => t.hashes[sym.0 as usize],
             Repr::Grouped(_) if sym.is_none() => 0,
             Repr::Grouped(g) => g.hashes[g.pos[sym.0 as usize] as usize],
+            Repr::Layered { base, local } => match layer(base, sym) {
+                Ok(sym) => base.text_hash(sym),
+                Err(n) => local.hashes[n as usize],
+            },
             Repr::Sharded { shards, at, .. } => {
                 let a = at[sym.0 as usize];
                 shards[(a >> LOCAL_BITS) as usize].hashes[(a & ((1 << LOCAL_BITS) - 1)) as usize]
@@ -293,6 +331,7 @@ impl Symbols {
         match &self.0 {
             Repr::Flat(t) => t.spans.len(),
             Repr::Grouped(g) => g.order.len() + 1,
+            Repr::Layered { base, local } => base.len() + local.spans.len() - 1,
             Repr::Sharded { at, .. } => at.len(),
         }
     }
@@ -306,6 +345,7 @@ impl Symbols {
         match &self.0 {
             Repr::Flat(t) => t.heap_bytes(),
             Repr::Grouped(g) => g.heap_bytes(),
+            Repr::Layered { local, .. } => local.heap_bytes(),
             Repr::Sharded { shards, at, syms } => {
                 shards.iter().map(Table::heap_bytes).sum::<usize>()
                     + at.capacity() * 4
@@ -320,6 +360,17 @@ impl Symbols {
         (0..other.len())
             .map(|i| self.intern(other.get(Sym(i as u32))))
             .collect()
+    }
+}
+
+/// Where a layered table's symbol lives: `Ok` the base's symbol, `Err` the
+/// local number.
+fn layer(base: &Symbols, sym: Sym) -> Result<Sym, u32> {
+    let n = base.len() as u32;
+    if sym.0 < n {
+        Ok(sym)
+    } else {
+        Err(sym.0 - n + 1)
     }
 }
 
@@ -410,6 +461,34 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_layered_table_keeps_its_base_numbers_and_adds_its_own_after_them() {
+        let mut run = Symbols::default();
+        let (svc, op) = (run.intern("orders"), run.intern("GET /o"));
+        let base = std::sync::Arc::new(run);
+        let mut part = Symbols::layered(base.clone());
+        assert_eq!(part.len(), base.len());
+        assert_eq!(part.intern("orders"), svc);
+        let id = part.intern("req-1");
+        assert_eq!(id, Sym(base.len() as u32));
+        assert_eq!(part.intern("req-2"), Sym(id.0 + 1));
+        assert_eq!(part.intern("req-1"), id);
+        assert_eq!(part.len(), base.len() + 2);
+        assert_eq!(
+            (part.get(op), part.get(id), part.get(Sym::NONE)),
+            ("GET /o", "req-1", "")
+        );
+        assert_eq!(part.lookup("req-2"), Some(Sym(id.0 + 1)));
+        assert_eq!(part.lookup("GET /o"), Some(op));
+        assert_eq!(part.lookup("req-3"), None);
+        assert_eq!(part.text_hash(id), hash_str("req-1"));
+        assert_eq!(part.text_hash(svc), base.text_hash(svc));
+        assert_eq!(part.intern(""), Sym::NONE);
+        // Another part over the same base numbers its own strings alike.
+        let mut other = Symbols::layered(base.clone());
+        assert_eq!(other.intern("req-9"), id);
+    }
 
     #[test]
     fn symbols_remap_in_order() {
