@@ -24,6 +24,7 @@ pub mod progress;
 pub mod read;
 pub mod reread;
 pub mod service;
+pub mod spill;
 pub mod symbols;
 pub mod time;
 

@@ -307,6 +307,31 @@ impl Event {
             || self.level.is_error()
             || (self.level == Level::Unknown && self.flags & flags::EXCEPTION != 0)
     }
+    /// Rewrites the symbols of the id fields (request, trace, and span and
+    /// parent span ids kept as text) through `to`.
+    pub fn map_ids(&mut self, mut to: impl FnMut(Sym) -> Sym) {
+        self.request_id = to(self.request_id);
+        self.trace_id = to(self.trace_id);
+        if self.flags & flags::SPAN_TEXT != 0 {
+            self.span_bits = u64::from(to(Sym(self.span_bits as u32)).0);
+        }
+        if self.flags & flags::PARENT_TEXT != 0 {
+            self.parent_bits = u64::from(to(Sym(self.parent_bits as u32)).0);
+        }
+    }
+    /// Rewrites the symbols of the other fields (service, operation,
+    /// message, client, upstream) through `to`.
+    pub fn map_names(&mut self, mut to: impl FnMut(Sym) -> Sym) {
+        for s in [
+            &mut self.service,
+            &mut self.operation,
+            &mut self.message,
+            &mut self.client,
+            &mut self.upstream,
+        ] {
+            *s = to(*s);
+        }
+    }
     /// Rewrites every symbol through `map` (see [`Symbols::remap_from`]).
     pub fn remap(&mut self, map: &[Sym]) {
         for s in [
