@@ -457,6 +457,7 @@ impl InputArgs {
             progress: (!self.quiet && std::io::stderr().is_terminal())
                 .then(|| std::sync::Arc::new(Default::default())),
             copy_pipes: false,
+            spill: None,
         })
     }
 }

@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use logtrace::ingest::event::{Event, Sym, Symbols};
 use logtrace::ingest::spill::Writer;
@@ -23,7 +22,7 @@ fn incident() -> Ingested {
 /// An event as text, whatever its table.
 fn text(e: &Event, s: &Symbols) -> String {
     format!(
-        "{}:{} {} {} {} {} {} {:?} {:?} {} {} {} {} {} {:?} {}",
+        "{}:{} {} {} {} {} {} {:?} {:?} {} {} {} {} {} {:?} {} {}",
         e.source.file,
         e.source.line,
         e.time_ns,
@@ -40,6 +39,7 @@ fn text(e: &Event, s: &Symbols) -> String {
         e.status,
         e.level,
         e.call,
+        e.flags,
     )
 }
 
@@ -90,24 +90,19 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
         let writer = Writer::create(&spill_dir, parts).unwrap();
         let chunks = chunks(&run, per_chunk);
         // Written last chunk first: the order of the writes must not matter.
-        let mut names: Vec<(usize, Symbols)> = chunks
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(seq, (t, evs))| (seq, writer.chunk(seq as u32, t, evs).unwrap()))
-            .collect();
-        names.sort_by_key(|(seq, _)| *seq);
-        let spilled = writer.finish().unwrap();
+        for (seq, (t, evs)) in chunks.iter().enumerate().rev() {
+            writer.chunk(seq as u64, t, evs);
+        }
+        let (spilled, names) = writer.finish().unwrap();
         // Request ids and trace ids fall in different parts: linked ones move.
         assert_eq!(spilled.moved() > 0, parts > 1, "{} moved", spilled.moved());
-        let (shared, maps) = Symbols::merge(names.into_iter().map(|(_, t)| t).collect());
-        let shared = Arc::new(shared);
+        let shared = names.symbols.clone();
 
         // Every event exactly once, each part in input order.
         let mut seen: Vec<String> = Vec::new();
         let mut part_of: BTreeMap<(u32, u32), u32> = BTreeMap::new();
         for p in 0..spilled.parts() {
-            let (events, symbols) = spilled.load(p, &shared, &maps).unwrap();
+            let (events, symbols) = spilled.load(p, &names).unwrap();
             assert_eq!(events.len() as u64, spilled.count(p));
             let at: Vec<(u32, u32)> = events
                 .iter()
@@ -135,7 +130,7 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
                 "part {p}: ids out of the run's order"
             );
         }
-        let (loose, symbols) = spilled.loose(&shared, &maps).unwrap();
+        let (loose, symbols) = spilled.loose(&names).unwrap();
         seen.extend(loose.iter().map(|e| text(e, &symbols)));
         assert!(loose
             .iter()
@@ -161,5 +156,57 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
         }
         drop(spilled);
         assert!(!spill_dir.exists(), "the spill folder is removed");
+    }
+}
+
+/// Reading with `spill` gives, part by part, the events a run in memory
+/// reads: as many, the same, in input order, at any chunk size (a file's
+/// pieces are spilled as soon as no later chunk can join their last entry,
+/// so continuation lines cut off by a chunk must still reach it).
+#[test]
+fn ingest_spills_the_events_it_would_keep() {
+    let run = incident();
+    let mut want: Vec<String> = run.events.iter().map(|e| text(e, &run.symbols)).collect();
+    want.sort();
+    for (parts, chunk_size) in [(1, 0), (5, 4096), (8, 65_536)] {
+        let dir = tempfile::tempdir().unwrap();
+        let spill_dir = dir.path().join("spill");
+        std::fs::create_dir(&spill_dir).unwrap();
+        let opts = IngestOptions {
+            keep_events: true,
+            chunk_size,
+            spill: Some(logtrace::ingest::SpillTo {
+                dir: spill_dir.clone(),
+                parts,
+            }),
+            ..Default::default()
+        };
+        let got = ingest(&[common::root().join("fixtures/incident")], &opts).unwrap();
+        assert!(got.events.is_empty());
+        let files: Vec<u64> = got.files.iter().map(|f| f.counts.events).collect();
+        let want_files: Vec<u64> = run.files.iter().map(|f| f.counts.events).collect();
+        assert_eq!(files, want_files);
+        let spill = got.spilled.as_ref().unwrap();
+        let mut seen = Vec::new();
+        for p in 0..parts {
+            let (events, symbols) = spill.events.load(p, &spill.names).unwrap();
+            let at: Vec<(u32, u32)> = events
+                .iter()
+                .map(|e| (e.source.file, e.source.line))
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] <= w[1]), "part {p} out of order");
+            seen.extend(events.iter().map(|e| text(e, &symbols)));
+        }
+        let (loose, symbols) = spill.events.loose(&spill.names).unwrap();
+        seen.extend(loose.iter().map(|e| text(e, &symbols)));
+        seen.sort();
+        assert!(
+            seen == want,
+            "{parts} parts, chunks of {chunk_size}: events differ"
+        );
+        // Stack traces cut off by a chunk reached their entry.
+        assert!(want.iter().any(|t| t.ends_with(" 5") || t.ends_with(" 4")));
+        drop(got);
+        assert!(!spill_dir.exists());
     }
 }

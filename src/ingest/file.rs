@@ -12,8 +12,10 @@ use rayon::prelude::*;
 use super::chunk::{ChunkSink, FileInfo, LineCounts};
 use super::detect::{self, Detection, FormatSet};
 use super::discover::Source;
+use super::event::Event;
 use super::formats::{FormatContext, FormatKind};
 use super::read::{self, ChunkReader, Compression};
+use super::spill::Writer;
 use super::{chunk, pipe, service, time, FileReport, IngestOptions};
 
 /// Reads one file: sniff, pick a parser, parse its chunks in parallel, merge in order.
@@ -21,8 +23,7 @@ pub(super) fn read_file(
     index: u32,
     src: &Source,
     sniffed: &Sniffed,
-    formats: &FormatSet,
-    opts: &IngestOptions,
+    (formats, opts, spill): (&FormatSet, &IngestOptions, Option<&Writer>),
     year: Option<i32>,
 ) -> (FileReport, ChunkSink) {
     let rel = src.path.strip_prefix(&src.root).unwrap_or(&src.path);
@@ -78,6 +79,8 @@ pub(super) fn read_file(
         }
     };
     let mut batch: Vec<Vec<u8>> = Vec::new();
+    // Pieces of the file's events spilled so far.
+    let mut pieces = 0u32;
     let mut first = Vec::new();
     if !reader.next_chunk(&mut first) {
         report.format = "empty".into();
@@ -158,6 +161,9 @@ pub(super) fn read_file(
         for s in sinks {
             sink.merge(s);
         }
+        if let Some(w) = spill {
+            spill_done(&mut sink, w, index, &mut pieces);
+        }
         batch.clear();
         if !more {
             break;
@@ -166,8 +172,48 @@ pub(super) fn read_file(
     report.problem = reader.problem().map(str::to_owned);
     report.changed = changed_while_read(src, &report);
     sink.finish();
+    if let Some(w) = spill {
+        spill_rest(&mut sink, w, index, &mut pieces);
+    }
     report.fill(&sink, detection.format == FormatKind::Unknown);
     (report, sink)
+}
+
+/// The key of a file's `piece`-th spilled piece: in input order.
+fn piece_key(file: u32, piece: &mut u32) -> u64 {
+    *piece += 1;
+    u64::from(file) << 32 | u64::from(*piece - 1)
+}
+
+/// Spills the pieces of `sink` that no later chunk can change: all but the
+/// last one that holds events (the next chunk's leading continuation lines
+/// may still join its last entry). Their lines are made 1-based here, as
+/// [`ChunkSink::finish`] does for the rest.
+fn spill_done(sink: &mut ChunkSink, w: &Writer, file: u32, piece: &mut u32) {
+    let Some(last) = sink.parts.iter().rposition(|p| !p.1.is_empty()) else {
+        return;
+    };
+    let one_based = |events: &mut [Event]| events.iter_mut().for_each(|e| e.source.line += 1);
+    if !sink.events.is_empty() {
+        one_based(&mut sink.events);
+        w.chunk(piece_key(file, piece), &sink.symbols, &sink.events);
+        sink.events = Vec::new();
+    }
+    for (symbols, mut events) in sink.parts.drain(..last) {
+        one_based(&mut events);
+        w.chunk(piece_key(file, piece), &symbols, &events);
+    }
+}
+
+/// Spills every piece left in `sink`, its lines already 1-based.
+fn spill_rest(sink: &mut ChunkSink, w: &Writer, file: u32, piece: &mut u32) {
+    if !sink.events.is_empty() {
+        w.chunk(piece_key(file, piece), &sink.symbols, &sink.events);
+        sink.events = Vec::new();
+    }
+    for (symbols, events) in sink.parts.drain(..) {
+        w.chunk(piece_key(file, piece), &symbols, &events);
+    }
 }
 
 /// Why a file could not be read, in words: a file deleted after discovery

@@ -59,6 +59,33 @@ pub struct IngestOptions {
     /// temporary file while reading it, so its lines can be read again
     /// (`trace` shows them); see [`Ingested::pipe_copies`].
     pub copy_pipes: bool,
+    /// Write the events to temporary files, by part of the correlation
+    /// keys, instead of keeping them in memory ([`spill`]): with
+    /// `keep_events`, [`Ingested::spilled`] holds them, and
+    /// [`Ingested::events`] stays empty.
+    pub spill: Option<SpillTo>,
+}
+
+/// Where and into how many parts to spill the events.
+#[derive(Clone, Debug)]
+pub struct SpillTo {
+    /// An empty folder the run owns (removed with the spilled events).
+    pub dir: PathBuf,
+    pub parts: u32,
+}
+
+/// The events of a run, spilled, and the names they share.
+pub struct Spill {
+    pub events: spill::Spilled,
+    pub names: spill::Names,
+}
+
+impl std::fmt::Debug for Spill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spill")
+            .field("parts", &self.events.parts())
+            .finish()
+    }
 }
 
 /// What reading one file gave.
@@ -126,6 +153,8 @@ pub struct Ingested {
     pub pipe_copies: Vec<(u32, tempfile::TempPath)>,
     /// Config entries whose `files` match no file of the input.
     pub config_warnings: Vec<String>,
+    /// With [`IngestOptions::spill`]: the events, by part.
+    pub spilled: Option<Spill>,
 }
 
 impl Ingested {
@@ -148,6 +177,8 @@ impl Ingested {
 pub enum IngestError {
     Config(ConfigError),
     Path(String),
+    /// Writing the events to the temporary folder failed.
+    Spill(String),
 }
 
 impl std::fmt::Display for IngestError {
@@ -155,6 +186,7 @@ impl std::fmt::Display for IngestError {
         match self {
             IngestError::Config(e) => write!(f, "{e}"),
             IngestError::Path(e) => f.write_str(e),
+            IngestError::Spill(e) => f.write_str(e),
         }
     }
 }
@@ -176,6 +208,12 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
     // Files whose times omit the year (syslog, glog) are read last, in the
     // year the other files end in: logs copied after an incident rarely keep
     // their modification times.
+    let writer = match &opts.spill {
+        Some(to) if opts.keep_events => {
+            Some(spill::Writer::create(&to.dir, to.parts).map_err(|e| spill_failed(&to.dir, &e))?)
+        }
+        _ => None,
+    };
     let sniffed: Vec<Sniffed> = found
         .sources
         .par_iter()
@@ -188,7 +226,13 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
             .enumerate()
             .filter(|(i, _)| sniffed[*i].needs_year == pick)
             .map(|(i, src)| {
-                let read = read_file(i as u32, src, &sniffed[i], &formats, opts, year);
+                let read = read_file(
+                    i as u32,
+                    src,
+                    &sniffed[i],
+                    (&formats, opts, writer.as_ref()),
+                    year,
+                );
                 if let Some(p) = &opts.progress {
                     // What was not counted while reading: compressed or skipped bytes.
                     let counted = if read.0.compression == Compression::None {
@@ -234,11 +278,23 @@ pub fn ingest(paths: &[PathBuf], opts: &IngestOptions) -> Result<Ingested, Inges
         }
         out.files.push(report);
     }
-    if opts.keep_events {
+    if let (Some(w), Some(to)) = (writer, &opts.spill) {
+        let (events, names) = w.finish().map_err(|e| spill_failed(&to.dir, &e))?;
+        out.spilled = Some(Spill { events, names });
+    } else if opts.keep_events {
         (out.symbols, out.events) = merge_pieces(pieces);
     }
     clock.lap("merge");
     Ok(out)
+}
+
+/// The error of a write to the spill folder, and what to do about it.
+fn spill_failed(dir: &std::path::Path, e: &std::io::Error) -> IngestError {
+    IngestError::Spill(format!(
+        "could not write the events to the temporary folder {}: {e}; \
+         free some space there or point --temp-dir at a disk with room",
+        dir.display()
+    ))
 }
 
 /// Chunks' tables and events, in input order -> the run's table and its events

@@ -47,6 +47,39 @@ pub struct Writer {
     loose: Mutex<BufWriter<File>>,
     /// Pairs of ids (hashes of their text) named on one line.
     links: Mutex<FxHashSet<(u64, u64)>>,
+    /// Each chunk's names, by its key.
+    names: Mutex<Vec<(u64, Symbols)>>,
+    /// The first write that failed: the run stops with it at [`Writer::finish`].
+    failed: Mutex<Option<io::Error>>,
+}
+
+/// The run's shared names, merged from the chunks' in input order, and
+/// each chunk's map into them (found by its key).
+pub struct Names {
+    pub symbols: Arc<Symbols>,
+    keys: Vec<u64>,
+    maps: Vec<Vec<Sym>>,
+}
+
+impl Names {
+    fn merge(mut chunks: Vec<(u64, Symbols)>) -> Names {
+        chunks.sort_unstable_by_key(|(k, _)| *k);
+        let keys = chunks.iter().map(|(k, _)| *k).collect();
+        let (symbols, maps) = Symbols::merge(chunks.into_iter().map(|(_, t)| t).collect());
+        Names {
+            symbols: Arc::new(symbols),
+            keys,
+            maps,
+        }
+    }
+
+    fn map(&self, key: u64) -> &[Sym] {
+        let at = self
+            .keys
+            .binary_search(&key)
+            .expect("every chunk written has its names");
+        &self.maps[at]
+    }
 }
 
 /// The events of a run, spilled into parts.
@@ -104,15 +137,23 @@ impl Writer {
                 .collect::<io::Result<_>>()?,
             loose: open(loose_file(dir))?,
             links: Mutex::default(),
+            names: Mutex::default(),
+            failed: Mutex::default(),
         })
     }
 
-    /// Writes the events of chunk number `seq` (chunks numbered in input
-    /// order) to their parts. Returns the chunk's names, a table in the
-    /// chunk's own order, for the run's shared table: merged in chunk
-    /// order (`Symbols::merge`), its maps give each chunk's names their
-    /// numbers when the parts are loaded.
-    pub fn chunk(&self, seq: u32, symbols: &Symbols, events: &[Event]) -> io::Result<Symbols> {
+    /// Writes the events of the chunk `key` (keys ordered as the input:
+    /// file, then place in the file) to their parts, and keeps its names
+    /// for the run's shared table. A write that fails is kept and returned
+    /// by [`Writer::finish`].
+    pub fn chunk(&self, key: u64, symbols: &Symbols, events: &[Event]) {
+        if let Err(e) = self.try_chunk(key, symbols, events) {
+            let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+            failed.get_or_insert(e);
+        }
+    }
+
+    fn try_chunk(&self, seq: u64, symbols: &Symbols, events: &[Event]) -> io::Result<()> {
         // The chunk's names, numbered in the order of its table.
         let mut used = vec![false; symbols.len()];
         for &(mut e) in events {
@@ -166,19 +207,27 @@ impl Writer {
             let mut f = self.loose.lock().unwrap_or_else(|e| e.into_inner());
             f.write_all(&buf)?;
         }
-        Ok(names)
+        let mut all = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        all.push((seq, names));
+        Ok(())
     }
 
     /// Every chunk written: joins the linked ids into sets, gives each set
-    /// its home and moves every event whose home is another part there.
-    pub fn finish(self) -> io::Result<Spilled> {
+    /// its home and moves every event whose home is another part there;
+    /// merges the chunks' names into the run's.
+    pub fn finish(self) -> io::Result<(Spilled, Names)> {
         let Writer {
             dir,
             parts,
             files,
             loose,
             links,
+            names,
+            failed,
         } = self;
+        if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
         for f in files.into_iter().chain([loose]) {
             f.into_inner().unwrap_or_else(|e| e.into_inner()).flush()?;
         }
@@ -192,7 +241,8 @@ impl Writer {
             moved: 0,
         };
         spilled.settle()?;
-        Ok(spilled)
+        let names = Names::merge(names.into_inner().unwrap_or_else(|e| e.into_inner()));
+        Ok((spilled, names))
     }
 }
 
@@ -201,7 +251,7 @@ impl Writer {
 /// is in the order of the chunk's table.
 fn block(
     buf: &mut Vec<u8>,
-    seq: u32,
+    seq: u64,
     symbols: &Symbols,
     events: &[Event],
     at: &[u32],
@@ -241,12 +291,12 @@ fn block(
 /// as numbers in `ids` from 1), each with its place in the chunk.
 fn write_block<'a, S: AsRef<str> + 'a>(
     buf: &mut Vec<u8>,
-    seq: u32,
+    seq: u64,
     ids: &[(u32, S)],
     events: impl ExactSizeIterator<Item = (u32, Event)>,
 ) {
     let text_bytes: usize = ids.iter().map(|(_, t)| t.as_ref().len()).sum();
-    put32(buf, seq);
+    put64(buf, seq);
     put32(buf, events.len() as u32);
     put32(buf, ids.len() as u32);
     put32(buf, text_bytes as u32);
@@ -291,14 +341,14 @@ fn put64(buf: &mut Vec<u8>, v: u64) {
 /// text) and its events with their place in the chunk. The events' names
 /// are still the chunk's name numbers, their ids numbers in `ids` (from 1).
 struct Block {
-    seq: u32,
+    seq: u64,
     ids: Vec<(u32, String)>,
     events: Vec<(u32, Event)>,
 }
 
 /// Reads the next block of `r`; `None` at the end of the file.
 fn read_block(r: &mut impl Read) -> io::Result<Option<Block>> {
-    let mut head = [0u8; 16];
+    let mut head = [0u8; 20];
     match r.read_exact(&mut head[..4]) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
@@ -306,11 +356,11 @@ fn read_block(r: &mut impl Read) -> io::Result<Option<Block>> {
     }
     r.read_exact(&mut head[4..])?;
     let word = |b: &[u8], k: usize| u32::from_le_bytes(b[4 * k..4 * k + 4].try_into().unwrap());
-    let (seq, n_events, n_ids, text_bytes) = (
-        word(&head, 0),
-        word(&head, 1) as usize,
+    let seq = u64::from(word(&head, 0)) | u64::from(word(&head, 1)) << 32;
+    let (n_events, n_ids, text_bytes) = (
         word(&head, 2) as usize,
         word(&head, 3) as usize,
+        word(&head, 4) as usize,
     );
     let mut list = vec![0u8; 8 * n_ids];
     r.read_exact(&mut list)?;
@@ -506,14 +556,8 @@ impl Spilled {
     }
 
     /// The events of part `p`, in input order, with their table over the
-    /// run's shared names `names`; `maps[seq]` maps chunk `seq`'s names to
-    /// them (both from merging the chunks' names in input order).
-    pub fn load(
-        &self,
-        p: u32,
-        names: &Arc<Symbols>,
-        maps: &[Vec<Sym>],
-    ) -> io::Result<(Vec<Event>, Symbols)> {
+    /// run's shared names.
+    pub fn load(&self, p: u32, names: &Names) -> io::Result<(Vec<Event>, Symbols)> {
         let mut all = blocks(&part_file(&self.dir, p))?;
         for b in &mut all {
             b.events.retain(|(_, e)| {
@@ -522,16 +566,12 @@ impl Spilled {
             });
         }
         all.extend(blocks(&moved_file(&self.dir, p))?);
-        Ok(assemble(all, names, maps))
+        Ok(assemble(all, names))
     }
 
     /// The events that carry no correlation id, in input order (see [`Spilled::load`]).
-    pub fn loose(
-        &self,
-        names: &Arc<Symbols>,
-        maps: &[Vec<Sym>],
-    ) -> io::Result<(Vec<Event>, Symbols)> {
-        Ok(assemble(blocks(&loose_file(&self.dir))?, names, maps))
+    pub fn loose(&self, names: &Names) -> io::Result<(Vec<Event>, Symbols)> {
+        Ok(assemble(blocks(&loose_file(&self.dir))?, names))
     }
 }
 
@@ -549,12 +589,12 @@ fn hash_text(s: &str) -> u64 {
 /// The blocks of one part -> its events in input order, ids interned in
 /// the order the whole run's table would number them (chunk by chunk, in
 /// each chunk's order), names mapped to the run's shared numbers.
-fn assemble(mut all: Vec<Block>, names: &Arc<Symbols>, maps: &[Vec<Sym>]) -> (Vec<Event>, Symbols) {
+fn assemble(mut all: Vec<Block>, names: &Names) -> (Vec<Event>, Symbols) {
     all.sort_by_key(|b| b.seq);
-    let mut symbols = Symbols::layered(names.clone());
+    let mut symbols = Symbols::layered(names.symbols.clone());
     let mut events = Vec::with_capacity(all.iter().map(|b| b.events.len()).sum());
     for chunk in all.chunk_by(|a, b| a.seq == b.seq) {
-        let map = &maps[chunk[0].seq as usize];
+        let map = names.map(chunk[0].seq);
         // The ids the chunk's events name, in the chunk table's order.
         let mut used: Vec<(u32, &str)> = Vec::new();
         for b in chunk {
