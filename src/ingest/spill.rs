@@ -614,17 +614,18 @@ fn assemble(mut all: Vec<Block>, names: &Names) -> (Vec<Event>, Symbols) {
         }
         let mut placed: Vec<(u32, Event)> = Vec::new();
         for b in chunk {
+            // Each of the block's ids looked up once, not once per event
+            // (those only events moved away named are not in the table).
+            let local: Vec<Sym> = std::iter::once(Sym::NONE)
+                .chain(
+                    b.ids
+                        .iter()
+                        .map(|(_, text)| symbols.lookup(text).unwrap_or(Sym::NONE)),
+                )
+                .collect();
             for &(k, mut e) in &b.events {
                 e.map_names(|s| map[s.0 as usize]);
-                e.map_ids(|s| {
-                    if s.is_none() {
-                        Sym::NONE
-                    } else {
-                        symbols
-                            .lookup(&b.ids[s.0 as usize - 1].1)
-                            .expect("every id of the chunk was interned above")
-                    }
-                });
+                e.map_ids(|s| local[s.0 as usize]);
                 placed.push((k, e));
             }
         }
