@@ -42,11 +42,14 @@ use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
+use std::cmp::Ordering;
+
 use super::latency::{latency, nearest_rank};
+use super::order::{by_text, first_source, pack_source, unpack_source, TraceKey};
 use super::stats::name;
 use super::summary::{Chain, CriticalShare};
 use super::TraceFold;
-use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::event::{Event, Sym, Symbols};
 use crate::trace::{Trace, Traces};
 
 /// Deeper service paths are cut here; the signature ends with `...`.
@@ -56,36 +59,92 @@ const DEEPER: Sym = Sym(u32::MAX);
 /// No node (a root's parent, an unresolved span) in a shape key's trie.
 const NO_NODE: u32 = u32::MAX;
 
-/// The traces of one shape: (end-to-end duration if known, the trace's
-/// ordinal in the run's traces, failed).
-type Members = Vec<(Option<i64>, u32, bool)>;
+/// One trace of a shape, as the chain ranks it: its end-to-end duration and
+/// its place in the run's order ([`TraceKey`], packed), in 32 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    /// End to end, ns; [`NO_DURATION`] when the logs give none.
+    duration: i64,
+    start_ns: i64,
+    /// [`TraceKey::first`], packed ([`pack_source`]).
+    first: u64,
+    id: Sym,
+    failed: bool,
+}
+
+/// A member without a duration; below every duration (they are >= 0).
+const NO_DURATION: i64 = i64::MIN;
+
+impl Member {
+    fn of(t: &Trace, events: &[Event]) -> Member {
+        Member {
+            duration: super::trace_duration_ns(t).unwrap_or(NO_DURATION),
+            start_ns: t.start_ns,
+            first: pack_source(first_source(t, events)),
+            id: t.id,
+            failed: t.failed(),
+        }
+    }
+
+    fn key(&self) -> TraceKey {
+        TraceKey {
+            start_ns: self.start_ns,
+            id: self.id,
+            first: unpack_source(self.first),
+        }
+    }
+
+    /// By latency, ties in the run's order.
+    fn cmp_in(&self, other: &Member, symbols: &Symbols) -> Ordering {
+        (self.duration, self.start_ns)
+            .cmp(&(other.duration, other.start_ns))
+            .then_with(|| by_text(self.id, other.id, symbols))
+            .then(self.first.cmp(&other.first))
+    }
+}
 
 /// The chains of all traces.
 pub fn chains(traces: &Traces, symbols: &Symbols) -> Vec<Chain> {
     let ts = &traces.traces;
-    Shapes::of(ts, 0).finish(symbols, |k| critical_shares(&ts[k as usize]))
+    Shapes::of(ts, &[])
+        .rank(symbols)
+        .finish(symbols, |k| find(ts, k, &[], symbols).map(critical_shares))
+}
+
+/// The trace of `key` among `traces` (whose event indices point into
+/// `events`): looked up by start, as the run's list is sorted; a list that
+/// is not is searched through.
+pub fn find<'t>(
+    traces: &'t [Trace],
+    key: &TraceKey,
+    events: &[Event],
+    symbols: &Symbols,
+) -> Option<&'t Trace> {
+    let is = |t: &&Trace| TraceKey::of(t, events).cmp_in(key, symbols) == Ordering::Equal;
+    let from = traces.partition_point(|t| t.start_ns < key.start_ns);
+    let sorted = traces[from..]
+        .iter()
+        .take_while(|t| t.start_ns == key.start_ns);
+    sorted.clone().find(is).or_else(|| traces.iter().find(is))
 }
 
 /// Some traces grouped by shape: what a batch of traces adds to the chains.
 /// Batches merge in any order to the same chains.
 #[derive(Default)]
-pub struct Shapes(HashMap<Vec<u32>, Members>);
+pub struct Shapes(HashMap<Vec<u32>, Vec<Member>>);
 
 impl Shapes {
-    /// The shapes of `traces`, the `first`-th trace of the run onwards,
+    /// The shapes of `traces` (whose event indices point into `events`),
     /// grouped in parallel (each thread reuses its scratch space).
-    pub fn of(traces: &[Trace], first: u64) -> Shapes {
-        // Ordinals are kept as 32 bits: a run holds fewer traces than that.
-        let first = first as u32;
+    pub fn of(traces: &[Trace], events: &[Event]) -> Shapes {
         traces
             .par_iter()
-            .enumerate()
             .fold(
                 || (Shapes::default(), Scratch::default()),
-                |(mut m, mut scratch), (i, t)| {
+                |(mut m, mut scratch), t| {
                     if !t.spans.is_empty() {
                         scratch.key(t);
-                        let member = (super::trace_duration_ns(t), first + i as u32, t.failed());
+                        let member = Member::of(t, events);
                         match m.0.get_mut(scratch.out.as_slice()) {
                             Some(v) => v.push(member),
                             None => {
@@ -103,54 +162,86 @@ impl Shapes {
             })
     }
 
-    /// The chains, most traces first, then by signature; `shares` gives the
-    /// critical-path shares of the trace of an ordinal (asked for two traces
-    /// per chain at most).
-    pub fn finish<F>(self, symbols: &Symbols, shares: F) -> Vec<Chain>
-    where
-        F: Fn(u32) -> Vec<(Sym, f64)> + Sync,
-    {
-        let mut out: Vec<Chain> = self
+    /// Bytes held per trace (each trace is one member of one shape).
+    pub const BYTES_PER_TRACE: usize = std::mem::size_of::<Member>();
+
+    /// Every chain's counts and latency, and the traces at its p50 and p99
+    /// (whose critical-path shares it reports).
+    pub fn rank(self, symbols: &Symbols) -> Ranked {
+        let mut out: Vec<(Chain, Option<[TraceKey; 2]>, Vec<u32>)> = self
             .0
             .into_par_iter()
-            .map(|(key, members)| chain(&key, members, &shares, symbols))
+            .map(|(key, members)| {
+                let (chain, at) = rank(&key, members, symbols);
+                (chain, at, key)
+            })
             .collect();
         out.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| a.signature.cmp(&b.signature))
+            b.0.count
+                .cmp(&a.0.count)
+                .then_with(|| a.0.signature.cmp(&b.0.signature))
         });
-        out
+        Ranked(out)
     }
 }
 
-/// One chain from its shape key and its traces.
-fn chain<F>(key: &[u32], mut members: Members, shares: &F, symbols: &Symbols) -> Chain
-where
-    F: Fn(u32) -> Vec<(Sym, f64)>,
-{
-    // Ranked by latency, ties by trace order: the same whatever the merge
-    // order. Traces without a duration sort first and are left out. One
-    // chain may hold most traces: sorted on all cores.
-    members.par_sort_unstable();
-    let timed = &members[members.partition_point(|m| m.0.is_none())..];
-    let mut durations: Vec<i64> = timed.iter().filter_map(|m| m.0).collect();
+/// The chains, most traces first, then by signature, waiting for the
+/// critical-path shares of their p50 and p99 traces.
+pub struct Ranked(Vec<(Chain, Option<[TraceKey; 2]>, Vec<u32>)>);
+
+impl Ranked {
+    /// The traces whose shares [`Ranked::finish`] asks for, each once.
+    pub fn wanted(&self) -> Vec<TraceKey> {
+        let mut keys: Vec<TraceKey> = self.0.iter().filter_map(|c| c.1).flatten().collect();
+        keys.sort_unstable_by_key(|k| (k.start_ns, k.id, k.first));
+        keys.dedup();
+        keys
+    }
+
+    /// The chains; `shares` gives the critical-path shares of the trace of
+    /// a key ([`Ranked::wanted`]), `None` for a trace it cannot find (its
+    /// chain then lists no shares).
+    pub fn finish<F>(self, symbols: &Symbols, shares: F) -> Vec<Chain>
+    where
+        F: Fn(&TraceKey) -> Option<Vec<(Sym, f64)>> + Sync,
+    {
+        self.0
+            .into_par_iter()
+            .map(|(mut chain, at, key)| {
+                if let Some([p50, p99]) = at {
+                    if let (Some(p50), Some(p99)) = (shares(&p50), shares(&p99)) {
+                        chain.critical_path = shares_by_service(&key, &p50, &p99, symbols);
+                    }
+                }
+                chain
+            })
+            .collect()
+    }
+}
+
+/// One chain from its shape key and its traces, without its shares; and
+/// the traces at its p50 and p99, if it has a latency.
+fn rank(
+    key: &[u32],
+    mut members: Vec<Member>,
+    symbols: &Symbols,
+) -> (Chain, Option<[TraceKey; 2]>) {
+    // Ranked by latency, ties in the run's order: the same whatever the
+    // merge order. Traces without a duration sort first and are left out.
+    // One chain may hold most traces: sorted on all cores.
+    members.par_sort_unstable_by(|a, b| a.cmp_in(b, symbols));
+    let timed = &members[members.partition_point(|m| m.duration == NO_DURATION)..];
+    let mut durations: Vec<i64> = timed.iter().map(|m| m.duration).collect();
     let ranks: Vec<i64> = (0..timed.len() as i64).collect();
-    let shares_at = |p: f64| {
-        let rank = nearest_rank(&ranks, p)? as usize;
-        Some(shares(timed[rank].1))
-    };
-    let critical_path = match (shares_at(50.0), shares_at(99.0)) {
-        (Some(p50), Some(p99)) => shares_by_service(key, &p50, &p99, symbols),
-        _ => Vec::new(),
-    };
-    Chain {
+    let at = |p: f64| Some(timed[nearest_rank(&ranks, p)? as usize].key());
+    let chain = Chain {
         signature: render(key, symbols),
         count: members.len() as u64,
-        errors: members.iter().filter(|m| m.2).count() as u64,
+        errors: members.iter().filter(|m| m.failed).count() as u64,
         latency_ms: latency(&mut durations),
-        critical_path,
-    }
+        critical_path: Vec::new(),
+    };
+    (chain, at(50.0).zip(at(99.0)).map(|(a, b)| [a, b]))
 }
 
 /// Every service of the shape `key` with its shares at p50 and p99 (0 when

@@ -21,6 +21,7 @@ pub mod deps;
 pub mod histogram;
 pub mod incidents;
 pub mod latency;
+pub mod order;
 pub mod origins;
 pub mod quality;
 pub mod requests;
@@ -137,11 +138,11 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
             t(1, "trace lists", || {
                 rayon::join(
                     || {
-                        batched(ts, per_batch, |b, k| {
-                            origins::Listed::of(b, k, symbols, opts.top)
+                        batched(ts, per_batch, |b| {
+                            origins::Listed::of(b, &input.events, symbols, opts.top)
                         })
                     },
-                    || batched(ts, per_batch, |b, _| quality::Links::of(b)),
+                    || batched(ts, per_batch, quality::Links::of),
                 )
             })
         },
@@ -162,13 +163,18 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                     rayon::join(
                         || {
                             t(1, "chains", || {
-                                batched(ts, per_batch, chains::Shapes::of)
-                                    .finish(symbols, |k| chains::critical_shares(&ts[k as usize]))
+                                let events = &input.events;
+                                batched(ts, per_batch, |b| chains::Shapes::of(b, events))
+                                    .rank(symbols)
+                                    .finish(symbols, |k| {
+                                        let t = chains::find(ts, k, events, symbols)?;
+                                        Some(chains::critical_shares(t))
+                                    })
                             })
                         },
                         || {
                             t(1, "deps", || {
-                                batched(ts, per_batch, |b, _| deps::Edges::of(b)).finish(symbols)
+                                batched(ts, per_batch, deps::Edges::of).finish(symbols)
                             })
                         },
                     )
@@ -235,24 +241,18 @@ pub trait TraceFold {
     fn merge(&mut self, other: Self);
 }
 
-/// The fold of `traces` made `per_batch` traces at a time by `of` (given a
-/// batch and the ordinal of its first trace in the run) and merged; all at
-/// once for 0.
-pub fn batched<F: TraceFold>(
-    traces: &[Trace],
-    per_batch: usize,
-    of: impl Fn(&[Trace], u64) -> F,
-) -> F {
+/// The fold of `traces` made `per_batch` traces at a time by `of` and
+/// merged; all at once for 0.
+pub fn batched<F: TraceFold>(traces: &[Trace], per_batch: usize, of: impl Fn(&[Trace]) -> F) -> F {
     let per_batch = if per_batch == 0 {
         traces.len().max(1)
     } else {
         per_batch
     };
-    let mut batches = traces.chunks(per_batch).zip((0..).step_by(per_batch));
-    let (batch, at) = batches.next().unwrap_or((&[], 0));
-    let mut all = of(batch, at);
-    for (batch, at) in batches {
-        all.merge(of(batch, at));
+    let mut batches = traces.chunks(per_batch);
+    let mut all = of(batches.next().unwrap_or(&[]));
+    for batch in batches {
+        all.merge(of(batch));
     }
     all
 }

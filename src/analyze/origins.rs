@@ -26,11 +26,12 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 
 use super::latency::ms;
+use super::order::first_source;
 use super::stats::name;
 use super::summary::{OriginCount, TraceRef, TraceStats};
 use super::trace_duration_ns;
 use super::TraceFold;
-use crate::ingest::event::{Sym, Symbols};
+use crate::ingest::event::{Event, SourceRef, Sym, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::trace::{Trace, Traces};
 
@@ -107,7 +108,7 @@ pub fn trace_ref(t: &Trace, symbols: &Symbols) -> TraceRef {
 
 /// Counts and the listed traces.
 pub fn trace_stats(traces: &Traces, symbols: &Symbols, top: usize) -> TraceStats {
-    Listed::of(&traces.traces, 0, symbols, top).finish()
+    Listed::of(&traces.traces, &[], symbols, top).finish()
 }
 
 /// What some traces add to [`TraceStats`] and to the error origins: their
@@ -129,31 +130,37 @@ pub struct Listed {
     severe: Vec<Candidate<SevereKey>>,
 }
 
-/// Longest first, then by id, start and ordinal.
-type SlowKey = (Reverse<i64>, String, i64, u64);
-/// Earliest first, then by id and ordinal.
-type TimeKey = (i64, String, u64);
-/// Most severe first (see [`severity`]), then earliest, by id and ordinal.
-type SevereKey = (Reverse<(bool, usize, Option<i64>)>, i64, String, u64);
+/// Where the trace's first span was first logged: what orders traces that
+/// start at once under one id ([`super::order`]).
+type First = Option<SourceRef>;
+/// Longest first, then by id, start and first event.
+type SlowKey = (Reverse<i64>, String, i64, First);
+/// Earliest first, then by id and first event.
+type TimeKey = (i64, String, First);
+/// Most severe first (see [`severity`]), then earliest, by id and first event.
+type SevereKey = (Reverse<(bool, usize, Option<i64>)>, i64, String, First);
 
-/// A trace that may be listed: its place in a list's order, and how the
-/// report names it. The key ends with the trace's ordinal (its position in
-/// the run's traces), so no two keys are equal.
+/// A trace that may be listed: its place in a list's order, how the report
+/// names it, and the trace itself (a run in parts keeps no other copy of
+/// it to draw). The key ends with the trace's start, id and first event
+/// in some order, so no two keys are equal.
 #[derive(Clone, Debug)]
 struct Candidate<K> {
     key: K,
     trace: TraceRef,
+    kept: Trace,
 }
 
 impl Listed {
-    /// The counts and candidates of `traces`, the `first`-th trace of the
-    /// run onwards.
-    pub fn of(traces: &[Trace], first: u64, symbols: &Symbols, top: usize) -> Listed {
+    /// The counts and candidates of `traces`, whose event indices point
+    /// into `events`.
+    pub fn of(traces: &[Trace], events: &[Event], symbols: &Symbols, top: usize) -> Listed {
         let (with_errors, multi_service) = traces
             .par_iter()
             .map(|t| (u64::from(t.failed()), u64::from(t.multi_service())))
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         let id = |t: &Trace| symbols.get(t.id);
+        let first = |t: &Trace| first_source(t, events);
 
         // The top-th longest duration, found among plain numbers; only traces at
         // least that long are then ordered with their ids (ties are common).
@@ -167,53 +174,38 @@ impl Listed {
         drop(durations);
         let mut slowest: Vec<_> = traces
             .par_iter()
-            .enumerate()
-            .filter(|(_, t)| trace_duration_ns(t).is_some_and(|d| d >= cut))
-            .map(|(k, t)| {
-                (
-                    (
-                        Reverse(t.duration_ns()),
-                        id(t),
-                        t.start_ns,
-                        first + k as u64,
-                    ),
-                    t,
-                )
-            })
+            .filter(|t| trace_duration_ns(t).is_some_and(|d| d >= cut))
+            .map(|t| ((Reverse(t.duration_ns()), id(t), t.start_ns, first(t)), t))
             .collect();
         first_n(&mut slowest, top);
         let slowest = slowest
             .into_iter()
-            .map(|((d, id, s, k), t)| ((d, id.to_owned(), s, k), t));
+            .map(|((d, id, s, f), t)| ((d, id.to_owned(), s, f), t));
 
-        let failed: Vec<(&Trace, u64)> = traces
-            .iter()
-            .zip(first..)
-            .filter(|(t, _)| t.failed())
-            .collect();
+        let failed: Vec<&Trace> = traces.iter().filter(|t| t.failed()).collect();
         let mut earliest: Vec<_> = failed
             .iter()
-            .map(|&(t, k)| ((t.start_ns, id(t), k), t))
+            .map(|&t| ((t.start_ns, id(t), first(t)), t))
             .collect();
         first_n(&mut earliest, top.div_ceil(2));
         let earliest = earliest
             .into_iter()
-            .map(|((s, id, k), t)| ((s, id.to_owned(), k), t));
+            .map(|((s, id, f), t)| ((s, id.to_owned(), f), t));
         let mut severe: Vec<_> = failed
             .iter()
-            .map(|&(t, k)| ((Reverse(severity(t)), t.start_ns, id(t), k), t))
+            .map(|&t| ((Reverse(severity(t)), t.start_ns, id(t), first(t)), t))
             .collect();
         first_n(&mut severe, top);
         let severe = severe
             .into_iter()
-            .map(|((v, s, id, k), t)| ((v, s, id.to_owned(), k), t));
+            .map(|((v, s, id, f), t)| ((v, s, id.to_owned(), f), t));
 
         Listed {
             top,
             count: traces.len() as u64,
             with_errors,
             multi_service,
-            origins: count_origins(failed.iter().map(|&(t, _)| t)),
+            origins: count_origins(failed.iter().copied()),
             slowest: candidates(slowest, symbols),
             earliest: candidates(earliest, symbols),
             severe: candidates(severe, symbols),
@@ -225,15 +217,48 @@ impl Listed {
         ranked(&self.origins, symbols)
     }
 
+    /// Which severe candidates the failed list shows after the earliest:
+    /// those not among the earliest, up to `top` in all.
+    fn severe_listed(&self) -> impl Iterator<Item = &Candidate<SevereKey>> {
+        let more = self.top - self.earliest.len();
+        self.severe
+            .iter()
+            .filter(|c| {
+                let (_, start, id, first) = &c.key;
+                !self
+                    .earliest
+                    .iter()
+                    .any(|e| e.key == (*start, id.clone(), *first))
+            })
+            .take(more)
+    }
+
+    /// The traces [`Listed::finish`] lists (slowest and failed, each once),
+    /// in the run's order: what a view of the report needs of the traces.
+    pub fn traces(&self) -> Vec<Trace> {
+        let mut out: Vec<(i64, &str, First, &Trace)> = Vec::new();
+        let slowest = self
+            .slowest
+            .iter()
+            .map(|c| (c.key.2, &c.key.1, c.key.3, &c.kept));
+        let earliest = self
+            .earliest
+            .iter()
+            .map(|c| (c.key.0, &c.key.1, c.key.2, &c.kept));
+        let severe = self
+            .severe_listed()
+            .map(|c| (c.key.1, &c.key.2, c.key.3, &c.kept));
+        for (start, id, first, t) in slowest.chain(earliest).chain(severe) {
+            out.push((start, id.as_str(), first, t));
+        }
+        out.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        out.dedup_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2));
+        out.into_iter().map(|(.., t)| t.clone()).collect()
+    }
+
     /// The counts and the listed traces (see the module doc).
     pub fn finish(self) -> TraceStats {
-        let first: Vec<u64> = self.earliest.iter().map(|c| c.key.2).collect();
-        let more = self.top - first.len();
-        let severe = self
-            .severe
-            .into_iter()
-            .filter(|c| !first.contains(&c.key.3))
-            .take(more);
+        let severe: Vec<TraceRef> = self.severe_listed().map(|c| c.trace.clone()).collect();
         TraceStats {
             count: self.count,
             with_errors: self.with_errors,
@@ -243,7 +268,7 @@ impl Listed {
                 .earliest
                 .into_iter()
                 .map(|c| c.trace)
-                .chain(severe.map(|c| c.trace))
+                .chain(severe)
                 .collect(),
         }
     }
@@ -271,6 +296,7 @@ fn candidates<'a, K>(
         .map(|(key, t)| Candidate {
             key,
             trace: trace_ref(t, symbols),
+            kept: t.clone(),
         })
         .collect()
 }
@@ -468,10 +494,7 @@ mod tests {
             let whole = trace_stats(&b.traces, &b.symbols, top);
             let origins = error_origins(ts, &b.symbols);
             for size in 1..ts.len() {
-                let mut parts = ts
-                    .chunks(size)
-                    .enumerate()
-                    .map(|(k, c)| Listed::of(c, (k * size) as u64, &b.symbols, top));
+                let mut parts = ts.chunks(size).map(|c| Listed::of(c, &[], &b.symbols, top));
                 let mut all = parts.next().unwrap();
                 // Merged last to first: the order of merging does not matter.
                 for p in parts.collect::<Vec<_>>().into_iter().rev() {

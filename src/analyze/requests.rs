@@ -172,6 +172,97 @@ pub(crate) mod build {
             self.traces.untraced.push(span);
         }
     }
+
+    /// A small shop as its logs tell it, for the tests that run the trace
+    /// stage: edge -> orders -> inventory under request ids, each service
+    /// in a file of its own, and a plain access log without ids. Two bursts
+    /// an hour apart use the same request ids (the trace stage splits them
+    /// into separate traces); four requests start in each millisecond, so
+    /// starts tie and the id's text decides, whose order is not the order
+    /// the ids were interned in. Some requests fail, some are not timed,
+    /// some are logged by the edge alone.
+    pub fn logged_shop(seed: u64, per_burst: usize) -> crate::ingest::Ingested {
+        use crate::ingest::event::{Event, SourceRef};
+        let mut rng = seed.max(1);
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let mut symbols = Symbols::default();
+        let [edge, orders, inventory, web] =
+            ["edge", "orders", "inventory", "web"].map(|s| symbols.intern(s));
+        let [place, order, stock, page] = [
+            "POST /api/orders",
+            "POST /orders",
+            "GET /stock/{id}",
+            "GET /static/{file}",
+        ]
+        .map(|s| symbols.intern(s));
+        let mut files: [Vec<Event>; 4] = Default::default();
+        let ev = |at_ms: f64, dur_ms: Option<f64>, service, operation, id, status| Event {
+            time_ns: T0 + (at_ms * MS as f64) as i64,
+            duration_ns: dur_ms.map_or(Event::NO_DURATION, |d| (d * MS as f64) as u64),
+            service,
+            operation,
+            request_id: id,
+            status,
+            ..Default::default()
+        };
+        for burst in 0..2 {
+            for j in 0..per_burst {
+                let id = symbols.intern(&format!("{:06x}", (j as u64 * 2_654_435_761) % 999_983));
+                let start = (burst * 3_600_000) as f64 + (j / 4) as f64;
+                let fails = next(8) == 0;
+                let (inv, ord) = (1.0 + next(20) as f64, 3.0 + next(30) as f64);
+                let total = inv + ord + 2.0 + next(3) as f64;
+                let bad = |s: u16| if fails { s } else { 200 };
+                files[0].push(ev(start + total, Some(total), edge, place, id, bad(502)));
+                if next(10) == 0 {
+                    continue;
+                }
+                let timed = (next(6) != 0).then_some(ord + inv);
+                files[1].push(ev(
+                    start + 1.0 + ord + inv,
+                    timed,
+                    orders,
+                    order,
+                    id,
+                    bad(503),
+                ));
+                files[2].push(ev(
+                    start + 2.0 + inv,
+                    Some(inv),
+                    inventory,
+                    stock,
+                    id,
+                    bad(500),
+                ));
+            }
+            for j in 0..per_burst / 3 {
+                let at = (burst * 3_600_000) as f64 + j as f64 * 3.0;
+                let status = if next(9) == 0 { 404 } else { 200 };
+                let timed = (next(2) == 0).then_some(next(9) as f64);
+                files[3].push(ev(at, timed, web, page, Sym::NONE, status));
+            }
+        }
+        let mut events = Vec::new();
+        for (file, evs) in files.into_iter().enumerate() {
+            for (line, mut e) in evs.into_iter().enumerate() {
+                e.source = SourceRef {
+                    file: file as u32,
+                    line: line as u32 + 1,
+                };
+                events.push(e);
+            }
+        }
+        crate::ingest::Ingested {
+            events,
+            symbols,
+            ..Default::default()
+        }
+    }
 }
 
 #[cfg(test)]
