@@ -31,11 +31,12 @@ pub mod stats;
 
 use rayon::prelude::*;
 
+use super::grouped::Grouped;
 use super::summary::{Incident, Timeline};
 use super::timeline::{self, Grid};
 use super::Request;
-use crate::ingest::event::Symbols;
-use crate::trace::Traces;
+use crate::ingest::event::{Sym, Symbols};
+use crate::trace::{Trace, Traces};
 use stats::{Baseline, Kind, Series};
 
 /// How far above the median (in MADs, scaled to a standard deviation) a bucket must be.
@@ -66,8 +67,9 @@ pub fn find(
     symbols: &Symbols,
 ) -> Vec<Incident> {
     let width = (timeline.bucket_seconds > 0).then_some(timeline.bucket_seconds);
-    match timeline::Placement::new(requests, width) {
-        Some(p) => find_on(requests, traces, &p, symbols),
+    let grouped = Grouped::from_requests(requests);
+    match timeline::Placement::of(&grouped, width) {
+        Some(p) => find_in(&grouped, &failures(&traces.traces), &p, symbols),
         None => Vec::new(),
     }
 }
@@ -79,9 +81,36 @@ pub fn find_on(
     placed: &timeline::Placement,
     symbols: &Symbols,
 ) -> Vec<Incident> {
+    let grouped = Grouped::from_requests(requests);
+    find_in(&grouped, &failures(&traces.traces), placed, symbols)
+}
+
+/// [`find_on`] on requests already grouped, given the failed traces
+/// ([`failures`]).
+pub fn find_in(
+    grouped: &Grouped,
+    failures: &[Failure],
+    placed: &timeline::Placement,
+    symbols: &Symbols,
+) -> Vec<Incident> {
     windows(placed)
         .par_iter()
-        .map(|w| describe::describe(requests, traces, symbols, &placed.grid, w))
+        .map(|w| describe::describe(grouped, failures, symbols, &placed.grid, w))
+        .collect()
+}
+
+/// What an incident needs of a failed trace: its start and the service of
+/// its error origin.
+pub type Failure = (i64, Sym);
+
+/// The failed traces of `traces` whose error origin is one of their spans.
+pub fn failures(traces: &[Trace]) -> Vec<Failure> {
+    traces
+        .par_iter()
+        .filter_map(|t| {
+            let span = t.spans.get(t.error_origin? as usize)?;
+            Some((t.start_ns, span.service))
+        })
         .collect()
 }
 

@@ -1,6 +1,7 @@
 //! An incident window -> the report's [`Incident`]: what got worst, where failures started, one sentence.
 //!
-//! Input: the window (timeline buckets), the requests and traces. Output: the
+//! Input: the window (timeline buckets), the requests ([`Grouped`]) and the
+//! failed traces' starts and origins. Output: the
 //! window as RFC 3339 times, the top operations by how much worse they got
 //! inside the window than outside it, the error origins of the traces that
 //! started inside, and a summary sentence.
@@ -13,14 +14,14 @@
 //! requests has no p99 (`None`), and an operation without requests outside
 //! the window no baseline error rate: unknown, not 0.
 
-use super::Window;
+use super::{Failure, Window};
+use crate::analyze::grouped::{Grouped, Req};
 use crate::analyze::latency::{ms, percentiles};
 use crate::analyze::summary::{Incident, OriginCount, Worst};
-use crate::analyze::timeline::{placed_at, Grid};
-use crate::analyze::Request;
+use crate::analyze::timeline::Grid;
 use crate::ingest::event::{Sym, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
-use crate::trace::Traces;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// How many operations an incident lists.
@@ -37,12 +38,17 @@ struct Side {
 }
 
 impl Side {
-    fn add(&mut self, r: &Request) {
+    fn add(&mut self, r: &Req) {
         self.n += 1;
-        self.errors += r.error as u64;
-        if let Some(d) = r.duration_ns() {
+        self.errors += r.error() as u64;
+        if let Some(d) = r.duration() {
             self.durs.push(d);
         }
+    }
+    fn merge(&mut self, mut other: Side) {
+        self.n += other.n;
+        self.errors += other.errors;
+        self.durs.append(&mut other.durs);
     }
     /// `None` without requests.
     fn rate(&self) -> Option<f64> {
@@ -54,8 +60,8 @@ impl Side {
 }
 
 pub fn describe(
-    requests: &[Request],
-    traces: &Traces,
+    grouped: &Grouped,
+    failures: &[Failure],
     symbols: &Symbols,
     g: &Grid,
     w: &Window,
@@ -64,16 +70,31 @@ pub fn describe(
     let inside = |t: i64| lo <= t && t < hi;
 
     // (inside, outside) per operation, and for the entry requests of the whole run.
-    let mut by_op: rustc_hash::FxHashMap<(Sym, Sym), [Side; 2]> = Default::default();
+    let (sides, entries): (Vec<[Side; 2]>, Vec<[Side; 2]>) = grouped
+        .groups()
+        .par_iter()
+        .map(|group| {
+            let (mut op, mut entry): ([Side; 2], [Side; 2]) = Default::default();
+            for r in group.iter() {
+                let Some(t) = r.placed_at() else { continue };
+                let side = if inside(t) { 0 } else { 1 };
+                op[side].add(&r);
+                if r.entry() {
+                    entry[side].add(&r);
+                }
+            }
+            (op, entry)
+        })
+        .unzip();
     let mut entry: [Side; 2] = Default::default();
-    for r in requests {
-        let Some(t) = placed_at(r) else { continue };
-        let side = if inside(t) { 0 } else { 1 };
-        by_op.entry((r.service, r.operation)).or_default()[side].add(r);
-        if r.entry {
-            entry[side].add(r);
-        }
+    for [inc, base] in entries {
+        entry[0].merge(inc);
+        entry[1].merge(base);
     }
+    // An operation none of whose requests has a time is not on either side.
+    let by_op = (grouped.keys().iter().copied())
+        .zip(sides)
+        .filter(|(_, [inc, base])| inc.n + base.n > 0);
     // By name (symbols break ties between equal names), so ties in score keep that order.
     type Named<'a> = (&'a str, &'a str, Sym, Sym);
     let mut ops: Vec<(Named, [Side; 2])> = by_op
@@ -117,12 +138,9 @@ pub fn describe(
     let worst: Vec<Worst> = scored.into_iter().take(TOP_WORST).map(|s| s.1).collect();
 
     let mut origins: BTreeMap<&str, u64> = BTreeMap::new();
-    for t in &traces.traces {
-        if !inside(t.start_ns) {
-            continue;
-        }
-        if let Some(span) = t.error_origin.and_then(|o| t.spans.get(o as usize)) {
-            *origins.entry(symbols.get(span.service)).or_default() += 1;
+    for &(start, service) in failures {
+        if inside(start) {
+            *origins.entry(symbols.get(service)).or_default() += 1;
         }
     }
     let mut error_origins: Vec<OriginCount> = origins

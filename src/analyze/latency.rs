@@ -114,6 +114,26 @@ impl ByBucket {
         ByBucket { first, values }
     }
 
+    /// Bucket `b` holding `counts[b]` values, written by `fill(b, slice)`,
+    /// the buckets on all cores.
+    pub fn filled<F>(counts: &[usize], fill: F) -> ByBucket
+    where
+        F: Fn(usize, &mut [i64]) + Sync,
+    {
+        use rayon::prelude::*;
+        let mut first = Vec::with_capacity(counts.len() + 1);
+        first.push(0usize);
+        for &c in counts {
+            first.push(first[first.len() - 1] + c);
+        }
+        let mut values = vec![0i64; first[counts.len()]];
+        crate::concat::split_mut(&mut values, counts.iter().copied())
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(b, slice)| fill(b, slice));
+        ByBucket { first, values }
+    }
+
     /// Buckets `lo..hi` as a grouping of their own (bucket `lo` becomes 0).
     pub fn slice(&self, lo: usize, hi: usize) -> ByBucket {
         let base = self.first[lo];

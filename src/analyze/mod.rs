@@ -4,8 +4,9 @@
 //! Output: the plain report model that `report.json`, the terminal summary,
 //! the charts and `diff` all read.
 //!
-//! [`summarize`] turns the traces into one [`Request`] per span once
-//! ([`requests`]), then computes each section in its own module: [`stats`]
+//! [`summarize`] keeps each span as a compact request ([`grouped`]: the
+//! [`Request`]s of [`requests`], grouped by operation, 17 bytes each), then
+//! computes each section in its own module: [`stats`]
 //! (services, operations), [`chains`], [`deps`], [`origins`] (error origins,
 //! listed traces), [`timeline`], [`incidents`], [`templates`] and [`quality`]
 //! (input, window, data quality). Each section is sorted in a total order, so
@@ -18,6 +19,7 @@
 
 pub mod chains;
 pub mod deps;
+pub mod grouped;
 pub mod histogram;
 pub mod incidents;
 pub mod latency;
@@ -132,8 +134,14 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
     let ts = &traces.traces;
     let per_batch = opts.traces_per_batch;
     // The sections that need no request list start at once, beside it.
-    let (requests, (listed, links)) = rayon::join(
-        || t(1, "requests", || requests::requests(traces)),
+    let ((grouped, failures), (listed, links)) = rayon::join(
+        || {
+            t(1, "requests", || {
+                let mut grouped = grouped::Grouped::default();
+                grouped.add(ts, &traces.untraced);
+                (grouped, incidents::failures(ts))
+            })
+        },
         || {
             t(1, "trace lists", || {
                 rayon::join(
@@ -156,7 +164,7 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
             rayon::join(
                 || {
                     t(1, "stats", || {
-                        stats::services_and_operations(&requests, &input.events, symbols)
+                        stats::of_groups(&grouped, &input.events, symbols)
                     })
                 },
                 || {
@@ -186,7 +194,7 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                 || t(1, "templates", || templates::group(&input.events, symbols)),
                 || {
                     let placed = t(1, "placement", || {
-                        timeline::Placement::new(&requests, opts.bucket_seconds)
+                        timeline::Placement::of(&grouped, opts.bucket_seconds)
                     });
                     // Both read the placement only.
                     rayon::join(
@@ -198,7 +206,7 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
                         || {
                             t(1, "incidents", || {
                                 placed.as_ref().map_or_else(Vec::new, |p| {
-                                    incidents::find_on(&requests, traces, p, symbols)
+                                    incidents::find_in(&grouped, &failures, p, symbols)
                                 })
                             })
                         },
@@ -255,28 +263,6 @@ pub fn batched<F: TraceFold>(traces: &[Trace], per_batch: usize, of: impl Fn(&[T
         all.merge(of(batch));
     }
     all
-}
-
-/// The distinct keys of `requests`, found on all cores, in no particular
-/// order (callers sort them as they need).
-fn distinct_keys<K, F>(requests: &[Request], key: F) -> Vec<K>
-where
-    K: std::hash::Hash + Eq + Send,
-    F: Fn(&Request) -> K + Sync,
-{
-    use rayon::prelude::*;
-    requests
-        .par_iter()
-        .fold(rustc_hash::FxHashSet::default, |mut set, r| {
-            set.insert(key(r));
-            set
-        })
-        .reduce(rustc_hash::FxHashSet::default, |mut a, b| {
-            a.extend(b);
-            a
-        })
-        .into_iter()
-        .collect()
 }
 
 /// Adds `b` to `a` element by element (per-chunk counts merging).

@@ -1,6 +1,6 @@
 //! Requests -> per-service and per-operation statistics.
 //!
-//! Input: the run's [`Request`]s and events. Output: [`ServiceStats`] sorted by
+//! Input: the run's requests ([`Grouped`] by operation) and events. Output: [`ServiceStats`] sorted by
 //! name and [`OperationStats`] sorted by service, then operation name.
 //!
 //! - `count` / `spans`: requests (spans), traced or not.
@@ -20,19 +20,19 @@
 //! - Spans without an operation are grouped under the operation [`NO_NAME`],
 //!   as are spans and events without a service.
 //!
-//! Requests are counted in parallel chunks whose counts add up; their logged
-//! durations are grouped by operation in one list (a counting sort in request
-//! order), operations sorted by service name so that a service's samples are
-//! one slice of it. Percentiles are then taken per slice in parallel. Nothing
-//! depends on how the chunks were cut, so the output is the same on any
-//! number of threads.
+//! Each operation's requests are counted on their own, in parallel; their
+//! logged durations are copied into one list, operation after operation,
+//! operations sorted by service name so that a service's samples are one
+//! slice of it. Percentiles are then taken per slice in parallel. Counts,
+//! sums and nearest-rank percentiles do not depend on the order of the
+//! requests, so the output is the same on any number of threads and
+//! whatever parts the requests came in.
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use rayon::prelude::*;
 
+use super::grouped::Grouped;
 use super::latency::{latency, ByBucket};
 use super::summary::{OperationStats, ServiceStats};
 use super::Request;
@@ -41,7 +41,7 @@ use crate::ingest::event::{Event, Sym, Symbols};
 /// The name shown for a missing service or operation.
 pub const NO_NAME: &str = "(none)";
 
-/// Requests per parallel work item.
+/// Events per parallel work item.
 const CHUNK: usize = 1 << 16;
 
 /// The name of `sym`, or [`NO_NAME`].
@@ -74,10 +74,15 @@ impl Acc {
 
     /// Counts `r` without keeping its duration.
     pub fn count_only(&mut self, r: &Request) {
+        self.count(r.error, r.recovered, r.client_error());
+    }
+
+    /// Counts a request by its flags.
+    pub fn count(&mut self, error: bool, recovered: bool, client_error: bool) {
         self.count += 1;
-        self.errors += u64::from(r.error);
-        self.recovered_errors += u64::from(r.recovered);
-        self.client_errors += u64::from(r.client_error());
+        self.errors += u64::from(error);
+        self.recovered_errors += u64::from(recovered);
+        self.client_errors += u64::from(client_error);
     }
 
     pub fn merge(&mut self, mut other: Acc) {
@@ -123,51 +128,44 @@ pub fn services_and_operations(
     events: &[Event],
     symbols: &Symbols,
 ) -> (Vec<ServiceStats>, Vec<OperationStats>, u64) {
-    services_and_operations_capped(requests, events, symbols, MAX_OPERATIONS)
+    of_groups(&Grouped::from_requests(requests), events, symbols)
 }
 
-fn services_and_operations_capped(
-    requests: &[Request],
+/// [`services_and_operations`] of requests already grouped.
+pub fn of_groups(
+    grouped: &Grouped,
+    events: &[Event],
+    symbols: &Symbols,
+) -> (Vec<ServiceStats>, Vec<OperationStats>, u64) {
+    of_groups_capped(grouped, events, symbols, MAX_OPERATIONS)
+}
+
+fn of_groups_capped(
+    grouped: &Grouped,
     events: &[Event],
     symbols: &Symbols,
     max_operations: usize,
 ) -> (Vec<ServiceStats>, Vec<OperationStats>, u64) {
-    let keys: Vec<(Sym, Sym)> = super::distinct_keys(requests, |r| (r.service, r.operation));
-    let index: FxHashMap<(Sym, Sym), u32> = keys
-        .iter()
-        .enumerate()
-        .map(|(k, &key)| (key, k as u32))
-        .collect();
-    let key_of: Vec<u32> = requests
-        .par_iter()
-        .map(|r| index[&(r.service, r.operation)])
-        .collect();
-    drop(index);
+    let keys = grouped.keys();
+    let groups = grouped.groups();
     // Counts per operation, with how many logged a duration.
-    let empty = || (vec![Acc::default(); keys.len()], vec![0usize; keys.len()]);
-    let (key_counts, key_timed): (Vec<Acc>, Vec<usize>) = requests
-        .par_chunks(CHUNK)
-        .zip(key_of.par_chunks(CHUNK))
-        .map(|(rs, ops)| {
-            let (mut acc, mut timed) = empty();
-            for (r, &k) in rs.iter().zip(ops) {
-                acc[k as usize].count_only(r);
-                timed[k as usize] += usize::from(r.timed);
+    let (key_counts, key_timed): (Vec<Acc>, Vec<usize>) = groups
+        .par_iter()
+        .map(|g| {
+            let mut acc = Acc::default();
+            let mut timed = 0;
+            for r in g.iter() {
+                acc.count(r.error(), r.recovered(), r.client_error());
+                timed += usize::from(r.duration().is_some());
             }
             (acc, timed)
         })
-        .reduce(empty, |(mut a, mut ta), (b, tb)| {
-            for (x, y) in a.iter_mut().zip(&b) {
-                x.merge_counts(y);
-            }
-            super::add_into(&mut ta, &tb);
-            (a, ta)
-        });
+        .unzip();
 
     // The rows, in report order (by service name, then operation name): an
     // operation each, but past `max_operations` in a service, the least
     // used ones share that service's OTHER row.
-    let (rows, row_of_key, folded) = fold_rows(&keys, &key_counts, symbols, max_operations);
+    let (rows, row_of_key, folded) = fold_rows(keys, &key_counts, symbols, max_operations);
     let mut counts = vec![Acc::default(); rows.len()];
     let mut timed = vec![0usize; rows.len()];
     for (k, &row) in row_of_key.iter().enumerate() {
@@ -176,19 +174,18 @@ fn services_and_operations_capped(
     }
     drop((key_counts, key_timed));
 
-    // Each request's row, then every logged duration grouped by row in one
-    // list (a counting sort): a service's rows are adjacent, so its samples
-    // are one slice of it.
-    let op_of: Vec<u32> = key_of.par_iter().map(|&k| row_of_key[k as usize]).collect();
-    drop(key_of);
-    let mut samples = ByBucket::with_counts(
-        &timed,
-        requests
-            .iter()
-            .zip(&op_of)
-            .filter_map(|(r, &k)| Some((k as usize, r.duration_ns()?))),
-    );
-    drop(op_of);
+    // Every logged duration grouped by row in one list: a service's rows
+    // are adjacent, so its samples are one slice of it.
+    let mut keys_of_row: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    for (k, &row) in row_of_key.iter().enumerate() {
+        keys_of_row[row as usize].push(k);
+    }
+    let mut samples = ByBucket::filled(&timed, |row, out| {
+        let durations = keys_of_row[row].iter().flat_map(|&k| groups[k].durations());
+        for (slot, d) in out.iter_mut().zip(durations) {
+            *slot = d;
+        }
+    });
     let (row_services, names): (Vec<Sym>, Vec<(String, String)>) =
         rows.into_iter().map(|(svc, s, o)| (svc, (s, o))).unzip();
 
@@ -473,7 +470,8 @@ mod tests {
         b.untraced(s("db", "SELECT", None, 1, 1, 200));
         b.untraced(s("db", "INSERT", None, 2, 2, 503));
         let reqs = requests(&b.traces);
-        let (svcs, ops, folded) = services_and_operations_capped(&reqs, &[], &b.symbols, 3);
+        let grouped = Grouped::from_requests(&reqs);
+        let (svcs, ops, folded) = of_groups_capped(&grouped, &[], &b.symbols, 3);
         let rows: Vec<(&str, &str, u64)> = ops
             .iter()
             .map(|o| (o.service.as_str(), o.name.as_str(), o.count))

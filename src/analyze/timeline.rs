@@ -1,6 +1,6 @@
 //! Requests -> the timeline: requests, errors, p50 and p99 per time bucket.
 //!
-//! Input: the run's [`Request`]s. Output: a [`Timeline`] of equal, round-width
+//! Input: the run's requests ([`Grouped`]). Output: a [`Timeline`] of equal, round-width
 //! buckets aligned to multiples of the width in UTC (a 1-minute bucket starts
 //! on a whole minute), for the whole run and per service.
 //!
@@ -16,6 +16,7 @@
 
 use rayon::prelude::*;
 
+use super::grouped::{Grouped, Req};
 use super::latency::{ms, percentiles, ByBucket};
 use super::summary::{Bucket, ServiceTimeline, Timeline};
 use super::Request;
@@ -148,18 +149,24 @@ pub fn placed_at(r: &Request) -> Option<i64> {
 
 /// The grid of the timeline `build` makes for these requests, `None` without timed requests.
 pub fn grid(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Grid> {
-    let (lo, hi) = requests.iter().filter_map(placed_at).fold(
-        None,
-        |acc: Option<(i64, i64)>, t| match acc {
-            None => Some((t, t)),
-            Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
-        },
-    )?;
-    Some(Grid::covering(
-        lo,
-        hi,
-        effective_width(lo, hi, bucket_seconds),
-    ))
+    grid_of(&Grouped::from_requests(requests), bucket_seconds)
+}
+
+/// Requests per parallel work item.
+const CHUNK: usize = 1 << 16;
+
+/// [`grid`] of requests already grouped.
+fn grid_of(grouped: &Grouped, bucket_seconds: Option<u64>) -> Option<Grid> {
+    let (lo, hi) = grouped
+        .pieces(CHUNK)
+        .into_par_iter()
+        .flat_map_iter(|p| p.ends.iter().copied().filter(|&t| t != i64::MIN))
+        .fold(
+            || (i64::MAX, i64::MIN),
+            |(lo, hi), t| (lo.min(t), hi.max(t)),
+        )
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    (lo <= hi).then(|| Grid::covering(lo, hi, effective_width(lo, hi, bucket_seconds)))
 }
 
 /// Requests placed on the timeline's grid, with their per-bucket counts and
@@ -211,33 +218,42 @@ impl Counts {
 impl Placement {
     /// `None` when no request has a time.
     pub fn new(requests: &[Request], bucket_seconds: Option<u64>) -> Option<Placement> {
-        let grid = grid(requests, bucket_seconds)?;
-        let mut services: Vec<Sym> = super::distinct_keys(requests, |r| r.service);
+        Placement::of(&Grouped::from_requests(requests), bucket_seconds)
+    }
+
+    /// [`Placement::new`] of requests already grouped.
+    pub fn of(grouped: &Grouped, bucket_seconds: Option<u64>) -> Option<Placement> {
+        let grid = grid_of(grouped, bucket_seconds)?;
+        let keys = grouped.keys();
+        let mut services: Vec<Sym> = keys.iter().map(|k| k.0).collect();
         services.sort_unstable();
-        let rank: rustc_hash::FxHashMap<Sym, usize> =
-            services.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        services.dedup();
+        // Each group's series: its service's rank.
+        let rank: Vec<usize> = (keys.iter())
+            .map(|k| services.binary_search(&k.0).unwrap_or(0))
+            .collect();
         let (count, entries) = (grid.count, services.len());
         // The cells a request counts in: its service's bucket, and the
-        // entries' bucket when it is one. Both passes below walk requests in
-        // order, so each cell's durations keep request order.
-        let cells_of = |r: &Request| {
-            let b = placed_at(r).and_then(|t| grid.index(t))?;
-            let own = rank[&r.service] * count + b;
-            Some((own, r.entry.then_some(entries * count + b)))
+        // entries' bucket when it is one.
+        let cells_of = |group: usize, r: &Req| {
+            let b = r.placed_at().and_then(|t| grid.index(t))?;
+            let own = rank[group] * count + b;
+            Some((own, r.entry().then_some(entries * count + b)))
         };
         let cells = (entries + 1) * count;
-        let counts = requests
-            .par_chunks(1 << 16)
-            .map(|chunk| {
+        let pieces = grouped.pieces(CHUNK);
+        let counts = pieces
+            .par_iter()
+            .map(|p| {
                 let mut c = Counts::new(cells);
-                for r in chunk {
-                    let Some((own, entry)) = cells_of(r) else {
+                for r in p.iter() {
+                    let Some((own, entry)) = cells_of(p.group, &r) else {
                         continue;
                     };
                     for cell in std::iter::once(own).chain(entry) {
                         c.requests[cell] += 1;
-                        c.errors[cell] += u64::from(r.error);
-                        c.timed[cell] += usize::from(r.duration_ns().is_some());
+                        c.errors[cell] += u64::from(r.error());
+                        c.timed[cell] += usize::from(r.duration().is_some());
                     }
                 }
                 c
@@ -246,10 +262,12 @@ impl Placement {
         // Durations grouped by cell.
         let durations = ByBucket::with_counts(
             &counts.timed,
-            requests.iter().flat_map(|r| {
-                let placed = r.duration_ns().zip(cells_of(r));
-                placed.into_iter().flat_map(|(d, (own, entry))| {
-                    std::iter::once(own).chain(entry).map(move |cell| (cell, d))
+            pieces.iter().flat_map(|p| {
+                p.iter().flat_map(move |r| {
+                    let placed = r.duration().zip(cells_of(p.group, &r));
+                    placed.into_iter().flat_map(|(d, (own, entry))| {
+                        std::iter::once(own).chain(entry).map(move |cell| (cell, d))
+                    })
                 })
             }),
         );
