@@ -5,6 +5,7 @@
 //! collect writes each thread's range of the list directly: no list is grown,
 //! copied, or faulted in by one thread alone. [`split_mut`] goes the other
 //! way: a list cut into consecutive parts to fill or reorder one by one.
+//! [`Blocks`] keeps a list that grows a part at a time as those parts.
 
 use rayon::prelude::*;
 
@@ -54,9 +55,77 @@ pub fn split_mut<T>(items: &mut [T], lengths: impl IntoIterator<Item = usize>) -
         .collect()
 }
 
+/// A list that grows a part at a time, kept as one block of exact size
+/// per part: what it holds is what its items need. (A `Vec` extended part
+/// after part doubles its room and may hold twice that.)
+#[derive(Clone, Debug)]
+pub struct Blocks<T>(Vec<Box<[T]>>);
+
+impl<T> Default for Blocks<T> {
+    fn default() -> Self {
+        Blocks(Vec::new())
+    }
+}
+
+impl<T> Blocks<T> {
+    /// Adds `items` as a block (an empty one adds nothing).
+    pub fn push(&mut self, items: Vec<T>) {
+        if !items.is_empty() {
+            self.0.push(items.into_boxed_slice());
+        }
+    }
+
+    /// Adds the blocks of `other`.
+    pub fn append(&mut self, mut other: Blocks<T>) {
+        self.0.append(&mut other.0);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|b| b.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|b| b.is_empty())
+    }
+
+    /// Every item, block after block.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().flat_map(|b| b.iter())
+    }
+
+    /// The bytes held: the items and one pointer and length per block.
+    pub fn held_bytes(&self) -> usize {
+        self.len() * std::mem::size_of::<T>() + self.0.capacity() * std::mem::size_of::<Box<[T]>>()
+    }
+}
+
+impl<T: Clone + Send + Sync> Blocks<T> {
+    /// Every item in one list, block after block, copied on all cores.
+    pub fn to_vec(&self) -> Vec<T> {
+        concat(self.0.iter().map(|b| b.len()), |p, k| self.0[p][k].clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_keep_parts_in_order_at_their_size() {
+        let mut a = Blocks::default();
+        let mut grown = Vec::with_capacity(100);
+        grown.extend([1, 2, 3]);
+        a.push(grown);
+        a.push(Vec::new());
+        let mut b = Blocks::default();
+        b.push(vec![4]);
+        a.append(b);
+        assert_eq!((a.len(), a.is_empty()), (4, false));
+        assert_eq!(a.to_vec(), vec![1, 2, 3, 4]);
+        assert_eq!(a.iter().copied().collect::<Vec<i32>>(), vec![1, 2, 3, 4]);
+        assert!(a.held_bytes() < 100);
+        assert!(Blocks::<u8>::default().is_empty());
+    }
 
     #[test]
     fn split_mut_cuts_consecutive_parts() {

@@ -49,6 +49,7 @@ use super::order::{by_text, first_source, pack_source, unpack_source, TraceKey};
 use super::stats::name;
 use super::summary::{Chain, CriticalShare};
 use super::TraceFold;
+use crate::concat::Blocks;
 use crate::ingest::event::{Event, Sym, Symbols};
 use crate::trace::{Trace, Traces};
 
@@ -129,26 +130,28 @@ pub fn find<'t>(
 }
 
 /// Some traces grouped by shape: what a batch of traces adds to the chains.
-/// Batches merge in any order to the same chains.
+/// Batches merge in any order to the same chains; a batch's members of a
+/// shape are one block of exact size.
 #[derive(Default)]
-pub struct Shapes(HashMap<Vec<u32>, Vec<Member>>);
+pub struct Shapes(HashMap<Vec<u32>, Blocks<Member>>);
 
 impl Shapes {
     /// The shapes of `traces` (whose event indices point into `events`),
     /// grouped in parallel (each thread reuses its scratch space).
     pub fn of(traces: &[Trace], events: &[Event]) -> Shapes {
-        traces
+        type Grouping = HashMap<Vec<u32>, Vec<Member>>;
+        let grouped: Grouping = traces
             .par_iter()
             .fold(
-                || (Shapes::default(), Scratch::default()),
+                || (Grouping::default(), Scratch::default()),
                 |(mut m, mut scratch), t| {
                     if !t.spans.is_empty() {
                         scratch.key(t);
                         let member = Member::of(t, events);
-                        match m.0.get_mut(scratch.out.as_slice()) {
+                        match m.get_mut(scratch.out.as_slice()) {
                             Some(v) => v.push(member),
                             None => {
-                                m.0.insert(scratch.out.clone(), vec![member]);
+                                m.insert(scratch.out.clone(), vec![member]);
                             }
                         }
                     }
@@ -156,14 +159,25 @@ impl Shapes {
                 },
             )
             .map(|(m, _)| m)
-            .reduce(Shapes::default, |mut a, b| {
-                a.merge(b);
+            .reduce(Grouping::default, |mut a, b| {
+                for (k, mut v) in b {
+                    a.entry(k).or_default().append(&mut v);
+                }
                 a
-            })
+            });
+        let mut out = Shapes::default();
+        for (k, v) in grouped {
+            out.0.entry(k).or_default().push(v);
+        }
+        out
     }
 
-    /// Bytes held per trace (each trace is one member of one shape).
-    pub const BYTES_PER_TRACE: usize = std::mem::size_of::<Member>();
+    /// Bytes held: a member per trace, and the shape keys.
+    pub fn held_bytes(&self) -> usize {
+        (self.0.iter())
+            .map(|(k, v)| k.capacity() * 4 + v.held_bytes())
+            .sum()
+    }
 
     /// Every chain's counts and latency, and the traces at its p50 and p99
     /// (whose critical-path shares it reports).
@@ -172,7 +186,7 @@ impl Shapes {
             .0
             .into_par_iter()
             .map(|(key, members)| {
-                let (chain, at) = rank(&key, members, symbols);
+                let (chain, at) = rank(&key, members.to_vec(), symbols);
                 (chain, at, key)
             })
             .collect();
@@ -546,8 +560,8 @@ fn union_len(sorted: &[(i64, i64)]) -> i64 {
 
 impl TraceFold for Shapes {
     fn merge(&mut self, other: Shapes) {
-        for (k, mut v) in other.0 {
-            self.0.entry(k).or_default().append(&mut v);
+        for (k, v) in other.0 {
+            self.0.entry(k).or_default().append(v);
         }
     }
 }

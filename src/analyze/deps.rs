@@ -22,6 +22,7 @@ use super::requests::request;
 use super::stats::{name, Acc};
 use super::summary::Dependency;
 use super::TraceFold;
+use crate::concat::Blocks;
 use crate::ingest::event::{Sym, Symbols};
 use crate::trace::{Trace, Traces};
 
@@ -36,9 +37,10 @@ pub fn dependencies(traces: &Traces, symbols: &Symbols) -> Vec<Dependency> {
 pub struct Edges(HashMap<(Sym, Sym), Edge>);
 
 impl Edges {
-    /// The edges of `traces`, scanned in parallel.
+    /// The edges of `traces`, scanned in parallel; each edge's durations
+    /// are one block of exact size.
     pub fn of(traces: &[Trace]) -> Edges {
-        traces
+        let mut edges = traces
             .par_iter()
             .fold(Edges::default, |mut m, t| {
                 m.add(t);
@@ -47,7 +49,12 @@ impl Edges {
             .reduce(Edges::default, |mut a, b| {
                 a.merge(b);
                 a
-            })
+            });
+        for e in edges.0.values_mut() {
+            let samples = std::mem::take(&mut e.acc.samples);
+            e.kept.push(samples);
+        }
+        edges
     }
 
     fn add(&mut self, t: &Trace) {
@@ -81,6 +88,13 @@ impl Edges {
         }
     }
 
+    /// Bytes held: the calls' logged durations.
+    pub fn held_bytes(&self) -> usize {
+        (self.0.values())
+            .map(|e| e.acc.samples.capacity() * std::mem::size_of::<i64>() + e.kept.held_bytes())
+            .sum()
+    }
+
     /// The report's edges, by caller, then callee.
     pub fn finish(self, symbols: &Symbols) -> Vec<Dependency> {
         let mut out: Vec<((String, String), Edge)> = self
@@ -101,7 +115,11 @@ impl Edges {
                     (mean * 100.0).round() / 100.0
                 }),
                 errors: e.acc.errors,
-                latency_ms: latency(&mut e.acc.samples),
+                latency_ms: {
+                    let mut samples = std::mem::take(&mut e.acc.samples);
+                    samples.extend(e.kept.iter());
+                    latency(&mut samples)
+                },
             })
             .collect()
     }
@@ -110,7 +128,10 @@ impl Edges {
 /// One edge's counts while the traces are scanned.
 #[derive(Default)]
 struct Edge {
+    /// The counts, and the durations of the batch being scanned.
     acc: Acc,
+    /// The durations of the batches scanned.
+    kept: Blocks<i64>,
     /// Calls whose link to the caller rests on timing alone.
     inferred: u64,
     /// The sum of the calls' [`link_confidence`]s, in thousandths (integers:
@@ -133,6 +154,7 @@ impl TraceFold for Edges {
         for (k, v) in other.0 {
             let e = self.0.entry(k).or_default();
             e.acc.merge(v.acc);
+            e.kept.append(v.kept);
             e.inferred += v.inferred;
             e.sure += v.sure;
         }
