@@ -1,21 +1,22 @@
 //! Traces -> the report's statistics ([`summary::Summary`]).
 //!
-//! Input: the ingested events and files, and the traces built from them.
-//! Output: the plain report model that `report.json`, the terminal summary,
-//! the charts and `diff` all read.
+//! Input: the ingested events and files, and the traces built from them,
+//! all at once ([`summarize`]) or a part at a time ([`Analysis`]). Output:
+//! the plain report model that `report.json`, the terminal summary, the
+//! charts and `diff` all read.
 //!
-//! [`summarize`] keeps each span as a compact request ([`grouped`]: the
-//! [`Request`]s of [`requests`], grouped by operation, 17 bytes each), then
-//! computes each section in its own module: [`stats`]
-//! (services, operations), [`chains`], [`deps`], [`origins`] (error origins,
-//! listed traces), [`timeline`], [`incidents`], [`templates`] and [`quality`]
-//! (input, window, data quality). Each section is sorted in a total order, so
-//! the summary is the same on any number of threads.
-//!
-//! The sections counted over whole traces (listed traces and error origins,
-//! chains, dependencies, link counts) are [`TraceFold`]s: made from a batch
-//! of traces and merged with the other batches' in any order to the same
-//! section, so they need not see every trace at once.
+//! Each part's spans are kept as compact requests grouped by operation
+//! ([`grouped`]: the [`Request`]s of [`requests`], 17 bytes each), and its
+//! traces are counted by the sections that read whole traces ([`origins`]:
+//! error origins and listed traces, [`chains`], [`deps`], link counts):
+//! these are [`TraceFold`]s, made from a part and merged with the other
+//! parts' in any order. Once every part is in, each section is computed in
+//! its own module: [`stats`] (services, operations), [`timeline`],
+//! [`incidents`], [`templates`], [`quality`] (input, window, data quality),
+//! and the chains' critical-path shares. Traces are told apart by a key of
+//! their content ([`order`]), not by their place in the run. Each section
+//! is sorted in a total order, so the summary is the same on any number of
+//! threads and whatever parts the traces came in.
 
 pub mod chains;
 pub mod deps;
@@ -25,6 +26,7 @@ pub mod incidents;
 pub mod latency;
 pub mod order;
 pub mod origins;
+mod parts;
 pub mod quality;
 pub mod requests;
 pub mod stats;
@@ -35,6 +37,7 @@ pub mod timeline;
 use crate::ingest::event::{Sym, Symbols};
 use crate::ingest::Ingested;
 use crate::trace::{Span, Trace, Traces};
+pub use parts::Analysis;
 use summary::Summary;
 
 /// A span's duration as the logs give it: logged, or from its first to its
@@ -111,9 +114,9 @@ pub struct AnalyzeOptions {
     pub top: usize,
     /// Timeline bucket width; `None` picks a round width giving 60-300 buckets.
     pub bucket_seconds: Option<u64>,
-    /// Count whole traces this many at a time and merge the counts, as a
-    /// run that builds its traces a part at a time does; 0 reads them all at
-    /// once. The summary is the same either way.
+    /// [`summarize`] adds the traces to its [`Analysis`] this many at a
+    /// time, as a run that builds its traces a part at a time does; 0 adds
+    /// them all at once. The summary is the same either way.
     pub traces_per_batch: usize,
 }
 
@@ -127,118 +130,31 @@ impl Default for AnalyzeOptions {
     }
 }
 
-/// Computes the report model.
+/// Computes the report model: the traces added to an [`Analysis`] as one
+/// part, or `traces_per_batch` traces at a time (the untraced spans spread
+/// over the same number of parts).
 pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Summary {
-    let symbols = &input.symbols;
-    use crate::timing::timed as t;
-    let ts = &traces.traces;
-    let per_batch = opts.traces_per_batch;
-    // The sections that need no request list start at once, beside it.
-    let ((grouped, failures), (listed, links)) = rayon::join(
-        || {
-            t(1, "requests", || {
-                let mut grouped = grouped::Grouped::default();
-                grouped.add(ts, &traces.untraced);
-                (grouped, incidents::failures(ts))
-            })
-        },
-        || {
-            t(1, "trace lists", || {
-                rayon::join(
-                    || {
-                        batched(ts, per_batch, |b| {
-                            origins::Listed::of(b, &input.events, symbols, opts.top)
-                        })
-                    },
-                    || batched(ts, per_batch, quality::Links::of),
-                )
-            })
-        },
-    );
-    // Independent sections run side by side; each is parallel inside too.
-    let (
-        ((services, operations, folded), (chains, dependencies)),
-        (templates, (timeline, incidents)),
-    ) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    t(1, "stats", || {
-                        stats::of_groups(&grouped, &input.events, symbols)
-                    })
-                },
-                || {
-                    rayon::join(
-                        || {
-                            t(1, "chains", || {
-                                let events = &input.events;
-                                batched(ts, per_batch, |b| chains::Shapes::of(b, events))
-                                    .rank(symbols)
-                                    .finish(symbols, |k| {
-                                        let t = chains::find(ts, k, events, symbols)?;
-                                        Some(chains::critical_shares(t))
-                                    })
-                            })
-                        },
-                        || {
-                            t(1, "deps", || {
-                                batched(ts, per_batch, deps::Edges::of).finish(symbols)
-                            })
-                        },
-                    )
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || t(1, "templates", || templates::group(&input.events, symbols)),
-                || {
-                    let placed = t(1, "placement", || {
-                        timeline::Placement::of(&grouped, opts.bucket_seconds)
-                    });
-                    // Both read the placement only.
-                    rayon::join(
-                        || {
-                            t(1, "timeline", || {
-                                timeline::build_on(placed.as_ref(), symbols, opts.bucket_seconds)
-                            })
-                        },
-                        || {
-                            t(1, "incidents", || {
-                                placed.as_ref().map_or_else(Vec::new, |p| {
-                                    incidents::find_in(&grouped, &failures, p, symbols)
-                                })
-                            })
-                        },
-                    )
-                },
-            )
-        },
-    );
-    let mut clock = crate::timing::Clock::nested(1);
-    let mut input_section = quality::input(&input.files, &input.problems);
-    input_section.config_warnings = input.config_warnings.clone();
-    let error_origins = listed.error_origins(symbols);
-    let trace_stats = listed.finish();
-    let mut data_quality = quality::data_quality_with(&input_section, traces, links, symbols);
-    data_quality.folded_operations = folded;
-    let summary = Summary {
-        schema_version: summary::SCHEMA_VERSION,
-        window: quality::window(&input.events),
-        input: input_section,
-        services,
-        operations,
-        traces: trace_stats,
-        error_origins,
-        chains,
-        dependencies,
-        timeline,
-        incidents,
-        error_templates: templates,
-        data_quality,
+    let mut analysis = Analysis::new(input, opts);
+    let per_part = match opts.traces_per_batch {
+        0 => traces.traces.len().max(1),
+        n => n,
     };
-    clock.lap("sections");
-    summary
+    let parts = traces.traces.len().div_ceil(per_part).max(1);
+    let mut untraced = traces
+        .untraced
+        .chunks(traces.untraced.len().div_ceil(parts).max(1));
+    let mut traced = traces.traces.chunks(per_part);
+    for _ in 0..parts {
+        let part = traced.next().unwrap_or_default();
+        analysis.add(part, untraced.next().unwrap_or_default());
+    }
+    crate::timing::held("analysis parts", &analysis.held_bytes());
+    let (ts, events, symbols) = (&traces.traces, &input.events, &input.symbols);
+    analysis.finish(&quality::RunFacts::of(traces), |keys| {
+        keys.iter()
+            .map(|k| chains::find(ts, k, events, symbols))
+            .collect()
+    })
 }
 
 /// What a section keeps of some traces (counts, edges, shapes, the traces
@@ -247,22 +163,6 @@ pub fn summarize(input: &Ingested, traces: &Traces, opts: &AnalyzeOptions) -> Su
 pub trait TraceFold {
     /// Adds `other`'s traces.
     fn merge(&mut self, other: Self);
-}
-
-/// The fold of `traces` made `per_batch` traces at a time by `of` and
-/// merged; all at once for 0.
-pub fn batched<F: TraceFold>(traces: &[Trace], per_batch: usize, of: impl Fn(&[Trace]) -> F) -> F {
-    let per_batch = if per_batch == 0 {
-        traces.len().max(1)
-    } else {
-        per_batch
-    };
-    let mut batches = traces.chunks(per_batch);
-    let mut all = of(batches.next().unwrap_or(&[]));
-    for batch in batches {
-        all.merge(of(batch));
-    }
-    all
 }
 
 /// Adds `b` to `a` element by element (per-chunk counts merging).

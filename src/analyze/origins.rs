@@ -33,7 +33,7 @@ use super::trace_duration_ns;
 use super::TraceFold;
 use crate::ingest::event::{Event, SourceRef, Sym, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
-use crate::trace::{Trace, Traces};
+use crate::trace::{Span, Trace, Traces};
 
 /// Failed traces per origin service, ranked.
 pub fn error_origins<'a>(
@@ -254,6 +254,18 @@ impl Listed {
         out.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
         out.dedup_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2));
         out.into_iter().map(|(.., t)| t.clone()).collect()
+    }
+
+    /// Bytes held by the copies of the candidates' traces (and their spans).
+    pub fn held_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let size = |t: &Trace| size_of::<Trace>() + t.spans.capacity() * size_of::<Span>();
+        let slowest = self.slowest.iter().map(|c| size(&c.kept));
+        let earliest = self.earliest.iter().map(|c| size(&c.kept));
+        slowest
+            .chain(earliest)
+            .chain(self.severe.iter().map(|c| size(&c.kept)))
+            .sum()
     }
 
     /// The counts and the listed traces (see the module doc).

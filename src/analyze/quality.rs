@@ -1,6 +1,7 @@
 //! Ingest and trace counts -> the report's `input`, `window` and `data_quality`.
 //!
-//! Input: the ingest's per-file reports and events, and [`Traces`]. Output:
+//! Input: the ingest's per-file reports and events, and [`Traces`] (their
+//! links counted a part at a time, [`Links`], and the [`RunFacts`]). Output:
 //! [`Input`] (files in input order, totals summed), [`Window`] (first and last
 //! event time as logged, before any clock correction) and [`DataQuality`]
 //! (what could not be correlated or read; how many parents rest on timing,
@@ -16,7 +17,7 @@ use crate::ingest::discover::FileProblem;
 use crate::ingest::event::{Event, Symbols};
 use crate::ingest::time::format_rfc3339_ms;
 use crate::ingest::FileReport;
-use crate::trace::{Link, Trace, Traces};
+use crate::trace::{ClockOffset, Link, Trace, Traces};
 
 /// What was read, per file and in total, and what could not be.
 pub fn input(files: &[FileReport], problems: &[FileProblem]) -> Input {
@@ -86,17 +87,43 @@ pub fn window(events: &[Event]) -> Window {
     }
 }
 
-/// What could not be correlated or read, and how sure the call trees are.
-pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQuality {
-    data_quality_with(input, traces, Links::of(&traces.traces), symbols)
+/// What the data quality reads of the trace stage besides the traces:
+/// counts over the whole run, and the clock offsets.
+#[derive(Clone, Debug, Default)]
+pub struct RunFacts {
+    /// [`Traces::events_without_id`].
+    pub events_without_id: u64,
+    /// [`Traces::single_event_ids`].
+    pub single_event_ids: u64,
+    /// [`Traces::reused_ids`].
+    pub reused_ids: u64,
+    /// [`Traces::clock_offsets`].
+    pub clock_offsets: Vec<ClockOffset>,
 }
 
-/// [`data_quality`] with the traces' links counted already (`traces.traces`
-/// is not read: a run that builds its traces a part at a time counts each
-/// part's links as it goes).
+impl RunFacts {
+    /// The facts `traces` holds.
+    pub fn of(traces: &Traces) -> RunFacts {
+        RunFacts {
+            events_without_id: traces.events_without_id,
+            single_event_ids: traces.single_event_ids,
+            reused_ids: traces.reused_ids,
+            clock_offsets: traces.clock_offsets.clone(),
+        }
+    }
+}
+
+/// What could not be correlated or read, and how sure the call trees are.
+pub fn data_quality(input: &Input, traces: &Traces, symbols: &Symbols) -> DataQuality {
+    let facts = RunFacts::of(traces);
+    data_quality_with(input, &facts, Links::of(&traces.traces), symbols)
+}
+
+/// [`data_quality`] with the traces' links counted already (a run that
+/// builds its traces a part at a time counts each part's links as it goes).
 pub fn data_quality_with(
     input: &Input,
-    traces: &Traces,
+    traces: &RunFacts,
     links: Links,
     symbols: &Symbols,
 ) -> DataQuality {

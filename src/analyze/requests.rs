@@ -177,10 +177,12 @@ pub(crate) mod build {
     /// stage: edge -> orders -> inventory under request ids, each service
     /// in a file of its own, and a plain access log without ids. Two bursts
     /// an hour apart use the same request ids (the trace stage splits them
-    /// into separate traces); four requests start in each millisecond, so
+    /// into separate traces); four requests start at once every 2 s, so
     /// starts tie and the id's text decides, whose order is not the order
     /// the ids were interned in. Some requests fail, some are not timed,
-    /// some are logged by the edge alone.
+    /// some are logged by the edge alone; from minute 4 to 6 of the first
+    /// burst (with `per_burst` above 480) inventory is 10x slower and half
+    /// the requests fail.
     pub fn logged_shop(seed: u64, per_burst: usize) -> crate::ingest::Ingested {
         use crate::ingest::event::{Event, SourceRef};
         let mut rng = seed.max(1);
@@ -213,9 +215,12 @@ pub(crate) mod build {
         for burst in 0..2 {
             for j in 0..per_burst {
                 let id = symbols.intern(&format!("{:06x}", (j as u64 * 2_654_435_761) % 999_983));
-                let start = (burst * 3_600_000) as f64 + (j / 4) as f64;
-                let fails = next(8) == 0;
-                let (inv, ord) = (1.0 + next(20) as f64, 3.0 + next(30) as f64);
+                let at = (j / 4) as f64 * 2_000.0;
+                let start = (burst * 3_600_000) as f64 + at;
+                let incident = burst == 0 && (240_000.0..360_000.0).contains(&at);
+                let fails = next(if incident { 2 } else { 8 }) == 0;
+                let slower = if incident { 10.0 } else { 1.0 };
+                let (inv, ord) = (slower * (1.0 + next(20) as f64), 3.0 + next(30) as f64);
                 let total = inv + ord + 2.0 + next(3) as f64;
                 let bad = |s: u16| if fails { s } else { 200 };
                 files[0].push(ev(start + total, Some(total), edge, place, id, bad(502)));
