@@ -24,22 +24,7 @@ fn run(paths: &[PathBuf], threads: usize, chunk_size: usize) -> (String, Vec<Str
     let events = got
         .events
         .iter()
-        .map(|e| {
-            format!(
-                "{} {} {} {} {} {} {} {} {} {:?} {}",
-                e.source.file,
-                e.source.line,
-                e.time_ns,
-                s.get(e.service),
-                s.get(e.operation),
-                s.get(e.request_id),
-                s.get(e.trace_id),
-                e.span_id().text(s),
-                e.status,
-                e.level,
-                e.flags
-            )
-        })
+        .map(|e| common::event_text(e, s))
         .collect();
     (files, events)
 }

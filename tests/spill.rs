@@ -19,30 +19,6 @@ fn incident() -> Ingested {
     ingest(&[common::root().join("fixtures/incident")], &opts).unwrap()
 }
 
-/// An event as text, whatever its table.
-fn text(e: &Event, s: &Symbols) -> String {
-    format!(
-        "{}:{} {} {} {} {} {} {:?} {:?} {} {} {} {} {} {:?} {} {}",
-        e.source.file,
-        e.source.line,
-        e.time_ns,
-        s.get(e.service),
-        s.get(e.operation),
-        s.get(e.request_id),
-        s.get(e.trace_id),
-        e.span_id().text(s),
-        e.parent_span_id().text(s),
-        s.get(e.message),
-        s.get(e.client),
-        s.get(e.upstream),
-        e.duration_ns,
-        e.status,
-        e.level,
-        e.call,
-        e.flags,
-    )
-}
-
 /// The run's events cut into chunks of `per_chunk`, each with its own table
 /// numbered in the order the run's table numbers them, as parsing makes them.
 fn chunks(run: &Ingested, per_chunk: usize) -> Vec<(Symbols, Vec<Event>)> {
@@ -114,7 +90,7 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
                 // Names have the run's numbers (in the run's order).
                 assert_eq!(symbols.get(e.service), shared.get(e.service));
                 part_of.insert((e.source.file, e.source.line), p);
-                seen.push(text(e, &symbols));
+                seen.push(common::event_text(e, &symbols));
             }
             // Ids are numbered in the order the run's table numbers them.
             let mut ids: Vec<(Sym, Sym)> = events
@@ -131,11 +107,15 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
             );
         }
         let (loose, symbols) = spilled.loose(&names).unwrap();
-        seen.extend(loose.iter().map(|e| text(e, &symbols)));
+        seen.extend(loose.iter().map(|e| common::event_text(e, &symbols)));
         assert!(loose
             .iter()
             .all(|e| e.request_id.is_none() && e.trace_id.is_none()));
-        let mut want: Vec<String> = run.events.iter().map(|e| text(e, &run.symbols)).collect();
+        let mut want: Vec<String> = run
+            .events
+            .iter()
+            .map(|e| common::event_text(e, &run.symbols))
+            .collect();
         want.sort();
         seen.sort();
         assert!(seen == want, "{parts} parts: events differ");
@@ -166,7 +146,11 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
 #[test]
 fn ingest_spills_the_events_it_would_keep() {
     let run = incident();
-    let mut want: Vec<String> = run.events.iter().map(|e| text(e, &run.symbols)).collect();
+    let mut want: Vec<String> = run
+        .events
+        .iter()
+        .map(|e| common::event_text(e, &run.symbols))
+        .collect();
     want.sort();
     for (parts, chunk_size) in [(1, 0), (5, 4096), (8, 65_536)] {
         let dir = tempfile::tempdir().unwrap();
@@ -195,10 +179,10 @@ fn ingest_spills_the_events_it_would_keep() {
                 .map(|e| (e.source.file, e.source.line))
                 .collect();
             assert!(at.windows(2).all(|w| w[0] <= w[1]), "part {p} out of order");
-            seen.extend(events.iter().map(|e| text(e, &symbols)));
+            seen.extend(events.iter().map(|e| common::event_text(e, &symbols)));
         }
         let (loose, symbols) = spill.events.loose(&spill.names).unwrap();
-        seen.extend(loose.iter().map(|e| text(e, &symbols)));
+        seen.extend(loose.iter().map(|e| common::event_text(e, &symbols)));
         seen.sort();
         assert!(
             seen == want,

@@ -75,3 +75,32 @@ pub fn golden(name: &str, actual: &str) {
         );
     }
 }
+
+/// An event as text, every field, whatever its string table: two events
+/// read from different tables compare equal when their texts do.
+#[allow(dead_code)]
+pub fn event_text(
+    e: &logtrace::ingest::event::Event,
+    s: &logtrace::ingest::event::Symbols,
+) -> String {
+    format!(
+        "{}:{} {} {} {} {} {} {:?} {:?} {} {} {} {} {} {:?} {} {}",
+        e.source.file,
+        e.source.line,
+        e.time_ns,
+        s.get(e.service),
+        s.get(e.operation),
+        s.get(e.request_id),
+        s.get(e.trace_id),
+        e.span_id().text(s),
+        e.parent_span_id().text(s),
+        s.get(e.message),
+        s.get(e.client),
+        s.get(e.upstream),
+        e.duration_ns,
+        e.status,
+        e.level,
+        e.call,
+        e.flags,
+    )
+}
