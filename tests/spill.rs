@@ -19,6 +19,15 @@ fn incident() -> Ingested {
     ingest(&[common::root().join("fixtures/incident")], &opts).unwrap()
 }
 
+/// Every event of the run as text, sorted.
+fn sorted_texts(run: &Ingested) -> Vec<String> {
+    let mut texts: Vec<String> = (run.events.iter())
+        .map(|e| common::event_text(e, &run.symbols))
+        .collect();
+    texts.sort();
+    texts
+}
+
 /// The run's events cut into chunks of `per_chunk`, each with its own table
 /// numbered in the order the run's table numbers them, as parsing makes them.
 fn chunks(run: &Ingested, per_chunk: usize) -> Vec<(Symbols, Vec<Event>)> {
@@ -111,12 +120,7 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
         assert!(loose
             .iter()
             .all(|e| e.request_id.is_none() && e.trace_id.is_none()));
-        let mut want: Vec<String> = run
-            .events
-            .iter()
-            .map(|e| common::event_text(e, &run.symbols))
-            .collect();
-        want.sort();
+        let want = sorted_texts(&run);
         seen.sort();
         assert!(seen == want, "{parts} parts: events differ");
 
@@ -146,12 +150,7 @@ fn spilled_parts_hold_every_event_once_with_linked_ids_together() {
 #[test]
 fn ingest_spills_the_events_it_would_keep() {
     let run = incident();
-    let mut want: Vec<String> = run
-        .events
-        .iter()
-        .map(|e| common::event_text(e, &run.symbols))
-        .collect();
-    want.sort();
+    let want = sorted_texts(&run);
     for (parts, chunk_size) in [(1, 0), (5, 4096), (8, 65_536)] {
         let dir = tempfile::tempdir().unwrap();
         let spill_dir = dir.path().join("spill");

@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::event::{Event, Level, SourceRef, Sym, Symbols};
+use super::symbols::hash_str;
 
 /// Bytes of one event in a block: its fields (76 bytes, no padding) and its
 /// place in its chunk.
@@ -512,6 +513,14 @@ impl Spilled {
             .unwrap_or((hash % u64::from(self.parts)) as u32)
     }
 
+    /// The home of each of a block's ids, by its number in the block (from
+    /// 1): each id hashed once, not once per event that names it.
+    fn id_homes(&self, b: &Block) -> Vec<u32> {
+        std::iter::once(0)
+            .chain(b.ids.iter().map(|(_, text)| self.home(hash_str(text))))
+            .collect()
+    }
+
     /// Moves the events whose home is a later part into that part's
     /// `moved` file, block by block, and counts each part's events.
     fn settle(&mut self) -> io::Result<()> {
@@ -519,10 +528,9 @@ impl Spilled {
         for p in 0..self.parts {
             for b in blocks(&part_file(&self.dir, p))? {
                 let mut away: FxHashMap<u32, Vec<(u32, Event)>> = FxHashMap::default();
+                let homes = self.id_homes(&b);
                 for &(k, e) in &b.events {
-                    let id = first_id(&e);
-                    let text = &b.ids[id.0 as usize - 1].1;
-                    let home = self.home(hash_text(text));
+                    let home = homes[first_id(&e).0 as usize];
                     if home == p {
                         self.counts[p as usize] += 1;
                     } else {
@@ -560,10 +568,8 @@ impl Spilled {
     pub fn load(&self, p: u32, names: &Names) -> io::Result<(Vec<Event>, Symbols)> {
         let mut all = blocks(&part_file(&self.dir, p))?;
         for b in &mut all {
-            b.events.retain(|(_, e)| {
-                let id = first_id(e);
-                self.home(hash_text(&b.ids[id.0 as usize - 1].1)) == p
-            });
+            let homes = self.id_homes(b);
+            b.events.retain(|(_, e)| homes[first_id(e).0 as usize] == p);
         }
         all.extend(blocks(&moved_file(&self.dir, p))?);
         Ok(assemble(all, names))
@@ -579,11 +585,6 @@ impl Drop for Spilled {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn hash_text(s: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 /// The blocks of one part -> its events in input order, ids interned in

@@ -50,7 +50,9 @@ fn shard_of(hash: u64) -> usize {
     (hash >> 32) as usize & (SHARDS - 1)
 }
 
-fn hash_str(s: &str) -> u64 {
+/// The hash every table keeps of a string (FxHash of the `str`, see
+/// [`Symbols::text_hash`]).
+pub(crate) fn hash_str(s: &str) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(s)
 }
